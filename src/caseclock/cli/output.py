@@ -1,0 +1,16 @@
+"""How every command reports bad input: one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``caseclock: error: <message>`` (one line) to stderr and exit with status 2."""
+    one_line = " ".join(message.split())
+    typer.echo(f"caseclock: error: {one_line}", err=True)
+    raise typer.Exit(USAGE_ERROR)

@@ -1,0 +1,49 @@
+"""The one clock seam: everything that needs "now" gets it from a Clock passed in.
+
+The pure core never reads a clock; the service, the worker and the CLI read it once at
+their edge and pass the instant down.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Something that tells the current instant as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that says what it is told: for tests, demos and simulations."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = require_aware(at, "FixedClock instant")
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = require_aware(at, "FixedClock instant")
+
+    def advance(self, delta: timedelta) -> None:
+        self._at = self._at + delta
+
+
+def require_aware(value: datetime, what: str = "datetime") -> datetime:
+    """Return ``value`` if it carries a time zone, else raise a ValueError that says so."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(
+            f"{what} must be timezone-aware (got naive {value.isoformat()}); "
+            "add an offset such as +00:00 or a zone"
+        )
+    return value

@@ -1,0 +1,199 @@
+"""The event envelope: one append-only fact about one record.
+
+The same envelope is read from ``--events`` JSON lines by ``caseclock simulate`` and accepted
+by ``POST /api/v1/events``. ``at`` is when it happened (``occurred_at``); the evaluator places
+each event at that instant, whatever order events arrive in.
+
+Types and their ``data``:
+
+============ =================================================================================
+created      the record's initial fields: ``type`` (case, work_order, account, ...), ``status``,
+             ``priority``, ``tier``, ``account``, ``owner``, ``team``, ``region``, ``product``,
+             plus any custom field (``start_date``, ``renewal_date`` for account records)
+status       ``{"status": "Investigating"}``
+comment      ``{"public": true, "author_role": "agent"|"customer"|"system", "author": ..., "body": ...}``
+owner        ``{"owner": "ana", "team": "L2"}`` (either key; null clears); ``note`` for a warm handoff
+field        ``{"field": "l2_escalated", "value": true}`` (null clears the field)
+priority     ``{"priority": "P1"}``
+override     ``{"milestone": "resolution", "extend": "4h" | "shorten": "1h" | "pause_until": ISO
+             | "pause": true | "resume": true, "by": "lee", "reason": "..."}``
+closed       ``{}`` or ``{"status": "Closed"}``
+reopened     ``{}`` or ``{"status": "InProgress"}``
+note         ``{"body": ..., "author": ...}``  an internal note; no effect on any clock by itself
+task         ``{"title": ..., "assignee": ..., "due": ISO}``  a task created on the record
+============ =================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    model_validator,
+)
+
+from caseclock.core.durations import parse_duration
+
+
+class EventType(StrEnum):
+    CREATED = "created"
+    STATUS = "status"
+    COMMENT = "comment"
+    OWNER = "owner"
+    FIELD = "field"
+    PRIORITY = "priority"
+    OVERRIDE = "override"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    NOTE = "note"
+    TASK = "task"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CreatedData(BaseModel):
+    """Initial fields; unknown keys are the record's custom fields."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str = "case"
+
+
+class StatusData(_Data):
+    status: str = Field(min_length=1)
+
+
+class CommentData(_Data):
+    public: bool
+    author_role: Literal["agent", "customer", "system"]
+    author: str | None = None
+    body: str | None = None
+
+
+class OwnerData(_Data):
+    owner: str | None = None
+    team: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _needs_owner_or_team(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "owner" not in value and "team" not in value:
+            raise ValueError("an owner event needs 'owner' or 'team' (null clears it)")
+        return value
+
+
+class FieldData(_Data):
+    field: str = Field(min_length=1)
+    value: JsonValue = None
+
+
+class PriorityData(_Data):
+    priority: str = Field(min_length=1)
+
+
+class OverrideData(_Data):
+    milestone: str = Field(min_length=1)
+    extend: str | None = None
+    shorten: str | None = None
+    pause_until: AwareDatetime | None = None
+    pause: bool | None = None
+    resume: bool | None = None
+    by: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one_change(self) -> OverrideData:
+        given = [k for k in ("extend", "shorten", "pause_until", "pause", "resume") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "an override takes exactly one of extend, shorten, pause_until, pause, resume"
+            )
+        for key in ("extend", "shorten"):
+            text = getattr(self, key)
+            if text is not None:
+                parse_duration(text)
+        return self
+
+
+class StatusChangeData(_Data):
+    status: str | None = None
+
+
+class NoteData(_Data):
+    body: str = Field(min_length=1)
+    author: str | None = None
+
+
+class TaskData(_Data):
+    title: str = Field(min_length=1)
+    assignee: str | None = None
+    due: AwareDatetime | None = None
+
+
+DATA_MODELS: dict[EventType, type[BaseModel]] = {
+    EventType.CREATED: CreatedData,
+    EventType.STATUS: StatusData,
+    EventType.COMMENT: CommentData,
+    EventType.OWNER: OwnerData,
+    EventType.FIELD: FieldData,
+    EventType.PRIORITY: PriorityData,
+    EventType.OVERRIDE: OverrideData,
+    EventType.CLOSED: StatusChangeData,
+    EventType.REOPENED: StatusChangeData,
+    EventType.NOTE: NoteData,
+    EventType.TASK: TaskData,
+}
+
+
+class Event(BaseModel):
+    """One fact about one record. ``id`` is the idempotency key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    record: str = Field(min_length=1, max_length=200)
+    type: EventType
+    at: AwareDatetime
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _data_fits_type(self) -> Event:
+        try:
+            DATA_MODELS[self.type].model_validate(self.data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            where = f"data.{where}" if where else "data"
+            raise ValueError(f"{where}: {first['msg']} (for a {self.type.value} event)") from None
+        return self
+
+    def payload(self) -> BaseModel:
+        """The validated ``data`` model of this event's type."""
+        return DATA_MODELS[self.type].model_validate(self.data)
+
+
+def timeline_key(event: Event) -> tuple[datetime, int, str]:
+    """Order of the timeline: by occurrence, ``created`` first at a tie, then by id.
+
+    The key depends only on the event itself, so the order never depends on arrival.
+    """
+    return (event.at, 0 if event.type is EventType.CREATED else 1, event.id)
+
+
+def build_timeline(events: Iterable[Event]) -> list[Event]:
+    """Deduplicate by id (the first seen wins) and order by ``timeline_key``."""
+    seen: dict[str, Event] = {}
+    for event in events:
+        seen.setdefault(event.id, event)
+    return sorted(seen.values(), key=timeline_key)

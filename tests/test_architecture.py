@@ -1,0 +1,62 @@
+"""Architecture rules as checks: the pure core imports nothing from the I/O layers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import caseclock.core
+
+FORBIDDEN = (
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "httpx",
+    "uvicorn",
+    "alembic",
+    "psycopg",
+    "smtplib",
+    "socket",
+    "caseclock.store",
+    "caseclock.api",
+    "caseclock.services",
+    "caseclock.worker",
+    "caseclock.console",
+    "caseclock.cli",
+    "caseclock.clock",
+)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_imports_no_io_layer() -> None:
+    """No module under caseclock.core imports a database, web, network or clock module."""
+    core_dir = Path(caseclock.core.__file__).parent
+    offenders = [
+        f"{path.name} imports {name}"
+        for path in sorted(core_dir.rglob("*.py"))
+        for name in _imports(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+    ]
+    assert offenders == []
+
+
+def test_core_never_reads_the_clock() -> None:
+    """The core never calls datetime.now/utcnow/today or time.time: now is always passed in."""
+    core_dir = Path(caseclock.core.__file__).parent
+    offenders = []
+    for path in sorted(core_dir.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in (".now(", "utcnow(", ".today(", "time.time(", "monotonic("):
+            if needle in text:
+                offenders.append(f"{path.name}: {needle}")
+    assert offenders == []
