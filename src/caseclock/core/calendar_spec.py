@@ -12,14 +12,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 
 
@@ -56,9 +57,11 @@ def _interval_minutes(value: Any) -> tuple[int, int]:
 
 def _check_intervals(value: Any) -> tuple[tuple[int, int], ...]:
     if not isinstance(value, list | tuple):
-        raise ValueError('hours are a list of intervals, e.g. [["09:00", "12:00"], ["13:00", "17:00"]]')
+        raise ValueError(
+            'hours are a list of intervals, e.g. [["09:00", "12:00"], ["13:00", "17:00"]]'
+        )
     intervals = sorted(_interval_minutes(item) for item in value)
-    for (_, prev_end), (next_start, _) in zip(intervals, intervals[1:], strict=False):
+    for (_, prev_end), (next_start, _) in pairwise(intervals):
         if next_start < prev_end:
             raise ValueError("intervals of one day overlap")
     return tuple(intervals)
@@ -130,8 +133,10 @@ class CalendarSpec(BaseModel):
     def _week(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             return value
-        return {day: _check_intervals(hours) if isinstance(day, str) and day in WEEKDAYS else hours
-                for day, hours in value.items()}
+        return {
+            day: _check_intervals(hours) if isinstance(day, str) and day in WEEKDAYS else hours
+            for day, hours in value.items()
+        }
 
     @model_validator(mode="after")
     def _consistent(self) -> CalendarSpec:
@@ -141,8 +146,10 @@ class CalendarSpec(BaseModel):
         duplicates = sorted({d for d in dates if dates.count(d) > 1})
         if duplicates:
             raise ValueError(f"more than one exception for {duplicates[0].isoformat()}")
-        if not self.always_open and not any(self.week.values()) and not any(
-            e.hours for e in self.exceptions
+        if (
+            not self.always_open
+            and not any(self.week.values())
+            and not any(e.hours for e in self.exceptions)
         ):
             raise ValueError("the calendar is never open: give week hours or always_open: true")
         return self
@@ -151,4 +158,4 @@ class CalendarSpec(BaseModel):
         """Open intervals (minutes from midnight) of a weekday, Monday = 0."""
         if self.always_open:
             return ((0, MINUTES_PER_DAY),)
-        return self.week.get(WEEKDAYS[weekday], ())  # type: ignore[call-overload]
+        return self.week.get(WEEKDAYS[weekday], ())

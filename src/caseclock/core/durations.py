@@ -55,7 +55,9 @@ def parse_duration(text: str) -> Duration:
         days = int(m["w"] or 0) * 7 + int(m["d"] or 0)
         return Duration(DurationKind.CALENDAR_TIME, amount=timedelta(days=days), text=raw)
     if (m := _HMS.match(raw)) and (m["h"] or m["m"] or m["s"]):
-        amount = timedelta(hours=int(m["h"] or 0), minutes=int(m["m"] or 0), seconds=int(m["s"] or 0))
+        amount = timedelta(
+            hours=int(m["h"] or 0), minutes=int(m["m"] or 0), seconds=int(m["s"] or 0)
+        )
         return Duration(DurationKind.BUSINESS_TIME, amount=amount, text=raw)
     raise ValueError(
         f"not a duration: {text!r}; use hours/minutes/seconds of business time (8h, 90m, 2h30m), "
@@ -78,5 +80,9 @@ def format_timedelta(value: timedelta) -> str:
     total = abs(total)
     hours, rest = divmod(total, 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{seconds}s" if seconds else "",
+    ]
     return sign + ("".join(parts) or "0s")

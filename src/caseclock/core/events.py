@@ -11,8 +11,8 @@ created      the record's initial fields: ``type`` (case, work_order, account, .
              ``priority``, ``tier``, ``account``, ``owner``, ``team``, ``region``, ``product``,
              plus any custom field (``start_date``, ``renewal_date`` for account records)
 status       ``{"status": "Investigating"}``
-comment      ``{"public": true, "author_role": "agent"|"customer"|"system", "author": ..., "body": ...}``
-owner        ``{"owner": "ana", "team": "L2"}`` (either key; null clears); ``note`` for a warm handoff
+comment      ``{"public": true, "author_role": "agent"|"customer"|"system", "author", "body"}``
+owner        ``{"owner": "ana", "team": "L2"}`` (either; null clears); ``note``: a warm handoff
 field        ``{"field": "l2_escalated", "value": true}`` (null clears the field)
 priority     ``{"priority": "P1"}``
 override     ``{"milestone": "resolution", "extend": "4h" | "shorten": "1h" | "pause_until": ISO
@@ -114,7 +114,9 @@ class OverrideData(_Data):
 
     @model_validator(mode="after")
     def _exactly_one_change(self) -> OverrideData:
-        given = [k for k in ("extend", "shorten", "pause_until", "pause", "resume") if getattr(self, k)]
+        given = [
+            k for k in ("extend", "shorten", "pause_until", "pause", "resume") if getattr(self, k)
+        ]
         if len(given) != 1:
             raise ValueError(
                 "an override takes exactly one of extend, shorten, pause_until, pause, resume"
