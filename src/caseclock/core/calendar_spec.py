@@ -17,7 +17,14 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -67,7 +74,8 @@ def _check_intervals(value: Any) -> tuple[tuple[int, int], ...]:
     return tuple(intervals)
 
 
-Hours = Annotated[tuple[tuple[int, int], ...], Field(description="intervals in minutes")]
+# Open intervals of one day in minutes from midnight; an end past 1440 runs overnight.
+Hours = Annotated[tuple[tuple[int, int], ...], BeforeValidator(_check_intervals)]
 
 
 class HolidaySet(BaseModel):
@@ -97,11 +105,6 @@ class DateException(BaseModel):
     date: dt.date
     hours: Hours
 
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _hours(cls, value: Any) -> tuple[tuple[int, int], ...]:
-        return _check_intervals(value)
-
 
 class CalendarSpec(BaseModel):
     """A business-hours calendar as a validated document."""
@@ -127,16 +130,6 @@ class CalendarSpec(BaseModel):
                 f"unknown time zone {value!r}; use an IANA name such as America/New_York"
             ) from None
         return value
-
-    @field_validator("week", mode="before")
-    @classmethod
-    def _week(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        return {
-            day: _check_intervals(hours) if isinstance(day, str) and day in WEEKDAYS else hours
-            for day, hours in value.items()
-        }
 
     @model_validator(mode="after")
     def _consistent(self) -> CalendarSpec:
