@@ -1013,15 +1013,6 @@ BUSINESS_DAY_CASES = [
         1,
         "2014-07-03T01:00+00:00",
         id="pandas:night-shift-next-business-day",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "add_business_days takes the start's calendar date (Wednesday), not the day "
-                "whose overnight shift contains it (Tuesday): from Wed 01:00 inside Tuesday's "
-                "19:00-05:00 shift it returns Thu 19:00 (42 h later, skipping Wednesday's "
-                "shift) instead of Thu 01:00"
-            ),
-        ),
     ),
     # pandas raises AmbiguousTimeError: the target 01:20 occurs twice on 2021-11-07.
     # We take the earlier offset (EDT), as DESIGN.md decides for folds.
@@ -1096,15 +1087,6 @@ END_OF_DAY_CASES = [
         0,
         "2014-07-05T05:00+00:00",
         id="pandas:night-shift-end-of-current-day",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "end_of_business_day(n=0) looks only at the start's own calendar date: from "
-                "Sat 01:00 inside Friday's 19:00-05:00 shift it returns Tue 05:00 (the end of "
-                "Monday's shift, the same as n=1) instead of Sat 05:00, where next_close "
-                "correctly says the shift ends"
-            ),
-        ),
     ),
     pytest.param(
         "biz",

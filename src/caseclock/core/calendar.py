@@ -197,41 +197,44 @@ class BusinessCalendar:
         return spans
 
     def add_business_days(self, start: datetime, n: int) -> datetime:
-        """The same wall-clock time on the ``n``-th open day after the start's day.
+        """The same point of the ``n``-th open day after the start's business day.
 
-        A closed ``start`` counts from the next opening. The result is clamped into that day's
-        open hours: before its first opening it moves to the opening, in a break to the end of
-        the break, after its last closing to that closing.
+        A closed ``start`` counts from the next opening. The start's business day is the date
+        whose hours contain it (Tuesday's 19:00-05:00 shift for Wednesday 01:00), and "the same
+        point" is the same wall-clock time measured from that day's midnight. The result is
+        clamped into the target day's open hours: before its first opening it moves to the
+        opening, in a break to the end of the break, after its last closing to that closing.
         """
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
         origin = self.next_open(start)
         if n == 0:
             return origin
-        day = self._nth_open_day_after(origin.date(), n)
-        wall = datetime.combine(day, origin.time().replace(fold=0), tzinfo=self.zone)
-        t = _to_us(wall)
-        intervals = self._own_intervals(day)
+        t = _to_us(origin)
+        day = self._business_day(t, origin.date())
+        clock = origin.replace(tzinfo=None, fold=0) - datetime.combine(day, time())
+        target = self._nth_open_day_after(day, n)
+        # Aware + timedelta is wall-clock arithmetic with fold=0: the gap/fold rule applies.
+        candidate = _to_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
+        intervals = self._own_intervals(target)
         for a, b in intervals:
-            if t < b:
-                return self._local(max(t, a))
+            if candidate < b:
+                return self._local(max(candidate, a))
         return self._local(intervals[-1][1])
 
     def end_of_business_day(self, start: datetime, n: int = 1) -> datetime:
-        """The last closing time of the ``n``-th open day after ``start``'s day.
+        """The last closing time of the ``n``-th open day after the start's business day.
 
         ``n = 1`` is "by the end of the next business day"; ``n = 0`` is the end of the current
-        business day (the next open day when today is closed or already over).
+        business day (the shift the start lies in, else the next open day's).
         """
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
         local = _require_aware(start, "start").astimezone(self.zone)
-        if n > 0:
-            return self._local(
-                self._own_intervals(self._nth_open_day_after(local.date(), n))[-1][1]
-            )
         t = _to_us(local)
-        day = local.date()
+        day = self._business_day(t, local.date())
+        if n > 0:
+            return self._local(self._own_intervals(self._nth_open_day_after(day, n))[-1][1])
         for _ in range(_HORIZON_DAYS):
             intervals = self._own_intervals(day)
             if intervals and intervals[-1][1] > t:
@@ -272,6 +275,16 @@ class BusinessCalendar:
         """A date's own intervals as instants, dropping any a DST gap made empty."""
         pairs = ((self._wall(day, a), self._wall(day, b)) for a, b in self.hours_on(day))
         return [(a, b) for a, b in pairs if b > a]
+
+    def _business_day(self, t: int, local_day: date) -> date:
+        """The date whose own hours contain instant ``t``: the day before for the small hours of
+        a night shift, else ``local_day``."""
+        if any(a <= t < b for a, b in self._own_intervals(local_day)):
+            return local_day
+        previous = local_day - timedelta(days=1)
+        if any(a <= t < b for a, b in self._own_intervals(previous)):
+            return previous
+        return local_day
 
     def _nth_open_day_after(self, day: date, n: int) -> date:
         count = 0
