@@ -30,3 +30,24 @@ class NotFound(CaseclockError):
 class Conflict(CaseclockError):
     status = 409
     title = "Conflict"
+
+
+class Unauthorized(CaseclockError):
+    """No API key, or one that is unknown or revoked."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(CaseclockError):
+    """A valid key whose role does not allow the operation."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class ServiceUnavailable(CaseclockError):
+    """The service cannot answer yet (e.g. the database is behind its migrations)."""
+
+    status = 503
+    title = "Service unavailable"

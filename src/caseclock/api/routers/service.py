@@ -1,0 +1,51 @@
+"""Liveness, readiness and the front door (the console will take ``/`` later)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from caseclock.store import migrate
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", summary="Liveness: the process answers")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    summary="Readiness: the database answers and its migrations are current",
+    responses={503: {"description": "not ready; `detail` says why"}},
+)
+def ready(request: Request) -> JSONResponse:
+    engine: Engine = request.app.state.engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = migrate.current_revision(connection)
+    except SQLAlchemyError as exc:
+        return JSONResponse(
+            {"status": "unavailable", "detail": f"database unreachable: {type(exc).__name__}"},
+            status_code=503,
+        )
+    head = migrate.head_revision()
+    if current != head:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "detail": f"database at migration {current}, code expects {head}: "
+                "run `caseclock db upgrade`",
+            },
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready", "migration": head})
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return RedirectResponse("/docs")

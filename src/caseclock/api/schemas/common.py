@@ -1,0 +1,44 @@
+"""Shapes shared by every router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(BaseModel):
+    path: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, served as ``application/problem+json``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+Limit = Annotated[int, Field(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Field(ge=0, description="rows to skip")]
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
+    for status, text in (
+        (401, "missing, unknown or revoked API key"),
+        (403, "the key's role does not allow this"),
+        (404, "not found (or not visible to this key)"),
+        (409, "conflicts with what is stored"),
+        (422, "invalid input; `errors` names each field"),
+    )
+}

@@ -1,0 +1,133 @@
+"""Records, events and milestones on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, JsonValue
+
+from caseclock.api.schemas.common import Strict
+
+
+class RecordIn(Strict):
+    id: str = Field(min_length=1, max_length=200, examples=["C-1042"])
+    type: str = Field(default="case", max_length=100)
+    status: str | None = "New"
+    priority: str | None = None
+    account: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    tier: str | None = None
+    region: str | None = None
+    product: str | None = None
+    fields: dict[str, JsonValue] = Field(default_factory=dict, description="custom fields")
+    process: str | None = Field(
+        default=None, description="a process key; default: the account's entitlement or the rules"
+    )
+    at: AwareDatetime | None = Field(default=None, description="when it was created; default now")
+    event_id: str | None = Field(default=None, description="default: '<id>:created'")
+
+
+class ProcessRef(BaseModel):
+    key: str
+    version: int
+
+
+class RecordSummary(BaseModel):
+    id: str
+    type: str
+    status: str | None
+    priority: str | None
+    owner: str | None
+    team: str | None
+    account: str | None
+    tier: str | None
+    region: str | None
+    product: str | None
+    fields: dict[str, Any]
+    closed: bool
+    process: ProcessRef | None
+    entitlement_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventOut(BaseModel):
+    id: str
+    record: str
+    type: str
+    at: datetime
+    received_at: datetime
+    data: dict[str, Any]
+
+
+class TaskOut(BaseModel):
+    id: int
+    title: str
+    assignee: str | None
+    due_at: datetime | None
+    status: str
+    created_at: datetime
+
+
+class NoteOut(BaseModel):
+    id: int
+    kind: str
+    author: str | None
+    body: str
+    created_at: datetime
+
+
+class RecordDetail(RecordSummary):
+    milestones: list[dict[str, Any]] = Field(description="evaluated now, as `simulate --json`")
+    last_events: list[EventOut]
+    tasks: list[TaskOut]
+    notes: list[NoteOut]
+
+
+class RecordMilestones(BaseModel):
+    record: str
+    process: str | None
+    version: int | None
+    at: datetime
+    milestones: list[dict[str, Any]]
+    timers: list[dict[str, Any]]
+
+
+class EventResultOut(BaseModel):
+    index: int
+    id: str | None
+    record: str | None
+    status: Literal["accepted", "duplicate", "rejected"]
+    errors: list[str] = Field(default_factory=list)
+
+
+class IngestOut(BaseModel):
+    accepted: int
+    duplicate: int
+    rejected: int
+    results: list[EventResultOut]
+
+
+class QueueItemOut(BaseModel):
+    record: str
+    milestone: str
+    name: str
+    cycle: int
+    state: str
+    health: Literal["green", "yellow", "red"]
+    deadline: datetime | None
+    warning_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    remaining_seconds: float | None
+    owner: str | None
+    team: str | None
+    account: str | None
+    calendar: str | None
+
+
+class QueueOut(BaseModel):
+    at: datetime
+    items: list[QueueItemOut]

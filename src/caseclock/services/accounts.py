@@ -1,0 +1,211 @@
+"""Accounts, contacts, assets and entitlements, with automatic entitlements.
+
+An account created without an entitlement gets one for the process its tier maps to under the
+entitlement rules, so no case of it is ever created without a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.services.access import Principal
+from caseclock.services.assignment import ProcessChooser
+from caseclock.services.evaluation import account_facts
+from caseclock.store.models import AccountRow, AssetRow, ContactRow, EntitlementRow
+from caseclock.store.repositories.customers import (
+    AccountRepository,
+    AssetRepository,
+    ContactRepository,
+    EntitlementRepository,
+)
+from caseclock.store.repositories.policy import ProcessRepository
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInput:
+    id: str
+    name: str
+    tier: str | None = None
+    region: str | None = None
+    start_date: date | None = None
+    renewal_date: date | None = None
+    fields: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntitlementInput:
+    account: str
+    process: str
+    name: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    contact: str | None = None
+    asset: str | None = None
+
+
+def get_account(session: Session, account_id: str, principal: Principal) -> AccountRow:
+    row = AccountRepository(session).get(account_id)
+    if row is None or not principal.sees_account(row.id):
+        raise NotFound(f"no account {account_id!r}")
+    return row
+
+
+def list_accounts(
+    session: Session, principal: Principal, *, limit: int, offset: int
+) -> Sequence[AccountRow]:
+    return AccountRepository(session).list(scope=principal.accounts, limit=limit, offset=offset)
+
+
+def create_account(
+    session: Session, data: AccountInput, principal: Principal, *, now: datetime
+) -> tuple[AccountRow, EntitlementRow | None]:
+    """Create an account and, when the rules map its tier to a process, its entitlement."""
+    if not principal.sees_account(data.id):
+        raise NotFound(f"no account {data.id!r} for this key", path="id")
+    repo = AccountRepository(session)
+    if repo.get(data.id) is not None:
+        raise Conflict(f"account {data.id!r} already exists", path="id")
+    _check_dates(data.start_date, data.renewal_date)
+    row = repo.add(
+        AccountRow(
+            id=data.id,
+            name=data.name,
+            tier=data.tier,
+            region=data.region,
+            start_date=data.start_date,
+            renewal_date=data.renewal_date,
+            fields=data.fields or {},
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return row, ensure_entitlement(session, row, now=now)
+
+
+def ensure_entitlement(
+    session: Session, account: AccountRow, *, now: datetime
+) -> EntitlementRow | None:
+    """Give ``account`` an automatic entitlement when it has none valid today."""
+    repo = EntitlementRepository(session)
+    if repo.active_for_accounts({account.id}, now.date()):
+        return None
+    facts = account_facts(account) or {}
+    key = ProcessChooser(session).by_rules(facts, facts, now)
+    if key is None or ProcessRepository(session).latest(key) is None:
+        return None
+    return repo.add(
+        EntitlementRow(
+            account_id=account.id,
+            name=f"{account.tier or 'Default'} support (automatic)",
+            process_key=key,
+            valid_from=account.start_date or now.date(),
+            valid_to=None,
+            source="automatic",
+            created_at=now,
+        )
+    )
+
+
+def update_account(
+    session: Session,
+    account_id: str,
+    changes: dict[str, Any],
+    principal: Principal,
+    *,
+    now: datetime,
+) -> AccountRow:
+    row = get_account(session, account_id, principal)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _check_dates(row.start_date, row.renewal_date)
+    row.updated_at = now
+    session.flush()
+    return row
+
+
+def _check_dates(start: date | None, renewal: date | None) -> None:
+    if start is not None and renewal is not None and renewal < start:
+        raise ValidationFailed("the renewal date is before the start date", path="renewal_date")
+
+
+def add_entitlement(
+    session: Session, data: EntitlementInput, principal: Principal, *, now: datetime
+) -> EntitlementRow:
+    account = get_account(session, data.account, principal)
+    if ProcessRepository(session).latest(data.process) is None:
+        raise ValidationFailed(f"no process with key {data.process!r}", path="process")
+    valid_from = data.valid_from or now.date()
+    if data.valid_to is not None and data.valid_to < valid_from:
+        raise ValidationFailed("valid_to is before valid_from", path="valid_to")
+    if data.contact is not None:
+        contact = ContactRepository(session).get(data.contact)
+        if contact is None or contact.account_id != account.id:
+            raise ValidationFailed(f"no contact {data.contact!r} on this account", path="contact")
+    if data.asset is not None:
+        asset = AssetRepository(session).get(data.asset)
+        if asset is None or asset.account_id != account.id:
+            raise ValidationFailed(f"no asset {data.asset!r} on this account", path="asset")
+    return EntitlementRepository(session).add(
+        EntitlementRow(
+            account_id=account.id,
+            contact_id=data.contact,
+            asset_id=data.asset,
+            name=data.name or f"{data.process} entitlement",
+            process_key=data.process,
+            valid_from=valid_from,
+            valid_to=data.valid_to,
+            source="manual",
+            created_at=now,
+        )
+    )
+
+
+def list_entitlements(
+    session: Session, account_id: str, principal: Principal
+) -> Sequence[EntitlementRow]:
+    account = get_account(session, account_id, principal)
+    return EntitlementRepository(session).for_account(account.id)
+
+
+def add_contact(
+    session: Session,
+    *,
+    contact_id: str,
+    account_id: str,
+    name: str,
+    email: str | None,
+    principal: Principal,
+    now: datetime,
+) -> ContactRow:
+    get_account(session, account_id, principal)
+    repo = ContactRepository(session)
+    if repo.get(contact_id) is not None:
+        raise Conflict(f"contact {contact_id!r} already exists", path="id")
+    return repo.add(
+        ContactRow(id=contact_id, account_id=account_id, name=name, email=email, created_at=now)
+    )
+
+
+def add_asset(
+    session: Session,
+    *,
+    asset_id: str,
+    account_id: str,
+    name: str,
+    product: str | None,
+    principal: Principal,
+    now: datetime,
+) -> AssetRow:
+    get_account(session, account_id, principal)
+    repo = AssetRepository(session)
+    if repo.get(asset_id) is not None:
+        raise Conflict(f"asset {asset_id!r} already exists", path="id")
+    return repo.add(
+        AssetRow(id=asset_id, account_id=account_id, name=name, product=product, created_at=now)
+    )

@@ -1,0 +1,111 @@
+"""Calendars: validated documents in the store, business calendars for the arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec
+from caseclock.core.validation import describe_validation_error
+from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.store.models import CalendarRow
+from caseclock.store.repositories.policy import CalendarRepository
+
+
+def parse_calendar(document: Mapping[str, Any], prefix: str = "") -> CalendarSpec:
+    try:
+        return CalendarSpec.model_validate(document)
+    except ValidationError as exc:
+        first = describe_validation_error(exc, prefix)[0]
+        path, _, message = first.partition(": ")
+        raise ValidationFailed(message or first, path=path or None) from None
+
+
+def calendar_document(spec: CalendarSpec) -> dict[str, Any]:
+    """The spec as the document a person writes (``"09:00"`` times), which validates back.
+
+    ``CalendarSpec`` keeps hours as minutes after midnight, so its plain dump would not load.
+    """
+    document = spec.model_dump(mode="json", exclude_none=True)
+    document["week"] = {day: _hours(hours) for day, hours in spec.week.items()}
+    document["exceptions"] = [
+        {"date": e.date.isoformat(), "hours": _hours(e.hours)} for e in spec.exceptions
+    ]
+    return document
+
+
+def _hours(intervals: Iterable[tuple[int, int]]) -> list[list[str]]:
+    return [[_clock(start), _clock(end)] for start, end in intervals]
+
+
+def _clock(minutes: int) -> str:
+    if minutes == MINUTES_PER_DAY:
+        return "24:00"
+    hours, rest = divmod(minutes % MINUTES_PER_DAY, 60)
+    return f"{hours:02d}:{rest:02d}"
+
+
+def put_calendar(
+    session: Session, spec: CalendarSpec, *, now: datetime, replace: bool
+) -> tuple[CalendarRow, bool]:
+    """Store ``spec``; return the row and whether anything changed.
+
+    Without ``replace``, a different calendar under an existing name is a conflict; the same
+    document again is accepted and changes nothing (safe to retry).
+    """
+    repo = CalendarRepository(session)
+    document = calendar_document(spec)
+    row = repo.get(spec.name)
+    if row is None:
+        return repo.add(
+            CalendarRow(name=spec.name, document=document, created_at=now, updated_at=now)
+        ), True
+    if row.document == document:
+        return row, False
+    if not replace:
+        raise Conflict(
+            f"calendar {spec.name!r} exists with other hours; apply a policy bundle to change it",
+            path="name",
+        )
+    row.document = document
+    row.updated_at = now
+    session.flush()
+    return row, True
+
+
+def get_calendar(session: Session, name: str) -> CalendarRow:
+    row = CalendarRepository(session).get(name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}")
+    return row
+
+
+def list_calendars(session: Session) -> Sequence[CalendarRow]:
+    return CalendarRepository(session).list()
+
+
+class CalendarCache:
+    """Business calendars built once per unit of work from the stored documents."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._built: dict[str, BusinessCalendar] | None = None
+
+    def all(self) -> Mapping[str, BusinessCalendar]:
+        if self._built is None:
+            self._built = {
+                row.name: BusinessCalendar(CalendarSpec.model_validate(row.document))
+                for row in CalendarRepository(self._session).list()
+            }
+        return self._built
+
+    def get(self, name: str | None) -> BusinessCalendar | None:
+        return None if name is None else self.all().get(name)
+
+    def names(self) -> Iterable[str]:
+        return self.all().keys()

@@ -1,0 +1,285 @@
+"""Event ingestion: store new facts and bring each touched record's milestones up to date.
+
+Everything for one batch happens in the caller's transaction: the events, new records, tasks
+and notes, the record columns and the milestone rows. Per event the outcome is ``accepted``,
+``duplicate`` (same record and id already stored, or earlier in the batch: ignored) or
+``rejected`` with the reasons. A late event is placed at its ``at``: the record is re-evaluated
+from its whole timeline, whatever order events arrived in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.validation import describe_validation_error
+from caseclock.services.access import Principal
+from caseclock.services.assignment import ProcessChooser, active_entitlements
+from caseclock.services.evaluation import RecordEvaluator, account_facts, milestone_values
+from caseclock.services.projection import project
+from caseclock.store.models import RecordRow
+from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.milestones import MilestoneRepository
+from caseclock.store.repositories.records import (
+    EventRepository,
+    RecordRepository,
+    StoredEvent,
+    WorkItemRepository,
+)
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class EventResult:
+    index: int
+    id: str | None
+    record: str | None
+    outcome: Outcome = Outcome.ACCEPTED
+    errors: list[str] = field(default_factory=list)
+    not_found: bool = False  # rejected because the record is unknown (or out of scope)
+
+    def reject(self, message: str, *, not_found: bool = False) -> None:
+        self.outcome = Outcome.REJECTED
+        self.errors.append(message)
+        self.not_found = not_found
+
+
+def ingest(
+    session: Session,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    principal: Principal,
+    now: datetime,
+) -> list[EventResult]:
+    """Validate, de-duplicate, store and evaluate a batch; return one result per item."""
+    results, events = _validate(items)
+    _mark_duplicates(session, results, events)
+    records = RecordRepository(session).get_many(e.record for e in events.values())
+    new_records = _check_records(results, events, records, principal)
+    accepted = {i: e for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED}
+    if not accepted:
+        return results
+    _create_records(session, new_records, now=now)
+    seqs = EventRepository(session).insert_many(
+        [
+            {
+                "record_id": e.record,
+                "event_id": e.id,
+                "type": e.type.value,
+                "occurred_at": e.at,
+                "received_at": now,
+                "data": dict(e.data),
+            }
+            for e in accepted.values()
+        ]
+    )
+    _materialize_work_items(session, list(zip(seqs, accepted.values(), strict=True)), now=now)
+    refresh(session, {e.record for e in accepted.values()}, now=now)
+    return results
+
+
+def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], dict[int, Event]]:
+    results: list[EventResult] = []
+    events: dict[int, Event] = {}
+    for index, item in enumerate(items):
+        raw_id = item.get("id") if isinstance(item, Mapping) else None
+        raw_record = item.get("record") if isinstance(item, Mapping) else None
+        result = EventResult(
+            index,
+            raw_id if isinstance(raw_id, str) else None,
+            raw_record if isinstance(raw_record, str) else None,
+        )
+        results.append(result)
+        try:
+            events[index] = Event.model_validate(item)
+        except ValidationError as exc:
+            for message in describe_validation_error(exc):
+                result.reject(message)
+    return results, events
+
+
+def _mark_duplicates(
+    session: Session, results: list[EventResult], events: dict[int, Event]
+) -> None:
+    stored = EventRepository(session).existing_keys((e.record, e.id) for e in events.values())
+    seen: set[tuple[str, str]] = set()
+    for index, event in events.items():
+        key = (event.record, event.id)
+        if key in stored or key in seen:
+            results[index].outcome = Outcome.DUPLICATE
+        seen.add(key)
+
+
+def _check_records(
+    results: list[EventResult],
+    events: dict[int, Event],
+    records: dict[str, RecordRow],
+    principal: Principal,
+) -> dict[str, Event]:
+    """Reject events on unknown or unseen records; return the created events that make records."""
+    new_records: dict[str, Event] = {}
+    live = [(i, e) for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED]
+    for index, event in sorted(live, key=lambda item: (item[1].at, item[0])):
+        if event.type is not EventType.CREATED:
+            continue
+        if event.record in records or event.record in new_records:
+            results[index].reject(
+                f"record {event.record!r} already exists: a record takes one created event"
+            )
+            continue
+        account = event.data.get("account")
+        if not principal.sees_account(account if isinstance(account, str) else None):
+            results[index].reject(f"no account {account!r} for this key", not_found=True)
+            continue
+        new_records[event.record] = event
+    for index, event in live:
+        if event.type is EventType.CREATED:
+            continue
+        row = records.get(event.record)
+        visible = row is not None and principal.sees_account(row.account_id)
+        if not visible and event.record not in new_records:
+            results[index].reject(
+                f"unknown record {event.record!r}: send its created event first", not_found=True
+            )
+    return new_records
+
+
+def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> None:
+    if not created:
+        return
+    chooser = ProcessChooser(session)
+    projected = {record_id: project([event]) for record_id, event in created.items()}
+    account_ids = {f.account for f in projected.values() if f.account is not None}
+    accounts = AccountRepository(session).get_many(account_ids)
+    on = now.date()
+    entitlements = active_entitlements(session, account_ids, on)
+    rows = []
+    for record_id, event in created.items():
+        fields = projected[record_id]
+        account = accounts.get(fields.account) if fields.account else None
+        explicit = event.data.get("process")
+        assignment = chooser.choose(
+            fields.as_facts(),
+            account_facts(account),
+            at=event.at,
+            explicit=explicit if isinstance(explicit, str) else None,
+            entitlements=entitlements.get(fields.account or "", []),
+        )
+        rows.append(
+            RecordRow(
+                id=record_id,
+                type=fields.type,
+                account_id=fields.account,
+                fields={},
+                is_closed=False,
+                process_key=assignment.process_key if assignment else None,
+                process_version=assignment.process_version if assignment else None,
+                entitlement_id=assignment.entitlement_id if assignment else None,
+                created_at=event.at,
+                updated_at=event.at,
+                received_at=now,
+                event_count=0,
+            )
+        )
+    RecordRepository(session).add_all(rows)
+
+
+def _materialize_work_items(
+    session: Session, stored: list[tuple[int, Event]], *, now: datetime
+) -> None:
+    tasks, notes = [], []
+    for seq, event in stored:
+        data = event.data
+        if event.type is EventType.TASK:
+            tasks.append(
+                {
+                    "record_id": event.record,
+                    "event_seq": seq,
+                    "title": data["title"],
+                    "assignee": data.get("assignee"),
+                    "due_at": event.payload().model_dump().get("due"),
+                    "status": "open",
+                    "created_at": event.at,
+                }
+            )
+        elif event.type is EventType.NOTE or (event.type is EventType.OWNER and data.get("note")):
+            notes.append(
+                {
+                    "record_id": event.record,
+                    "event_seq": seq,
+                    "kind": "note" if event.type is EventType.NOTE else "handoff",
+                    "author": data.get("author"),
+                    "body": data.get("body") or data.get("note"),
+                    "created_at": event.at,
+                }
+            )
+    repo = WorkItemRepository(session)
+    repo.add_tasks(tasks)
+    repo.add_notes(notes)
+    del now
+
+
+def to_event(stored: StoredEvent) -> Event:
+    """Rebuild an already validated event without validating it again."""
+    return Event.model_construct(
+        id=stored.event_id,
+        record=stored.record_id,
+        type=EventType(stored.type),
+        at=stored.occurred_at,
+        data=stored.data,
+    )
+
+
+def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
+    """Recompute the records' columns and milestone rows from their whole timelines."""
+    records = RecordRepository(session).get_many(record_ids)
+    timelines = EventRepository(session).timelines(record_ids)
+    accounts = AccountRepository(session).get_many(
+        {r.account_id for r in records.values() if r.account_id is not None}
+    )
+    evaluator = RecordEvaluator(session)
+    evaluator.preload(
+        [
+            (r.process_key, r.process_version)
+            for r in records.values()
+            if r.process_key is not None and r.process_version is not None
+        ]
+    )
+    wanted: list[dict[str, Any]] = []
+    for record_id, record in records.items():
+        timeline = build_timeline(to_event(s) for s in timelines[record_id])
+        fields = project(timeline)
+        record.type = fields.type
+        record.status = fields.status
+        record.priority = fields.priority
+        record.owner = fields.owner
+        record.team = fields.team
+        record.tier = fields.tier
+        record.region = fields.region
+        record.product = fields.product
+        record.account_id = fields.account
+        record.fields = fields.custom
+        record.is_closed = fields.is_closed
+        record.updated_at = fields.updated_at or record.updated_at
+        record.event_count = len(timeline)
+        milestones = evaluator.evaluate(
+            evaluator.process(record.process_key, record.process_version),
+            timeline,
+            now,
+            account_facts(accounts.get(record.account_id or "")),
+        )
+        wanted.extend(milestone_values(record_id, fields, milestones, now=now))
+    session.flush()
+    MilestoneRepository(session).replace(record_ids, wanted)

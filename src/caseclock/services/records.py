@@ -1,0 +1,116 @@
+"""Records: create one (its created event), read it with live milestones, list and filter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.core.events import build_timeline
+from caseclock.core.milestones import Milestone
+from caseclock.core.policy import Process
+from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.services.access import Principal
+from caseclock.services.evaluation import RecordEvaluator, account_facts
+from caseclock.services.ingest import EventResult, Outcome, ingest, to_event
+from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.records import (
+    EventRepository,
+    RecordFilter,
+    RecordRepository,
+    WorkItemRepository,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A record's milestones evaluated live at ``now`` on the version it keeps."""
+
+    record: RecordRow
+    process: Process | None
+    milestones: list[Milestone]
+    now: datetime
+
+
+def get_record(session: Session, record_id: str, principal: Principal) -> RecordRow:
+    row = RecordRepository(session).get(record_id)
+    if row is None or not principal.sees_account(row.account_id):
+        raise NotFound(f"no record {record_id!r}")
+    return row
+
+
+def create_record(
+    session: Session,
+    *,
+    record_id: str,
+    created: dict[str, Any],
+    at: datetime | None,
+    event_id: str | None,
+    principal: Principal,
+    now: datetime,
+) -> RecordRow:
+    """Create a record through its ``created`` event, exactly as a helpdesk sync would."""
+    if RecordRepository(session).get(record_id) is not None:
+        raise Conflict(f"record {record_id!r} already exists", path="id")
+    event = {
+        "id": event_id or f"{record_id}:created",
+        "record": record_id,
+        "type": "created",
+        "at": (at or now).isoformat(),
+        "data": created,
+    }
+    result = ingest(session, [event], principal=principal, now=now)[0]
+    raise_for(result)
+    return get_record(session, record_id, principal)
+
+
+def raise_for(result: EventResult) -> None:
+    """Turn a rejected event into the domain error a single-event request answers with."""
+    if result.outcome is not Outcome.REJECTED:
+        return
+    message = "; ".join(result.errors)
+    if result.not_found:
+        raise NotFound(message)
+    path, _, detail = message.partition(": ")
+    raise ValidationFailed(detail or message, path=path if detail else None)
+
+
+def list_records(
+    session: Session,
+    where: RecordFilter,
+    principal: Principal,
+    *,
+    limit: int,
+    offset: int,
+) -> Sequence[RecordRow]:
+    return RecordRepository(session).list(
+        where, scope=principal.accounts, limit=limit, offset=offset
+    )
+
+
+def record_events(
+    session: Session, record: RecordRow, *, limit: int, offset: int = 0, newest_first: bool = False
+) -> Sequence[EventRow]:
+    return EventRepository(session).for_record(
+        record.id, limit=limit, offset=offset, newest_first=newest_first
+    )
+
+
+def evaluate_record(session: Session, record: RecordRow, *, now: datetime) -> Evaluated:
+    evaluator = RecordEvaluator(session)
+    process = evaluator.process(record.process_key, record.process_version)
+    stored = EventRepository(session).timelines({record.id})[record.id]
+    timeline = build_timeline(to_event(s) for s in stored)
+    account = AccountRepository(session).get(record.account_id) if record.account_id else None
+    milestones = evaluator.evaluate(process, timeline, now, account_facts(account))
+    return Evaluated(record=record, process=process, milestones=milestones, now=now)
+
+
+def work_items(session: Session, record: RecordRow) -> tuple[Sequence[TaskRow], Sequence[NoteRow]]:
+    """The record's tasks and notes (handoff notes included), oldest first."""
+    repo = WorkItemRepository(session)
+    return repo.tasks_for(record.id), repo.notes_for(record.id)

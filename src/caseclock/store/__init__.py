@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, repositories (every query lives there) and migrations."""

@@ -1,0 +1,1 @@
+"""Repositories: every query of caseclock lives in this package, one module per concern."""

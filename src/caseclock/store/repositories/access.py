@@ -1,0 +1,33 @@
+"""Queries over API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import ApiKeyRow
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_hash(self, key_hash: str) -> ApiKeyRow | None:
+        return self.session.scalars(
+            select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash)
+        ).one_or_none()
+
+    def list(self) -> Sequence[ApiKeyRow]:
+        return self.session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)).all()
+
+    def by_name(self, name: str) -> Sequence[ApiKeyRow]:
+        return self.session.scalars(
+            select(ApiKeyRow).where(ApiKeyRow.name == name).order_by(ApiKeyRow.id)
+        ).all()
+
+    def add(self, row: ApiKeyRow) -> ApiKeyRow:
+        self.session.add(row)
+        self.session.flush()
+        return row

@@ -1,0 +1,177 @@
+"""Queries over materialized milestone rows: replace a record's rows, and the at-risk queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import MilestoneRow
+
+# Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
+TIME_DEPENDENT = frozenset({"elapsed_seconds", "remaining_seconds", "evaluated_at"})
+MILESTONES = cast(Table, MilestoneRow.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the at-risk queue may filter on; ``None`` means no filter."""
+
+    states: frozenset[str] | None = None
+    open_only: bool = False
+    owner: str | None = None
+    team: str | None = None
+    account: str | None = None
+    milestone: str | None = None
+
+
+class MilestoneRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_records(self, record_ids: Iterable[str]) -> dict[str, list[MilestoneRow]]:
+        wanted = set(record_ids)
+        found: dict[str, list[MilestoneRow]] = {record_id: [] for record_id in wanted}
+        if not wanted:
+            return found
+        rows = self.session.scalars(
+            select(MilestoneRow)
+            .where(MilestoneRow.record_id.in_(wanted))
+            .order_by(MilestoneRow.record_id, MilestoneRow.key, MilestoneRow.cycle)
+        ).all()
+        for row in rows:
+            found[row.record_id].append(row)
+        return found
+
+    def existing_values(
+        self, record_ids: Iterable[str]
+    ) -> dict[tuple[str, str, int], dict[str, Any]]:
+        """Current column values of the records' rows, keyed by (record, key, cycle)."""
+        wanted = set(record_ids)
+        if not wanted:
+            return {}
+        table = MilestoneRow.__table__
+        rows = self.session.execute(select(table).where(table.c.record_id.in_(wanted))).mappings()
+        return {(r["record_id"], r["key"], r["cycle"]): dict(r) for r in rows}
+
+    def replace(
+        self,
+        record_ids: Iterable[str],
+        wanted: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Make the records' rows exactly ``wanted``: insert new, update changed, delete gone.
+
+        Rows whose only differences are time-dependent values are left alone, so re-evaluating
+        a record after a comment rewrites only the milestones the comment changed.
+        """
+        existing = self.existing_values(record_ids)
+        inserts: list[Mapping[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for values in wanted:
+            key = (values["record_id"], values["key"], values["cycle"])
+            current = existing.pop(key, None)
+            if current is None:
+                inserts.append(values)
+            elif any(
+                current[name] != value
+                for name, value in values.items()
+                if name not in TIME_DEPENDENT
+            ):
+                updates.append(
+                    {"row_id": current["id"], **{f"new_{k}": v for k, v in values.items()}}
+                )
+        if existing:
+            ids = [values["id"] for values in existing.values()]
+            self.session.execute(delete(MilestoneRow).where(MilestoneRow.id.in_(ids)))
+        if inserts:
+            self.session.execute(insert(MilestoneRow), inserts)
+        if updates:
+            columns: dict[str, BindParameter[Any]] = {
+                name.removeprefix("new_"): bindparam(name)
+                for name in updates[0]
+                if name != "row_id"
+            }
+            self.session.execute(
+                update(MILESTONES).where(MILESTONES.c.id == bindparam("row_id")).values(columns),
+                updates,
+                execution_options={"synchronize_session": False},
+            )
+
+    def queue(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        sort_by_deadline: bool,
+        limit: int,
+        offset: int,
+    ) -> Sequence[MilestoneRow]:
+        """Milestones matching ``where``; by deadline (soonest first, none last) when asked."""
+        query = select(MilestoneRow)
+        for condition in _conditions(where, now=now, scope=scope):
+            query = query.where(condition)
+        if sort_by_deadline:
+            query = query.order_by(
+                MilestoneRow.deadline.is_(None), MilestoneRow.deadline, MilestoneRow.id
+            )
+        else:
+            query = query.order_by(MilestoneRow.id)
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def _conditions(
+    where: QueueFilter, *, now: datetime, scope: frozenset[str] | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.open_only:
+        conditions.append(MilestoneRow.is_open.is_(True))
+    if where.states is not None:
+        conditions.append(_state_condition(where.states, now))
+    for column, value in (
+        (MilestoneRow.owner, where.owner),
+        (MilestoneRow.team, where.team),
+        (MilestoneRow.account_id, where.account),
+        (MilestoneRow.key, where.milestone),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if scope is not None:
+        conditions.append(MilestoneRow.account_id.in_(scope) if scope else false())
+    return conditions
+
+
+def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
+    """States as of ``now``: a running row past its deadline counts as violated."""
+    overdue = and_(MilestoneRow.deadline.is_not(None), MilestoneRow.deadline <= now)
+    parts: list[ColumnElement[bool]] = []
+    if "violated" in states:
+        parts.append(MilestoneRow.state == "violated")
+        parts.append(and_(MilestoneRow.state == "running", overdue))
+    if "running" in states:
+        parts.append(
+            and_(
+                MilestoneRow.state == "running",
+                or_(MilestoneRow.deadline.is_(None), MilestoneRow.deadline > now),
+            )
+        )
+    others = states - {"violated", "running"}
+    if others:
+        parts.append(MilestoneRow.state.in_(others))
+    return or_(*parts) if parts else false()

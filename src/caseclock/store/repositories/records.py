@@ -1,0 +1,174 @@
+"""Queries over records and their event timelines, tasks and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    """What ``GET /records`` may filter on; ``None`` means no filter."""
+
+    status: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    account: str | None = None
+    type: str | None = None
+    closed: bool | None = None
+    entitlement_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back for evaluation: plain values, no ORM identity."""
+
+    seq: int
+    record_id: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    data: dict[str, Any]
+
+
+class RecordRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, record_id: str) -> RecordRow | None:
+        return self.session.get(RecordRow, record_id)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, RecordRow]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(RecordRow).where(RecordRow.id.in_(wanted))).all()
+        return {row.id: row for row in rows}
+
+    def list(
+        self,
+        where: RecordFilter,
+        *,
+        scope: frozenset[str] | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[RecordRow]:
+        query = select(RecordRow)
+        conditions = {
+            RecordRow.status: where.status,
+            RecordRow.owner: where.owner,
+            RecordRow.team: where.team,
+            RecordRow.account_id: where.account,
+            RecordRow.type: where.type,
+            RecordRow.is_closed: where.closed,
+        }
+        for column, value in conditions.items():
+            if value is not None:
+                query = query.where(column == value)
+        if where.entitlement_missing:
+            query = query.where(RecordRow.process_key.is_(None))
+        if scope is not None:
+            query = query.where(RecordRow.account_id.in_(scope))
+        query = query.order_by(RecordRow.updated_at.desc(), RecordRow.id).limit(limit)
+        return self.session.scalars(query.offset(offset)).all()
+
+    def add_all(self, rows: Iterable[RecordRow]) -> None:
+        self.session.add_all(list(rows))
+        self.session.flush()
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def existing_keys(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the ``(record_id, event_id)`` pairs are already stored."""
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        event_ids = {event_id for _, event_id in wanted}
+        rows = self.session.execute(
+            select(EventRow.record_id, EventRow.event_id).where(EventRow.event_id.in_(event_ids))
+        ).all()
+        return {(r.record_id, r.event_id) for r in rows} & wanted
+
+    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert events given as column mappings; return their ``seq`` in the same order."""
+        if not rows:
+            return []
+        result = self.session.execute(
+            insert(EventRow).returning(EventRow.seq, sort_by_parameter_order=True), list(rows)
+        )
+        return [seq for (seq,) in result.all()]
+
+    def timelines(self, record_ids: Iterable[str]) -> dict[str, list[StoredEvent]]:
+        """Every stored event of each record, ordered by occurrence then arrival."""
+        wanted = set(record_ids)
+        found: dict[str, list[StoredEvent]] = {record_id: [] for record_id in wanted}
+        if not wanted:
+            return found
+        rows = self.session.execute(
+            select(
+                EventRow.seq,
+                EventRow.record_id,
+                EventRow.event_id,
+                EventRow.type,
+                EventRow.occurred_at,
+                EventRow.received_at,
+                EventRow.data,
+            )
+            .where(EventRow.record_id.in_(wanted))
+            .order_by(EventRow.record_id, EventRow.occurred_at, EventRow.seq)
+        ).all()
+        for row in rows:
+            found[row.record_id].append(StoredEvent(*row))
+        return found
+
+    def for_record(
+        self, record_id: str, *, limit: int, offset: int = 0, newest_first: bool = False
+    ) -> Sequence[EventRow]:
+        order = (
+            (EventRow.occurred_at.desc(), EventRow.seq.desc())
+            if newest_first
+            else (EventRow.occurred_at, EventRow.seq)
+        )
+        return self.session.scalars(
+            select(EventRow)
+            .where(EventRow.record_id == record_id)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+
+class WorkItemRepository:
+    """Tasks and notes, materialized from the events that create them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_tasks(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(TaskRow), list(rows))
+
+    def add_notes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(NoteRow), list(rows))
+
+    def tasks_for(self, record_id: str) -> Sequence[TaskRow]:
+        return self.session.scalars(
+            select(TaskRow).where(TaskRow.record_id == record_id).order_by(TaskRow.id)
+        ).all()
+
+    def notes_for(self, record_id: str) -> Sequence[NoteRow]:
+        return self.session.scalars(
+            select(NoteRow).where(NoteRow.record_id == record_id).order_by(NoteRow.id)
+        ).all()
