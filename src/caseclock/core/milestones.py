@@ -1,6 +1,7 @@
 """What the evaluator returns: milestone instances and the timers they schedule.
 
-These are plain values; the store materializes them as rows and the API renders them.
+These are plain values; the store materializes them as rows and the API renders them
+(``milestone_to_json`` is the one JSON shape, the one of ``caseclock simulate --json``).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class MilestoneState(StrEnum):
@@ -61,14 +63,76 @@ class Milestone:
     deadline: datetime | None = None
     warning_at: datetime | None = None
     completed_at: datetime | None = None
+    ended_at: datetime | None = None  # completion or cancellation
     target: timedelta | None = None
     elapsed: timedelta = timedelta(0)
     paused: timedelta = timedelta(0)
     remaining: timedelta | None = None
-    late: bool | None = None
+    late: bool | None = None  # the cycle ended (completed or cancelled) after its deadline
     owner: str | None = None
     timers: tuple[Timer, ...] = field(default_factory=tuple)
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+DEFAULT_AT_RISK = timedelta(minutes=15)
+
+
+def health(milestone: Milestone, now: datetime, threshold: timedelta = DEFAULT_AT_RISK) -> Health:
+    """Green, yellow or red at ``now`` for an at-a-glance view.
+
+    Red: violated. Yellow: open and its warning instant has come, or under ``threshold`` of
+    target time remains. Green: anything else (closed cycles included).
+    """
+    if milestone.state is MilestoneState.VIOLATED:
+        return Health.RED
+    if not milestone.is_open:
+        return Health.GREEN
+    if milestone.warning_at is not None and now >= milestone.warning_at:
+        return Health.YELLOW
+    if milestone.remaining is not None and milestone.remaining <= threshold:
+        return Health.YELLOW
+    return Health.GREEN
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def timer_to_json(timer: Timer) -> dict[str, Any]:
+    """``{"at", "milestone", "cycle", "kind", "sequence"}`` with an ISO-8601 instant."""
+    return {
+        "at": timer.at.isoformat(),
+        "milestone": timer.milestone,
+        "cycle": timer.cycle,
+        "kind": timer.kind.value,
+        "sequence": timer.sequence,
+    }
+
+
+def milestone_to_json(milestone: Milestone) -> dict[str, Any]:
+    """The JSON shape of a milestone (instants ISO-8601, durations in seconds)."""
+    return {
+        "key": milestone.key,
+        "name": milestone.name,
+        "cycle": milestone.cycle,
+        "state": milestone.state.value,
+        "late": milestone.late,
+        "calendar": milestone.calendar,
+        "owner": milestone.owner,
+        "started_at": _iso(milestone.started_at),
+        "deadline": _iso(milestone.deadline),
+        "warning_at": _iso(milestone.warning_at),
+        "completed_at": _iso(milestone.completed_at),
+        "ended_at": _iso(milestone.ended_at),
+        "target_seconds": _seconds(milestone.target),
+        "elapsed_seconds": milestone.elapsed.total_seconds(),
+        "paused_seconds": milestone.paused.total_seconds(),
+        "remaining_seconds": _seconds(milestone.remaining),
+    }

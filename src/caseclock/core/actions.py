@@ -1,0 +1,149 @@
+"""Milestone actions as documents: what fires at the warning, the violation and the success.
+
+The core only schedules them (``core.timers``); executing them is the worker's job.
+
+```yaml
+actions:
+  warning:   {share: 0.75, do: [{type: email, to: owner}]}        # or before: 30m
+  violation: {repeat_every: 4h, do: [{type: reassign, to: "role:senior_engineer"}]}
+  success:   {do: [{type: field_update, field: first_response_at, value: completed_at}]}
+```
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, JsonValue, field_validator, model_validator
+
+from caseclock.core.documents import Document
+from caseclock.core.durations import Duration, DurationKind, parse_duration
+from caseclock.core.periods import Months, Period, parse_period
+
+ActionType = Literal[
+    "email",
+    "webhook",
+    "chat",
+    "field_update",
+    "reassign",
+    "task",
+    "note",
+    "set_status",
+    "pause",
+    "resume",
+]
+
+_REQUIRED: dict[str, str] = {
+    "email": "to",
+    "webhook": "url",
+    "chat": "channel",
+    "field_update": "field",
+    "reassign": "to",
+    "task": "title",
+    "note": "body",
+    "set_status": "status",
+}
+
+
+class ActionSpec(Document):
+    """One action. ``to`` names a person, ``owner``, ``team_lead`` or ``role:NAME``."""
+
+    type: ActionType
+    to: str | None = None
+    subject: str | None = None
+    template: str | None = None
+    url: str | None = None
+    channel: str | None = None
+    field: str | None = None
+    value: JsonValue = None
+    title: str | None = None
+    body: str | None = None
+    status: str | None = None
+
+    @model_validator(mode="after")
+    def _has_parameters(self) -> ActionSpec:
+        needed = _REQUIRED.get(self.type)
+        if needed is not None and getattr(self, needed) is None:
+            raise ValueError(f"a {self.type} action needs {needed!r}")
+        return self
+
+
+def check_period(value: str | None) -> str | None:
+    """Validate an optional period string, keeping the text people wrote."""
+    if value is not None:
+        parse_period(value)
+    return value
+
+
+def check_offset(value: str | None) -> str | None:
+    """An offset from a deadline: business time (``30m``) or calendar time (``2d``)."""
+    if value is not None:
+        period = parse_period(value)
+        if isinstance(period, Months) or period.kind not in _OFFSET_KINDS:
+            raise ValueError(
+                f"{value!r}: an offset is business time (30m, 4h) or calendar time (2d)"
+            )
+    return value
+
+
+_OFFSET_KINDS = frozenset({DurationKind.BUSINESS_TIME, DurationKind.CALENDAR_TIME})
+
+
+def check_warning_offset(value: str | None) -> str | None:
+    """A warning offset before a deadline: business or calendar time, or months (``2mo``)."""
+    if value is not None and not isinstance(parse_period(value), Months):
+        check_offset(value)
+    return value
+
+
+class WarningPlan(Document):
+    """When the warning fires: at ``share`` of the target (default 0.75), or ``before`` the
+    deadline (business time ``30m``, calendar time ``2d``, months ``2mo``)."""
+
+    share: float | None = Field(default=None, gt=0, lt=1)
+    before: str | None = None
+    do: tuple[ActionSpec, ...] = ()
+
+    _before = field_validator("before")(check_warning_offset)
+
+    @model_validator(mode="after")
+    def _one_instant(self) -> WarningPlan:
+        if self.share is not None and self.before is not None:
+            raise ValueError("give the warning either a share or a before offset, not both")
+        return self
+
+    def effective_share(self) -> float:
+        return 0.75 if self.share is None else self.share
+
+    def before_period(self) -> Period | None:
+        return None if self.before is None else parse_period(self.before)
+
+
+class ViolationPlan(Document):
+    """The violation fires ``after`` the deadline (default at it), then every ``repeat_every``."""
+
+    after: str | None = None
+    repeat_every: str | None = None
+    do: tuple[ActionSpec, ...] = ()
+
+    _offsets = field_validator("after", "repeat_every")(check_offset)
+
+    def offsets(self) -> tuple[Duration | None, Duration | None]:
+        """``after`` and ``repeat_every`` parsed (both business or calendar time)."""
+        return _offset(self.after), _offset(self.repeat_every)
+
+
+def _offset(text: str | None) -> Duration | None:
+    return None if text is None else parse_duration(text)
+
+
+class SuccessPlan(Document):
+    """What fires when the milestone completes (on time or late)."""
+
+    do: tuple[ActionSpec, ...] = ()
+
+
+class Actions(Document):
+    warning: WarningPlan = WarningPlan()
+    violation: ViolationPlan = ViolationPlan()
+    success: SuccessPlan = SuccessPlan()

@@ -1,0 +1,157 @@
+"""One run of a milestone definition, and the arithmetic of its clock.
+
+A cycle is a start instant, a target on a clock, the intervals during which it was paused
+(each with the event that caused it) and the overrides that moved its target. Elapsed time,
+the deadline and the warning are derived from those facts, never counted on the side:
+elapsed business time is the calendar's open time over the cycle's running segments, and the
+deadline is the instant at which it reaches the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.events import Event
+from caseclock.core.targets import Clockwork, Resolved
+
+EndKind = Literal["completed", "cancelled"]
+
+
+@dataclass(slots=True)
+class Pause:
+    """An interval during which the clock did not run, with what started and ended it."""
+
+    start: datetime
+    end: datetime | None
+    kind: Literal["condition", "override", "closed"]
+    cause: str
+    event: Event | None = None
+    end_cause: str | None = None
+    end_event: Event | None = None
+
+
+@dataclass(slots=True)
+class Adjustment:
+    """An override that moved the target (``extend`` or ``shorten``), with who and why."""
+
+    at: datetime
+    kind: Literal["extend", "shorten"]
+    amount: timedelta
+    text: str
+    by: str
+    reason: str
+    event: Event
+
+
+@dataclass(slots=True)
+class Cycle:
+    """One cycle of one definition on one record, as replayed from the timeline."""
+
+    key: str
+    number: int
+    started_at: datetime
+    calendar: str
+    business: BusinessCalendar
+    target: Resolved
+    start_cause: str
+    start_event: Event | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    notes: list[tuple[datetime, str]] = field(default_factory=list)
+    ended_at: datetime | None = None
+    end_kind: EndKind | None = None
+    end_cause: str | None = None
+    end_event: Event | None = None
+    ended_by_close: bool = False
+    owner: str | None = None
+
+    @property
+    def clock(self) -> Clockwork:
+        return self.target.clock
+
+    @property
+    def is_open(self) -> bool:
+        return self.end_kind is None
+
+    def effective_target(self) -> timedelta | None:
+        """The target after every extend and shorten override (never below zero)."""
+        if self.target.amount is None:
+            return None
+        total = self.target.amount
+        for adjustment in self.adjustments:
+            total += adjustment.amount if adjustment.kind == "extend" else -adjustment.amount
+        return max(total, timedelta(0))
+
+    def open_pause(self) -> Pause | None:
+        for pause in reversed(self.pauses):
+            if pause.end is None:
+                return pause
+        return None
+
+    def merged_pauses(
+        self, until: datetime | None = None
+    ) -> list[tuple[datetime, datetime | None]]:
+        """Pause intervals merged, clipped to [start, end of cycle, ``until``]."""
+        stop = _earliest(self.ended_at, until)
+        spans: list[tuple[datetime, datetime | None]] = []
+        for pause in sorted(self.pauses, key=lambda p: p.start):
+            start = max(pause.start, self.started_at)
+            end = _earliest(pause.end, stop)
+            if (stop is not None and start >= stop) or (end is not None and end <= start):
+                continue
+            if spans and (spans[-1][1] is None or start <= spans[-1][1]):
+                last_start, last_end = spans[-1]
+                merged = None if last_end is None or end is None else max(last_end, end)
+                spans[-1] = (last_start, merged)
+            else:
+                spans.append((start, end))
+        return spans
+
+    def running_segments(self, until: datetime) -> list[tuple[datetime, datetime]]:
+        """The intervals of [start, ``until``) during which the clock ran."""
+        segments = []
+        cursor = self.started_at
+        for start, end in self.merged_pauses(until):
+            if start > cursor:
+                segments.append((cursor, start))
+            if end is None:
+                return segments
+            cursor = max(cursor, end)
+        if until > cursor:
+            segments.append((cursor, until))
+        return segments
+
+    def elapsed(self, until: datetime) -> timedelta:
+        """Counted time on the cycle's clock from its start to ``until`` (pauses left out)."""
+        clock = self.clock
+        return sum((clock.between(a, b) for a, b in self.running_segments(until)), timedelta(0))
+
+    def position(self, amount: timedelta) -> datetime | None:
+        """The instant at which ``amount`` has been counted; None inside an endless pause."""
+        clock = self.clock
+        cursor, remaining = self.started_at, amount
+        for start, end in self.merged_pauses():
+            if start > cursor:
+                available = clock.between(cursor, start)
+                if available >= remaining:
+                    return clock.add(cursor, remaining)
+                remaining -= available
+            if end is None:
+                return None
+            cursor = max(cursor, end)
+        return clock.add(cursor, remaining)
+
+    def deadline(self) -> datetime | None:
+        target = self.effective_target()
+        return None if target is None else self.position(target)
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)

@@ -1,0 +1,50 @@
+"""Overrides: dynamic SLAs as timeline events, each with who and why.
+
+``extend`` / ``shorten`` move the open cycle's target by an amount counted on its clock
+(``4h`` business time, ``1bd`` the business time of the next business day, ``2d`` calendar
+time); ``pause`` holds the clock until a ``resume``; ``pause_until`` holds it until an instant.
+An override for a milestone with no open cycle changes nothing and is noted for ``--explain``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
+
+from caseclock.core.cycles import Adjustment, Cycle, Pause
+from caseclock.core.events import Event
+from caseclock.core.periods import parse_period
+from caseclock.core.targets import amount_on
+
+
+def _kind(data: Mapping[str, object]) -> str:
+    return next(k for k in ("extend", "shorten", "pause_until", "pause", "resume") if data.get(k))
+
+
+def apply_override(cycle: Cycle | None, event: Event, notes: list[tuple[datetime, str]]) -> None:
+    """Apply one override event to ``cycle`` (or note that there was nothing to apply it to)."""
+    data, at = event.data, event.at
+    kind = _kind(data)
+    who = f"by {data['by']}: {data['reason']}"
+    if cycle is None:
+        notes.append((at, f"override {kind} {who} ignored: no open cycle"))
+        return
+    if kind in ("extend", "shorten"):
+        text = str(data[kind])
+        ref = cycle.deadline() or at
+        amount = amount_on(cycle.clock, parse_period(text), cycle.business, ref)
+        change: Literal["extend", "shorten"] = "extend" if kind == "extend" else "shorten"
+        by, reason = str(data["by"]), str(data["reason"])
+        cycle.adjustments.append(Adjustment(at, change, amount, text, by, reason, event))
+    elif kind == "pause_until":
+        until = datetime.fromisoformat(str(data["pause_until"]))
+        if until > at:
+            cause = f"paused until {until.isoformat()} {who}"
+            cycle.pauses.append(Pause(at, until, "override", cause, event, "pause_until reached"))
+    elif kind == "pause":
+        cycle.pauses.append(Pause(at, None, "override", f"paused {who}", event))
+    else:
+        for pause in cycle.pauses:
+            if pause.end is None and pause.kind == "override":
+                pause.end, pause.end_cause, pause.end_event = at, f"resumed {who}", event

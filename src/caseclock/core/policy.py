@@ -1,0 +1,400 @@
+"""Policy bundles: calendars, entitlement processes and entitlement rules, as validated documents.
+
+A bundle is YAML or JSON (see ``examples/policies/b2b.yaml``)::
+
+    calendars: [ {name: us-east, timezone: America/New_York, week: {...}}, ... ]
+    processes:
+      gold:                                  # the key; a process is versioned by the store
+        name: Gold
+        calendar: {field: region, map: {apac: apac}, default: us-east}
+        closed_statuses: [Closed]
+        milestones:
+          - key: first_response
+            start: {on: created}
+            complete: {on: comment, public: true, author_role: agent}
+            target: 4h                       # or {rules: [{when: ..., duration: 2h}], duration: 4h}
+    entitlement_rules:
+      rules: [{when: {field: tier, value: Gold}, process: gold}]
+      default: standard
+
+A milestone definition: ``key``, ``name``, ``applies_when`` (a level condition), ``start``,
+``complete``, ``pause`` (a level), ``reset``, ``start_at`` (a date field that anchors the start,
+for account lifecycle milestones), ``target``, ``calendar``, ``recurrence`` (``once``,
+``repeat`` with ``until`` and ``anchor``, ``sequential``, ``independent``), ``on_reopen``
+(``resume``, ``restart``, ``ignore``), ``owner`` (``record``, ``team_lead``, ``role:NAME``,
+``field:NAME``) and ``actions`` (``core.actions``). Conditions are ``core.conditions``.
+
+Every model forbids unknown keys and validation errors name their path, e.g.
+``processes.gold.milestones[2].target.rules[0].when: unknown field 'prio'``; ``load_bundle``
+raises ``PolicyInvalid`` with all of them, so nothing ever half-loads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from caseclock.core.actions import Actions, check_period
+from caseclock.core.calendar_spec import CalendarSpec
+from caseclock.core.conditions import Condition, has_triggers, milestone_refs
+from caseclock.core.documents import Document
+from caseclock.core.periods import Period, parse_period
+from caseclock.core.validation import describe_validation_error
+from caseclock.errors import ValidationFailed
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+_OWNER = re.compile(r"^(record|team_lead|role:[\w.\-]+|field:[\w.\-]+)$")
+
+
+class CalendarChoice(Document):
+    """Which calendar a clock runs on: ``name``, or by a record field (``team``, ``region``).
+
+    With ``field``, the value is looked up in ``map`` (case ignored), else used as a calendar
+    name when one has that name, else ``default``.
+    """
+
+    name: str | None = None
+    field: str | None = None
+    map: dict[str, str] = Field(default_factory=dict)
+    default: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> CalendarChoice:
+        if (self.name is None) == (self.field is None):
+            raise ValueError("a calendar is a name, or {field, map, default}")
+        if self.field is not None and self.default is None:
+            raise ValueError("a calendar chosen by field needs a default")
+        return self
+
+    def names(self) -> set[str]:
+        """Every calendar name this choice can yield (for reference checks)."""
+        found = set(self.map.values()) | {self.name, self.default}
+        return {n for n in found if n is not None}
+
+
+class TargetValue(Document):
+    """A deadline: a ``duration`` (``4h``, ``5bd``, ``eobd``, ``30d``, ``3mo``) or a date field."""
+
+    duration: str | None = None
+    date_field: str | None = None
+
+    _duration = field_validator("duration")(check_period)
+
+    def period(self) -> Period | None:
+        return None if self.duration is None else parse_period(self.duration)
+
+    def is_given(self) -> bool:
+        return self.duration is not None or self.date_field is not None
+
+    def describe(self) -> str:
+        return self.duration or f"until {self.date_field}"
+
+
+def _both_given(value: TargetValue) -> bool:
+    return value.duration is not None and value.date_field is not None
+
+
+class TargetRule(TargetValue):
+    """Use this target when ``when`` holds (a level condition on the record and account)."""
+
+    when: Condition
+
+    @model_validator(mode="after")
+    def _complete(self) -> TargetRule:
+        if not self.is_given() or _both_given(self):
+            raise ValueError("a target rule takes exactly one of duration, date_field")
+        _level_only(self.when, "when")
+        return self
+
+
+class Target(TargetValue):
+    """Ordered ``rules`` (the first match wins), falling back to this target's own value."""
+
+    rules: tuple[TargetRule, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"duration": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _something(self) -> Target:
+        if _both_given(self):
+            raise ValueError("a target takes one of duration, date_field")
+        if not self.rules and not self.is_given():
+            raise ValueError("a target needs a duration, a date_field or rules")
+        return self
+
+
+class Recurrence(Document):
+    """``once``; ``repeat`` (until ``until``; the next cycle from completion or deadline);
+    ``sequential`` / ``independent`` (a new cycle when the start condition matches again)."""
+
+    mode: Literal["once", "repeat", "sequential", "independent"] = "once"
+    until: Condition | None = None
+    anchor: Literal["completion", "deadline"] = "completion"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"mode": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _repeat_only(self) -> Recurrence:
+        if self.mode != "repeat" and (self.until is not None or self.anchor != "completion"):
+            raise ValueError("until and anchor belong to recurrence mode 'repeat'")
+        return self
+
+
+class MilestoneDef(Document):
+    """One milestone definition of a process."""
+
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    name: str | None = None
+    description: str | None = None
+    applies_when: Condition | None = None
+    start: Condition
+    complete: Condition
+    pause: Condition | None = None
+    reset: Condition | None = None
+    start_at: str | None = None
+    target: Target
+    calendar: CalendarChoice | None = None
+    recurrence: Recurrence = Recurrence()
+    on_reopen: Literal["resume", "restart", "ignore"] = "resume"
+    owner: str = "record"
+    actions: Actions = Actions()
+
+    @model_validator(mode="after")
+    def _levels(self) -> MilestoneDef:
+        if self.applies_when is not None:
+            _level_only(self.applies_when, "applies_when")
+        if self.pause is not None:
+            _level_only(self.pause, "pause")
+        if not _OWNER.match(self.owner):
+            raise ValueError("owner is record, team_lead, role:NAME or field:NAME")
+        return self
+
+    @property
+    def title(self) -> str:
+        return self.name or self.key.replace("_", " ").capitalize()
+
+    def conditions(self) -> Iterator[tuple[str, Condition]]:
+        """(attribute, condition) for every condition of the definition."""
+        for attr in ("applies_when", "start", "complete", "pause", "reset"):
+            cond = getattr(self, attr)
+            if cond is not None:
+                yield attr, cond
+        if self.recurrence.until is not None:
+            yield "recurrence.until", self.recurrence.until
+
+
+def _level_only(cond: Condition, where: str) -> None:
+    if has_triggers(cond):
+        raise ValueError(
+            f"{where} is a condition on fields; event triggers ('on') cannot hold there"
+        )
+
+
+class Process(Document):
+    """An entitlement process: a named, versioned set of milestone definitions."""
+
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    name: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    description: str | None = None
+    calendar: CalendarChoice | None = None
+    closed_statuses: tuple[str, ...] = ("Closed",)
+    milestones: tuple[MilestoneDef, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Process:
+        keys = [m.key for m in self.milestones]
+        for index, definition in enumerate(self.milestones):
+            where = f"milestones[{index}]"
+            if keys.count(definition.key) > 1:
+                raise ValueError(f"{where}.key: duplicate milestone key {definition.key!r}")
+            if definition.calendar is None and self.calendar is None:
+                raise ValueError(f"{where}.calendar: no calendar here nor on the process")
+            for attr, cond in definition.conditions():
+                for ref in sorted(milestone_refs(cond)):
+                    if ref not in keys or ref == definition.key:
+                        raise ValueError(f"{where}.{attr}: no other milestone {ref!r}")
+        dependency_order(self)
+        return self
+
+    def definition(self, key: str) -> MilestoneDef:
+        for definition in self.milestones:
+            if definition.key == key:
+                return definition
+        raise KeyError(key)
+
+    def calendar_names(self) -> set[str]:
+        choices = [self.calendar, *(m.calendar for m in self.milestones)]
+        return set().union(*(c.names() for c in choices if c is not None))
+
+
+def dependency_order(process: Process) -> tuple[MilestoneDef, ...]:
+    """Definitions ordered so a relative milestone follows the ones it waits for."""
+    pending = {m.key: m for m in process.milestones}
+    ordered: list[MilestoneDef] = []
+    while pending:
+        ready = [
+            m
+            for m in pending.values()
+            if not any(ref in pending for _, c in m.conditions() for ref in milestone_refs(c))
+        ]
+        if not ready:
+            raise ValueError(f"milestones wait on each other in a circle: {sorted(pending)}")
+        for definition in ready:
+            ordered.append(definition)
+            del pending[definition.key]
+    return tuple(ordered)
+
+
+class EntitlementRule(Document):
+    """New records matching ``when`` (fields of the record and its account) get ``process``."""
+
+    when: Condition
+    process: str
+
+    @model_validator(mode="after")
+    def _level(self) -> EntitlementRule:
+        _level_only(self.when, "when")
+        return self
+
+
+class EntitlementRules(Document):
+    rules: tuple[EntitlementRule, ...] = ()
+    default: str | None = None
+
+
+class PolicyBundle(Document):
+    """Everything an installation's policy holds, validated as one document."""
+
+    calendars: list[CalendarSpec] = Field(default_factory=list)
+    processes: dict[str, Process] = Field(default_factory=dict)
+    entitlement_rules: EntitlementRules = EntitlementRules()
+
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _keys_from_names(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {
+            key: {"key": key, **doc} if isinstance(doc, dict) and "key" not in doc else doc
+            for key, doc in value.items()
+        }
+
+    @model_validator(mode="after")
+    def _references(self) -> PolicyBundle:
+        names = [c.name for c in self.calendars]
+        for index, name in enumerate(names):
+            if names.count(name) > 1:
+                raise ValueError(f"calendars[{index}].name: duplicate calendar {name!r}")
+        for key, process in self.processes.items():
+            if process.key != key:
+                raise ValueError(f"processes.{key}.key: {process.key!r} differs from its name")
+            unknown = sorted(process.calendar_names() - set(names))
+            if unknown:
+                raise ValueError(f"processes.{key}: unknown calendar {unknown[0]!r}")
+        for index, rule in enumerate(self.entitlement_rules.rules):
+            if rule.process not in self.processes:
+                where = f"entitlement_rules.rules[{index}].process"
+                raise ValueError(f"{where}: unknown process {rule.process!r}")
+        default = self.entitlement_rules.default
+        if default is not None and default not in self.processes:
+            raise ValueError(f"entitlement_rules.default: unknown process {default!r}")
+        return self
+
+
+class PolicyInvalid(ValidationFailed):
+    """A bundle failed validation; ``errors`` holds one ``path: message`` line per problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+_RELATIVE = re.compile(
+    r"^(?P<path>\S+): "
+    r"(?P<rel>(?:milestones|calendars|processes|entitlement_rules)[^\s:]*): (?P<msg>.*)$"
+)
+
+
+def _joined(line: str) -> str:
+    """``processes.gold: milestones[1].key: msg`` -> ``processes.gold.milestones[1].key: msg``."""
+    if m := _RELATIVE.match(line):
+        return f"{m['path']}.{m['rel']}: {m['msg']}"
+    return line
+
+
+def describe_policy_error(exc: ValidationError) -> list[str]:
+    """Path-named error lines for a bundle or process validation error."""
+    return [_joined(line) for line in describe_validation_error(exc)]
+
+
+class _PolicyLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so ``on: created`` keeps its key ``on``."""
+
+
+_PolicyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PolicyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def parse_document(text: str) -> Any:
+    """YAML (of which JSON is a subset) to plain data; a syntax error names the line.
+
+    Booleans are YAML 1.2's ``true`` / ``false`` only: ``on``, ``yes`` and ``no`` stay text.
+    """
+    try:
+        return yaml.load(text, Loader=_PolicyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
+        raise PolicyInvalid([f"{where}: {exc.problem or 'not valid YAML or JSON'}"]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyInvalid([f"document: {exc}"]) from None
+
+
+def load_bundle(source: str | Path) -> PolicyBundle:
+    """Load a bundle from a path or from YAML/JSON text; raise ``PolicyInvalid`` on any error."""
+    if isinstance(source, Path) or ("\n" not in source and Path(source).suffix in _SUFFIXES):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyInvalid([f"{path}: cannot read ({exc.strerror})"]) from None
+    else:
+        text = source
+    data = parse_document(text)
+    if not isinstance(data, dict):
+        raise PolicyInvalid(["document: a bundle is a mapping with calendars, processes, ..."])
+    try:
+        return PolicyBundle.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyInvalid(describe_policy_error(exc)) from None
+
+
+_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+def dump_bundle(bundle: PolicyBundle) -> str:
+    """The bundle as JSON text (what the store keeps), loadable by ``load_bundle``."""
+    return json.dumps(bundle.model_dump(mode="json"), indent=2, sort_keys=False)

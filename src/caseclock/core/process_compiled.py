@@ -1,0 +1,90 @@
+"""A process with its conditions compiled to predicates, once per process value.
+
+Compilation is a pure function of the process; the small cache keyed by identity only spares
+re-compiling the same process object for every record of a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from caseclock.core.conditions import Condition, Predicate, compile_condition
+from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
+from caseclock.core.targets import CompiledTarget
+
+_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDef:
+    definition: MilestoneDef
+    applies: Predicate | None
+    start: Predicate
+    complete: Predicate | None
+    pause: Predicate | None
+    reset: Predicate | None
+    until: Predicate | None
+    target: CompiledTarget
+    calendar: CalendarChoice
+
+    def owner(self, fields: Mapping[str, Any]) -> str | None:
+        """Who is accountable: the record's owner, its team lead, a role or a field's value."""
+        spec = self.definition.owner
+        if spec == "record":
+            return _text(fields.get("owner"))
+        if spec == "team_lead":
+            team = _text(fields.get("team"))
+            return None if team is None else f"team_lead:{team}"
+        if spec.startswith("field:"):
+            return _text(fields.get(spec.removeprefix("field:")))
+        return spec
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledProcess:
+    process: Process
+    definitions: tuple[CompiledDef, ...]  # relative milestones after those they wait for
+
+
+def _maybe(cond: Condition | None) -> Predicate | None:
+    return None if cond is None else compile_condition(cond)
+
+
+def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledDef:
+    calendar = definition.calendar or process.calendar
+    if calendar is None:  # Process validation has refused this already
+        raise ValueError(f"milestone {definition.key!r} has no calendar")
+    return CompiledDef(
+        definition=definition,
+        applies=_maybe(definition.applies_when),
+        start=compile_condition(definition.start),
+        complete=_maybe(definition.complete),
+        pause=_maybe(definition.pause),
+        reset=_maybe(definition.reset),
+        until=_maybe(definition.recurrence.until),
+        target=CompiledTarget.of(definition.target),
+        calendar=calendar,
+    )
+
+
+_cache: dict[int, CompiledProcess] = {}
+
+
+def compile_process(process: Process) -> CompiledProcess:
+    """The compiled form of ``process`` (memoized by identity, checked on every hit)."""
+    hit = _cache.get(id(process))
+    if hit is not None and hit.process is process:
+        return hit
+    compiled = CompiledProcess(
+        process, tuple(_compile_definition(d, process) for d in dependency_order(process))
+    )
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.clear()
+    _cache[id(process)] = compiled
+    return compiled

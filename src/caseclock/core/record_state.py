@@ -1,0 +1,60 @@
+"""A record's fields as its timeline sets them, one event at a time.
+
+``created`` sets the initial fields (``type``, ``status``, ``priority``, ``tier``, custom
+fields); ``status``, ``owner``, ``field`` and ``priority`` change one or two; ``closed`` and
+``reopened`` set the status and the closed flag. A record is closed by a ``closed`` event or a
+status in the process's ``closed_statuses``, and reopened by ``reopened`` or a status outside
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from caseclock.core.events import Event, EventType
+
+REOPENED_STATUS = "Reopened"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordState:
+    fields: dict[str, Any]
+    closed: bool = False
+
+
+def _changes(event: Event, closed_label: str) -> dict[str, Any]:
+    """The fields an event sets (a ``created`` event sets all its data)."""
+    data = event.data
+    match event.type:
+        case EventType.CREATED:
+            return dict(data)
+        case EventType.STATUS | EventType.PRIORITY:
+            key = event.type.value
+            return {key: data[key]}
+        case EventType.OWNER:
+            return {k: data[k] for k in ("owner", "team") if k in data}
+        case EventType.FIELD:
+            return {str(data["field"]): data.get("value")}
+        case EventType.CLOSED | EventType.REOPENED:
+            default = closed_label if event.type is EventType.CLOSED else REOPENED_STATUS
+            return {"status": data.get("status") or default}
+        case _:
+            return {}
+
+
+def advance(state: RecordState, event: Event, closed_statuses: Sequence[str]) -> RecordState:
+    """The record's state after ``event``."""
+    changes = _changes(event, closed_statuses[0] if closed_statuses else "Closed")
+    fields = {**state.fields, **changes} if changes else state.fields
+    if event.type is EventType.CLOSED:
+        closed = True
+    elif event.type is EventType.REOPENED:
+        closed = False
+    elif fields.get("status") != state.fields.get("status"):
+        status = str(fields.get("status")).casefold()
+        closed = any(status == s.casefold() for s in closed_statuses)
+    else:
+        closed = state.closed
+    return RecordState(fields, closed)

@@ -1,0 +1,292 @@
+"""Replaying a record's timeline through a process: which cycles ran, and why.
+
+Events are taken in timeline order (``events.build_timeline``: by ``occurred_at``, duplicates
+once). At each event the record's fields advance, then every definition, relative milestones
+after the ones they wait for, takes these steps in this order:
+
+1. a reopening resumes, restarts or ignores the cycle the closing ended (``on_reopen``);
+2. an override of this milestone moves its open cycle (extend, shorten, pause, resume);
+3. a definition that no longer ``applies_when`` cancels its open cycle;
+4. ``complete`` completes the open cycle (a ``repeat`` starts the next unless ``until`` holds);
+5. ``until`` stops a repeating definition; closing the record cancels what is still open;
+6. ``reset`` cancels the open cycle and starts a new one at once;
+7. ``start`` starts a cycle on its rising edge, as the recurrence allows;
+8. the ``pause`` level opens or closes a pause of the open cycle.
+
+A definition without ``complete`` is a dated checkpoint: it completes at its deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.conditions import Facts, getter
+from caseclock.core.cycles import Cycle, EndKind, Pause
+from caseclock.core.events import Event, EventType
+from caseclock.core.overrides import apply_override
+from caseclock.core.policy import Process
+from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
+from caseclock.core.record_state import RecordState, advance
+from caseclock.core.targets import choose_calendar, date_instant
+
+MAX_CHECKPOINT_CYCLES = 1000
+
+
+@dataclass(slots=True)
+class Track:
+    """Everything replayed for one definition: its cycles and its edge-detection memory."""
+
+    compiled: CompiledDef
+    cycles: list[Cycle] = field(default_factory=list)
+    applies: bool = False
+    start_was: bool = False
+    armed: Event | None = None
+    stopped: bool = False
+    pause_since: Event | None = None
+    notes: list[tuple[datetime, str]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.compiled.definition.key
+
+    def open_cycle(self) -> Cycle | None:
+        if self.cycles and self.cycles[-1].is_open:
+            return self.cycles[-1]
+        return None
+
+
+@dataclass(slots=True)
+class Replay:
+    """The outcome of replaying a timeline up to ``now``."""
+
+    process: Process
+    tracks: list[Track]
+    state: RecordState
+    account: Mapping[str, Any]
+    now: datetime
+    events: list[Event]
+
+
+class _Replayer:
+    def __init__(
+        self,
+        compiled: CompiledProcess,
+        calendars: Mapping[str, BusinessCalendar],
+        account: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        self.compiled = compiled
+        self.calendars = calendars
+        self.known = set(calendars)
+        self.account = account
+        self.now = now
+        self.state = RecordState({})
+        self.tracks = [Track(d) for d in compiled.definitions]
+
+    # -- the event loop ------------------------------------------------------------------
+
+    def run(self, events: list[Event]) -> None:
+        closed_statuses = self.compiled.process.closed_statuses
+        for event in events:
+            self._roll_checkpoints(event.at)
+            before = self.state
+            self.state = advance(before, event, closed_statuses)
+            completed: set[str] = set()
+            facts = Facts(
+                event.at, before.fields, self.state.fields, self.account, event, completed
+            )
+            closing = self.state.closed and not before.closed
+            reopening = before.closed and not self.state.closed
+            for track in self.tracks:
+                self._step(track, facts, event, closing, reopening)
+        self._roll_checkpoints(self.now)
+
+    def _step(
+        self, track: Track, facts: Facts, event: Event, closing: bool, reopening: bool
+    ) -> None:
+        d, at = track.compiled, facts.at
+        applies = d.applies(facts) if d.applies is not None else True
+        if reopening:
+            self._reopen(track, facts)
+        cycle = track.open_cycle()
+        if event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key:
+            apply_override(cycle, event, track.notes)
+        stop = d.until is not None and d.until(facts)
+        if cycle is not None and not applies:
+            self._end(track, cycle, "cancelled", facts, "no longer applies")
+            cycle = None
+        if cycle is not None and cycle.started_at <= at and d.complete and d.complete(facts):
+            self._end(track, cycle, "completed", facts, "complete condition matched")
+            facts.completed.add(track.key)
+            cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
+        if stop:
+            track.stopped = True
+            if cycle is not None:
+                self._end(track, cycle, "cancelled", facts, "stopped: until matched")
+                cycle = None
+        if closing and cycle is not None:
+            self._end(track, cycle, "cancelled", facts, "record closed")
+            cycle = None
+        if cycle is not None and d.reset is not None and d.reset(facts):
+            self._end(track, cycle, "cancelled", facts, "reset condition matched")
+            self._start(track, facts, at, "reset condition matched")
+        self._start_edge(track, facts, applies)
+        self._pause_level(track, facts)
+
+    # -- starting ------------------------------------------------------------------------
+
+    def _start_edge(self, track: Track, facts: Facts, applies: bool) -> None:
+        matched = track.compiled.start(facts)
+        rising = matched and not track.start_was
+        became_applicable = applies and not track.applies
+        track.start_was, track.applies = matched, applies
+        if self.state.closed or track.stopped:
+            return
+        if rising and not applies:
+            track.armed = facts.event
+        elif rising:
+            self._try_start(track, facts)
+        elif became_applicable and track.armed is not None and not track.cycles:
+            armed = track.armed
+            cause = f"applies since this event; start matched earlier ({armed.type} {armed.id})"
+            self._start(track, facts, facts.at, cause)
+
+    def _try_start(self, track: Track, facts: Facts) -> None:
+        mode = track.compiled.definition.recurrence.mode
+        if mode in ("once", "repeat") and track.cycles:
+            return
+        if track.open_cycle() is not None:
+            return
+        at = facts.at
+        if mode == "sequential" and track.cycles:
+            deadline = track.cycles[-1].deadline()
+            at = max(at, deadline) if deadline is not None else at
+        self._start(track, facts, at, "start condition matched")
+
+    def _repeat(self, track: Track, done: Cycle, facts: Facts, stopped: bool) -> Cycle | None:
+        definition = track.compiled.definition
+        if definition.recurrence.mode != "repeat" or stopped or track.stopped:
+            return None
+        at = done.ended_at or facts.at
+        if definition.recurrence.anchor == "deadline":
+            deadline = done.deadline()
+            at = max(at, deadline) if deadline is not None else at
+        return self._start(track, facts, at, f"repeat after cycle {done.number}", anchored=False)
+
+    def _start(
+        self, track: Track, facts: Facts, at: datetime, cause: str, *, anchored: bool = True
+    ) -> Cycle:
+        d = track.compiled
+        name = choose_calendar(d.calendar, facts.after, facts.account, self.known)
+        calendar = self._calendar(name)
+        start = at.astimezone(calendar.zone)
+        if anchored and d.definition.start_at is not None:
+            value = getter(d.definition.start_at)(facts.after, facts.account)
+            start = date_instant(value, calendar) or at
+        target = d.target.resolve(facts, start, calendar)
+        cycle = Cycle(
+            track.key, len(track.cycles) + 1, start, name, calendar, target, cause, facts.event
+        )
+        if track.pause_since is not None:
+            cycle.pauses.append(_condition_pause(start, track.pause_since))
+        track.cycles.append(cycle)
+        return cycle
+
+    def _calendar(self, name: str) -> BusinessCalendar:
+        try:
+            return self.calendars[name]
+        except KeyError:
+            raise ValueError(f"calendar {name!r} is needed but was not given") from None
+
+    # -- ending, reopening, pausing --------------------------------------------------------
+
+    def _end(self, track: Track, cycle: Cycle, kind: EndKind, facts: Facts, cause: str) -> None:
+        """End ``cycle`` at the facts' instant, closing its open pauses."""
+        cycle.ended_at, cycle.end_kind, cycle.end_cause = facts.at, kind, cause
+        cycle.end_event = facts.event
+        cycle.ended_by_close = self.state.closed
+        cycle.owner = track.compiled.owner(self.state.fields)
+        for pause in cycle.pauses:
+            if pause.end is None:
+                pause.end, pause.end_cause = facts.at, "cycle ended"
+
+    def _reopen(self, track: Track, facts: Facts) -> None:
+        policy = track.compiled.definition.on_reopen
+        last = track.cycles[-1] if track.cycles else None
+        if policy == "ignore" or last is None or not last.ended_by_close:
+            return
+        track.stopped = False
+        if policy == "restart":
+            self._start(track, facts, facts.at, "record reopened (on_reopen: restart)")
+            return
+        closed_at = last.ended_at or facts.at
+        last.pauses.append(
+            Pause(
+                closed_at,
+                facts.at,
+                "closed",
+                "record closed",
+                last.end_event,
+                "record reopened",
+                facts.event,
+            )
+        )
+        last.ended_at = last.end_kind = last.end_cause = last.end_event = None
+        last.ended_by_close = False
+        last.notes.append((facts.at, "resumed: the record was reopened (on_reopen: resume)"))
+
+    def _pause_level(self, track: Track, facts: Facts) -> None:
+        pause = track.compiled.pause
+        if pause is None:
+            return
+        held = pause(facts)
+        cycle = track.open_cycle()
+        if held and track.pause_since is None:
+            track.pause_since = facts.event
+            if cycle is not None:
+                cycle.pauses.append(_condition_pause(facts.at, facts.event))
+        elif not held and track.pause_since is not None:
+            track.pause_since = None
+            if cycle is not None:
+                for open_pause in cycle.pauses:
+                    if open_pause.end is None and open_pause.kind == "condition":
+                        open_pause.end, open_pause.end_event = facts.at, facts.event
+                        open_pause.end_cause = "pause condition no longer holds"
+
+    def _roll_checkpoints(self, until: datetime) -> None:
+        """Complete dated checkpoints whose deadline has come, repeating them as asked."""
+        for track in self.tracks:
+            if track.compiled.complete is not None:
+                continue
+            for _ in range(MAX_CHECKPOINT_CYCLES):
+                cycle = track.open_cycle()
+                deadline = cycle.deadline() if cycle is not None else None
+                if cycle is None or deadline is None or deadline > until:
+                    break
+                facts = Facts(deadline, self.state.fields, self.state.fields, self.account)
+                self._end(track, cycle, "completed", facts, "checkpoint date reached")
+                if self._repeat(track, cycle, facts, False) is None:
+                    break
+
+
+def _condition_pause(at: datetime, event: Event | None) -> Pause:
+    return Pause(at, None, "condition", "pause condition holds", event)
+
+
+def replay(
+    process: Process,
+    timeline: list[Event],
+    now: datetime,
+    calendars: Mapping[str, BusinessCalendar],
+    account: Mapping[str, Any],
+) -> Replay:
+    """Replay an ordered, deduplicated timeline (events after ``now`` are left out)."""
+    compiled = compile_process(process)
+    replayer = _Replayer(compiled, calendars, account, now)
+    events = [e for e in timeline if e.at <= now]
+    replayer.run(events)
+    return Replay(process, replayer.tracks, replayer.state, account, now, events)

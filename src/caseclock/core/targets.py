@@ -1,0 +1,163 @@
+"""From a milestone's target document to an amount of time on a clock.
+
+Business-time targets (``4h``) run on the milestone's business calendar. Business days
+(``5bd``) and end of business day (``eobd``) are turned, at the cycle's start, into the
+business time between the start and that deadline, so pauses and overrides apply to them
+like to any other target. Calendar time (``30d``), months (``3mo``) and date fields
+(``renewal_date``) run on the wall clock, every hour counting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.conditions import Facts, Predicate, as_instant, compile_condition, getter
+from caseclock.core.durations import Duration, DurationKind
+from caseclock.core.periods import Months, Period, add_months
+from caseclock.core.policy import CalendarChoice, Target, TargetValue
+
+
+class Clockwork(Protocol):
+    """The arithmetic a milestone clock needs: a business calendar or the wall clock."""
+
+    name: str
+
+    def add(self, start: datetime, duration: timedelta) -> datetime: ...
+
+    def between(self, start: datetime, end: datetime) -> timedelta: ...
+
+    def open_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]: ...
+
+
+def shift(at: datetime, delta: timedelta) -> datetime:
+    """``at`` moved by real elapsed time (Python's aware arithmetic in one zone is wall time)."""
+    return (at.astimezone(UTC) + delta).astimezone(at.tzinfo)
+
+
+def real_delta(start: datetime, end: datetime) -> timedelta:
+    """Real elapsed time from ``start`` to ``end``, whatever their zones."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+class WallClock:
+    """Calendar time: every instant counts (account lifecycle and renewal milestones)."""
+
+    name = "calendar time"
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        return shift(start, duration)
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        if end < start:
+            raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
+        return real_delta(start, end)
+
+    def open_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        return [(start, end)] if start < end else []
+
+
+WALL_CLOCK = WallClock()
+
+
+def date_instant(value: object, calendar: BusinessCalendar) -> datetime | None:
+    """A date field as an instant: a date at 00:00 in the calendar's zone; an aware datetime."""
+    return as_instant(value, calendar.zone)
+
+
+def choose_calendar(
+    choice: CalendarChoice, fields: Mapping[str, Any], account: Mapping[str, Any], known: set[str]
+) -> str:
+    """The calendar name a choice yields for a record (``known``: names that exist)."""
+    if choice.name is not None or choice.field is None:
+        return choice.name or ""
+    value = getter(choice.field)(fields, account)
+    if isinstance(value, str):
+        mapped = {k.casefold(): v for k, v in choice.map.items()}.get(value.casefold())
+        if mapped is not None:
+            return mapped
+        if value in known:
+            return value
+    return choice.default or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A target fixed at a cycle's start: ``amount`` of time on ``clock``."""
+
+    clock: Clockwork
+    amount: timedelta | None
+    text: str
+    reason: str
+
+
+def period_amount(period: Period, calendar: BusinessCalendar, ref: datetime) -> Resolved:
+    """``period`` counted from ``ref`` as an amount on its clock."""
+    if isinstance(period, Months):
+        until = add_months(ref.astimezone(calendar.zone), period.months)
+        return Resolved(WALL_CLOCK, real_delta(ref, until), period.text, "")
+    return _duration_amount(period, calendar, ref)
+
+
+def _duration_amount(duration: Duration, calendar: BusinessCalendar, ref: datetime) -> Resolved:
+    kind = duration.kind
+    if kind is DurationKind.CALENDAR_TIME:
+        return Resolved(WALL_CLOCK, duration.amount, duration.text, "")
+    if kind is DurationKind.BUSINESS_TIME:
+        return Resolved(calendar, duration.amount, duration.text, "")
+    if kind is DurationKind.BUSINESS_DAYS:
+        until = calendar.add_business_days(ref, duration.days)
+    else:
+        until = calendar.end_of_business_day(ref, duration.days)
+    return Resolved(calendar, calendar.between(ref, max(until, ref)), duration.text, "")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTarget:
+    """A target with its rules compiled once per process."""
+
+    target: Target
+    rules: tuple[tuple[Predicate, TargetValue], ...]
+
+    @classmethod
+    def of(cls, target: Target) -> CompiledTarget:
+        return cls(target, tuple((compile_condition(r.when), r) for r in target.rules))
+
+    def resolve(self, facts: Facts, start: datetime, calendar: BusinessCalendar) -> Resolved:
+        """The first matching rule's target (or the default) counted from ``start``."""
+        chosen: TargetValue = self.target
+        reason = "default target"
+        for index, (matches, rule) in enumerate(self.rules):
+            if matches(facts):
+                chosen, reason = rule, f"target rule {index + 1}"
+                break
+        if not chosen.is_given():
+            return Resolved(calendar, None, "none", f"{reason}: no rule matched and no default")
+        resolved = _value_amount(chosen, facts, start, calendar)
+        return Resolved(resolved.clock, resolved.amount, chosen.describe(), reason)
+
+
+def _value_amount(
+    value: TargetValue, facts: Facts, start: datetime, calendar: BusinessCalendar
+) -> Resolved:
+    period = value.period()
+    if period is not None:
+        return period_amount(period, calendar, start)
+    due = date_instant(getter(value.date_field or "")(facts.after, facts.account), calendar)
+    if due is None:
+        return Resolved(WALL_CLOCK, None, value.describe(), "")
+    return Resolved(WALL_CLOCK, max(real_delta(start, due), timedelta(0)), value.describe(), "")
+
+
+def amount_on(
+    clock: Clockwork, period: Period, calendar: BusinessCalendar, ref: datetime
+) -> timedelta:
+    """``period`` counted from ``ref``, expressed as an amount on ``clock``."""
+    resolved = period_amount(period, calendar, ref)
+    amount = resolved.amount or timedelta(0)  # a period always yields an amount
+    if resolved.clock is clock:
+        return amount
+    return clock.between(ref, resolved.clock.add(ref, amount))
