@@ -57,6 +57,7 @@ def cycle_milestone(
     warning_at = (
         None if target is None else warning_instant(definition.actions.warning, cycle, target)
     )
+    violation = None if definition.complete is None else definition.actions.violation
     until = min(cycle.ended_at or now, now)
     counted = cycle.elapsed(until) if until > cycle.started_at else timedelta(0)
     span = (
@@ -82,7 +83,7 @@ def cycle_milestone(
         remaining=None if target is None else target - counted,
         late=late,
         owner=owner,
-        timers=plan_timers(cycle, definition.actions.violation, now, warning_at),
+        timers=plan_timers(cycle, violation, now, warning_at),
     )
 
 

@@ -18,7 +18,8 @@ A bundle is YAML or JSON (see ``examples/policies/b2b.yaml``)::
       default: standard
 
 A milestone definition: ``key``, ``name``, ``applies_when`` (a level condition), ``start``,
-``complete``, ``pause`` (a level), ``reset``, ``start_at`` (a date field that anchors the start,
+``complete`` (left out: a dated checkpoint that completes at its deadline), ``pause`` (a
+level), ``reset``, ``start_at`` (a date field that anchors the start,
 for account lifecycle milestones), ``target``, ``calendar``, ``recurrence`` (``once``,
 ``repeat`` with ``until`` and ``anchor``, ``sequential``, ``independent``), ``on_reopen``
 (``resume``, ``restart``, ``ignore``), ``owner`` (``record``, ``team_lead``, ``role:NAME``,
@@ -165,7 +166,7 @@ class MilestoneDef(Document):
     description: str | None = None
     applies_when: Condition | None = None
     start: Condition
-    complete: Condition
+    complete: Condition | None = None  # None: a dated checkpoint, completed at its deadline
     pause: Condition | None = None
     reset: Condition | None = None
     start_at: str | None = None

@@ -135,7 +135,18 @@ class _Replayer:
             self._end(track, cycle, "cancelled", facts, "reset condition matched")
             self._start(track, facts, at, "reset condition matched")
         self._start_edge(track, facts, applies)
+        started = track.open_cycle()
+        if started is not None and started is not cycle and started.started_at == at:
+            self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
+
+    def _complete_at_start(self, track: Track, cycle: Cycle, facts: Facts) -> None:
+        """A cycle whose completion already holds when it starts completes at once (once)."""
+        complete = track.compiled.complete
+        if complete is not None and complete(facts):
+            self._end(track, cycle, "completed", facts, "complete condition held at the start")
+            facts.completed.add(track.key)
+            self._repeat(track, cycle, facts, self.state.closed)
 
     # -- starting ------------------------------------------------------------------------
 

@@ -81,15 +81,18 @@ def violation_instants(
 
 
 def plan_timers(
-    cycle: Cycle, violation: ViolationPlan, now: datetime, warning_at: datetime | None
+    cycle: Cycle,
+    violation: ViolationPlan | None,
+    now: datetime,
+    warning_at: datetime | None,
 ) -> tuple[Timer, ...]:
-    """Every timer of one cycle, in order."""
+    """Every timer of one cycle, in order; ``violation`` None for a dated checkpoint."""
     timers: list[Timer] = []
     target = cycle.effective_target()
     end = cycle.ended_at
     if warning_at is not None and (end is None or warning_at < end):
         timers.append(Timer(warning_at, cycle.key, cycle.number, TimerKind.WARNING))
-    if target is not None:
+    if target is not None and violation is not None:
         for seq, at in enumerate(violation_instants(violation, cycle, target, now)):
             timers.append(Timer(at, cycle.key, cycle.number, TimerKind.VIOLATION, seq))
     if cycle.end_kind == "completed" and end is not None:
