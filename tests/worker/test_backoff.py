@@ -47,6 +47,14 @@ def test_attempt_limit_dead_letters() -> None:
     assert [POLICY.exhausted(n) for n in range(1, 7)] == [False] * 4 + [True] * 2
 
 
+def test_default_policy_gives_up_after_at_most_fourteen_and_a_half_hours() -> None:
+    """The documented default: twelve attempts, waits of at most 52,290 s in total."""
+    policy = RetryPolicy()
+    waits = [policy.ceiling(n) for n in range(1, policy.max_attempts)]
+    assert sum(waits, timedelta(0)) == timedelta(seconds=52_290)
+    assert policy.exhausted(12)
+
+
 def test_huge_attempt_numbers_do_not_overflow() -> None:
     """A delivery retried by hand many times still gets a capped delay."""
     assert POLICY.ceiling(10_000) == POLICY.cap
