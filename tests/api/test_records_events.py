@@ -150,8 +150,11 @@ def test_record_keeps_its_process_version(
     agent.post("/api/v1/records", json={"id": "C-1", "tier": "Gold"})
     changed = admin.get("/api/v1/processes/gold").json()["document"]
     changed["name"] = "Gold v2"
-    bundle = {"processes": {"gold": changed}}
-    applied = admin.post("/api/v1/policy", json=bundle).json()
+    calendars = [c["document"] for c in admin.get("/api/v1/calendars").json()]
+    bundle = {"calendars": calendars, "processes": {"gold": changed}}
+    response = admin.post("/api/v1/policy", json=bundle)
+    assert response.status_code == 200, response.text
+    applied = response.json()
     assert applied["processes"] == [{"key": "gold", "version": 2, "created": True}]
     agent.post("/api/v1/records", json={"id": "C-2", "tier": "Gold"})
     assert agent.get("/api/v1/records/C-1").json()["process"]["version"] == 1

@@ -1,10 +1,151 @@
-"""Service commands: serve, db, policy, apikey, demo, quickstart."""
+"""Service commands: ``serve``, ``demo``, ``quickstart``, and the ``db``, ``policy`` and
+``apikey`` groups (defined in their own modules)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+
+from caseclock.api.app import create_app
+from caseclock.cli import admin_cmd, db_cmd
+from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.output import fail
+from caseclock.clock import SystemClock
+from caseclock.config import Settings
+from caseclock.core.policy import load_bundle
+from caseclock.demo.generator import generate
+from caseclock.demo.loader import load_demo
+from caseclock.errors import CaseclockError
+from caseclock.services.access import create_key, revoke_keys_named
+from caseclock.store import migrate
+from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.repositories.records import RecordRepository
+
+DEFAULT_POLICY = Path("examples/policies/b2b.yaml")
+QUICKSTART_KEY = "quickstart"
 
 
 def register(app: typer.Typer) -> None:
-    """Add the service commands to ``app`` (filled in by the service work)."""
-    del app
+    """Add the service commands to ``app``."""
+    app.add_typer(db_cmd.app, name="db")
+    app.add_typer(admin_cmd.policy_app, name="policy")
+    app.add_typer(admin_cmd.apikey_app, name="apikey")
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.command("quickstart")(quickstart)
+
+
+def find_policy(path: Path | None) -> Path:
+    """The demo bundle: as given, else the repository's ``examples/policies/b2b.yaml``."""
+    if path is not None:
+        return path
+    candidates = (Path.cwd() / DEFAULT_POLICY, Path(__file__).resolve().parents[3] / DEFAULT_POLICY)
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        fail(f"cannot find {DEFAULT_POLICY}; pass --policy BUNDLE")
+    return found
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (CASECLOCK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (CASECLOCK_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (PostgreSQL)")] = 1,
+) -> None:
+    """Run the API server; refuses a database that is not migrated."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate.pending(engine):
+            fail(
+                f"database {safe_url(settings.database_url)} is not migrated: "
+                "run `caseclock db upgrade` first"
+            )
+    except SQLAlchemyError as exc:
+        fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if workers > 1:
+        engine.dispose()
+        uvicorn.run(
+            "caseclock.api.asgi:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+        )
+        return
+    uvicorn.run(
+        create_app(settings, clock=SystemClock(), engine=engine), host=bind_host, port=bind_port
+    )
+
+
+def demo(
+    cases: Annotated[int, typer.Option(min=1, max=100_000, help="how many cases")] = 300,
+    seed: Annotated[int, typer.Option(help="the same seed gives the same demo")] = 7,
+    policy: Annotated[Path | None, typer.Option(help="bundle (default: examples b2b)")] = None,
+) -> None:
+    """Load a realistic demo (accounts, months of cases) into the migrated database."""
+    settings = Settings()
+    loaded = _load_demo(settings, cases=cases, seed=seed, policy=find_policy(policy))
+    typer.echo(loaded)
+
+
+def _load_demo(settings: Settings, *, cases: int, seed: int, policy: Path) -> str:
+    try:
+        bundle = load_bundle(policy)
+    except CaseclockError as exc:
+        fail(str(exc))
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate.pending(engine):
+            fail("the database is not migrated: run `caseclock db upgrade`")
+        now = SystemClock().now()
+        with make_session_factory(engine)() as session:
+            loaded = load_demo(session, bundle, generate(now=now, cases=cases, seed=seed), now=now)
+            session.commit()
+    finally:
+        engine.dispose()
+    return (
+        f"demo loaded: {loaded.accounts} accounts, {loaded.records} cases, "
+        f"{loaded.events} events (as of {now:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def quickstart(
+    data_dir: Annotated[Path, typer.Option(help="where the SQLite file lives")] = Path("var"),
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    cases: Annotated[int, typer.Option(min=1)] = 300,
+) -> None:
+    """Migrate a SQLite file under DATA_DIR, load the demo once, make an admin key, serve."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database = (data_dir / "caseclock.db").resolve()
+    settings = Settings(database_url=f"sqlite:///{database}", host=host, port=port)
+    db_cmd.upgrade_database(settings)
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        existing = RecordRepository(session).count()
+    if existing:
+        typer.echo(f"reusing {database} ({existing} records); delete it for a fresh demo")
+    else:
+        typer.echo(_load_demo(settings, cases=cases, seed=7, policy=find_policy(None)))
+    with factory() as session:
+        revoked = revoke_keys_named(session, QUICKSTART_KEY, now=SystemClock().now())
+        made = create_key(
+            session, role="admin", name=QUICKSTART_KEY, accounts=None, now=SystemClock().now()
+        )
+        session.commit()
+    if revoked:
+        typer.echo("the previous quickstart key was revoked; use the new one below")
+    url = f"http://{host}:{port}"
+    typer.echo(
+        f"\ncaseclock is starting at {url}  (API docs: {url}/docs)\n"
+        f"admin API key: {made.secret}\n"
+        f"try: curl -H 'Authorization: Bearer {made.secret}' "
+        f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
+    )
+    uvicorn.run(create_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)

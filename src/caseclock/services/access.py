@@ -113,3 +113,14 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
 
 def list_keys(session: Session) -> Sequence[ApiKeyRow]:
     return ApiKeyRepository(session).list()
+
+
+def revoke_keys_named(session: Session, name: str, *, now: datetime) -> int:
+    """Revoke every live key with this name; return how many were revoked."""
+    revoked = 0
+    for row in ApiKeyRepository(session).by_name(name):
+        if row.revoked_at is None:
+            row.revoked_at = now
+            revoked += 1
+    session.flush()
+    return revoked

@@ -2,7 +2,8 @@
 
 Applying a bundle stores its calendars (replacing same-named ones), a new version of every
 process whose document differs from its newest version, and its entitlement rules. Records
-keep the version they started with; only new records get the new versions.
+keep the version they started with; only new records get the new versions. A bundle without
+``entitlement_rules`` leaves the rules in force as they are.
 """
 
 from __future__ import annotations
@@ -61,12 +62,13 @@ def apply_bundle(session: Session, bundle: PolicyBundle, *, now: datetime) -> Ap
             )
         )
         applied.processes.append(AppliedProcess(key, version, created=True))
-    rules = bundle.entitlement_rules.model_dump(mode="json", exclude_none=True)
     rule_sets = RuleSetRepository(session)
     current = rule_sets.latest()
-    if current is None or current.document != rules:
-        current = rule_sets.add(EntitlementRuleSetRow(document=rules, created_at=now))
-    applied.rule_set = current.id
+    if "entitlement_rules" in bundle.model_fields_set:
+        rules = bundle.entitlement_rules.model_dump(mode="json", exclude_none=True)
+        if current is None or current.document != rules:
+            current = rule_sets.add(EntitlementRuleSetRow(document=rules, created_at=now))
+    applied.rule_set = current.id if current is not None else None
     return applied
 
 

@@ -50,3 +50,8 @@ def pending(engine: Engine) -> bool:
     """True when the database is not at the newest migration (or has none at all)."""
     with engine.connect() as connection:
         return current_revision(connection) != head_revision()
+
+
+def check_connection(connection: Connection) -> None:
+    """``alembic check`` on an open connection (tests run it inside their transaction)."""
+    command.check(alembic_config(connection))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
@@ -79,6 +79,9 @@ class RecordRepository:
             query = query.where(RecordRow.account_id.in_(scope))
         query = query.order_by(RecordRow.updated_at.desc(), RecordRow.id).limit(limit)
         return self.session.scalars(query.offset(offset)).all()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(RecordRow)) or 0
 
     def add_all(self, rows: Iterable[RecordRow]) -> None:
         self.session.add_all(list(rows))

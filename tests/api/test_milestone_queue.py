@@ -1,0 +1,99 @@
+"""The at-risk queue: soonest breach first, health at now, filters and scopes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from caseclock.clock import FixedClock
+from tests.api.conftest import Api
+from tests.conftest import T0
+
+
+def open_case(
+    api: Api, clock: FixedClock, record: str, hours_after_t0: float, **fields: Any
+) -> None:
+    """Open a case at T0 + hours, with the clock at that instant (as a helpdesk would)."""
+    clock.set(T0 + timedelta(hours=hours_after_t0))
+    body = {"id": record, "tier": "Gold", "account": "acme", **fields}
+    assert api.post("/api/v1/records", json=body).status_code == 201
+
+
+def queue(api: Api, **params: Any) -> list[dict[str, Any]]:
+    response = api.get(
+        "/api/v1/milestones", params={"at_risk": "true", "sort": "deadline", **params}
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def test_soonest_breach_first_with_health(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """Open first responses come soonest deadline first, yellow past warning, red past due."""
+    open_case(agent, clock, "C-1", 0, owner="ana")
+    open_case(agent, clock, "C-2", 1, owner="bo")
+    open_case(agent, clock, "C-3", 2, owner="ana")
+    clock.set(T0 + timedelta(hours=3, minutes=20))
+    items = queue(agent, milestone="first_response")
+    assert [i["record"] for i in items] == ["C-1", "C-2", "C-3"]
+    assert [i["health"] for i in items] == ["yellow", "green", "green"]
+    assert items[0]["remaining_seconds"] == 40 * 60
+    clock.set(T0 + timedelta(hours=4, minutes=30))
+    items = queue(agent, milestone="first_response")
+    assert (items[0]["state"], items[0]["health"]) == ("violated", "red")
+    assert items[0]["remaining_seconds"] == -30 * 60
+
+
+def test_completed_milestones_leave_the_queue(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """A first response answered is no longer at risk."""
+    open_case(agent, clock, "C-1", 0)
+    clock.set(T0 + timedelta(hours=1))
+    agent.post(
+        "/api/v1/events",
+        json={
+            "id": "reply",
+            "record": "C-1",
+            "type": "comment",
+            "at": clock.now().isoformat(),
+            "data": {"public": True, "author_role": "agent"},
+        },
+    )
+    keys = [i["milestone"] for i in queue(agent)]
+    assert keys == ["resolution"]
+
+
+def test_filters_by_owner_and_state(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """owner= narrows the queue; state=violated keeps what is overdue now."""
+    open_case(agent, clock, "C-1", 0, owner="ana")
+    open_case(agent, clock, "C-2", 3, owner="bo")
+    clock.set(T0 + timedelta(hours=5))
+    assert {i["record"] for i in queue(agent, owner="bo")} == {"C-2"}
+    violated = agent.get("/api/v1/milestones", params={"state": "violated"}).json()["items"]
+    assert [(i["record"], i["milestone"]) for i in violated] == [("C-1", "first_response")]
+
+
+def test_paused_resolution_keeps_its_remaining_time(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """While waiting for the customer, resolution shows as paused with frozen time left."""
+    open_case(agent, clock, "C-1", 0)
+    clock.set(T0 + timedelta(hours=2))
+    agent.post(
+        "/api/v1/events",
+        json={
+            "id": "wait",
+            "record": "C-1",
+            "type": "status",
+            "at": clock.now().isoformat(),
+            "data": {"status": "Waiting for Customer"},
+        },
+    )
+    clock.set(T0 + timedelta(hours=6))
+    resolution = next(i for i in queue(agent) if i["milestone"] == "resolution")
+    assert resolution["state"] == "paused"
+    assert resolution["remaining_seconds"] == 22 * 3600
