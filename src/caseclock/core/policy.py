@@ -224,7 +224,7 @@ class Process(Document):
         keys = [m.key for m in self.milestones]
         for index, definition in enumerate(self.milestones):
             where = f"milestones[{index}]"
-            if keys.count(definition.key) > 1:
+            if definition.key in keys[:index]:
                 raise ValueError(f"{where}.key: duplicate milestone key {definition.key!r}")
             if definition.calendar is None and self.calendar is None:
                 raise ValueError(f"{where}.calendar: no calendar here nor on the process")
