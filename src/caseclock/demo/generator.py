@@ -77,7 +77,7 @@ class _Story:
         self.events: list[dict[str, Any]] = []
 
     def wait(self, hours: float) -> None:
-        self.at += timedelta(hours=hours)
+        self.at += timedelta(seconds=round(hours * 3600))
 
     def add(self, kind: str, **data: Any) -> None:
         if self.at <= self.now:
@@ -101,26 +101,28 @@ def generate(*, now: datetime, cases: int = 300, seed: int = 7) -> DemoData:
                 id=name.split()[0].lower(),
                 name=name,
                 tier=TIERS[index % len(TIERS)],
-                region=REGIONS[1]
-                if name.split()[0] in ("Saigon", "Mekong", "Hanoi") or index % 5 == 4
-                else REGIONS[0],
+                region=REGIONS[1] if index % 4 == 1 else REGIONS[0],
                 start_date=(now - timedelta(days=rng.randint(120, 1100))).date(),
                 renewal_date=(now + timedelta(days=rng.randint(5, 330))).date(),
             )
         )
     for number in range(1, cases + 1):
         account = rng.choice(data.accounts)
-        recent = rng.random() < 0.3
-        age = (
-            timedelta(hours=rng.uniform(0.2, 72)) if recent else timedelta(days=rng.uniform(4, 120))
-        )
-        story = _Story(f"C-{1000 + number}", now - age, now)
-        _tell(story, account, rng)
+        kind = rng.random()
+        if kind < 0.12:  # just in, nobody answered yet: green, yellow or red by tier and age
+            age = timedelta(hours=rng.uniform(0.1, 10))
+        elif kind < 0.4:  # this week's work, most still open
+            age = timedelta(hours=rng.uniform(2, 72))
+        else:  # the last four months, mostly closed
+            age = timedelta(days=rng.uniform(4, 120))
+        start = (now - age).replace(microsecond=0)
+        story = _Story(f"C-{1000 + number}", start, now)
+        _tell(story, account, rng, awaiting=kind < 0.12)
         data.events.extend(story.events)
     return data
 
 
-def _tell(story: _Story, account: DemoAccount, rng: random.Random) -> None:
+def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: bool) -> None:
     priority = rng.choices([p for p, _ in PRIORITY_WEIGHTS], [w for _, w in PRIORITY_WEIGHTS])[0]
     story.add(
         "created",
@@ -133,6 +135,8 @@ def _tell(story: _Story, account: DemoAccount, rng: random.Random) -> None:
         product=rng.choice(PRODUCTS),
         subject=rng.choice(SUBJECTS),
     )
+    if awaiting:
+        return
     owner = rng.choice(AGENTS["L1"])
     story.wait(rng.uniform(0.1, 3))
     story.add("owner", owner=owner, team="L1")
