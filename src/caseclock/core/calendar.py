@@ -214,13 +214,17 @@ class BusinessCalendar:
         day = self._business_day(t, origin.date())
         clock = origin.replace(tzinfo=None, fold=0) - datetime.combine(day, time())
         target = self._nth_open_day_after(day, n)
-        # Aware + timedelta is wall-clock arithmetic with fold=0: the gap/fold rule applies.
-        candidate = _to_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
-        intervals = self._own_intervals(target)
-        for a, b in intervals:
-            if candidate < b:
-                return self._local(max(candidate, a))
-        return self._local(intervals[-1][1])
+        while True:
+            # Aware + timedelta is wall-clock arithmetic with fold=0: the gap/fold rule applies.
+            candidate = _to_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
+            intervals = self._own_intervals(target)
+            landed = next((max(candidate, a) for a, b in intervals if candidate < b), None)
+            landed = intervals[-1][1] if landed is None else landed
+            if landed > t:
+                return self._local(landed)
+            # Only a night shift overlapping the next day's hours can clamp back before the
+            # start; the following open day is then the first that lies ahead.
+            target = self._nth_open_day_after(target, 1)
 
     def end_of_business_day(self, start: datetime, n: int = 1) -> datetime:
         """The last closing time of the ``n``-th open day after the start's business day.
@@ -234,7 +238,11 @@ class BusinessCalendar:
         t = _to_us(local)
         day = self._business_day(t, local.date())
         if n > 0:
-            return self._local(self._own_intervals(self._nth_open_day_after(day, n))[-1][1])
+            day = self._nth_open_day_after(day, n)
+            # A night shift overlapping the next day's hours may end after that day does.
+            while self._own_intervals(day)[-1][1] <= t:
+                day = self._nth_open_day_after(day, 1)
+            return self._local(self._own_intervals(day)[-1][1])
         for _ in range(_HORIZON_DAYS):
             intervals = self._own_intervals(day)
             if intervals and intervals[-1][1] > t:
