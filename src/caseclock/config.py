@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections per process")
     sql_echo: bool = Field(default=False, description="log every SQL statement (debugging)")
+    console_secret: str | None = Field(
+        default=None,
+        description="signs the web console's session cookies and CSRF tokens; unset, one is "
+        "generated and kept beside the SQLite file (set it when several processes serve one "
+        "PostgreSQL)",
+    )
 
     @property
     def yellow_within(self) -> timedelta:
