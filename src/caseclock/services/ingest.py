@@ -72,7 +72,7 @@ def ingest(
     if not accepted:
         return results
     _create_records(session, new_records, now=now)
-    seqs = EventRepository(session).insert_many(
+    EventRepository(session).insert_many(
         [
             {
                 "record_id": e.record,
@@ -85,7 +85,7 @@ def ingest(
             for e in accepted.values()
         ]
     )
-    _materialize_work_items(session, list(zip(seqs, accepted.values(), strict=True)), now=now)
+    _materialize_work_items(session, list(accepted.values()))
     refresh(session, {e.record for e in accepted.values()}, now=now)
     return results
 
@@ -196,11 +196,20 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
     RecordRepository(session).add_all(rows)
 
 
-def _materialize_work_items(
-    session: Session, stored: list[tuple[int, Event]], *, now: datetime
-) -> None:
+def _materialize_work_items(session: Session, events: list[Event]) -> None:
+    """Tasks and notes (internal notes, handoff notes) as rows beside their events."""
+    wanted = [
+        e
+        for e in events
+        if e.type in (EventType.TASK, EventType.NOTE)
+        or (e.type is EventType.OWNER and e.data.get("note"))
+    ]
+    if not wanted:
+        return
+    seqs = EventRepository(session).seqs((e.record, e.id) for e in wanted)
     tasks, notes = [], []
-    for seq, event in stored:
+    for event in wanted:
+        seq = seqs[(event.record, event.id)]
         data = event.data
         if event.type is EventType.TASK:
             tasks.append(
@@ -214,7 +223,7 @@ def _materialize_work_items(
                     "created_at": event.at,
                 }
             )
-        elif event.type is EventType.NOTE or (event.type is EventType.OWNER and data.get("note")):
+        else:
             notes.append(
                 {
                     "record_id": event.record,
@@ -228,7 +237,6 @@ def _materialize_work_items(
     repo = WorkItemRepository(session)
     repo.add_tasks(tasks)
     repo.add_notes(notes)
-    del now
 
 
 def to_event(stored: StoredEvent) -> Event:
@@ -244,42 +252,50 @@ def to_event(stored: StoredEvent) -> Event:
 
 def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
     """Recompute the records' columns and milestone rows from their whole timelines."""
-    records = RecordRepository(session).get_many(record_ids)
+    records = RecordRepository(session)
+    current = records.columns(record_ids)
     timelines = EventRepository(session).timelines(record_ids)
     accounts = AccountRepository(session).get_many(
-        {r.account_id for r in records.values() if r.account_id is not None}
+        {r["account_id"] for r in current.values() if r["account_id"] is not None}
     )
     evaluator = RecordEvaluator(session)
     evaluator.preload(
         [
-            (r.process_key, r.process_version)
-            for r in records.values()
-            if r.process_key is not None and r.process_version is not None
+            (r["process_key"], r["process_version"])
+            for r in current.values()
+            if r["process_key"] is not None and r["process_version"] is not None
         ]
     )
+    changed: list[dict[str, Any]] = []
     wanted: list[dict[str, Any]] = []
-    for record_id, record in records.items():
+    for record_id, row in current.items():
         timeline = build_timeline(to_event(s) for s in timelines[record_id])
         fields = project(timeline)
-        record.type = fields.type
-        record.status = fields.status
-        record.priority = fields.priority
-        record.owner = fields.owner
-        record.team = fields.team
-        record.tier = fields.tier
-        record.region = fields.region
-        record.product = fields.product
-        record.account_id = fields.account
-        record.fields = fields.custom
-        record.is_closed = fields.is_closed
-        record.updated_at = fields.updated_at or record.updated_at
-        record.event_count = len(timeline)
+        values = {
+            "id": record_id,
+            "type": fields.type,
+            "status": fields.status,
+            "priority": fields.priority,
+            "owner": fields.owner,
+            "team": fields.team,
+            "account_id": fields.account,
+            "tier": fields.tier,
+            "region": fields.region,
+            "product": fields.product,
+            "fields": fields.custom,
+            "is_closed": fields.is_closed,
+            "updated_at": fields.updated_at or row["updated_at"],
+            "event_count": len(timeline),
+        }
+        if any(row[name] != value for name, value in values.items()):
+            changed.append(values)
         milestones = evaluator.evaluate(
-            evaluator.process(record.process_key, record.process_version),
+            evaluator.process(row["process_key"], row["process_version"]),
             timeline,
             now,
-            account_facts(accounts.get(record.account_id or "")),
+            account_facts(accounts.get(row["account_id"] or "")),
         )
         wanted.extend(milestone_values(record_id, fields, milestones, now=now))
-    session.flush()
+    records.update_many(changed)
     MilestoneRepository(session).replace(record_ids, wanted)
+    session.expire_all()  # ORM copies of these records (if any) must not outlive the update

@@ -119,6 +119,8 @@ class MilestoneRow(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_timer_kind: Mapped[str | None] = mapped_column(String(20))
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # digest of the values but the time-dependent ones: tells which rows an evaluation changed
+    digest: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     record: Mapped[RecordRow] = relationship(back_populates="milestones", lazy="raise")
 

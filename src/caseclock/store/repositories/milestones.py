@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,12 @@ from caseclock.store.models import MilestoneRow
 # Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
 TIME_DEPENDENT = frozenset({"elapsed_seconds", "remaining_seconds", "evaluated_at"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
+
+
+def digest(values: Mapping[str, Any]) -> str:
+    """A stable digest of a row's values, time-dependent ones left out."""
+    kept = [(k, v) for k, v in sorted(values.items()) if k not in TIME_DEPENDENT]
+    return hashlib.blake2b(repr(kept).encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +66,23 @@ class MilestoneRepository:
             found[row.record_id].append(row)
         return found
 
-    def existing_values(
+    def existing_digests(
         self, record_ids: Iterable[str]
-    ) -> dict[tuple[str, str, int], dict[str, Any]]:
-        """Current column values of the records' rows, keyed by (record, key, cycle)."""
+    ) -> dict[tuple[str, str, int], tuple[int, str]]:
+        """``(id, digest)`` of the records' rows, keyed by (record, key, cycle)."""
         wanted = set(record_ids)
         if not wanted:
             return {}
-        table = MilestoneRow.__table__
-        rows = self.session.execute(select(table).where(table.c.record_id.in_(wanted))).mappings()
-        return {(r["record_id"], r["key"], r["cycle"]): dict(r) for r in rows}
+        rows = self.session.execute(
+            select(
+                MILESTONES.c.id,
+                MILESTONES.c.record_id,
+                MILESTONES.c.key,
+                MILESTONES.c.cycle,
+                MILESTONES.c.digest,
+            ).where(MILESTONES.c.record_id.in_(wanted))
+        ).all()
+        return {(r.record_id, r.key, r.cycle): (r.id, r.digest) for r in rows}
 
     def replace(
         self,
@@ -77,30 +91,25 @@ class MilestoneRepository:
     ) -> None:
         """Make the records' rows exactly ``wanted``: insert new, update changed, delete gone.
 
-        Rows whose only differences are time-dependent values are left alone, so re-evaluating
-        a record after a comment rewrites only the milestones the comment changed.
+        Each row keeps a digest of its values but the time-dependent ones, so re-evaluating a
+        record after a comment rewrites only the milestones the comment changed, and finding
+        out which those are reads four small columns.
         """
-        existing = self.existing_values(record_ids)
-        inserts: list[Mapping[str, Any]] = []
+        existing = self.existing_digests(record_ids)
+        inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for values in wanted:
-            key = (values["record_id"], values["key"], values["cycle"])
-            current = existing.pop(key, None)
-            if current is None:
-                inserts.append(values)
-            elif any(
-                current[name] != value
-                for name, value in values.items()
-                if name not in TIME_DEPENDENT
-            ):
-                updates.append(
-                    {"row_id": current["id"], **{f"new_{k}": v for k, v in values.items()}}
-                )
+            row = {**values, "digest": digest(values)}
+            found = existing.pop((values["record_id"], values["key"], values["cycle"]), None)
+            if found is None:
+                inserts.append(row)
+            elif found[1] != row["digest"]:
+                updates.append({"row_id": found[0], **{f"new_{k}": v for k, v in row.items()}})
         if existing:
-            ids = [values["id"] for values in existing.values()]
-            self.session.execute(delete(MilestoneRow).where(MilestoneRow.id.in_(ids)))
+            ids = [row_id for row_id, _ in existing.values()]
+            self.session.execute(delete(MILESTONES).where(MILESTONES.c.id.in_(ids)))
         if inserts:
-            self.session.execute(insert(MilestoneRow), inserts)
+            self.session.execute(insert(MILESTONES), inserts)
         if updates:
             columns: dict[str, BindParameter[Any]] = {
                 name.removeprefix("new_"): bindparam(name)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
+
+RECORDS = cast(Table, RecordRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,27 @@ class RecordRepository:
         query = query.order_by(RecordRow.updated_at.desc(), RecordRow.id).limit(limit)
         return self.session.scalars(query.offset(offset)).all()
 
+    def columns(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Current column values of records, without loading ORM objects."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(select(RECORDS).where(RECORDS.c.id.in_(wanted))).mappings()
+        return {row["id"]: dict(row) for row in rows}
+
+    def update_many(self, values: Sequence[Mapping[str, Any]]) -> None:
+        """Update records by id in one executemany; every mapping has the same keys."""
+        if not values:
+            return
+        names = [name for name in values[0] if name != "id"]
+        self.session.execute(
+            update(RECORDS)
+            .where(RECORDS.c.id == bindparam("record_id"))
+            .values({name: bindparam(f"new_{name}") for name in names}),
+            [{"record_id": v["id"], **{f"new_{n}": v[n] for n in names}} for v in values],
+            execution_options={"synchronize_session": False},
+        )
+
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(RecordRow)) or 0
 
@@ -103,14 +127,24 @@ class EventRepository:
         ).all()
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
-    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert events given as column mappings; return their ``seq`` in the same order."""
-        if not rows:
-            return []
-        result = self.session.execute(
-            insert(EventRow).returning(EventRow.seq, sort_by_parameter_order=True), list(rows)
-        )
-        return [seq for (seq,) in result.all()]
+    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert events given as column mappings, in one executemany."""
+        if rows:
+            self.session.execute(insert(EVENTS), list(rows))
+
+    def seqs(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The ``seq`` of stored events, by ``(record_id, event_id)``."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(EVENTS.c.record_id, EVENTS.c.event_id, EVENTS.c.seq).where(
+                EVENTS.c.event_id.in_({event_id for _, event_id in wanted})
+            )
+        ).all()
+        return {
+            (r.record_id, r.event_id): r.seq for r in rows if (r.record_id, r.event_id) in wanted
+        }
 
     def timelines(self, record_ids: Iterable[str]) -> dict[str, list[StoredEvent]]:
         """Every stored event of each record, ordered by occurrence then arrival."""

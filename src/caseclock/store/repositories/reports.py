@@ -1,0 +1,187 @@
+"""Queries behind the console and its reports: the at-risk board, filter choices, the rows
+reports aggregate, and the worker's deliveries when that table exists.
+
+The at-risk board joins milestone rows to their records for the tier, priority and subject a
+person scans for; the reports read closed and open milestone rows of a window in one query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import MetaData, Table, and_, false, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import AccountRow, MilestoneRow, ProcessRow, RecordRow
+
+DELIVERY_TABLES = ("deliveries", "outbox")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFilter:
+    """What the at-risk board filters on; ``None`` means no filter."""
+
+    owner: str | None = None
+    team: str | None = None
+    tier: str | None = None
+    account: str | None = None
+    milestone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    milestone: MilestoneRow
+    subject: str | None
+    tier: str | None
+    priority: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    """One milestone cycle as a report reads it (plain values)."""
+
+    record_id: str
+    key: str
+    name: str
+    state: str
+    late: bool | None
+    deadline: datetime | None
+    completed_at: datetime | None
+    started_at: datetime | None
+    elapsed_seconds: float
+    team: str | None
+    owner: str | None
+    account_id: str | None
+    tier: str | None
+
+
+class ReportRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def board(
+        self, where: BoardFilter, *, scope: frozenset[str] | None, limit: int
+    ) -> Sequence[BoardRow]:
+        """Open milestones with their record's tier, priority and subject, soonest deadline
+        first (milestones without a deadline, i.e. paused ones, last)."""
+        query = (
+            select(
+                MilestoneRow,
+                RecordRow.fields,
+                RecordRow.tier,
+                RecordRow.priority,
+                RecordRow.status,
+            )
+            .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
+            .where(MilestoneRow.is_open.is_(True))
+        )
+        for column, value in (
+            (MilestoneRow.owner, where.owner),
+            (MilestoneRow.team, where.team),
+            (MilestoneRow.account_id, where.account),
+            (MilestoneRow.key, where.milestone),
+            (RecordRow.tier, where.tier),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if scope is not None:
+            query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
+        query = query.order_by(
+            MilestoneRow.deadline.is_(None), MilestoneRow.deadline, MilestoneRow.id
+        ).limit(limit)
+        return [
+            BoardRow(
+                milestone=row[0],
+                subject=_text((row[1] or {}).get("subject")),
+                tier=row[2],
+                priority=row[3],
+                status=row[4],
+            )
+            for row in self.session.execute(query).all()
+        ]
+
+    def tiers(self) -> list[str]:
+        rows = self.session.scalars(select(AccountRow.tier).distinct()).all()
+        return sorted(t for t in rows if t)
+
+    def accounts(self, scope: frozenset[str] | None) -> list[tuple[str, str]]:
+        query = select(AccountRow.id, AccountRow.name).order_by(AccountRow.name)
+        if scope is not None:
+            query = query.where(AccountRow.id.in_(scope))
+        return [(r.id, r.name) for r in self.session.execute(query).all()]
+
+    def milestone_names(self) -> list[tuple[str, str]]:
+        """(key, name) of every milestone definition of every process version."""
+        seen: dict[str, str] = {}
+        for document in self.session.scalars(select(ProcessRow.document)).all():
+            for definition in document.get("milestones", []):
+                key = definition.get("key")
+                if isinstance(key, str) and key not in seen:
+                    seen[key] = str(definition.get("name") or key.replace("_", " ").capitalize())
+        return sorted(seen.items(), key=lambda item: item[1])
+
+    def outcomes(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        scope: frozenset[str] | None,
+        account: str | None = None,
+    ) -> list[OutcomeRow]:
+        """Milestone cycles decided or due in ``[since, until)``: ended in the window, or open
+        with a deadline in it (an open one past its deadline is a violation)."""
+        ended_in = and_(MilestoneRow.completed_at >= since, MilestoneRow.completed_at < until)
+        due_in = and_(
+            MilestoneRow.completed_at.is_(None),
+            MilestoneRow.deadline >= since,
+            MilestoneRow.deadline < until,
+        )
+        query = (
+            select(
+                MilestoneRow.record_id,
+                MilestoneRow.key,
+                MilestoneRow.name,
+                MilestoneRow.state,
+                MilestoneRow.late,
+                MilestoneRow.deadline,
+                MilestoneRow.completed_at,
+                MilestoneRow.started_at,
+                MilestoneRow.elapsed_seconds,
+                MilestoneRow.team,
+                MilestoneRow.owner,
+                MilestoneRow.account_id,
+                RecordRow.tier,
+            )
+            .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
+            .where(or_(ended_in, due_in))
+        )
+        if account is not None:
+            query = query.where(MilestoneRow.account_id == account)
+        if scope is not None:
+            query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
+        return [OutcomeRow(*row) for row in self.session.execute(query).all()]
+
+    def deliveries(self, record_id: str) -> list[dict[str, Any]] | None:
+        """The worker's deliveries for a record, newest first; None when no such table exists
+        in this database yet (the console then says so instead of failing)."""
+        connection = self.session.connection()
+        names = set(inspect(connection).get_table_names())
+        name = next((n for n in DELIVERY_TABLES if n in names), None)
+        if name is None:
+            return None
+        table = Table(name, MetaData(), autoload_with=connection)
+        if "record_id" not in table.c:
+            return None
+        query = select(table).where(table.c.record_id == record_id)
+        order = next((c for c in ("created_at", "id") if c in table.c), None)
+        if order is not None:
+            query = query.order_by(table.c[order].desc())
+        return [dict(row) for row in self.session.execute(query.limit(100)).mappings().all()]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
