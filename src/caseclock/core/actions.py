@@ -31,6 +31,7 @@ ActionType = Literal[
     "set_status",
     "pause",
     "resume",
+    "request_info",
 ]
 
 _REQUIRED: dict[str, str] = {
@@ -43,10 +44,17 @@ _REQUIRED: dict[str, str] = {
     "note": "body",
     "set_status": "status",
 }
+# Webhook and chat targets may instead name a registered endpoint (``endpoint: ops``), so that
+# secrets stay out of policy documents; a chat's ``channel`` then only labels the message.
+_ENDPOINT_TARGETS = frozenset({"webhook", "chat"})
 
 
 class ActionSpec(Document):
-    """One action. ``to`` names a person, ``owner``, ``team_lead`` or ``role:NAME``."""
+    """One action. ``to`` names a person, ``owner``, ``team_lead`` or ``role:NAME``.
+
+    ``endpoint`` names a registered webhook or chat endpoint; ``missing`` lists what a
+    ``request_info`` action asks the customer for (it emails them and pauses the milestone).
+    """
 
     type: ActionType
     to: str | None = None
@@ -59,10 +67,14 @@ class ActionSpec(Document):
     title: str | None = None
     body: str | None = None
     status: str | None = None
+    endpoint: str | None = None
+    missing: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _has_parameters(self) -> ActionSpec:
         needed = _REQUIRED.get(self.type)
+        if self.endpoint is not None and self.type in _ENDPOINT_TARGETS:
+            return self
         if needed is not None and getattr(self, needed) is None:
             raise ValueError(f"a {self.type} action needs {needed!r}")
         return self

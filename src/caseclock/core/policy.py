@@ -45,6 +45,7 @@ from caseclock.core.actions import Actions, check_period
 from caseclock.core.calendar_spec import CalendarSpec
 from caseclock.core.conditions import Condition, has_triggers, milestone_refs
 from caseclock.core.documents import Document
+from caseclock.core.escalation import EscalationRule
 from caseclock.core.periods import Period, parse_period
 from caseclock.core.validation import describe_validation_error
 from caseclock.errors import ValidationFailed
@@ -287,6 +288,7 @@ class PolicyBundle(Document):
     calendars: list[CalendarSpec] = Field(default_factory=list)
     processes: dict[str, Process] = Field(default_factory=dict)
     entitlement_rules: EntitlementRules = EntitlementRules()
+    escalation_rules: tuple[EscalationRule, ...] = ()  # see core.escalation
 
     @field_validator("processes", mode="before")
     @classmethod
@@ -317,6 +319,13 @@ class PolicyBundle(Document):
         default = self.entitlement_rules.default
         if default is not None and default not in self.processes:
             raise ValueError(f"entitlement_rules.default: unknown process {default!r}")
+        rule_names = [escalation.name for escalation in self.escalation_rules]
+        for index, escalation in enumerate(self.escalation_rules):
+            where = f"escalation_rules[{index}]"
+            if rule_names.count(escalation.name) > 1:
+                raise ValueError(f"{where}.name: duplicate rule {escalation.name!r}")
+            if escalation.calendar not in names:
+                raise ValueError(f"{where}.calendar: unknown calendar {escalation.calendar!r}")
         return self
 
 
@@ -330,7 +339,8 @@ class PolicyInvalid(ValidationFailed):
 
 _RELATIVE = re.compile(
     r"^(?P<path>\S+): "
-    r"(?P<rel>(?:milestones|calendars|processes|entitlement_rules)[^\s:]*): (?P<msg>.*)$"
+    r"(?P<rel>(?:milestones|calendars|processes|entitlement_rules|escalation_rules)[^\s:]*): "
+    r"(?P<msg>.*)$"
 )
 
 
