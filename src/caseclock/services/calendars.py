@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -89,8 +90,27 @@ def list_calendars(session: Session) -> Sequence[CalendarRow]:
     return CalendarRepository(session).list()
 
 
+_BUILT: dict[str, BusinessCalendar] = {}
+_BUILT_MAX = 256
+
+
+def business_calendar(document: Mapping[str, Any]) -> BusinessCalendar:
+    """The calendar of a stored document, shared across requests while the document is the same.
+
+    A ``BusinessCalendar`` is an immutable value that warms internal caches (holidays, open
+    spans) as it is used, so reusing it keeps per-request arithmetic cheap.
+    """
+    key = json.dumps(document, sort_keys=True)
+    built = _BUILT.get(key)
+    if built is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[key] = BusinessCalendar(CalendarSpec.model_validate(document))
+    return built
+
+
 class CalendarCache:
-    """Business calendars built once per unit of work from the stored documents."""
+    """The stored calendars, read once per unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -99,7 +119,7 @@ class CalendarCache:
     def all(self) -> Mapping[str, BusinessCalendar]:
         if self._built is None:
             self._built = {
-                row.name: BusinessCalendar(CalendarSpec.model_validate(row.document))
+                row.name: business_calendar(row.document)
                 for row in CalendarRepository(self._session).list()
             }
         return self._built

@@ -88,10 +88,16 @@ class MilestoneRow(Base):
     __tablename__ = "milestones"
     __table_args__ = (
         UniqueConstraint("record_id", "key", "cycle"),
-        Index("ix_milestones_is_open_deadline", "is_open", "deadline"),
-        Index("ix_milestones_is_open_owner_deadline", "is_open", "owner", "deadline"),
-        Index("ix_milestones_is_open_team_deadline", "is_open", "team", "deadline"),
-        Index("ix_milestones_account_id_is_open_deadline", "account_id", "is_open", "deadline"),
+        Index("ix_milestones_is_open_deadline_id", "is_open", "deadline", "id"),
+        Index("ix_milestones_is_open_owner_deadline_id", "is_open", "owner", "deadline", "id"),
+        Index("ix_milestones_is_open_team_deadline_id", "is_open", "team", "deadline", "id"),
+        Index(
+            "ix_milestones_account_id_is_open_deadline_id",
+            "account_id",
+            "is_open",
+            "deadline",
+            "id",
+        ),
         Index("ix_milestones_next_timer_at", "next_timer_at"),
     )
 

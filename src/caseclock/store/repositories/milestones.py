@@ -16,9 +16,11 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -132,17 +134,36 @@ class MilestoneRepository:
         limit: int,
         offset: int,
     ) -> Sequence[MilestoneRow]:
-        """Milestones matching ``where``; by deadline (soonest first, none last) when asked."""
-        query = select(MilestoneRow)
-        for condition in _conditions(where, now=now, scope=scope):
-            query = query.where(condition)
-        if sort_by_deadline:
-            query = query.order_by(
-                MilestoneRow.deadline.is_(None), MilestoneRow.deadline, MilestoneRow.id
-            )
-        else:
-            query = query.order_by(MilestoneRow.id)
+        """Milestones matching ``where``; by deadline (soonest first, none last) when asked.
+
+        By deadline, rows with a deadline come from one range scan of the
+        ``(is_open, deadline, id)`` indexes; rows without one follow, by id.
+        """
+        conditions = _conditions(where, now=now, scope=scope)
+        if not sort_by_deadline:
+            return self._page(conditions, (MilestoneRow.id,), limit, offset)
+        dated = [*conditions, MilestoneRow.deadline.is_not(None)]
+        rows = list(self._page(dated, (MilestoneRow.deadline, MilestoneRow.id), limit, offset))
+        if len(rows) == limit:
+            return rows
+        total = offset + len(rows) if rows else self._count(dated)
+        undated = [*conditions, MilestoneRow.deadline.is_(None)]
+        rest = self._page(undated, (MilestoneRow.id,), limit - len(rows), max(0, offset - total))
+        return [*rows, *rest]
+
+    def _page(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> Sequence[MilestoneRow]:
+        query = select(MilestoneRow).where(*conditions).order_by(*order)
         return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def _count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
+        query = select(func.count()).select_from(MilestoneRow).where(*conditions)
+        return self.session.scalar(query) or 0
 
 
 def _conditions(
@@ -150,7 +171,7 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.open_only:
-        conditions.append(MilestoneRow.is_open.is_(True))
+        conditions.append(MilestoneRow.is_open == true())  # '= true' is indexable
     if where.states is not None:
         conditions.append(_state_condition(where.states, now))
     for column, value in (

@@ -1,0 +1,322 @@
+"""Ingest and at-risk benchmark, SQLite and PostgreSQL side by side.
+
+    .venv/bin/python bench/ingest_bench.py            # 10,000 open cases / 100,000 for the queue
+    .venv/bin/python bench/ingest_bench.py --quick    # 2,000 / 20,000: a minute on 2 cores
+
+1. Ingest: with N open cases (created through the service), POST /events through the real ASGI
+   app (in-process httpx client) in batches of 500 events — comments, status changes, owner
+   changes, field flags — on random open cases; each batch is one transaction that stores the
+   events and re-evaluates every touched record. Prints events/s.
+2. At risk: with M open cases (the ingest ones plus synthetic rows written straight to the
+   store), GET /api/v1/milestones?at_risk=true&sort=deadline&limit=50, repeated; prints p50/p95.
+
+PostgreSQL runs in a schema of its own (dropped afterwards) on CASECLOCK_TEST_DATABASE_URL or
+--pg-url; it is left out, with a note, when unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402 (after the warning filter)
+
+from caseclock.api.app import create_app  # noqa: E402
+from caseclock.clock import FixedClock  # noqa: E402
+from caseclock.config import Settings  # noqa: E402
+from caseclock.core.policy import load_bundle  # noqa: E402
+from caseclock.demo.generator import generate  # noqa: E402
+from caseclock.demo.loader import SYSTEM  # noqa: E402
+from caseclock.services.access import create_key  # noqa: E402
+from caseclock.services.accounts import AccountInput, create_account  # noqa: E402
+from caseclock.services.ingest import ingest  # noqa: E402
+from caseclock.services.policy import apply_bundle  # noqa: E402
+from caseclock.store import migrate  # noqa: E402
+from caseclock.store.database import make_engine, make_session_factory  # noqa: E402
+from caseclock.store.models import MilestoneRow, RecordRow  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLE = ROOT / "examples" / "policies" / "b2b.yaml"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
+BATCH = 500
+
+
+@dataclass
+class Figures:
+    created_per_s: float = 0.0
+    events_per_s: float = 0.0
+    open_cases_ingest: int = 0
+    open_cases_queue: int = 0
+    queue_ms: list[float] = field(default_factory=list)
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.queue_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@contextmanager
+def sqlite_engine() -> Iterator[Engine]:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def postgres_engine(url: str) -> Iterator[Engine]:
+    admin = make_engine(url)
+    schema = f"cc_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(scoped.render_as_string(hide_password=False), pool_size=2)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def prepare(engine: Engine, open_cases: int) -> tuple[str, list[str], float]:
+    """Migrate, apply the B2B bundle, create the demo accounts and ``open_cases`` new cases."""
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    demo = generate(now=NOW, cases=1, seed=1)
+    with factory() as session:
+        apply_bundle(session, load_bundle(BUNDLE), now=NOW)
+        for a in demo.accounts:
+            create_account(
+                session,
+                AccountInput(a.id, a.name, a.tier, a.region, a.start_date, a.renewal_date),
+                SYSTEM,
+                now=NOW,
+            )
+        key = create_key(session, role="agent", name="bench", accounts=None, now=NOW).secret
+        session.commit()
+    rng = random.Random(1)
+    records = [f"B-{i}" for i in range(open_cases)]
+    started = time.perf_counter()
+    for start in range(0, open_cases, BATCH):
+        batch = []
+        for record in records[start : start + BATCH]:
+            account = rng.choice(demo.accounts)
+            created = NOW - timedelta(minutes=rng.randint(5, 60 * 24 * 3))
+            batch.append(
+                {
+                    "id": f"{record}-0",
+                    "record": record,
+                    "type": "created",
+                    "at": created.isoformat(),
+                    "data": {
+                        "account": account.id,
+                        "tier": account.tier,
+                        "region": account.region,
+                        "priority": rng.choice(("P1", "P2", "P3", "P3", "P4")),
+                        "status": "New",
+                    },
+                }
+            )
+        with factory() as session:
+            ingest(session, batch, principal=SYSTEM, now=NOW)
+            session.commit()
+    return key, records, open_cases / (time.perf_counter() - started)
+
+
+def event_batches(records: list[str], count: int) -> Iterator[list[dict[str, Any]]]:
+    rng = random.Random(2)
+    makers: list[Callable[[], tuple[str, dict[str, Any]]]] = [
+        lambda: ("comment", {"public": True, "author_role": "agent", "body": "on it"}),
+        lambda: ("comment", {"public": True, "author_role": "customer", "body": "any news?"}),
+        lambda: ("comment", {"public": False, "author_role": "agent", "body": "internal"}),
+        lambda: ("status", {"status": rng.choice(("Investigating", "Waiting for Customer"))}),
+        lambda: ("owner", {"owner": rng.choice(("ana", "eli", "chen")), "team": "L1"}),
+        lambda: ("field", {"field": "l2_escalated", "value": rng.choice((True, None))}),
+    ]
+    for number in range(count):
+        batch = []
+        for j in range(BATCH):
+            kind, data = rng.choice(makers)()
+            at = NOW + timedelta(seconds=number * BATCH + j)
+            batch.append(
+                {
+                    "id": f"e-{number}-{j}",
+                    "record": rng.choice(records),
+                    "type": kind,
+                    "at": at.isoformat(),
+                    "data": data,
+                }
+            )
+        yield batch
+
+
+def fill_queue(engine: Engine, existing: int, total: int) -> None:
+    """Add synthetic open cases with three open milestones each, straight into the store."""
+    rng = random.Random(3)
+    chunk = 5000
+    for start in range(existing, total, chunk):
+        records, milestones = [], []
+        for i in range(start, min(total, start + chunk)):
+            record = f"S-{i}"
+            created = NOW - timedelta(minutes=rng.randint(5, 60 * 24 * 5))
+            owner, team = rng.choice(("ana", "bruno", "eli", "chen")), rng.choice(("L1", "L2"))
+            records.append(
+                {
+                    "id": record,
+                    "type": "case",
+                    "status": "New",
+                    "priority": "P3",
+                    "owner": owner,
+                    "team": team,
+                    "account_id": "acme",
+                    "fields": {},
+                    "is_closed": False,
+                    "process_key": "gold",
+                    "process_version": 1,
+                    "created_at": created,
+                    "updated_at": created,
+                    "received_at": created,
+                    "event_count": 1,
+                }
+            )
+            for key, hours in (("first_response", 4), ("assignment", 2), ("resolution", 24)):
+                deadline = created + timedelta(hours=hours * rng.uniform(0.5, 3))
+                milestones.append(
+                    {
+                        "record_id": record,
+                        "key": key,
+                        "cycle": 1,
+                        "name": key,
+                        "state": "running",
+                        "is_open": True,
+                        "calendar": "us-east",
+                        "started_at": created,
+                        "deadline": deadline,
+                        "warning_at": deadline - timedelta(hours=hours / 4),
+                        "target_seconds": hours * 3600.0,
+                        "elapsed_seconds": 0.0,
+                        "paused_seconds": 0.0,
+                        "remaining_seconds": hours * 3600.0,
+                        "owner": owner,
+                        "team": team,
+                        "account_id": "acme",
+                        "timers": [],
+                        "next_timer_at": deadline,
+                        "next_timer_kind": "violation",
+                        "evaluated_at": created,
+                        "digest": "",
+                    }
+                )
+        with engine.begin() as connection:
+            connection.execute(insert(RecordRow.__table__), records)
+            connection.execute(insert(MilestoneRow.__table__), milestones)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would give
+
+
+def run(
+    engine: Engine, *, ingest_cases: int, queue_cases: int, batches: int, queries: int
+) -> Figures:
+    figures = Figures(open_cases_ingest=ingest_cases, open_cases_queue=queue_cases)
+    key, records, figures.created_per_s = prepare(engine, ingest_cases)
+    clock = FixedClock(NOW + timedelta(hours=1))
+    app = create_app(
+        Settings(database_url=str(engine.url)),
+        clock=clock,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(app) as client:
+        sent, started = 0, time.perf_counter()
+        for batch in event_batches(records, batches):
+            response = client.post("/api/v1/events", json=batch, headers=headers)
+            response.raise_for_status()
+            sent += len(batch)
+        figures.events_per_s = sent / (time.perf_counter() - started)
+        fill_queue(engine, ingest_cases, queue_cases)
+        url = "/api/v1/milestones?at_risk=true&sort=deadline&limit=50"
+        client.get(url, headers=headers).raise_for_status()  # warm up
+        for _ in range(queries):
+            started = time.perf_counter()
+            client.get(url, headers=headers).raise_for_status()
+            figures.queue_ms.append((time.perf_counter() - started) * 1000)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG)
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    sizes = (
+        {"ingest_cases": 2000, "queue_cases": 20_000, "batches": 4, "queries": 100}
+        if args.quick
+        else {"ingest_cases": 10_000, "queue_cases": 100_000, "batches": 20, "queries": 300}
+    )
+    results: dict[str, Figures | str] = {}
+    with sqlite_engine() as engine:
+        results["SQLite"] = run(engine, **sizes)
+    if args.skip_postgres:
+        results["PostgreSQL"] = "skipped"
+    else:
+        try:
+            with postgres_engine(args.pg_url) as engine:
+                results["PostgreSQL"] = run(engine, **sizes)
+        except OperationalError as exc:
+            results["PostgreSQL"] = f"unreachable ({str(exc.orig).splitlines()[0]})"
+    report(results, sizes)
+
+
+def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
+    rows = [
+        ("cases created/s (setup, service)", lambda f: f"{f.created_per_s:,.0f}", ""),
+        (
+            f"POST /events, events/s ({sizes['ingest_cases']:,} open cases, batches of {BATCH})",
+            lambda f: f"{f.events_per_s:,.0f}",
+            ">= 2,000 (PostgreSQL)",
+        ),
+        (
+            f"GET at-risk limit=50, p50 ms ({sizes['queue_cases']:,} open cases)",
+            lambda f: f"{f.p(0.5):.1f}",
+            "",
+        ),
+        ("GET at-risk limit=50, p95 ms", lambda f: f"{f.p(0.95):.1f}", "< 50"),
+    ]
+    names = list(results)
+    width = max(len(r[0]) for r in rows) + 2
+    print(f"\n{'':{width}}" + "".join(f"{n:>14}" for n in names) + f"{'target':>24}")
+    for label, cell, target in rows:
+        cells = [cell(v) if isinstance(v, Figures) else "-" for v in results.values()]
+        print(f"{label:{width}}" + "".join(f"{c:>14}" for c in cells) + f"{target:>24}")
+    for name, value in results.items():
+        if isinstance(value, str):
+            print(f"{name}: {value}")
+    print(f"({os.cpu_count()} CPUs; single process, in-process ASGI client)")
+
+
+if __name__ == "__main__":
+    main()
