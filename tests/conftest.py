@@ -55,7 +55,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pg_url() -> str:
-    return os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG_URL)
+    """The test server's URL, with a connect timeout so an unreachable host fails fast."""
+    url = make_url(os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG_URL))
+    if "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": "5"})
+    return url.render_as_string(hide_password=False)
 
 
 def _unreachable(reason: str) -> None:
