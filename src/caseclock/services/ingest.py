@@ -24,6 +24,7 @@ from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import RecordEvaluator, account_facts, milestone_values
 from caseclock.services.projection import project
+from caseclock.services.timers import after_refresh
 from caseclock.store.models import RecordRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
@@ -298,4 +299,5 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
         wanted.extend(milestone_values(record_id, fields, milestones, now=now))
     records.update_many(changed)
     MilestoneRepository(session).replace(record_ids, wanted)
+    after_refresh(session, record_ids, now=now)  # the worker's next timers and wake-up
     session.expire_all()  # ORM copies of these records (if any) must not outlive the update

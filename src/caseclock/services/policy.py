@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from caseclock.core.policy import PolicyBundle, Process
 from caseclock.errors import NotFound
 from caseclock.services.calendars import put_calendar
+from caseclock.services.escalations import store_rules as store_escalation_rules
 from caseclock.store.models import EntitlementRuleSetRow, ProcessRow
 from caseclock.store.repositories.policy import ProcessRepository, RuleSetRepository
 
@@ -69,6 +70,7 @@ def apply_bundle(session: Session, bundle: PolicyBundle, *, now: datetime) -> Ap
         if current is None or current.document != rules:
             current = rule_sets.add(EntitlementRuleSetRow(document=rules, created_at=now))
     applied.rule_set = current.id if current is not None else None
+    store_escalation_rules(session, bundle, now=now)
     return applied
 
 

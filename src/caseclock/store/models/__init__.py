@@ -5,6 +5,13 @@ from caseclock.store.models.base import Base
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
 from caseclock.store.models.policy import CalendarRow, EntitlementRuleSetRow, ProcessRow
 from caseclock.store.models.records import EventRow, MilestoneRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.models.worker import (
+    DeliveryRow,
+    EndpointRow,
+    EscalationRuleSetRow,
+    EscalationTimerRow,
+    FiringRow,
+)
 
 __all__ = [
     "AccountRow",
@@ -13,9 +20,14 @@ __all__ = [
     "Base",
     "CalendarRow",
     "ContactRow",
+    "DeliveryRow",
+    "EndpointRow",
     "EntitlementRow",
     "EntitlementRuleSetRow",
+    "EscalationRuleSetRow",
+    "EscalationTimerRow",
     "EventRow",
+    "FiringRow",
     "MilestoneRow",
     "NoteRow",
     "ProcessRow",

@@ -1,0 +1,121 @@
+"""Escalation rules in force, and when each falls due on each open record.
+
+``store_rules`` keeps a bundle's rules (the newest set is in force; a bundle without
+``escalation_rules`` leaves them as they are). ``schedule`` computes, per open record and rule
+whose criteria hold, ``due_at = basis + after`` on the rule's calendar, where the basis is the
+record's last change or its creation; the row keeps its basis, so a rule that fired (``due_at``
+null) fires again only after the record changes. Closed records and rules that no longer apply
+lose their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.core.escalation import EscalationRule, escalation_due
+from caseclock.core.policy import PolicyBundle
+from caseclock.services.calendars import CalendarCache
+from caseclock.services.evaluation import account_facts
+from caseclock.store.models import EscalationRuleSetRow
+from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.escalations import EscalationRepository
+from caseclock.store.repositories.records import RecordRepository
+
+RECORD_COLUMNS = ("type", "status", "priority", "owner", "team", "tier", "region", "product")
+RESCHEDULE_BATCH = 500
+
+
+def record_facts(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """A record row's columns and custom fields, as conditions read them."""
+    facts: dict[str, Any] = dict(columns.get("fields") or {})
+    facts.update({name: columns.get(name) for name in RECORD_COLUMNS})
+    facts["account"] = columns.get("account_id")
+    facts["id"] = columns.get("id")
+    return facts
+
+
+def rules_in_force(session: Session) -> tuple[EscalationRule, ...]:
+    row = EscalationRepository(session).latest_rules()
+    if row is None:
+        return ()
+    return tuple(EscalationRule.model_validate(doc) for doc in row.document)
+
+
+def store_rules(session: Session, bundle: PolicyBundle, *, now: datetime) -> bool:
+    """Keep the bundle's escalation rules when it has some; True when the set changed."""
+    if "escalation_rules" not in bundle.model_fields_set:
+        return False
+    document = [rule.model_dump(mode="json", exclude_none=True) for rule in bundle.escalation_rules]
+    repo = EscalationRepository(session)
+    current = repo.latest_rules()
+    if current is not None and current.document == document:
+        return False
+    repo.add_rules(EscalationRuleSetRow(document=document, created_at=now))
+    reschedule_all(session, now=now)
+    return True
+
+
+def reschedule_all(session: Session, *, now: datetime) -> None:
+    """Recompute every open record's escalation timers (after the rules changed)."""
+    repo = EscalationRepository(session)
+    after: str | None = None
+    while ids := repo.open_record_ids(after, RESCHEDULE_BATCH):
+        schedule(session, set(ids), now=now)
+        after = ids[-1]
+
+
+def basis_of(rule: EscalationRule, columns: Mapping[str, Any]) -> datetime:
+    value: datetime = columns["created_at" if rule.since == "created" else "updated_at"]
+    return value
+
+
+def schedule(
+    session: Session,
+    record_ids: set[str],
+    *,
+    now: datetime,
+    rules: Sequence[EscalationRule] | None = None,
+) -> datetime | None:
+    """Bring the records' escalation timers up to date; return the earliest new due instant."""
+    rules = rules_in_force(session) if rules is None else rules
+    repo = EscalationRepository(session)
+    existing = dict(repo.timers(record_ids))
+    if not rules and not existing:
+        return None
+    records = RecordRepository(session).columns(record_ids)
+    accounts = AccountRepository(session).get_many(
+        {r["account_id"] for r in records.values() if r["account_id"] is not None}
+    )
+    calendars = CalendarCache(session)
+    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[int, datetime, datetime | None]] = []
+    sooner: datetime | None = None
+    for record_id, columns in records.items():
+        facts = record_facts(columns)
+        account = account_facts(accounts.get(columns["account_id"] or "")) or {}
+        for rule in rules:
+            found = existing.pop((record_id, rule.name), None)
+            if columns["is_closed"] or not rule.applies(facts, account, now):
+                if found is not None:
+                    existing[(record_id, rule.name)] = found  # deleted below
+                continue
+            basis = basis_of(rule, columns)
+            if found is not None and found["basis"] == basis:
+                continue
+            calendar = calendars.get(rule.calendar)
+            if calendar is None:
+                continue
+            due = escalation_due(rule, basis, calendar)
+            sooner = due if sooner is None else min(sooner, due)
+            if found is None:
+                inserts.append(
+                    {"record_id": record_id, "rule": rule.name, "basis": basis, "due_at": due}
+                )
+            else:
+                updates.append((found["id"], basis, due))
+    repo.write(inserts, updates, [row["id"] for row in existing.values()])
+    return sooner

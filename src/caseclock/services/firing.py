@@ -1,0 +1,304 @@
+"""Fire what is due: claim records, re-evaluate them, fire each due timer once, in one transaction.
+
+``fire_due`` locks a batch of records with a due milestone timer or escalation, re-evaluates
+them at ``now`` (a record that changed since its timers were planned gets its current plan, so a
+completed milestone never gets its warning), and for each due timer not in the ledger: writes
+the ledger row, applies the internal effects as events on the timeline (ingested like any
+event), and writes the external deliveries to the outbox. The caller commits: the ledger, the
+effects and the outbox rows land together or not at all.
+
+Catching up after downtime, a cycle's repeated violations collapse to the last one, and a
+warning whose violation is also due is skipped (both are recorded in the ledger as skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.core.actions import ActionSpec
+from caseclock.core.escalation import EscalationRule
+from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
+from caseclock.core.policy import Process
+from caseclock.services import escalations, ingest
+from caseclock.services.access import Principal, Role
+from caseclock.services.calendars import CalendarCache
+from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
+from caseclock.services.evaluation import RecordEvaluator, account_facts
+from caseclock.services.timers import DueTimer, due_now, reconcile
+from caseclock.store.models import DeliveryRow, FiringRow, MilestoneRow
+from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.escalations import EscalationRepository
+from caseclock.store.repositories.milestones import MilestoneRepository
+from caseclock.store.repositories.outbox import PENDING, DeliveryRepository
+from caseclock.store.repositories.records import RecordRepository
+from caseclock.store.repositories.timers import FiringRepository, TimerRepository
+from caseclock.worker.payloads import Trigger, TriggerKind
+
+SYSTEM = Principal(key_id=0, name="caseclock", role=Role.ADMIN)
+ESCALATION_KIND = "escalation"
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One ledger entry written by ``fire_due``."""
+
+    record_id: str
+    source: str
+    kind: TriggerKind
+    due_at: datetime
+    fired_at: datetime
+    late: bool
+    skipped: bool
+    deliveries: int
+    effects: int
+
+
+@dataclass(frozen=True, slots=True)
+class FireOptions:
+    limit: int = 100
+    late_after: timedelta = timedelta(minutes=1)
+
+
+class _Batch:
+    """What the records of one claim need for their firings, loaded once."""
+
+    def __init__(self, session: Session, record_ids: set[str], targets: Targets) -> None:
+        self.session = session
+        self.targets = targets
+        self.records = RecordRepository(session).columns(record_ids)
+        self.accounts = AccountRepository(session).get_many(
+            {r["account_id"] for r in self.records.values() if r["account_id"] is not None}
+        )
+        self.rows = {
+            (row.record_id, row.key, row.cycle): row
+            for rows in MilestoneRepository(session).for_records(record_ids).values()
+            for row in rows
+        }
+        self.evaluator = RecordEvaluator(session)
+        self.calendars = CalendarCache(session)
+        self.planned = Planned()
+        self.deliveries: list[DeliveryRow] = []
+        self.fired: list[Fired] = []
+
+    def summary(self, record_id: str) -> dict[str, Any]:
+        columns = self.records[record_id]
+        return {
+            **(columns.get("fields") or {}),
+            **escalations.record_facts(columns),
+            "id": record_id,
+        }
+
+    def account(self, record_id: str) -> dict[str, Any]:
+        account_id = self.records[record_id]["account_id"]
+        return account_facts(self.accounts.get(account_id or "")) or {}
+
+    def process(self, record_id: str) -> Process | None:
+        columns = self.records[record_id]
+        return self.evaluator.process(columns["process_key"], columns["process_version"])
+
+    def zone(self, calendar: str | None) -> tzinfo:
+        found = self.calendars.get(calendar)
+        return found.zone if found is not None else UTC
+
+    def fire(
+        self,
+        firing: Firing,
+        *,
+        cycle: int,
+        kind: str,
+        sequence: int,
+        actions: Sequence[ActionSpec],
+        skipped: bool = False,
+    ) -> None:
+        trigger = firing.trigger
+        planned = Planned() if skipped else plan(firing, actions, self.targets)
+        row = FiringRepository(self.session).add(
+            FiringRow(
+                record_id=str(firing.record["id"]),
+                source=firing.source,
+                cycle=cycle,
+                kind=kind,
+                sequence=sequence,
+                trigger=trigger.kind.value,
+                due_at=trigger.due_at,
+                fired_at=trigger.fired_at,
+                late=trigger.late,
+                skipped=skipped,
+                notes=planned.notes,
+            )
+        )
+        self.planned.events.extend(planned.events)
+        now = trigger.fired_at
+        self.deliveries.extend(
+            DeliveryRow(
+                **values,
+                firing_id=row.id,
+                record_id=row.record_id,
+                state=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            for values in planned.deliveries
+        )
+        self.fired.append(
+            Fired(
+                row.record_id,
+                firing.source,
+                trigger.kind,
+                trigger.due_at,
+                now,
+                trigger.late,
+                skipped,
+                len(planned.deliveries),
+                len(planned.events),
+            )
+        )
+
+
+def fire_due(
+    session: Session, *, now: datetime, targets: Targets, options: FireOptions
+) -> list[Fired]:
+    """Claim and fire one batch; the caller commits. Returns what was fired (or skipped)."""
+    record_ids = TimerRepository(session).claim_records(now, options.limit)
+    if not record_ids:
+        return []
+    claimed = set(record_ids)
+    ingest.refresh(session, claimed, now=now)
+    due = due_now(session, record_ids, now)
+    batch = _Batch(session, claimed, targets)
+    skipped = _caught_up(due)
+    for timer in due:
+        _fire_timer(batch, timer, now, options, skip=timer in skipped)
+    _fire_escalations(batch, claimed, now, options)
+    DeliveryRepository(session).add_all(batch.deliveries)
+    if batch.planned.events:
+        ingest.ingest(session, batch.planned.events, principal=SYSTEM, now=now)
+    reconcile(session, claimed)
+    escalations.schedule(session, claimed, now=now)
+    return batch.fired
+
+
+def _caught_up(due: Sequence[DueTimer]) -> set[DueTimer]:
+    """Timers not worth firing after downtime: all but a cycle's last due violation, and a
+    warning whose cycle's violation is due too."""
+    by_cycle: dict[tuple[str, str, int], list[DueTimer]] = {}
+    for timer in due:
+        by_cycle.setdefault((timer.record_id, timer.milestone, timer.cycle), []).append(timer)
+    skipped: set[DueTimer] = set()
+    for timers in by_cycle.values():
+        violations = [t for t in timers if t.kind is TimerKind.VIOLATION]
+        skipped.update(violations[:-1])
+        if violations:
+            skipped.update(t for t in timers if t.kind is TimerKind.WARNING)
+    return skipped
+
+
+def _fire_timer(
+    batch: _Batch, timer: DueTimer, now: datetime, options: FireOptions, *, skip: bool
+) -> None:
+    row = batch.rows.get((timer.record_id, timer.milestone, timer.cycle))
+    process = batch.process(timer.record_id)
+    if row is None or process is None:
+        return
+    definition = process.definition(timer.milestone)
+    kind = _trigger_kind(timer)
+    plans = definition.actions
+    actions = {
+        TimerKind.WARNING: plans.warning.do,
+        TimerKind.VIOLATION: plans.violation.do,
+        TimerKind.SUCCESS: plans.success.do,
+    }[timer.kind]
+    key = trigger_key(timer.record_id, timer.milestone, timer.cycle, timer.kind, timer.sequence)
+    trigger = Trigger(key, kind, timer.at, now, late=now - timer.at > options.late_after)
+    firing = Firing(
+        trigger,
+        timer.milestone,
+        batch.summary(timer.record_id),
+        batch.account(timer.record_id),
+        milestone_from_row(row),
+        batch.zone(row.calendar),
+    )
+    batch.fire(
+        firing,
+        cycle=timer.cycle,
+        kind=timer.kind.value,
+        sequence=timer.sequence,
+        actions=actions,
+        skipped=skip,
+    )
+
+
+def _trigger_kind(timer: DueTimer) -> TriggerKind:
+    if timer.kind is TimerKind.VIOLATION:
+        return TriggerKind.REPEATED_VIOLATION if timer.sequence else TriggerKind.VIOLATION
+    return TriggerKind(timer.kind.value)
+
+
+def _fire_escalations(
+    batch: _Batch, record_ids: set[str], now: datetime, options: FireOptions
+) -> None:
+    repo = EscalationRepository(batch.session)
+    timers = repo.timers(record_ids)
+    rules: Mapping[str, EscalationRule] = {
+        r.name: r for r in escalations.rules_in_force(batch.session)
+    }
+    fired: list[tuple[int, datetime, None]] = []
+    for (record_id, name), timer in sorted(timers.items()):
+        rule = rules.get(name)
+        due_at = timer["due_at"]
+        if rule is None or due_at is None or due_at > now:
+            continue
+        source = f"rule:{name}"
+        sequence = int(timer["basis"].timestamp())
+        key = trigger_key(record_id, source, 0, ESCALATION_KIND, sequence)
+        trigger = Trigger(
+            key,
+            TriggerKind.ESCALATION,
+            due_at,
+            now,
+            late=now - due_at > options.late_after,
+            rule=name,
+        )
+        firing = Firing(
+            trigger,
+            source,
+            batch.summary(record_id),
+            batch.account(record_id),
+            None,
+            batch.zone(rule.calendar),
+        )
+        batch.fire(firing, cycle=0, kind=ESCALATION_KIND, sequence=sequence, actions=rule.do)
+        fired.append((timer["id"], timer["basis"], None))
+    repo.write([], fired, [])
+
+
+def milestone_from_row(row: MilestoneRow) -> Milestone:
+    """The milestone value of a materialized row (what payloads and templates read)."""
+
+    def span(seconds: float | None) -> timedelta | None:
+        return None if seconds is None else timedelta(seconds=seconds)
+
+    return Milestone(
+        key=row.key,
+        name=row.name,
+        cycle=row.cycle,
+        state=MilestoneState(row.state),
+        calendar=row.calendar,
+        started_at=row.started_at,
+        deadline=row.deadline,
+        warning_at=row.warning_at,
+        completed_at=row.completed_at,
+        target=span(row.target_seconds),
+        elapsed=timedelta(seconds=row.elapsed_seconds),
+        paused=timedelta(seconds=row.paused_seconds),
+        remaining=span(row.remaining_seconds),
+        late=row.late,
+        owner=row.owner,
+    )

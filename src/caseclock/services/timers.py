@@ -1,0 +1,97 @@
+"""What is due on a record: its milestone rows' timer plans minus the firing ledger.
+
+A milestone row keeps the whole plan of its cycle (past timers included, so a late event that
+moves a success into the past does not lose it) and ``next_timer_at``, which the worker claims
+by. ``reconcile`` keeps ``next_timer_at`` on the earliest timer *not yet fired*, so a row whose
+timers have all fired is never claimed again, and wakes the worker when that is sooner than
+before. Ingestion calls ``after_refresh`` once it has rewritten a batch's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.core.milestones import TimerKind
+from caseclock.services import escalations
+from caseclock.services.wakeup import announce
+from caseclock.store.repositories.timers import FiringRepository, TimerId, TimerRepository
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    """One planned timer of one milestone row."""
+
+    record_id: str
+    milestone: str
+    cycle: int
+    kind: TimerKind
+    sequence: int
+    at: datetime
+
+    @property
+    def ledger_key(self) -> TimerId:
+        return (self.record_id, self.milestone, self.cycle, self.kind.value, self.sequence)
+
+
+def planned(row: Mapping[str, Any]) -> list[DueTimer]:
+    """The timers of a milestone row (its ``timers`` JSON), in plan order."""
+    return [
+        DueTimer(
+            row["record_id"],
+            str(t["milestone"]),
+            int(t["cycle"]),
+            TimerKind(t["kind"]),
+            int(t["sequence"]),
+            datetime.fromisoformat(str(t["at"])),
+        )
+        for t in row["timers"] or []
+    ]
+
+
+def unfired(rows: Iterable[Mapping[str, Any]], fired: set[TimerId]) -> list[DueTimer]:
+    """Every planned timer of ``rows`` that the ledger does not hold, soonest first."""
+    timers = [t for row in rows for t in planned(row) if t.ledger_key not in fired]
+    return sorted(timers, key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence))
+
+
+def reconcile(session: Session, record_ids: set[str]) -> datetime | None:
+    """Point each row's ``next_timer_at`` at its earliest unfired timer.
+
+    Returns the earliest instant that moved earlier (or appeared), if any: a reason to wake.
+    """
+    repo = TimerRepository(session)
+    rows = repo.timer_rows(record_ids)
+    fired = FiringRepository(session).fired(record_ids)
+    changes: list[tuple[int, datetime | None, str | None]] = []
+    sooner: datetime | None = None
+    for row in rows:
+        pending = unfired([row], fired)
+        first = pending[0] if pending else None
+        at, kind = (first.at, first.kind.value) if first else (None, None)
+        if at != row["next_timer_at"] or kind != row["next_timer_kind"]:
+            changes.append((row["id"], at, kind))
+            previous = row["next_timer_at"]
+            if at is not None and (previous is None or at < previous):
+                sooner = at if sooner is None else min(sooner, at)
+    repo.set_next(changes)
+    return sooner
+
+
+def after_refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
+    """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner."""
+    sooner = reconcile(session, record_ids)
+    escalated = escalations.schedule(session, record_ids, now=now)
+    if sooner is not None or escalated is not None:
+        announce(session)
+
+
+def due_now(session: Session, record_ids: Sequence[str], now: datetime) -> list[DueTimer]:
+    """The unfired timers of the records that are due at ``now``, soonest first."""
+    rows = TimerRepository(session).timer_rows(record_ids)
+    fired = FiringRepository(session).fired(record_ids)
+    return [t for t in unfired(rows, fired) if t.at <= now]

@@ -1,0 +1,105 @@
+"""What the worker keeps: the firing ledger, the outbox, endpoints and escalation rules.
+
+* ``firings``: one row per timer fired (or skipped on catch-up), unique per
+  ``(record, source, cycle, kind, sequence)``: the ledger that makes a timer fire once.
+* ``deliveries``: the outbox. Written in the firing transaction, delivered after commit,
+  retried with backoff, dead-lettered as ``failed``. ``key`` is the idempotency key.
+* ``endpoints``: named webhook and chat targets; policies name them, so secrets stay here.
+* ``escalation_rule_sets`` and ``escalation_timers``: the rules in force and, per open record
+  and rule, the instant the rule falls due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseclock.store.models.base import Base
+from caseclock.store.types import JSONDocument, UTCDateTime
+
+
+class FiringRow(Base):
+    """A timer that fired. ``source`` is a milestone key or ``rule:NAME`` for an escalation."""
+
+    __tablename__ = "firings"
+    __table_args__ = (UniqueConstraint("record_id", "source", "cycle", "kind", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(120))
+    cycle: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(30))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(Boolean)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[list[Any]] = mapped_column(JSONDocument(), default=list)
+
+
+class DeliveryRow(Base):
+    """One external delivery (webhook, chat, email) of one action of one firing."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    firing_id: Mapped[int] = mapped_column(ForeignKey("firings.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # webhook, chat or email
+    endpoint: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(Text)
+    recipients: Mapped[list[str] | None] = mapped_column(JSONDocument())
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
+    state: Mapped[str] = mapped_column(String(20))  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EndpointRow(Base):
+    """A registered webhook or chat target; the secret is never returned by the API."""
+
+    __tablename__ = "endpoints"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # webhook or chat
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EscalationRuleSetRow(Base):
+    """The escalation rules of one applied bundle; the newest set is the one in force."""
+
+    __tablename__ = "escalation_rule_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document: Mapped[list[Any]] = mapped_column(JSONDocument())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EscalationTimerRow(Base):
+    """When one escalation rule falls due on one open record, measured from ``basis``."""
+
+    __tablename__ = "escalation_timers"
+    __table_args__ = (
+        UniqueConstraint("record_id", "rule"),
+        Index("ix_escalation_timers_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(100))
+    basis: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,65 @@
+"""Queries over escalation rule sets and the per-record escalation timers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, RecordRow
+
+TIMERS = cast(Table, EscalationTimerRow.__table__)
+
+
+class EscalationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest_rules(self) -> EscalationRuleSetRow | None:
+        return self.session.scalars(
+            select(EscalationRuleSetRow).order_by(EscalationRuleSetRow.id.desc()).limit(1)
+        ).one_or_none()
+
+    def add_rules(self, row: EscalationRuleSetRow) -> EscalationRuleSetRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def timers(self, record_ids: Iterable[str]) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """``id``, ``basis``, ``due_at`` by (record, rule)."""
+        wanted = set(record_ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(select(TIMERS).where(TIMERS.c.record_id.in_(wanted))).mappings()
+        return {(r["record_id"], r["rule"]): dict(r) for r in rows}
+
+    def write(
+        self,
+        inserts: Sequence[Mapping[str, Any]],
+        updates: Sequence[tuple[int, datetime, datetime | None]],
+        deletes: Sequence[int],
+    ) -> None:
+        """Insert ``{record_id, rule, basis, due_at}``; set ``(id, basis, due_at)``; delete ids."""
+        if deletes:
+            self.session.execute(delete(TIMERS).where(TIMERS.c.id.in_(list(deletes))))
+        if inserts:
+            self.session.execute(insert(TIMERS), list(inserts))
+        if updates:
+            self.session.execute(
+                update(TIMERS)
+                .where(TIMERS.c.id == bindparam("row_id"))
+                .values(basis=bindparam("new_basis"), due_at=bindparam("new_due")),
+                [{"row_id": i, "new_basis": b, "new_due": d} for i, b, d in updates],
+                execution_options={"synchronize_session": False},
+            )
+
+    def open_record_ids(self, after: str | None, limit: int) -> Sequence[str]:
+        """Open records' ids in id order after ``after``: for rescheduling every record."""
+
+        query = select(RecordRow.id).where(RecordRow.is_closed.is_(False))
+        if after is not None:
+            query = query.where(RecordRow.id > after)
+        return self.session.scalars(query.order_by(RecordRow.id).limit(limit)).all()

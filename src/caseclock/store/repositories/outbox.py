@@ -1,0 +1,76 @@
+"""Queries over the outbox (``deliveries``) and the registered endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import DeliveryRow, EndpointRow
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+STATES = (PENDING, DELIVERED, FAILED)
+
+
+class DeliveryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_all(self, rows: Sequence[DeliveryRow]) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def claim(self, now: datetime, limit: int) -> Sequence[DeliveryRow]:
+        """Lock pending deliveries due at ``now`` (skipping those another worker holds)."""
+        return self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.state == PENDING, DeliveryRow.next_attempt_at <= now)
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def get(self, delivery_id: int) -> DeliveryRow | None:
+        return self.session.get(DeliveryRow, delivery_id)
+
+    def get_for_update(self, delivery_id: int) -> DeliveryRow | None:
+        return self.session.scalars(
+            select(DeliveryRow).where(DeliveryRow.id == delivery_id).with_for_update()
+        ).one_or_none()
+
+    def list(
+        self, *, state: str | None, record_id: str | None, limit: int, offset: int
+    ) -> Sequence[DeliveryRow]:
+        query = select(DeliveryRow)
+        if state is not None:
+            query = query.where(DeliveryRow.state == state)
+        if record_id is not None:
+            query = query.where(DeliveryRow.record_id == record_id)
+        query = query.order_by(DeliveryRow.id.desc()).limit(limit).offset(offset)
+        return self.session.scalars(query).all()
+
+    def next_attempt(self) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(DeliveryRow.next_attempt_at)).where(DeliveryRow.state == PENDING)
+        )
+
+
+class EndpointRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, name: str) -> EndpointRow | None:
+        return self.session.get(EndpointRow, name)
+
+    def all(self) -> dict[str, EndpointRow]:
+        rows = self.session.scalars(select(EndpointRow).order_by(EndpointRow.name)).all()
+        return {row.name: row for row in rows}
+
+    def add(self, row: EndpointRow) -> EndpointRow:
+        self.session.add(row)
+        self.session.flush()
+        return row

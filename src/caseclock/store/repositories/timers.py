@@ -1,0 +1,126 @@
+"""The worker's queries over milestone rows and the firing ledger: claim, reconcile, record.
+
+A claim locks *records* (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), chosen among those whose
+milestone rows or escalation timers are due: every write about one record then comes from the
+one worker holding it, so workers never wait on each other. SQLite has one worker and one
+writer at a time, so the same query runs there without the lock clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
+
+MILESTONES = cast(Table, MilestoneRow.__table__)
+RECORDS = cast(Table, RecordRow.__table__)
+ESCALATIONS = cast(Table, EscalationTimerRow.__table__)
+FIRINGS = cast(Table, FiringRow.__table__)
+CANDIDATES_PER_CLAIM = 4  # look this many times further than the batch, past others' locks
+
+TimerId = tuple[str, str, int, str, int]  # record, source, cycle, kind, sequence
+
+
+class TimerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim_records(self, now: datetime, limit: int) -> list[str]:
+        """Lock up to ``limit`` records with a milestone timer or escalation due at ``now``."""
+        window = limit * CANDIDATES_PER_CLAIM
+        due_milestones = (
+            select(MILESTONES.c.record_id)
+            .where(MILESTONES.c.next_timer_at <= now)
+            .order_by(MILESTONES.c.next_timer_at)
+            .limit(window)
+        )
+        due_escalations = (
+            select(ESCALATIONS.c.record_id)
+            .where(ESCALATIONS.c.due_at <= now)
+            .order_by(ESCALATIONS.c.due_at)
+            .limit(window)
+        )
+        query = (
+            select(RECORDS.c.id)
+            .where(
+                or_(
+                    RECORDS.c.id.in_(due_milestones.scalar_subquery()),
+                    RECORDS.c.id.in_(due_escalations.scalar_subquery()),
+                )
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(query).all())
+
+    def next_due(self) -> datetime | None:
+        """The earliest pending milestone timer or escalation, whoever holds it."""
+        first = self.session.scalar(select(func.min(MILESTONES.c.next_timer_at)))
+        escalation = self.session.scalar(select(func.min(ESCALATIONS.c.due_at)))
+        found = [at for at in (first, escalation) if at is not None]
+        return min(found) if found else None
+
+    def timer_rows(self, record_ids: Iterable[str]) -> Sequence[Mapping[str, Any]]:
+        """``id``, ``record_id``, ``timers``, ``next_timer_at``, ``next_timer_kind`` per row."""
+        wanted = set(record_ids)
+        if not wanted:
+            return []
+        query = select(
+            MILESTONES.c.id,
+            MILESTONES.c.record_id,
+            MILESTONES.c.timers,
+            MILESTONES.c.next_timer_at,
+            MILESTONES.c.next_timer_kind,
+        ).where(MILESTONES.c.record_id.in_(wanted))
+        return [dict(row) for row in self.session.execute(query).mappings()]
+
+    def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
+        """Set ``(row id, next_timer_at, next_timer_kind)`` in one executemany."""
+        if not changes:
+            return
+        self.session.execute(
+            update(MILESTONES)
+            .where(MILESTONES.c.id == bindparam("row_id"))
+            .values(
+                next_timer_at=bindparam("new_at"),
+                next_timer_kind=bindparam("new_kind"),
+            ),
+            [{"row_id": i, "new_at": at, "new_kind": kind} for i, at, kind in changes],
+            execution_options={"synchronize_session": False},
+        )
+
+
+class FiringRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def fired(self, record_ids: Iterable[str]) -> set[TimerId]:
+        """The ledger keys of every timer already fired (or skipped) on these records."""
+        wanted = set(record_ids)
+        if not wanted:
+            return set()
+        rows = self.session.execute(
+            select(
+                FIRINGS.c.record_id,
+                FIRINGS.c.source,
+                FIRINGS.c.cycle,
+                FIRINGS.c.kind,
+                FIRINGS.c.sequence,
+            ).where(FIRINGS.c.record_id.in_(wanted))
+        ).all()
+        return {(r.record_id, r.source, r.cycle, r.kind, r.sequence) for r in rows}
+
+    def add(self, row: FiringRow) -> FiringRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def for_record(self, record_id: str) -> Sequence[FiringRow]:
+        return self.session.scalars(
+            select(FiringRow).where(FiringRow.record_id == record_id).order_by(FiringRow.id)
+        ).all()
