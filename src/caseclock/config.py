@@ -44,6 +44,36 @@ class Settings(BaseSettings):
         "PostgreSQL)",
     )
 
+    # --- the worker: actions, deliveries, email (see the README's worker section) ---
+    console_url: str = Field(
+        default="http://127.0.0.1:8000/console",
+        description="base URL of the console, for links in emails, chat messages and webhooks",
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server for email actions")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
+    smtp_starttls: bool = Field(default=False, description="require STARTTLS before sending")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if any")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if any")
+    smtp_timeout: float = Field(default=10.0, gt=0, description="seconds per SMTP operation")
+    email_from: str = Field(default="caseclock@localhost", description="sender of emails")
+    email_domain: str | None = Field(
+        default=None,
+        description="people named without an address (owner ana) get ana@<email_domain>",
+    )
+    worker_batch: int = Field(default=100, ge=1, le=5000, description="records per firing tx")
+    late_after_seconds: float = Field(
+        default=60, ge=0, description="a trigger fired later than this after its instant is late"
+    )
+    delivery_max_attempts: int = Field(
+        default=12, ge=1, description="attempts before a delivery is dead-lettered"
+    )
+    delivery_backoff_seconds: float = Field(
+        default=30, gt=0, description="first retry wait; doubles per attempt (full jitter)"
+    )
+    worker_idle_seconds: float = Field(
+        default=60, gt=0, description="longest sleep without a due timer or a wake-up"
+    )
+
     @property
     def yellow_within(self) -> timedelta:
         return timedelta(minutes=self.yellow_minutes)
