@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, JsonValue, field_validator, model_validator
 
 from caseclock.core.documents import Document
-from caseclock.core.durations import Duration, DurationKind, parse_duration
+from caseclock.core.durations import Duration, DurationKind
 from caseclock.core.periods import Months, Period, parse_period
 
 ActionType = Literal[
@@ -146,7 +146,8 @@ class ViolationPlan(Document):
 
 
 def _offset(text: str | None) -> Duration | None:
-    return None if text is None else parse_duration(text)
+    period = None if text is None else parse_period(text)
+    return period if isinstance(period, Duration) else None
 
 
 class SuccessPlan(Document):

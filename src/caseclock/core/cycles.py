@@ -67,6 +67,11 @@ class Cycle:
     end_event: Event | None = None
     ended_by_close: bool = False
     owner: str | None = None
+    memo: dict[tuple[str, object], object] | None = None  # set by ``freeze``
+
+    def freeze(self) -> None:
+        """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""
+        self.memo = {}
 
     @property
     def clock(self) -> Clockwork:
@@ -126,11 +131,27 @@ class Cycle:
 
     def elapsed(self, until: datetime) -> timedelta:
         """Counted time on the cycle's clock from its start to ``until`` (pauses left out)."""
+        if self.memo is None:
+            return self._elapsed(until)
+        key = ("elapsed", until)
+        if key not in self.memo:
+            self.memo[key] = self._elapsed(until)
+        return self.memo[key]  # type: ignore[return-value]
+
+    def _elapsed(self, until: datetime) -> timedelta:
         clock = self.clock
         return sum((clock.between(a, b) for a, b in self.running_segments(until)), timedelta(0))
 
     def position(self, amount: timedelta) -> datetime | None:
         """The instant at which ``amount`` has been counted; None inside an endless pause."""
+        if self.memo is None:
+            return self._position(amount)
+        key = ("position", amount)
+        if key not in self.memo:
+            self.memo[key] = self._position(amount)
+        return self.memo[key]  # type: ignore[return-value]
+
+    def _position(self, amount: timedelta) -> datetime | None:
         clock = self.clock
         cursor, remaining = self.started_at, amount
         for start, end in self.merged_pauses():

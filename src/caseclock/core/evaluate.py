@@ -47,6 +47,13 @@ def _paused_at(cycle: Cycle, now: datetime) -> bool:
     return any(start <= now and (end is None or now < end) for start, end in cycle.merged_pauses())
 
 
+def _paused_time(cycle: Cycle, until: datetime, counted: timedelta) -> timedelta:
+    """Open time during the cycle's pauses up to ``until``: what the pauses kept off the clock."""
+    if until <= cycle.started_at or not cycle.merged_pauses(until):
+        return timedelta(0)
+    return cycle.clock.between(cycle.started_at, until) - counted
+
+
 def cycle_milestone(
     track: Track, cycle: Cycle, now: datetime, fields: Mapping[str, Any]
 ) -> Milestone:
@@ -60,9 +67,7 @@ def cycle_milestone(
     violation = None if definition.complete is None else definition.actions.violation
     until = min(cycle.ended_at or now, now)
     counted = cycle.elapsed(until) if until > cycle.started_at else timedelta(0)
-    span = (
-        cycle.clock.between(cycle.started_at, until) if until > cycle.started_at else timedelta(0)
-    )
+    paused = _paused_time(cycle, until, counted)
     ended = cycle.ended_at
     late = None if ended is None else (deadline is not None and ended > deadline)
     owner = cycle.owner if cycle.end_kind is not None else track.compiled.owner(fields)
@@ -79,7 +84,7 @@ def cycle_milestone(
         ended_at=ended,
         target=target,
         elapsed=counted,
-        paused=span - counted,
+        paused=paused,
         remaining=None if target is None else target - counted,
         late=late,
         owner=owner,

@@ -11,6 +11,7 @@ import calendar as gregorian
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from caseclock.core.durations import Duration, parse_duration
 
@@ -31,8 +32,9 @@ class Months:
 Period = Duration | Months
 
 
+@lru_cache(maxsize=1024)
 def parse_period(text: str) -> Period:
-    """Parse a target period; raise ValueError naming the accepted forms."""
+    """Parse a target period; raise ValueError naming the accepted forms (memoized: pure)."""
     raw = text.strip().lower()
     if m := _MONTHS.match(raw):
         n = int(m["n"])

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from caseclock.core.conditions import Condition, Predicate, compile_condition
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CompiledTarget
+from caseclock.core.watch import Watch, definition_watch, start_when_unwatched
 
 _CACHE_SIZE = 64
 
@@ -28,6 +29,8 @@ class CompiledDef:
     until: Predicate | None
     target: CompiledTarget
     calendar: CalendarChoice
+    watch: Watch
+    idle_start: Literal["false", "same", "evaluate"]
 
     def owner(self, fields: Mapping[str, Any]) -> str | None:
         """Who is accountable: the record's owner, its team lead, a role or a field's value."""
@@ -70,6 +73,8 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         until=_maybe(definition.recurrence.until),
         target=CompiledTarget.of(definition.target),
         calendar=calendar,
+        watch=definition_watch(definition),
+        idle_start=start_when_unwatched(definition),
     )
 
 

@@ -32,6 +32,7 @@ from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
 from caseclock.core.targets import choose_calendar, date_instant
+from caseclock.core.watch import EVERYTHING
 
 MAX_CHECKPOINT_CYCLES = 1000
 
@@ -86,6 +87,7 @@ class _Replayer:
         self.now = now
         self.state = RecordState({})
         self.tracks = [Track(d) for d in compiled.definitions]
+        self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -109,6 +111,11 @@ class _Replayer:
         self, track: Track, facts: Facts, event: Event, closing: bool, reopening: bool
     ) -> None:
         d, at = track.compiled, facts.at
+        if not (closing or reopening or d.watch is EVERYTHING or event.type in d.watch) and not (
+            event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key
+        ):
+            self._pass_by(track, facts)
+            return
         applies = d.applies(facts) if d.applies is not None else True
         if reopening:
             self._reopen(track, facts)
@@ -139,6 +146,14 @@ class _Replayer:
         if started is not None and started is not cycle and started.started_at == at:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
+
+    def _pass_by(self, track: Track, facts: Facts) -> None:
+        """An event the definition does not watch changes nothing but the start's edge memory."""
+        idle = track.compiled.idle_start
+        if idle == "false":
+            track.start_was = False
+        elif idle == "evaluate":
+            track.start_was = track.compiled.start(facts)
 
     def _complete_at_start(self, track: Track, cycle: Cycle, facts: Facts) -> None:
         """A cycle whose completion already holds when it starts completes at once (once)."""
@@ -270,9 +285,7 @@ class _Replayer:
 
     def _roll_checkpoints(self, until: datetime) -> None:
         """Complete dated checkpoints whose deadline has come, repeating them as asked."""
-        for track in self.tracks:
-            if track.compiled.complete is not None:
-                continue
+        for track in self.checkpoints:
             for _ in range(MAX_CHECKPOINT_CYCLES):
                 cycle = track.open_cycle()
                 deadline = cycle.deadline() if cycle is not None else None
@@ -300,4 +313,7 @@ def replay(
     replayer = _Replayer(compiled, calendars, account, now)
     events = [e for e in timeline if e.at <= now]
     replayer.run(events)
+    for track in replayer.tracks:
+        for cycle in track.cycles:
+            cycle.freeze()
     return Replay(process, replayer.tracks, replayer.state, account, now, events)

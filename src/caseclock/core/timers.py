@@ -1,9 +1,10 @@
 """What fires, and when: the plan of a cycle's timers, not their effects.
 
-A cycle's plan lists every timer that has fired or will fire given what is known at ``now``:
-the warning (unless the cycle ended before it), the violation at the deadline (plus ``after``)
-and its repetitions every ``repeat_every`` (up to the first one after ``now`` while the cycle is
-open; all those before its end once it ended), and the success at completion. Past timers stay
+A cycle's plan lists the timers that have fired or will fire given what is known at ``now``:
+the warning (unless the cycle ended before it), the violation at the deadline (plus ``after``;
+unless the cycle ended before it), while the cycle is open the next repetition of the violation
+after ``now`` (every ``repeat_every``; its ``sequence`` counts the repetitions since the first,
+so the ones that came and went are not listed), and the success at completion. Past timers stay
 in the plan so that a success or a warning that a late event moved into the past is not lost:
 the worker fires each ``(record, milestone, cycle, kind, sequence)`` once.
 """
@@ -18,9 +19,8 @@ from caseclock.core.cycles import Cycle
 from caseclock.core.durations import Duration, DurationKind
 from caseclock.core.milestones import Milestone, Timer, TimerKind
 from caseclock.core.periods import Months, add_months
-from caseclock.core.targets import shift
+from caseclock.core.targets import real_delta, shift
 
-MAX_REPEATS = 500
 _KIND_ORDER = {TimerKind.WARNING: 0, TimerKind.VIOLATION: 1, TimerKind.SUCCESS: 2}
 
 
@@ -42,42 +42,56 @@ def warning_instant(plan: WarningPlan, cycle: Cycle, target: timedelta) -> datet
     return cycle.position(max(target - before.amount, timedelta(0)))
 
 
-def _shifted(
-    cycle: Cycle, target: timedelta, offset: Duration | None, k: int, every: Duration | None
+def _business(offset: Duration | None, every: Duration | None) -> bool:
+    return all(d is None or d.kind is DurationKind.BUSINESS_TIME for d in (offset, every))
+
+
+def _amount(duration: Duration | None) -> timedelta:
+    return timedelta(0) if duration is None else duration.amount
+
+
+def _violation_at(
+    cycle: Cycle, target: timedelta, offset: Duration | None, every: Duration | None, k: int
 ) -> datetime | None:
-    """The deadline moved by ``offset + k * every``, counted on the cycle's clock when both are
+    """The deadline moved by ``offset + k * every``: counted on the cycle's clock when both are
     business time, else in calendar time after the deadline."""
-    extra = [d for d in (offset, every if k else None) if d is not None]
-    if all(d.kind is DurationKind.BUSINESS_TIME for d in extra):
-        amount = (offset.amount if offset else timedelta(0)) + k * (
-            every.amount if every else timedelta(0)
-        )
-        return cycle.position(target + amount)
+    if _business(offset, every):
+        return cycle.position(target + _amount(offset) + k * _amount(every))
     deadline = cycle.position(target)
-    if deadline is None:
-        return None
-    return (
-        deadline
-        + (offset.amount if offset else timedelta(0))
-        + k * (every.amount if every else timedelta(0))
-    )
+    return None if deadline is None else shift(deadline, _amount(offset) + k * _amount(every))
 
 
-def violation_instants(
+def _repeats_due(
+    cycle: Cycle, base: timedelta, first: datetime, every: Duration, now: datetime
+) -> int:
+    """How many repetitions after the first violation (at ``base`` counted) came by ``now``."""
+    if every.kind is DurationKind.BUSINESS_TIME and base >= timedelta(0):
+        return max(int((cycle.elapsed(now) - base) / every.amount), 0)
+    return max(int(real_delta(first, now) / every.amount), 0)
+
+
+def violation_timers(
     plan: ViolationPlan, cycle: Cycle, target: timedelta, now: datetime
-) -> list[datetime]:
-    """The violation instants of the plan (see the module docstring for which are listed)."""
+) -> list[Timer]:
+    """The first violation (unless the cycle ended before it) and, while the cycle is open,
+    the next repetition after ``now``, numbered by the repetitions due since the first."""
     offset, every = plan.offsets()
+    first = _violation_at(cycle, target, offset, every, 0)
     end = cycle.ended_at
-    instants: list[datetime] = []
-    for k in range(MAX_REPEATS if every is not None and every.amount > timedelta(0) else 1):
-        at = _shifted(cycle, target, offset, k, every)
-        if at is None or (end is not None and at >= end):
-            break
-        instants.append(at)
-        if end is None and at > now:
-            break
-    return instants
+    if first is None or (end is not None and first >= end):
+        return []
+    timers = [Timer(first, cycle.key, cycle.number, TimerKind.VIOLATION)]
+    if end is not None or every is None or every.amount <= timedelta(0) or first > now:
+        return timers
+    base = target + _amount(offset) if _business(offset, every) else timedelta(-1)
+    k = _repeats_due(cycle, base, first, every, now) + 1
+    later = _violation_at(cycle, target, offset, every, k)
+    while later is not None and later <= now:  # rounding at the edge of a repetition
+        k += 1
+        later = _violation_at(cycle, target, offset, every, k)
+    if later is not None:
+        timers.append(Timer(later, cycle.key, cycle.number, TimerKind.VIOLATION, k))
+    return timers
 
 
 def plan_timers(
@@ -93,8 +107,7 @@ def plan_timers(
     if warning_at is not None and (end is None or warning_at < end):
         timers.append(Timer(warning_at, cycle.key, cycle.number, TimerKind.WARNING))
     if target is not None and violation is not None:
-        for seq, at in enumerate(violation_instants(violation, cycle, target, now)):
-            timers.append(Timer(at, cycle.key, cycle.number, TimerKind.VIOLATION, seq))
+        timers += violation_timers(violation, cycle, target, now)
     if cycle.end_kind == "completed" and end is not None:
         timers.append(Timer(end, cycle.key, cycle.number, TimerKind.SUCCESS))
     return tuple(timers)

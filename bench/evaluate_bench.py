@@ -1,0 +1,175 @@
+"""Benchmark: evaluate generated case timelines with the shipped B2B policy.
+
+    .venv/bin/python bench/evaluate_bench.py [--records 100000] [--baseline 200] [--seed 7]
+
+Each generated case has about 20 events (creation, owner changes, public and internal comments,
+customer waits, an L2 escalation, Investigating, a root cause, sometimes an override, closing)
+and runs the 6 milestones a non-P1 Gold or Standard case has. The timelines are generated
+before timing, in chunks; only ``evaluate`` is timed, in CPU seconds of this one process (so
+other load on the machine does not count against it).
+
+Baseline, printed alongside in the same run: the same evaluator over the same kind of
+timelines, but with the calendar arithmetic done the naive way, stepping minute by minute
+through the calendar (``add`` and ``between`` asking "is this minute open?" once per minute),
+as SLA code without interval arithmetic does. It runs on a small subset because it is slow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.evaluate import evaluate
+from caseclock.core.events import Event, EventType
+from caseclock.core.policy import load_bundle
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLE = load_bundle(ROOT / "examples" / "policies" / "b2b.yaml")
+START = datetime.fromisoformat("2026-01-05T09:00:00-05:00")
+MINUTE = timedelta(minutes=1)
+CHUNK = 1000
+
+
+class MinuteSteppingCalendar(BusinessCalendar):
+    """The baseline's calendar: counts open time one minute at a time."""
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        t, left = start, duration
+        while not self.is_open(t):
+            t += MINUTE
+        while left > timedelta(0):
+            if self.is_open(t):
+                left -= MINUTE
+            t += MINUTE
+        return t
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        t, total = start, timedelta(0)
+        while t < end:
+            if self.is_open(t):
+                total += MINUTE
+            t += MINUTE
+        return total
+
+
+class _Case:
+    """Appends events to one record's timeline at increasing instants."""
+
+    def __init__(self, record: str, rng: random.Random) -> None:
+        self.record, self.rng, self.events = record, rng, []  # type: list[Event]
+        day = rng.randrange(0, 300)
+        self.at = START + timedelta(days=day, minutes=rng.randrange(0, 24 * 60))
+
+    def add(self, kind: EventType, **data: Any) -> None:
+        self.at += timedelta(minutes=self.rng.randrange(5, 600))
+        ident = f"{self.record}-{len(self.events)}"
+        self.events.append(
+            Event.model_construct(id=ident, record=self.record, type=kind, at=self.at, data=data)
+        )
+
+
+def generate(record: str, rng: random.Random) -> list[Event]:
+    """One case of about 20 events."""
+    case = _Case(record, rng)
+    case.add(
+        EventType.CREATED,
+        type="case",
+        tier=rng.choice(["Gold", "Standard"]),
+        priority=rng.choice(["P2", "P3"]),
+        status="New",
+        region=rng.choice(["us", "apac"]),
+    )
+    case.add(EventType.OWNER, owner="ana", team="L1")
+    case.add(EventType.COMMENT, public=False, author_role="agent")
+    case.add(EventType.COMMENT, public=True, author_role="agent")
+    for _ in range(rng.randrange(1, 4)):
+        case.add(EventType.STATUS, status="Waiting for Customer")
+        case.add(EventType.COMMENT, public=True, author_role="customer")
+        case.add(EventType.STATUS, status="In Progress")
+    case.add(EventType.STATUS, status="Investigating")
+    case.add(EventType.FIELD, field="l2_escalated", value=True)
+    case.add(EventType.OWNER, owner="bo", team="L2")
+    case.add(EventType.COMMENT, public=True, author_role="agent")
+    if rng.random() < 0.3:
+        case.add(EventType.OVERRIDE, milestone="resolution", extend="4h", by="lee", reason="asked")
+    case.add(EventType.FIELD, field="root_cause", value="config")
+    case.add(EventType.FIELD, field="l2_escalated", value=None)
+    case.add(EventType.COMMENT, public=True, author_role="agent")
+    while len(case.events) < 19:
+        case.add(EventType.NOTE, body="working on it")
+    if rng.random() < 0.7:
+        case.add(EventType.CLOSED)
+    return case.events
+
+
+def chunks(total: int, rng: random.Random) -> Iterator[list[list[Event]]]:
+    for first in range(0, total, CHUNK):
+        yield [generate(f"C-{n}", rng) for n in range(first, min(first + CHUNK, total))]
+
+
+def run(total: int, seed: int, calendars: dict[str, BusinessCalendar]) -> tuple[float, int, int]:
+    """(CPU seconds spent in evaluate, events, milestones) over ``total`` generated cases.
+
+    Each case is evaluated two days after its last event (its open milestones still running).
+    """
+    rng = random.Random(seed)
+    spent, events, milestones = 0.0, 0, 0
+    for batch in chunks(total, rng):
+        work = [
+            (
+                BUNDLE.processes["gold" if t[0].data["tier"] == "Gold" else "standard"],
+                t,
+                t[-1].at + timedelta(days=2),
+            )
+            for t in batch
+        ]
+        began = time.process_time()
+        for process, timeline, now in work:
+            milestones += len(evaluate(process, timeline, now, calendars=calendars))
+        spent += time.process_time() - began
+        events += sum(len(t) for t in batch)
+    return spent, events, milestones
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=50, help="records for the baseline")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    fast = {c.name: BusinessCalendar(c) for c in BUNDLE.calendars}
+    slow = {c.name: MinuteSteppingCalendar(c) for c in BUNDLE.calendars}
+    spent, events, milestones = run(args.records, args.seed, fast)
+    base_spent, _, base_milestones = run(args.baseline, args.seed, slow)
+    check_spent, _, check_milestones = run(args.baseline, args.seed, fast)
+    print(
+        f"evaluate: {args.records:,} case timelines, {events / args.records:.1f} events and "
+        f"{milestones / args.records:.1f} milestones each (B2B policy, gold and standard)"
+    )
+    print(f"{'':<34}{'records':>10}{'seconds':>10}{'records/s':>12}")
+    print(
+        f"{'caseclock (interval arithmetic)':<34}{args.records:>10,}{spent:>10.2f}"
+        f"{args.records / spent:>12,.0f}"
+    )
+    print(
+        f"{'caseclock, same subset':<34}{args.baseline:>10,}{check_spent:>10.2f}"
+        f"{args.baseline / check_spent:>12,.0f}"
+    )
+    print(
+        f"{'baseline (minute stepping)':<34}{args.baseline:>10,}{base_spent:>10.2f}"
+        f"{args.baseline / base_spent:>12,.0f}"
+    )
+    print(
+        f"speed-up on the same subset: {base_spent / check_spent:,.0f}x; "
+        f"same milestones counted: {base_milestones == check_milestones}"
+    )
+
+
+if __name__ == "__main__":
+    main()
