@@ -2,11 +2,11 @@
 
 A field comparison can only change when an event sets that field; a trigger only fires at its
 own kind of event. An event outside a definition's watch list leaves every level condition as
-it was and every trigger false, so the replay can pass it by (closing, reopening and overrides of the milestone are always
-shown). Conditions that depend on the
-instant (``within_next``) or on other milestones (``milestone_completed``) watch everything,
-and so do definitions whose cycles may start after the event that started them (sequential,
-repeat anchored on the deadline, ``start_at``): they are never skipped.
+it was and every trigger false, so the replay can pass it by (closing, reopening and overrides
+of the milestone are always shown). Conditions that depend on the instant (``within_next``)
+or on other milestones (``milestone_completed``) watch everything, and so do definitions whose
+cycles may start after the event that started them (sequential, repeat anchored on the
+deadline, ``start_at``): they are never skipped.
 """
 
 from __future__ import annotations
