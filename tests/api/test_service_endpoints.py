@@ -31,11 +31,11 @@ def test_docs_and_openapi(client: TestClient) -> None:
     assert "Event" in schema["components"]["schemas"]
 
 
-def test_root_redirects_to_docs(client: TestClient) -> None:
-    """Until the console exists, / leads to the API docs."""
+def test_root_is_the_console(client: TestClient) -> None:
+    """/ is the web console: without a session it leads to the sign-in page."""
     response = client.get("/", follow_redirects=False)
-    assert response.status_code in (302, 307)
-    assert response.headers["location"] == "/docs"
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
 
 
 def test_missing_key_is_a_401_problem(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from caseclock.api import problems
 from caseclock.api.routers import accounts, events, keys, milestones, policy, records, service
 from caseclock.clock import Clock
 from caseclock.config import Settings
+from caseclock.console.mount import install as install_console
 from caseclock.core.events import Event
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 
@@ -46,6 +47,7 @@ def create_app(
     app.include_router(service.router)
     for module in (policy, accounts, records, events, milestones, keys):
         app.include_router(module.router, prefix=API_PREFIX)
+    install_console(app)
     _document_event_schema(app)
     return app
 

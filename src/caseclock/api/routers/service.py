@@ -1,9 +1,9 @@
-"""Liveness, readiness and the front door (the console will take ``/`` later)."""
+"""Liveness and readiness (the web console serves ``/``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,8 +44,3 @@ def ready(request: Request) -> JSONResponse:
             status_code=503,
         )
     return JSONResponse({"status": "ready", "migration": head})
-
-
-@router.get("/", include_in_schema=False)
-def root() -> RedirectResponse:
-    return RedirectResponse("/docs")

@@ -163,7 +163,7 @@ class ReportRepository:
             query = query.where(MilestoneRow.account_id == account)
         if scope is not None:
             query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
-        return [OutcomeRow(*row) for row in self.session.execute(query).all()]
+        return [OutcomeRow(**row._asdict()) for row in self.session.execute(query).all()]
 
     def deliveries(self, record_id: str) -> list[dict[str, Any]] | None:
         """The worker's deliveries for a record, newest first; None when no such table exists

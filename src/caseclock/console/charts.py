@@ -1,0 +1,160 @@
+"""Server-side SVG charts for the reports: readable without script, with a title and a
+description for screen readers, and the numbers written on the bars.
+
+* ``compliance_bars``: one stacked bar per slice (on time, late, violated), share met written;
+* ``weekly_columns``: share met per week as columns against a 0-100 % scale;
+* ``timing_bars``: average and p90 business time per tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from caseclock.console.templating import duration
+from caseclock.services.reports import Slice, TimeStats
+
+WIDTH = 760
+LABEL_W = 170
+VALUE_W = 150
+ROW_H = 30
+BAR_H = 18
+ON_TIME, LATE, VIOLATED = "#1f7a3a", "#b45309", "#b42318"
+AVERAGE, P90 = "#5b8def", "#1d3f91"
+INK, MUTED, GRID = "#1b1f24", "#57606a", "#d0d7de"
+
+
+def _svg(title: str, description: str, height: int, body: list[str]) -> Markup:
+    ident = "chart-" + "".join(c if c.isalnum() else "-" for c in title.lower())[:40]
+    head = (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-t">{escape(title)}</title>'
+        f'<desc id="{ident}-d">{escape(description)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 (every value is escaped)
+
+
+def _text(
+    x: float, y: float, text: str, *, anchor: str = "start", fill: str = INK, bold: bool = False
+) -> str:
+    weight = ' font-weight="600"' if bold else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{weight}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def _rect(x: float, y: float, w: float, h: float, *, fill: str, label: str) -> str:
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" rx="2" '
+        f'fill="{fill}"><title>{escape(label)}</title></rect>'
+    )
+
+
+def _legend(y: float, items: Sequence[tuple[str, str]]) -> list[str]:
+    out, x = [], LABEL_W
+    for colour, name in items:
+        out.append(_rect(x, y - 10, 12, 12, fill=colour, label=name))
+        out.append(_text(x + 18, y, name, fill=MUTED))
+        x += 30 + 8 * len(name)
+    return out
+
+
+def compliance_bars(title: str, slices: Sequence[Slice]) -> Markup:
+    """Stacked bars of on-time, late and violated shares, one per slice."""
+    track = WIDTH - LABEL_W - VALUE_W
+    body = _legend(16, [(ON_TIME, "met"), (LATE, "completed late"), (VIOLATED, "violated")])
+    described = []
+    for index, item in enumerate(slices):
+        y = 32 + index * ROW_H
+        c = item.counts
+        body.append(_text(LABEL_W - 10, y + 13, item.label, anchor="end"))
+        body.append(_rect(LABEL_W, y, track, BAR_H, fill="#eef1f4", label="no decided milestones"))
+        x = float(LABEL_W)
+        for amount, colour, name in (
+            (c.on_time, ON_TIME, "met"),
+            (c.late, LATE, "late"),
+            (c.violated, VIOLATED, "violated"),
+        ):
+            if c.decided and amount:
+                w = track * amount / c.decided
+                body.append(
+                    _rect(x, y, w, BAR_H, fill=colour, label=f"{item.label}: {amount} {name}")
+                )
+                x += w
+        share = "no data" if c.rate is None else f"{c.rate:.0%} met"
+        body.append(_text(WIDTH - VALUE_W + 10, y + 13, share, bold=True))
+        body.append(_text(WIDTH - 10, y + 13, f"of {c.decided}", anchor="end", fill=MUTED))
+        described.append(f"{item.label} {share} of {c.decided}")
+    height = 32 + max(len(slices), 1) * ROW_H
+    if not slices:
+        body.append(_text(LABEL_W, 50, "Nothing decided in this period.", fill=MUTED))
+    return _svg(title, "; ".join(described) or "no data", height, body)
+
+
+def weekly_columns(title: str, slices: Sequence[Slice]) -> Markup:
+    """Share met per week as columns; gridlines at 50 % and 90 %."""
+    height, top, bottom, left = 240, 16, 200, 44
+    inner_w = WIDTH - left - 10
+    body = []
+    for share in (0.0, 0.5, 0.9, 1.0):
+        y = bottom - (bottom - top) * share
+        body.append(
+            f'<line x1="{left}" x2="{WIDTH - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" '
+            f'stroke-dasharray="{"0" if share in (0.0, 1.0) else "4 3"}"/>'
+        )
+        body.append(_text(left - 6, y + 4, f"{share:.0%}", anchor="end", fill=MUTED))
+    n = max(len(slices), 1)
+    step = inner_w / n
+    col = min(step * 0.7, 48)
+    described = []
+    for index, item in enumerate(slices):
+        rate = item.counts.rate
+        x = left + index * step + (step - col) / 2
+        label = item.label[5:] if len(item.label) == 10 else item.label  # "2026-03-09" -> "03-09"
+        if rate is not None:
+            h = (bottom - top) * rate
+            colour = ON_TIME if rate >= 0.9 else LATE if rate >= 0.75 else VIOLATED
+            body.append(
+                _rect(x, bottom - h, col, h, fill=colour, label=f"week of {item.label}: {rate:.0%}")
+            )
+            body.append(_text(x + col / 2, bottom - h - 4, f"{rate:.0%}", anchor="middle"))
+        body.append(_text(x + col / 2, bottom + 16, label, anchor="middle", fill=MUTED))
+        described.append(f"week of {item.label}: {'no data' if rate is None else f'{rate:.0%}'}")
+    body.append(_text(left, height - 4, "week starting (Monday)", fill=MUTED))
+    return _svg(title, "; ".join(described) or "no data", height, body)
+
+
+def timing_bars(title: str, stats: Sequence[TimeStats]) -> Markup:
+    """Average and p90 business time side by side per tier."""
+    track = WIDTH - LABEL_W - VALUE_W
+    longest = max((s.p90.total_seconds() for s in stats if s.p90 is not None), default=0.0)
+    body = _legend(16, [(AVERAGE, "average"), (P90, "90th percentile")])
+    described = []
+    row = 2 * BAR_H + 14
+    for index, item in enumerate(stats):
+        y = 30 + index * row
+        body.append(_text(LABEL_W - 10, y + BAR_H + 3, item.label, anchor="end"))
+        for offset, value, colour, name in (
+            (0, item.average, AVERAGE, "average"),
+            (BAR_H + 2, item.p90, P90, "p90"),
+        ):
+            if value is None:
+                continue
+            w = track * value.total_seconds() / longest if longest else 0
+            body.append(
+                _rect(LABEL_W, y + offset, w, BAR_H, fill=colour, label=f"{item.label} {name}")
+            )
+            body.append(
+                _text(LABEL_W + w + 6, y + offset + 13, f"{name} {duration(value)}", fill=INK)
+            )
+        body.append(
+            _text(WIDTH - 10, y + BAR_H + 3, f"{item.count} cases", anchor="end", fill=MUTED)
+        )
+        described.append(
+            f"{item.label}: average {duration(item.average)}, p90 {duration(item.p90)}"
+        )
+    height = 30 + max(len(stats), 1) * row
+    return _svg(title, "; ".join(described) or "no data", height, body)

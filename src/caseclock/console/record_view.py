@@ -1,0 +1,259 @@
+"""The record page: the milestone tracker, each deadline's explanation, the timeline, handoffs,
+tasks, overrides and the worker's deliveries.
+
+The record's timeline is replayed once through its process version with the core
+(``replay_record``); the same replay gives the milestones (``evaluate_replay``), the paused
+spans of each cycle and the explanation of each deadline (``core.explain``), so the page shows
+exactly what the engine computed, never a second reckoning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
+from caseclock.core.cycles import Cycle
+from caseclock.core.evaluate import evaluate_replay, replay_record
+from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.explain import CycleExplanation, explain
+from caseclock.core.milestones import Health, Milestone, MilestoneState, health
+from caseclock.core.policy import Process
+from caseclock.services.evaluation import RecordEvaluator, account_facts
+from caseclock.services.ingest import to_event
+from caseclock.services.records import work_items
+from caseclock.store.models import AccountRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.records import EventRepository
+from caseclock.store.repositories.reports import ReportRepository
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSpan:
+    start: datetime
+    end: datetime | None
+    cause: str
+    left: float  # position on the cycle's wall-time strip, in percent
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerRow:
+    milestone: Milestone
+    health: Health
+    health_text: str
+    progress: float  # business time counted over target, percent (may exceed 100)
+    pauses: list[PauseSpan]
+    calendar_zone: tzinfo | None
+    tick: Tick
+    explanation: CycleExplanation | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    at: datetime
+    before: str | None
+    after: str | None
+    team: str | None
+    note: str | None
+
+
+@dataclass(slots=True)
+class RecordPage:
+    record: RecordRow
+    account: AccountRow | None
+    process: Process | None
+    tracker: list[TrackerRow] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    handoffs: list[Handoff] = field(default_factory=list)
+    overrides: list[TimelineEntry] = field(default_factory=list)
+    tasks: list[TaskRow] = field(default_factory=list)
+    notes: list[NoteRow] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] | None = None
+    open_keys: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the forms
+
+    @property
+    def subject(self) -> str | None:
+        value = (self.record.fields or {}).get("subject")
+        return value if isinstance(value, str) else None
+
+
+def record_page(
+    session: Session, record: RecordRow, *, now: datetime, yellow_within: timedelta
+) -> RecordPage:
+    evaluator = RecordEvaluator(session)
+    process = evaluator.process(record.process_key, record.process_version)
+    stored = EventRepository(session).timelines({record.id})[record.id]
+    timeline = build_timeline(to_event(s) for s in stored)
+    account = AccountRepository(session).get(record.account_id) if record.account_id else None
+    page = RecordPage(record=record, account=account, process=process)
+    if process is not None and timeline:
+        calendars = evaluator.calendars.all()
+        replay = replay_record(
+            process, timeline, now, calendars=calendars, account=account_facts(account)
+        )
+        explained = {(e.key, e.cycle): e for e in explain(replay)}
+        cycles = {(c.key, c.number): c for t in replay.tracks for c in t.cycles}
+        for milestone in evaluate_replay(replay):
+            calendar = calendars.get(milestone.calendar or "")
+            cycle = cycles.get((milestone.key, milestone.cycle))
+            level = health(milestone, now, yellow_within)
+            page.tracker.append(
+                TrackerRow(
+                    milestone=milestone,
+                    health=level,
+                    health_text=_health_text(milestone, level),
+                    progress=_progress(milestone),
+                    pauses=_pauses(cycle, milestone, now) if cycle else [],
+                    calendar_zone=calendar.zone if calendar else None,
+                    tick=tick_of(calendar, milestone.state, now)
+                    if milestone.is_open
+                    else Tick(False, None),
+                    explanation=explained.get((milestone.key, milestone.cycle)),
+                )
+            )
+        page.open_keys = _open_keys(page.tracker)
+    page.timeline = [_entry(e) for e in timeline]
+    page.handoffs = _handoffs(timeline)
+    page.overrides = [_entry(e) for e in timeline if e.type is EventType.OVERRIDE]
+    tasks, notes = work_items(session, record)
+    page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
+    page.deliveries = ReportRepository(session).deliveries(record.id)
+    return page
+
+
+def _health_text(milestone: Milestone, level: Health) -> str:
+    if milestone.state is MilestoneState.COMPLETED:
+        return "Completed late" if milestone.late else "Completed on time"
+    if milestone.state is MilestoneState.CANCELLED:
+        return "Cancelled"
+    if milestone.state is MilestoneState.PENDING:
+        return "Not started"
+    if milestone.state is MilestoneState.PAUSED:
+        return "Paused"
+    return HEALTH_TEXT[level]
+
+
+def _progress(milestone: Milestone) -> float:
+    if milestone.target is None or milestone.target <= timedelta(0):
+        return 0.0
+    return round(100 * milestone.elapsed / milestone.target, 1)
+
+
+def _pauses(cycle: Cycle, milestone: Milestone, now: datetime) -> list[PauseSpan]:
+    """Each pause on a wall-time strip from the cycle's start to its deadline or end."""
+    start = cycle.started_at
+    end = max(t for t in (milestone.deadline, milestone.ended_at, now) if t is not None)
+    total = (end - start).total_seconds() or 1.0
+    spans = []
+    for pause in sorted(cycle.pauses, key=lambda p: p.start):
+        stop = pause.end or min(now, end)
+        left = max(0.0, (pause.start - start).total_seconds() / total * 100)
+        width = max(0.5, (stop - pause.start).total_seconds() / total * 100)
+        spans.append(
+            PauseSpan(pause.start, pause.end, pause.cause, round(left, 2), round(width, 2))
+        )
+    return spans
+
+
+def _open_keys(rows: list[TrackerRow]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.milestone.is_open:
+            seen.setdefault(row.milestone.key, row.milestone.name)
+    return list(seen.items())
+
+
+def _handoffs(timeline: list[Event]) -> list[Handoff]:
+    owner: str | None = None
+    found = []
+    for event in timeline:
+        data = event.data
+        if event.type is EventType.CREATED:
+            owner = _str(data.get("owner"))
+        elif event.type is EventType.OWNER:
+            after = _str(data.get("owner")) if "owner" in data else owner
+            found.append(
+                Handoff(event.at, owner, after, _str(data.get("team")), _str(data.get("note")))
+            )
+            owner = after
+    return found
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _entry(event: Event) -> TimelineEntry:  # noqa: PLR0912 (one case per event type)
+    data = event.data
+    who = _str(data.get("author") or data.get("by"))
+    kind = event.type.value
+    detail: str | None = None
+    match event.type:
+        case EventType.CREATED:
+            facts = ", ".join(
+                f"{k} {data[k]}" for k in ("priority", "tier", "status", "owner") if data.get(k)
+            )
+            text = f"Created ({facts})" if facts else "Created"
+            detail = _str(data.get("subject"))
+        case EventType.STATUS:
+            text = f"Status set to {data.get('status')}"
+        case EventType.COMMENT:
+            role = data.get("author_role")
+            kind = "comment-public" if data.get("public") else "comment-internal"
+            audience = "Public reply" if data.get("public") else "Internal comment"
+            if role == "customer":
+                audience = "Customer wrote"
+            text = f"{audience} by {who}" if who else audience
+            detail = _str(data.get("body"))
+        case EventType.OWNER:
+            parts = []
+            if "owner" in data:
+                parts.append(f"owner {data.get('owner') or 'nobody'}")
+            if "team" in data:
+                parts.append(f"team {data.get('team') or 'none'}")
+            text = "Assigned to " + " and ".join(parts)
+            detail = _str(data.get("note"))
+        case EventType.FIELD:
+            value = data.get("value")
+            field_name = data.get("field")
+            text = f"Cleared {field_name}" if value is None else f"Set {field_name} to {value}"
+        case EventType.PRIORITY:
+            text = f"Priority set to {data.get('priority')}"
+        case EventType.OVERRIDE:
+            text = f"SLA of {data.get('milestone')}: {_override(data)} by {who}"
+            detail = _str(data.get("reason"))
+        case EventType.CLOSED:
+            text = "Closed"
+        case EventType.REOPENED:
+            text = "Reopened"
+        case EventType.NOTE:
+            text = f"Note by {who}" if who else "Note"
+            detail = _str(data.get("body"))
+        case EventType.TASK:
+            text = f"Task: {data.get('title')}"
+            detail = f"for {data.get('assignee')}" if data.get("assignee") else None
+    return TimelineEntry(event.at, kind, text, detail)
+
+
+def _override(data: dict[str, Any]) -> str:
+    if data.get("extend"):
+        return f"extended by {data['extend']}"
+    if data.get("shorten"):
+        return f"shortened by {data['shorten']}"
+    if data.get("pause_until"):
+        return f"paused until {data['pause_until']}"
+    if data.get("pause"):
+        return "paused"
+    return "resumed"

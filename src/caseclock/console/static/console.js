@@ -1,0 +1,68 @@
+// caseclock console: live countdowns, the board's self-refresh, filters that apply on change,
+// and the viewer's time zone at sign-in. Plain script, no dependencies; the pages work without it.
+(function () {
+  "use strict";
+
+  function format(seconds) {
+    var s = Math.abs(Math.round(seconds));
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var text;
+    if (d) text = d + "d " + h + "h";
+    else if (h) text = h + "h " + String(m).padStart(2, "0") + "m " + String(sec).padStart(2, "0") + "s";
+    else if (m) text = m + "m " + String(sec).padStart(2, "0") + "s";
+    else text = sec + "s";
+    return seconds < 0 ? text + " overdue" : text + " left";
+  }
+
+  var loadedAt = performance.now();
+
+  function tick() {
+    var passed = (performance.now() - loadedAt) / 1000;
+    document.querySelectorAll(".countdown[data-remaining][data-ticking='1']").forEach(function (el) {
+      var start = Number(el.dataset.remaining);
+      var limit = el.dataset.untilClose === undefined ? Infinity : Number(el.dataset.untilClose);
+      el.textContent = format(start - Math.min(passed, limit));
+    });
+  }
+
+  function refreshBoard(board) {
+    var url = board.dataset.refresh;
+    fetch(url, { headers: { "X-Caseclock-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 401) { window.location.reload(); return null; }
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) return;
+        board.innerHTML = html;
+        loadedAt = performance.now();
+        bindRefreshButton(board);
+        tick();
+      })
+      .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
+  function bindRefreshButton(board) {
+    var button = board.querySelector("[data-refresh-now]");
+    if (button) button.addEventListener("click", function () { refreshBoard(board); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var zone = document.querySelector("[data-fill-timezone]");
+    if (zone && window.Intl) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+
+    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      form.addEventListener("change", function () { form.requestSubmit(); });
+    });
+
+    var board = document.getElementById("board");
+    if (board) {
+      var every = Math.min(Number(board.dataset.refreshSeconds) || 30, 55) * 1000;
+      bindRefreshButton(board);
+      window.setInterval(function () { refreshBoard(board); }, every);
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  });
+})();

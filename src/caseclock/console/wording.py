@@ -1,0 +1,214 @@
+"""Policies in words: conditions, targets, recurrences and actions as a support lead reads them.
+
+``describe`` turns a structured condition into a sentence fragment ("a public comment by an
+agent", "status is Waiting for Customer"); nothing here evaluates anything.
+"""
+
+from __future__ import annotations
+
+from caseclock.core.actions import ActionSpec
+from caseclock.core.conditions import Condition, Op, Trigger
+from caseclock.core.durations import DurationKind, parse_duration
+from caseclock.core.policy import CalendarChoice, MilestoneDef, Recurrence, Target
+
+_OPS = {
+    Op.EQ: "is",
+    Op.NE: "is not",
+    Op.IN: "is one of",
+    Op.NOT_IN: "is none of",
+    Op.GT: "is after / above",
+    Op.GTE: "is at least",
+    Op.LT: "is before / below",
+    Op.LTE: "is at most",
+    Op.CONTAINS: "contains",
+    Op.WITHIN_NEXT: "falls within the next",
+    Op.WITHIN_LAST: "fell within the last",
+}
+
+_TRIGGERS = {
+    Trigger.CREATED: "the record is created",
+    Trigger.OWNER_SET: "an owner is set",
+    Trigger.OWNER_CHANGED: "the owner changes",
+    Trigger.TEAM_SET: "a team is set",
+    Trigger.TEAM_CHANGED: "the team changes",
+    Trigger.PRIORITY_CHANGED: "the priority changes",
+    Trigger.CLOSED: "the record is closed",
+    Trigger.REOPENED: "the record is reopened",
+    Trigger.NOTE: "an internal note is added",
+    Trigger.TASK: "a task is created",
+}
+
+
+def _value(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _field(name: str | None) -> str:
+    return (name or "?").replace("account.", "the account's ").replace("_", " ")
+
+
+def describe(cond: Condition) -> str:  # noqa: PLR0911 (one return per kind of condition)
+    """The condition as words."""
+    if cond.all is not None:
+        return " and ".join(_nested(c) for c in cond.all)
+    if cond.any is not None:
+        return " or ".join(_nested(c) for c in cond.any)
+    if cond.not_ is not None:
+        return f"not ({describe(cond.not_)})"
+    if cond.on is not None:
+        return _trigger(cond)
+    op = cond.op or Op.EQ
+    if op is Op.IS_SET:
+        return f"{_field(cond.field)} is filled in"
+    if op is Op.IS_NOT_SET:
+        return f"{_field(cond.field)} is empty"
+    return f"{_field(cond.field)} {_OPS[op]} {_value(cond.value)}"
+
+
+def _nested(cond: Condition) -> str:
+    text = describe(cond)
+    return f"({text})" if cond.all is not None or cond.any is not None else text
+
+
+def _trigger(cond: Condition) -> str:
+    trigger = cond.on
+    assert trigger is not None  # noqa: S101 (callers check)
+    if trigger in _TRIGGERS:
+        text = _TRIGGERS[trigger]
+        if cond.value is not None and trigger is Trigger.PRIORITY_CHANGED:
+            text += f" to {_value(cond.value)}"
+        return text
+    if trigger is Trigger.COMMENT:
+        kind = {True: "a public", False: "an internal", None: "a"}[cond.public]
+        by = f" by {'an' if cond.author_role == 'agent' else 'the'} {cond.author_role}"
+        return f"{kind} comment{by if cond.author_role else ''}"
+    if trigger is Trigger.STATUS_ENTERS:
+        return f"status becomes {_value(cond.value)}"
+    if trigger is Trigger.STATUS_LEAVES:
+        return f"status leaves {_value(cond.value)}"
+    if trigger is Trigger.MILESTONE_COMPLETED:
+        return f"milestone {cond.milestone} completes"
+    verb = {
+        Trigger.FIELD_SET: "is set",
+        Trigger.FIELD_CLEARED: "is cleared",
+        Trigger.FIELD_CHANGED: "changes",
+    }[trigger]
+    suffix = f" to {_value(cond.value)}" if cond.value is not None else ""
+    return f"{_field(cond.field)} {verb}{suffix}"
+
+
+def duration_words(text: str) -> str:
+    """``4h`` -> "4 business hours"; ``5bd`` -> "5 business days"; ``eobd`` -> "end of the next
+    business day"; ``30d`` -> "30 calendar days"."""
+    try:
+        parsed = parse_duration(text)
+    except ValueError:
+        return text
+    if parsed.kind is DurationKind.BUSINESS_DAYS:
+        return f"{parsed.days} business day{'s' if parsed.days != 1 else ''}"
+    if parsed.kind is DurationKind.END_OF_BUSINESS_DAY:
+        n = parsed.days
+        return "end of the next business day" if n <= 1 else f"end of business day {n}"
+    if parsed.kind is DurationKind.CALENDAR_TIME:
+        return f"{text} of calendar time"
+    return f"{text} of business time"
+
+
+def target_lines(target: Target) -> list[str]:
+    """One line per rule, first match wins, then the fallback."""
+    lines = [
+        f"{duration_words(r.duration) if r.duration else 'until ' + str(r.date_field)} "
+        f"when {describe(r.when)}"
+        for r in target.rules
+    ]
+    if target.is_given():
+        own = duration_words(target.duration) if target.duration else f"until {target.date_field}"
+        lines.append(f"otherwise {own}" if lines else own)
+    return lines
+
+
+def calendar_words(choice: CalendarChoice | None) -> str:
+    if choice is None:
+        return "the process calendar"
+    if choice.name is not None:
+        return choice.name
+    mapped = ", ".join(f"{k} → {v}" for k, v in choice.map.items())
+    return f"by {choice.field} ({mapped}; otherwise {choice.default})"
+
+
+def recurrence_words(recurrence: Recurrence) -> str:
+    if recurrence.mode == "once":
+        return "once"
+    if recurrence.mode == "repeat":
+        until = f" until {describe(recurrence.until)}" if recurrence.until else ""
+        return f"repeats from each {recurrence.anchor}{until}"
+    if recurrence.mode == "sequential":
+        return "again each time it starts, after the previous cycle"
+    return "a new cycle each time it starts"
+
+
+def owner_words(owner: str) -> str:
+    if owner == "record":
+        return "the record's owner"
+    if owner == "team_lead":
+        return "the team lead"
+    kind, _, name = owner.partition(":")
+    return f"role {name}" if kind == "role" else f"the person in field {name}"
+
+
+def action_words(action: ActionSpec) -> str:  # noqa: PLR0911 (one return per action type)
+    target = f" to {action.to}" if action.to else ""
+    match action.type:
+        case "email":
+            return f"email{target}" + (f" ({action.template})" if action.template else "")
+        case "chat":
+            return f"chat message to {action.channel}"
+        case "webhook":
+            return "signed webhook"
+        case "field_update":
+            return f"set {action.field} to {_value(action.value)}"
+        case "reassign":
+            return f"reassign{target}"
+        case "task":
+            return f"task “{action.title}”{' for ' + action.to if action.to else ''}"
+        case "note":
+            return "add a note"
+        case "set_status":
+            return f"set status {action.status}"
+    return str(action.type)
+
+
+def milestone_summary(definition: MilestoneDef) -> dict[str, object]:
+    """Every part of a definition as words, for the process page."""
+    actions = definition.actions
+    warning_at = (
+        f"at {actions.warning.effective_share():.0%} of the target"
+        if actions.warning.before is None
+        else f"{actions.warning.before} before the deadline"
+    )
+    repeat = (
+        f", then every {actions.violation.repeat_every}" if actions.violation.repeat_every else ""
+    )
+    return {
+        "key": definition.key,
+        "title": definition.title,
+        "description": definition.description,
+        "applies": describe(definition.applies_when) if definition.applies_when else "always",
+        "start": describe(definition.start),
+        "complete": describe(definition.complete)
+        if definition.complete
+        else "at its deadline (a dated checkpoint)",
+        "pause": describe(definition.pause) if definition.pause else None,
+        "targets": target_lines(definition.target),
+        "calendar": calendar_words(definition.calendar),
+        "recurrence": recurrence_words(definition.recurrence),
+        "owner": owner_words(definition.owner),
+        "on_reopen": definition.on_reopen,
+        "warning": (warning_at, [action_words(a) for a in actions.warning.do]),
+        "violation": (f"at the deadline{repeat}", [action_words(a) for a in actions.violation.do]),
+        "success": ("on completion", [action_words(a) for a in actions.success.do]),
+    }
