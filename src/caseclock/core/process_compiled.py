@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from caseclock.core.conditions import Condition, Predicate, compile_condition
+from caseclock.core.conditions import Condition, Predicate, compile_condition, has_triggers
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CompiledTarget
 from caseclock.core.watch import Watch, definition_watch, start_when_unwatched
@@ -29,6 +29,7 @@ class CompiledDef:
     until: Predicate | None
     target: CompiledTarget
     calendar: CalendarChoice
+    complete_is_level: bool
     watch: Watch
     idle_start: Literal["false", "same", "evaluate"]
 
@@ -73,6 +74,7 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         until=_maybe(definition.recurrence.until),
         target=CompiledTarget.of(definition.target),
         calendar=calendar,
+        complete_is_level=definition.complete is not None and not has_triggers(definition.complete),
         watch=definition_watch(definition),
         idle_start=start_when_unwatched(definition),
     )

@@ -156,9 +156,10 @@ class _Replayer:
             track.start_was = track.compiled.start(facts)
 
     def _complete_at_start(self, track: Track, cycle: Cycle, facts: Facts) -> None:
-        """A cycle whose completion already holds when it starts completes at once (once)."""
+        """A cycle whose completion is a level that already holds when it starts completes at
+        once (an owner given on creation); a trigger of the starting event completes nothing."""
         complete = track.compiled.complete
-        if complete is not None and complete(facts):
+        if complete is not None and track.compiled.complete_is_level and complete(facts):
             self._end(track, cycle, "completed", facts, "complete condition held at the start")
             facts.completed.add(track.key)
             self._repeat(track, cycle, facts, self.state.closed)
