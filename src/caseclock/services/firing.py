@@ -29,14 +29,15 @@ from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
 from caseclock.services.evaluation import RecordEvaluator, account_facts
-from caseclock.services.timers import DueTimer, due_now, reconcile
+from caseclock.services.timers import DueTimer, due_now, passed_repeats, reconcile
 from caseclock.store.models import DeliveryRow, FiringRow, MilestoneRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
-from caseclock.store.repositories.outbox import PENDING, DeliveryRepository
+from caseclock.store.repositories.outbox import PENDING, DeliveryRepository, EndpointRepository
 from caseclock.store.repositories.records import RecordRepository
 from caseclock.store.repositories.timers import FiringRepository, TimerRepository
+from caseclock.worker.email import EmailTemplates
 from caseclock.worker.payloads import Trigger, TriggerKind
 
 SYSTEM = Principal(key_id=0, name="caseclock", role=Role.ADMIN)
@@ -59,9 +60,25 @@ class Fired:
 
 
 @dataclass(frozen=True, slots=True)
+class FireResult:
+    """How many records one claim locked, and what was fired on them."""
+
+    claimed: int
+    fired: list[Fired]
+
+
+@dataclass(frozen=True, slots=True)
 class FireOptions:
     limit: int = 100
     late_after: timedelta = timedelta(minutes=1)
+
+
+def targets_for(
+    session: Session, *, console_url: str, email_domain: str | None, templates: EmailTemplates
+) -> Targets:
+    """Where this batch's external actions may go (the endpoints registered now)."""
+    endpoints = {name: row.kind for name, row in EndpointRepository(session).all().items()}
+    return Targets(endpoints, console_url, email_domain, templates)
 
 
 class _Batch:
@@ -164,14 +181,19 @@ class _Batch:
 
 def fire_due(
     session: Session, *, now: datetime, targets: Targets, options: FireOptions
-) -> list[Fired]:
+) -> FireResult:
     """Claim and fire one batch; the caller commits. Returns what was fired (or skipped)."""
     record_ids = TimerRepository(session).claim_records(now, options.limit)
     if not record_ids:
-        return []
+        return FireResult(0, [])
     claimed = set(record_ids)
+    stored = due_now(session, record_ids, now)  # by the plan made at the last evaluation
     ingest.refresh(session, claimed, now=now)
-    due = due_now(session, record_ids, now)
+    current = due_now(session, record_ids, now)
+    due = sorted(
+        set(current) | set(passed_repeats(session, record_ids, stored)),
+        key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence),
+    )
     batch = _Batch(session, claimed, targets)
     skipped = _caught_up(due)
     for timer in due:
@@ -182,7 +204,7 @@ def fire_due(
         ingest.ingest(session, batch.planned.events, principal=SYSTEM, now=now)
     reconcile(session, claimed)
     escalations.schedule(session, claimed, now=now)
-    return batch.fired
+    return FireResult(len(record_ids), batch.fired)
 
 
 def _caught_up(due: Sequence[DueTimer]) -> set[DueTimer]:

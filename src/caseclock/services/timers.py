@@ -95,3 +95,27 @@ def due_now(session: Session, record_ids: Sequence[str], now: datetime) -> list[
     rows = TimerRepository(session).timer_rows(record_ids)
     fired = FiringRepository(session).fired(record_ids)
     return [t for t in unfired(rows, fired) if t.at <= now]
+
+
+def passed_repeats(
+    session: Session, record_ids: Sequence[str], before: Sequence[DueTimer]
+) -> list[DueTimer]:
+    """Repeated violations that were due by the plan as stored before re-evaluation, and that
+    really happened: the new plan lists a later repetition of the same cycle.
+
+    The evaluator plans only the next repetition after its ``now``, so one that fell due
+    exactly at (or just before) the re-evaluation is no longer in the new plan.
+    """
+    rows = TimerRepository(session).timer_rows(record_ids)
+    latest: dict[tuple[str, str, int], int] = {}
+    for timer in (t for row in rows for t in planned(row)):
+        if timer.kind is TimerKind.VIOLATION:
+            cycle = (timer.record_id, timer.milestone, timer.cycle)
+            latest[cycle] = max(latest.get(cycle, -1), timer.sequence)
+    return [
+        t
+        for t in before
+        if t.kind is TimerKind.VIOLATION
+        and t.sequence > 0
+        and latest.get((t.record_id, t.milestone, t.cycle), -1) > t.sequence
+    ]

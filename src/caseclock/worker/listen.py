@@ -1,0 +1,80 @@
+"""How a sleeping worker is woken: an in-process signal, fed by PostgreSQL's LISTEN as well.
+
+``Wakeup`` is a ``threading.Event`` registered with ``services.wakeup.local_waiters`` (so a
+commit in this process that schedules an earlier timer sets it) and, on PostgreSQL, fed by a
+listener thread holding ``LISTEN caseclock_wakeup`` on a connection of its own (so a commit in
+any process sets it). ``stop()`` wakes the worker for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from caseclock.services.wakeup import CHANNEL, local_waiters
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.5  # how often the listener looks at the stop flag
+RECONNECT_SECONDS = 2.0
+
+
+class Wakeup:
+    """The worker's alarm: ``wait(timeout)`` returns early when woken or stopped."""
+
+    def __init__(self) -> None:
+        self._signal = threading.Event()
+        self._stopped = threading.Event()
+        self._listener: threading.Thread | None = None
+        local_waiters.add(self._signal)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds; True when woken (or stopped) before it ran out."""
+        return self._signal.wait(timeout)
+
+    def clear(self) -> None:
+        self._signal.clear()
+
+    def wake(self) -> None:
+        self._signal.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._signal.set()
+        local_waiters.discard(self._signal)
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+
+    def listen(self, database_url: str) -> None:
+        """On PostgreSQL, also wake on ``NOTIFY caseclock_wakeup`` from any process."""
+        url = make_url(database_url)
+        if url.get_backend_name() != "postgresql":
+            return
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        ready = threading.Event()
+        self._listener = threading.Thread(
+            target=self._listen, args=(conninfo, ready), name="caseclock-listen", daemon=True
+        )
+        self._listener.start()
+        ready.wait(timeout=10)
+
+    def _listen(self, conninfo: str, ready: threading.Event) -> None:
+        while not self.stopped:
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    ready.set()
+                    self._signal.set()  # something may have been missed while (re)connecting
+                    while not self.stopped:
+                        for _ in connection.notifies(timeout=POLL_SECONDS, stop_after=1):
+                            self._signal.set()
+            except psycopg.Error as exc:
+                log.warning("LISTEN %s failed (%s); reconnecting", CHANNEL, exc)
+                ready.set()
+                self._stopped.wait(RECONNECT_SECONDS)
