@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     late_after_seconds: float = Field(
         default=60, ge=0, description="a trigger fired later than this after its instant is late"
     )
+    catch_up_hours: float = Field(
+        default=168,
+        gt=0,
+        description="after downtime, timers overdue by more than this are skipped, not fired",
+    )
     delivery_max_attempts: int = Field(
         default=12, ge=1, description="attempts before a delivery is dead-lettered"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from caseclock.cli import calendar_cmd, service_cmd, simulate_cmd
+from caseclock.cli import calendar_cmd, service_cmd, simulate_cmd, worker_cmd
 
 app = typer.Typer(
     name="caseclock",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(calendar_cmd.app, name="calendar")
 simulate_cmd.register(app)
 service_cmd.register(app)
+worker_cmd.register(app)
 
 
 def main() -> None:

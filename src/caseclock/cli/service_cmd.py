@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from caseclock.api.app import create_app
 from caseclock.cli import admin_cmd, db_cmd
 from caseclock.cli.db_cmd import safe_url
 from caseclock.cli.output import fail
+from caseclock.cli.worker_cmd import background_worker
 from caseclock.clock import SystemClock
 from caseclock.config import Settings
 from caseclock.core.policy import load_bundle
@@ -54,6 +57,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address (CASECLOCK_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (CASECLOCK_PORT)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes (PostgreSQL)")] = 1,
+    with_worker: Annotated[
+        bool, typer.Option(help="also fire timers and deliver actions in this process")
+    ] = False,
 ) -> None:
     """Run the API server; refuses a database that is not migrated."""
     settings = Settings()
@@ -67,6 +73,12 @@ def serve(
     except SQLAlchemyError as exc:
         fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
     bind_host, bind_port = host or settings.host, port or settings.port
+    with background_worker(settings, engine) if with_worker else nullcontext():
+        _run_server(settings, engine, bind_host, bind_port, workers)
+
+
+def _run_server(settings: Settings, engine: Engine, host: str, port: int, workers: int) -> None:
+    bind_host, bind_port = host, port
     if workers > 1:
         engine.dispose()
         uvicorn.run(
@@ -148,4 +160,5 @@ def quickstart(
         f"try: curl -H 'Authorization: Bearer {made.secret}' "
         f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
     )
-    uvicorn.run(create_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)
+    with background_worker(settings, engine):  # milestone actions fire in this process
+        uvicorn.run(create_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)

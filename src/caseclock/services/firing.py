@@ -7,8 +7,9 @@ the ledger row, applies the internal effects as events on the timeline (ingested
 event), and writes the external deliveries to the outbox. The caller commits: the ledger, the
 effects and the outbox rows land together or not at all.
 
-Catching up after downtime, a cycle's repeated violations collapse to the last one, and a
-warning whose violation is also due is skipped (both are recorded in the ledger as skipped).
+Catching up after downtime, a cycle's repeated violations collapse to the last one, a warning
+whose violation is also due is skipped, and so is anything overdue by more than the catch-up
+window (all recorded in the ledger as skipped, so they never fire later).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FireResult:
 class FireOptions:
     limit: int = 100
     late_after: timedelta = timedelta(minutes=1)
+    catch_up: timedelta = timedelta(days=7)  # older due timers are recorded as skipped
 
 
 def targets_for(
@@ -195,7 +197,7 @@ def fire_due(
         key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence),
     )
     batch = _Batch(session, claimed, targets)
-    skipped = _caught_up(due)
+    skipped = _caught_up(due) | {t for t in due if now - t.at > options.catch_up}
     for timer in due:
         _fire_timer(batch, timer, now, options, skip=timer in skipped)
     _fire_escalations(batch, claimed, now, options)

@@ -72,7 +72,9 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.before_commit = before_commit
         self.options = FireOptions(
-            limit=settings.worker_batch, late_after=timedelta(seconds=settings.late_after_seconds)
+            limit=settings.worker_batch,
+            late_after=timedelta(seconds=settings.late_after_seconds),
+            catch_up=timedelta(hours=settings.catch_up_hours),
         )
         self.retry_policy = RetryPolicy(
             base=timedelta(seconds=settings.delivery_backoff_seconds),

@@ -1,0 +1,183 @@
+"""``caseclock worker`` and ``caseclock deliveries``: run the timer loop, look after the outbox.
+
+``worker`` fires milestone timers and escalations as they fall due and delivers the outbox
+until SIGINT or SIGTERM; several may run side by side on PostgreSQL (one on SQLite).
+``--once`` runs a single iteration (``--at`` picks its instant: replaying or testing).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.output import fail
+from caseclock.clock import SystemClock, require_aware
+from caseclock.config import Settings
+from caseclock.errors import CaseclockError
+from caseclock.services import outbox
+from caseclock.store import migrate
+from caseclock.store.database import make_engine, make_session_factory
+from caseclock.worker.listen import Wakeup
+from caseclock.worker.loop import BeforeCommit, Iteration, Worker, run_in_thread
+
+deliveries_app = typer.Typer(help="The outbox: deliveries and dead letters.", no_args_is_help=True)
+# A test hook (crash-safety tests): write this file once a firing's effects are written, then
+# hold the transaction open forever, so the test can kill the worker mid-firing.
+HOLD_ENV = "CASECLOCK_WORKER_HOLD_BEFORE_COMMIT"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(deliveries_app, name="deliveries")
+
+
+def migrated_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    try:
+        if migrate.pending(engine):
+            fail(
+                f"database {safe_url(settings.database_url)} is not migrated: "
+                "run `caseclock db upgrade` first"
+            )
+    except SQLAlchemyError as exc:
+        fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
+    return engine
+
+
+def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, httpx.Client]:
+    """A worker over ``engine`` with its HTTP client and wake-up (LISTEN on PostgreSQL)."""
+    http = httpx.Client(trust_env=False)
+    hold = os.environ.get(HOLD_ENV)
+    made = Worker(
+        make_session_factory(engine),
+        settings,
+        http=http,
+        before_commit=_holder(Path(hold)) if hold else None,
+    )
+    wakeup = Wakeup()
+    wakeup.listen(settings.database_url)
+    return made, wakeup, http
+
+
+def _holder(marker: Path) -> BeforeCommit:
+    def hold(_session: Session) -> None:
+        marker.write_text(str(os.getpid()), encoding="utf-8")
+        threading.Event().wait()  # until killed
+
+    return hold
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="run one iteration and exit")] = False,
+    at: Annotated[
+        datetime | None,
+        typer.Option(help="with --once: the instant to run at (ISO-8601 with an offset)"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="print nothing per iteration")] = False,
+) -> None:
+    """Fire milestone timers and escalations when due; deliver webhooks, chat and email."""
+    settings = Settings()
+    if at is not None and not once:
+        fail("--at needs --once: a running worker follows the real clock")
+    if at is not None:
+        try:
+            require_aware(at, "--at")
+        except ValueError as exc:
+            fail(str(exc))
+    engine = migrated_engine(settings)
+    made, wakeup, http = start_worker(settings, engine)
+    report = None if quiet else _report
+    try:
+        if once:
+            _report(made.run_once(at or SystemClock().now()))
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda _signum, _frame: wakeup.stop())
+        typer.echo(f"worker {os.getpid()} on {safe_url(settings.database_url)}", err=True)
+        made.run(SystemClock(), wakeup, on_iteration=report)
+    finally:
+        wakeup.stop()
+        made.close()
+        http.close()
+        engine.dispose()
+
+
+def _report(iteration: Iteration) -> None:
+    if iteration.fired or iteration.delivered or iteration.retrying or iteration.failed:
+        fired = sum(1 for f in iteration.fired if not f.skipped)
+        late = sum(1 for f in iteration.fired if f.late and not f.skipped)
+        typer.echo(
+            f"{time.strftime('%H:%M:%S')} fired {fired} ({late} late), delivered "
+            f"{iteration.delivered}, retrying {iteration.retrying}, failed {iteration.failed}"
+        )
+
+
+@deliveries_app.command("retry")
+def retry(delivery_id: Annotated[int, typer.Argument(help="the delivery's id")]) -> None:
+    """Send a dead-lettered delivery again (a fresh round of attempts, the same key)."""
+    settings = Settings()
+    engine = migrated_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                row = outbox.retry(session, delivery_id, now=SystemClock().now())
+            except CaseclockError as exc:
+                fail(str(exc))
+            session.commit()
+    finally:
+        engine.dispose()
+    typer.echo(f"delivery {row.id} ({row.channel}, key {row.key}) is pending again")
+
+
+@deliveries_app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help="pending, delivered or failed")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+) -> None:
+    """List deliveries, newest first: id, state, attempts, channel, target, last error."""
+    settings = Settings()
+    engine = migrated_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                rows = outbox.list_deliveries(
+                    session, state=state, record_id=None, limit=limit, offset=0
+                )
+            except CaseclockError as exc:
+                fail(str(exc))
+            for row in rows:
+                target = row.endpoint or row.url or ", ".join(row.recipients or [])
+                typer.echo(
+                    f"{row.id}\t{row.state}\t{row.attempts}\t{row.channel}\t{target}\t"
+                    f"{row.record_id}\t{row.last_error or ''}"
+                )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def background_worker(settings: Settings, engine: Engine) -> Iterator[None]:
+    """Run a worker in a thread of this process while the block runs (``--with-worker``)."""
+    made, wakeup, http = start_worker(settings, engine)
+    thread = run_in_thread(made, SystemClock(), wakeup)
+    try:
+        yield
+    finally:
+        wakeup.stop()
+        thread.join(timeout=30)
+        made.close()
+        http.close()
