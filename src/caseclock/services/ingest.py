@@ -25,7 +25,6 @@ from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import RecordEvaluator, account_facts, milestone_values
 from caseclock.services.projection import project
 from caseclock.services.timers import after_refresh
-from caseclock.store.models import RecordRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.records import (
@@ -66,8 +65,10 @@ def ingest(
 ) -> list[EventResult]:
     """Validate, de-duplicate, store and evaluate a batch; return one result per item."""
     results, events = _validate(items)
+    repo = RecordRepository(session)
+    repo.lock(e.record for e in events.values())
     _mark_duplicates(session, results, events)
-    records = RecordRepository(session).get_many(e.record for e in events.values())
+    records = repo.accounts_of(e.record for e in events.values())
     new_records = _check_records(results, events, records, principal)
     accepted = {i: e for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
@@ -126,7 +127,7 @@ def _mark_duplicates(
 def _check_records(
     results: list[EventResult],
     events: dict[int, Event],
-    records: dict[str, RecordRow],
+    records: dict[str, str | None],
     principal: Principal,
 ) -> dict[str, Event]:
     """Reject events on unknown or unseen records; return the created events that make records."""
@@ -148,8 +149,7 @@ def _check_records(
     for index, event in live:
         if event.type is EventType.CREATED:
             continue
-        row = records.get(event.record)
-        visible = row is not None and principal.sees_account(row.account_id)
+        visible = event.record in records and principal.sees_account(records[event.record])
         if not visible and event.record not in new_records:
             results[index].reject(
                 f"unknown record {event.record!r}: send its created event first", not_found=True
@@ -166,7 +166,7 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
     accounts = AccountRepository(session).get_many(account_ids)
     on = now.date()
     entitlements = active_entitlements(session, account_ids, on)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for record_id, event in created.items():
         fields = projected[record_id]
         account = accounts.get(fields.account) if fields.account else None
@@ -179,22 +179,22 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
             entitlements=entitlements.get(fields.account or "", []),
         )
         rows.append(
-            RecordRow(
-                id=record_id,
-                type=fields.type,
-                account_id=fields.account,
-                fields={},
-                is_closed=False,
-                process_key=assignment.process_key if assignment else None,
-                process_version=assignment.process_version if assignment else None,
-                entitlement_id=assignment.entitlement_id if assignment else None,
-                created_at=event.at,
-                updated_at=event.at,
-                received_at=now,
-                event_count=0,
-            )
+            {
+                "id": record_id,
+                "type": fields.type,
+                "account_id": fields.account,
+                "fields": {},
+                "is_closed": False,
+                "process_key": assignment.process_key if assignment else None,
+                "process_version": assignment.process_version if assignment else None,
+                "entitlement_id": assignment.entitlement_id if assignment else None,
+                "created_at": event.at,
+                "updated_at": event.at,
+                "received_at": now,
+                "event_count": 0,
+            }
         )
-    RecordRepository(session).add_all(rows)
+    RecordRepository(session).insert_new(rows)
 
 
 def _materialize_work_items(session: Session, events: list[Event]) -> None:

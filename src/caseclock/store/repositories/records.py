@@ -8,12 +8,21 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Insert
 
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
+
+
+def insert_ignoring(session: Session, table: Table, keys: tuple[str, ...]) -> Insert:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +116,35 @@ class RecordRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(RecordRow)) or 0
 
-    def add_all(self, rows: Iterable[RecordRow]) -> None:
-        self.session.add_all(list(rows))
-        self.session.flush()
+    def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert records; one created meanwhile by a concurrent request is left as it is."""
+        if rows:
+            self.session.execute(insert_ignoring(self.session, RECORDS, ("id",)), list(rows))
+
+    def lock(self, ids: Iterable[str]) -> None:
+        """Lock existing records for this transaction (PostgreSQL; SQLite has one writer).
+
+        Concurrent batches touching the same record then evaluate it one after the other, each
+        seeing the other's committed events. Locks are taken in id order: no deadlock.
+        """
+        wanted = sorted(set(ids))
+        if wanted and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                select(RECORDS.c.id)
+                .where(RECORDS.c.id.in_(wanted))
+                .order_by(RECORDS.c.id)
+                .with_for_update()
+            ).all()
+
+    def accounts_of(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """Existing records among ``ids``, with their account (what scopes check)."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(RECORDS.c.id, RECORDS.c.account_id).where(RECORDS.c.id.in_(wanted))
+        ).all()
+        return {row.id: row.account_id for row in rows}
 
 
 class EventRepository:
@@ -128,9 +163,15 @@ class EventRepository:
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert events given as column mappings, in one executemany."""
+        """Insert events given as column mappings, in one executemany.
+
+        An event stored meanwhile by a concurrent request (a retried delivery) is skipped,
+        not an error: the unique (record, event id) key makes the insert idempotent.
+        """
         if rows:
-            self.session.execute(insert(EVENTS), list(rows))
+            self.session.execute(
+                insert_ignoring(self.session, EVENTS, ("record_id", "event_id")), list(rows)
+            )
 
     def seqs(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The ``seq`` of stored events, by ``(record_id, event_id)``."""
