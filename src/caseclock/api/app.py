@@ -10,7 +10,17 @@ from sqlalchemy import Engine
 
 import caseclock
 from caseclock.api import problems
-from caseclock.api.routers import accounts, events, keys, milestones, policy, records, service
+from caseclock.api.routers import (
+    accounts,
+    deliveries,
+    endpoints,
+    events,
+    keys,
+    milestones,
+    policy,
+    records,
+    service,
+)
 from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.console.mount import install as install_console
@@ -45,7 +55,7 @@ def create_app(
     app.state.session_factory = session_factory or make_session_factory(engine)
     problems.install(app)
     app.include_router(service.router)
-    for module in (policy, accounts, records, events, milestones, keys):
+    for module in (policy, accounts, records, events, milestones, keys, endpoints, deliveries):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)
     _document_event_schema(app)
