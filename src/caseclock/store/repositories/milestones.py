@@ -34,7 +34,11 @@ MILESTONES = cast(Table, MilestoneRow.__table__)
 
 def digest(values: Mapping[str, Any]) -> str:
     """A stable digest of a row's values, time-dependent ones left out."""
-    kept = [(k, v) for k, v in sorted(values.items()) if k not in TIME_DEPENDENT]
+    kept = [
+        (k, v.timestamp() if isinstance(v, datetime) else v)
+        for k, v in sorted(values.items())
+        if k not in TIME_DEPENDENT
+    ]
     return hashlib.blake2b(repr(kept).encode("utf-8"), digest_size=16).hexdigest()
 
 
