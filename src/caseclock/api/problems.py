@@ -84,6 +84,13 @@ async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
     errors = []
     for error in exc.errors():
         loc = list(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            where = f" at character {loc[-1]}" if len(loc) > 1 else ""
+            reason = error.get("ctx", {}).get("error", "")
+            errors.append(
+                {"path": "body", "message": f"invalid JSON{where}: {reason}".rstrip(": ")}
+            )
+            continue
         if error.get("type") == "extra_forbidden":
             loc = loc[:-1]
         errors.append({"path": _location(loc), "message": error_message(error)})

@@ -1,0 +1,40 @@
+"""Problem details for malformed requests: broken JSON, wrong methods, bad query values."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+
+
+def test_broken_json_names_the_body(admin: Api) -> None:
+    """A body that is not JSON answers 422 with path 'body' and where it broke."""
+    response = admin.post(
+        "/api/v1/accounts",
+        content=b'{"id": "a", "name": ',
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    error = response.json()["errors"][0]
+    assert error["path"] == "body"
+    assert error["message"].startswith("invalid JSON at character 20")
+
+
+def test_wrong_method_is_a_405_problem(admin: Api) -> None:
+    """A method a path does not serve answers 405 as problem details."""
+    response = admin.client.delete("/api/v1/accounts/a", headers=admin.headers)
+    assert response.status_code == 405
+    assert response.json()["status"] == 405
+
+
+def test_unknown_state_names_the_query_parameter(admin: Api) -> None:
+    """An unknown milestone state is refused naming query.state."""
+    response = admin.get("/api/v1/milestones", params={"state": "bogus"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "query.state[0]"
+
+
+def test_events_body_must_be_events(agent: Api) -> None:
+    """A list of non-objects is not a batch: one clear error, nothing stored."""
+    response = agent.post("/api/v1/events", json=[1, 2])
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "body"
