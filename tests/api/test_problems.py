@@ -7,7 +7,7 @@ from tests.api.conftest import Api
 
 def test_broken_json_names_the_body(admin: Api) -> None:
     """A body that is not JSON answers 422 with path 'body' and where it broke."""
-    response = admin.post(
+    response = admin.client.post(
         "/api/v1/accounts",
         content=b'{"id": "a", "name": ',
         headers={**admin.headers, "Content-Type": "application/json"},
