@@ -24,9 +24,10 @@ from caseclock.demo.generator import generate
 from caseclock.demo.loader import load_demo
 from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key, revoke_keys_named
+from caseclock.services.policy import apply_bundle
+from caseclock.services.records import count_records
 from caseclock.store import migrate
 from caseclock.store.database import make_engine, make_session_factory
-from caseclock.store.repositories.records import RecordRepository
 
 DEFAULT_POLICY = Path("examples/policies/b2b.yaml")
 QUICKSTART_KEY = "quickstart"
@@ -140,9 +141,17 @@ def quickstart(
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     with factory() as session:
-        existing = RecordRepository(session).count()
+        existing = count_records(session)
+        newer: list[str] = []
+        if existing:  # keep the data, but bring the example policy up to date
+            applied = apply_bundle(session, load_bundle(find_policy(None)), now=SystemClock().now())
+            newer = [f"{p.key} v{p.version}" for p in applied.processes if p.created]
+            session.commit()
     if existing:
-        typer.echo(f"reusing {database} ({existing} records); delete it for a fresh demo")
+        typer.echo(
+            f"reusing {database} ({existing} records; delete it for a fresh demo); "
+            + (f"policy updated: {', '.join(newer)}" if newer else "policy unchanged")
+        )
     else:
         typer.echo(_load_demo(settings, cases=cases, seed=7, policy=find_policy(None)))
     with factory() as session:

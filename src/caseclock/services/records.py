@@ -114,3 +114,7 @@ def work_items(session: Session, record: RecordRow) -> tuple[Sequence[TaskRow], 
     """The record's tasks and notes (handoff notes included), oldest first."""
     repo = WorkItemRepository(session)
     return repo.tasks_for(record.id), repo.notes_for(record.id)
+
+
+def count_records(session: Session) -> int:
+    return RecordRepository(session).count()
