@@ -58,13 +58,6 @@ class RecordRepository:
     def get(self, record_id: str) -> RecordRow | None:
         return self.session.get(RecordRow, record_id)
 
-    def get_many(self, ids: Iterable[str]) -> dict[str, RecordRow]:
-        wanted = set(ids)
-        if not wanted:
-            return {}
-        rows = self.session.scalars(select(RecordRow).where(RecordRow.id.in_(wanted))).all()
-        return {row.id: row for row in rows}
-
     def list(
         self,
         where: RecordFilter,
