@@ -1,12 +1,24 @@
-"""Fixtures: real local servers and an httpx client, all closed when the test ends."""
+"""Fixtures: real local servers and an httpx client, all closed when the test ends; databases
+whose commits are real, for the tests that run worker processes."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from caseclock.store import migrate
+from caseclock.store.database import SessionFactory, make_engine, make_session_factory
+from tests.conftest import _pg_url, _unreachable
 from tests.worker.servers import LocalController, Receiver, SmtpSink, start_receiver, stop_receiver
 
 
@@ -37,3 +49,52 @@ def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
         yield sink, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def committed_db(
+    backend: str, tmp_path: Path, sqlite_template: Path
+) -> Iterator[tuple[str, SessionFactory]]:
+    """A migrated database whose commits are real, for tests with several processes: a SQLite
+    file, or a PostgreSQL schema of its own (dropped afterwards). Yields its URL and sessions."""
+    if backend == "sqlite":
+        path = tmp_path / "caseclock.db"
+        shutil.copyfile(sqlite_template, path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        try:
+            yield url, make_session_factory(engine)
+        finally:
+            engine.dispose()
+        return
+    with fresh_pg_schema() as url:
+        engine = make_engine(url)
+        try:
+            yield url, make_session_factory(engine)
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A migrated PostgreSQL schema for this test only (skips, or fails on CI, if unreachable)."""
+    admin = make_engine(_pg_url())
+    schema = f"cc_worker_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        _unreachable(str(exc.orig).splitlines()[0] if exc.orig else str(exc))
+    url = make_url(_pg_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    schema_url = url.render_as_string(hide_password=False)
+    engine = make_engine(schema_url)
+    try:
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield schema_url
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
