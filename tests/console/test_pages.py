@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
+from caseclock.clock import FixedClock
 from caseclock.services.access import revoke_keys_named
 from caseclock.store.models import EventRow
 from tests.conftest import Database
@@ -229,10 +230,10 @@ def test_logout_ends_the_session(agent: Web) -> None:
     assert agent.get("/", follow_redirects=False).status_code == 303
 
 
-def test_revoked_key_ends_its_sessions(agent: Web, db: Database) -> None:
+def test_revoked_key_ends_its_sessions(agent: Web, db: Database, clock: FixedClock) -> None:
     """The key is looked up on every request: revoking it signs its sessions out."""
     with db.session_factory() as session:
-        revoke_keys_named(session, "ana-key", now=agent.client.app.state.clock.now())
+        revoke_keys_named(session, "ana-key", now=clock.now())
         session.commit()
     assert agent.get("/", follow_redirects=False).status_code == 303
 

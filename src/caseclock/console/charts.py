@@ -15,9 +15,9 @@ from markupsafe import Markup, escape
 from caseclock.console.templating import duration
 from caseclock.services.reports import Slice, TimeStats
 
-WIDTH = 760
-LABEL_W = 170
-VALUE_W = 150
+WIDTH = 640
+LABEL_W = 165
+VALUE_W = 120
 ROW_H = 30
 BAR_H = 18
 ON_TIME, LATE, VIOLATED = "#1f7a3a", "#b45309", "#b42318"
@@ -84,10 +84,10 @@ def compliance_bars(title: str, slices: Sequence[Slice]) -> Markup:
                     _rect(x, y, w, BAR_H, fill=colour, label=f"{item.label}: {amount} {name}")
                 )
                 x += w
-        share = "no data" if c.rate is None else f"{c.rate:.0%} met"
+        share = "no data" if c.rate is None else f"{c.rate:.0%}"
         body.append(_text(WIDTH - VALUE_W + 10, y + 13, share, bold=True))
-        body.append(_text(WIDTH - 10, y + 13, f"of {c.decided}", anchor="end", fill=MUTED))
-        described.append(f"{item.label} {share} of {c.decided}")
+        body.append(_text(WIDTH - 6, y + 13, f"of {c.decided}", anchor="end", fill=MUTED))
+        described.append(f"{item.label}: {share} met of {c.decided}")
     height = 32 + max(len(slices), 1) * ROW_H
     if not slices:
         body.append(_text(LABEL_W, 50, "Nothing decided in this period.", fill=MUTED))
@@ -129,7 +129,7 @@ def weekly_columns(title: str, slices: Sequence[Slice]) -> Markup:
 
 def timing_bars(title: str, stats: Sequence[TimeStats]) -> Markup:
     """Average and p90 business time side by side per tier."""
-    track = WIDTH - LABEL_W - VALUE_W
+    track = WIDTH - LABEL_W - VALUE_W - 40  # room for the value written after the longest bar
     longest = max((s.p90.total_seconds() for s in stats if s.p90 is not None), default=0.0)
     body = _legend(16, [(AVERAGE, "average"), (P90, "90th percentile")])
     described = []

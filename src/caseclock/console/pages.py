@@ -92,8 +92,11 @@ BoardFilters = Annotated[Filters, Depends(board_filters)]
 def _board_context(
     session: DbSession, user: User, now: Now, settings: SettingsDep, filters: BoardFilters
 ) -> dict[str, object]:
+    accounts = ReportRepository(session).accounts(user.principal.accounts)
     return {
         "board": board(session, user, filters, now=now, yellow_within=settings.yellow_within),
+        "accounts": accounts,
+        "account_names": dict(accounts),
         "now": now,
         "refresh_seconds": REFRESH_SECONDS,
         "yellow_minutes": settings.yellow_minutes,
@@ -110,7 +113,6 @@ def at_risk(request: Request, session: DbSession, user: User, context: BoardCont
     page = {
         **context,
         "tiers": repo.tiers(),
-        "accounts": repo.accounts(user.principal.accounts),
         "milestones": repo.milestone_names(),
     }
     return render(request, "board.html", page, user=user)

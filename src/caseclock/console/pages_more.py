@@ -77,7 +77,7 @@ def report_page(
         "days": days,
         "periods": PERIODS,
         "report": comp,
-        "violations": late[:50],
+        "violations": late[:25],
         "violation_count": len(late),
         "timing": timing,
         "charts": {

@@ -123,6 +123,7 @@ def record_page(
                     explanation=explained.get((milestone.key, milestone.cycle)),
                 )
             )
+        page.tracker.sort(key=_urgency)
         page.open_keys = _open_keys(page.tracker)
     page.timeline = [_entry(e) for e in timeline]
     page.handoffs = _handoffs(timeline)
@@ -143,6 +144,16 @@ def _health_text(milestone: Milestone, level: Health) -> str:
     if milestone.state is MilestoneState.PAUSED:
         return "Paused"
     return HEALTH_TEXT[level]
+
+
+def _urgency(row: TrackerRow) -> tuple[int, float]:
+    """Open clocks first, the least time left first (paused ones after running ones); then
+    those not started; then the finished ones, in the process's order (the sort is stable)."""
+    m = row.milestone
+    if m.is_open:
+        left = m.remaining.total_seconds() if m.remaining is not None else 0.0
+        return (1 if m.state is MilestoneState.PAUSED else 0, left)
+    return (2 if m.state is MilestoneState.PENDING else 3, 0.0)
 
 
 def _progress(milestone: Milestone) -> float:

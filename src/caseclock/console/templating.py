@@ -11,13 +11,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caseclock.console.auth import ConsoleUser, csrf_token, set_cookies
 
+LONG = 100 * 3600  # from here on, durations read in days
+
 
 def duration(value: timedelta | float | None, empty: str = "\N{EN DASH}") -> str:
-    """``2h 05m``, ``3d 4h`` (days of 24 h), ``45s``; the sign is dropped (the caller words it)."""
+    """``2h 05m``, ``45s``, and whole days (``5d 4h``) only from 100 hours on, since business
+    hours are not days; the sign is dropped (the caller words it)."""
     if value is None:
         return empty
     seconds = abs(int(value.total_seconds() if isinstance(value, timedelta) else value))
-    days, rest = divmod(seconds, 86400)
+    days, rest = divmod(seconds, 86400) if seconds >= LONG else (0, seconds)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:

@@ -90,11 +90,14 @@ def _week(row: OutcomeRow) -> str:
 
 
 def _slices(
-    rows: Sequence[OutcomeRow], label: Callable[[OutcomeRow], str | None], now: datetime
+    rows: Sequence[OutcomeRow],
+    label: Callable[[OutcomeRow], str | None],
+    now: datetime,
+    none: str = NONE_LABEL,
 ) -> list[Slice]:
     groups: dict[str, list[Milestone]] = {}
     for row in rows:
-        groups.setdefault(label(row) or NONE_LABEL, []).append(_as_milestone(row, now))
+        groups.setdefault(label(row) or none, []).append(_as_milestone(row, now))
     return [Slice(name, compliance(items)) for name, items in groups.items()]
 
 
@@ -131,8 +134,8 @@ def compliance_report(
         until=now,
         overall=compliance(_as_milestone(r, now) for r in rows),
         by_milestone=_by_rate(_slices(rows, lambda r: names[r.key], now)),
-        by_tier=_by_rate(_slices(rows, lambda r: r.tier, now)),
-        by_team=_by_rate(_slices(rows, lambda r: r.team, now)),
+        by_tier=_by_rate(_slices(rows, lambda r: r.tier, now, "(no tier)")),
+        by_team=_by_rate(_slices(rows, lambda r: r.team, now, "(no team)")),
         by_week=sorted(_slices(rows, _week, now), key=lambda s: s.label),
     )
 

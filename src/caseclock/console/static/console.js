@@ -5,11 +5,12 @@
 
   function format(seconds) {
     var s = Math.abs(Math.round(seconds));
-    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    var d = s >= 360000 ? Math.floor(s / 86400) : 0;
+    var h = Math.floor((s - d * 86400) / 3600);
     var m = Math.floor((s % 3600) / 60), sec = s % 60;
     var text;
     if (d) text = d + "d " + h + "h";
-    else if (h) text = h + "h " + String(m).padStart(2, "0") + "m " + String(sec).padStart(2, "0") + "s";
+    else if (h) text = h + "h " + String(m).padStart(2, "0") + "m";
     else if (m) text = m + "m " + String(sec).padStart(2, "0") + "s";
     else text = sec + "s";
     return seconds < 0 ? text + " overdue" : text + " left";
