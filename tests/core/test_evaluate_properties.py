@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseclock.core.evaluate import evaluate
+from caseclock.core.evaluate import evaluate, evaluate_replay, replay_record
 from caseclock.core.events import Event
 from caseclock.core.milestones import OPEN_STATES
 from tests.core.test_evaluate_helpers import B2B, CALENDARS, at
@@ -126,3 +126,16 @@ def test_deadline_is_reached_after_exactly_the_target(
         if m.state in OPEN_STATES and m.deadline is not None and m.deadline > now:
             later = {(x.key, x.cycle): x for x in _evaluate(process, known, m.deadline)}
             assert later[m.key, m.cycle].elapsed == m.target
+
+
+@PROPERTY_SETTINGS
+@given(case=timelines())
+def test_skipping_unwatched_events_changes_nothing(
+    case: tuple[str, list[Event], datetime],
+) -> None:
+    """Showing every event to every definition gives the same milestones as the fast path."""
+    process, events, now = case
+    chosen = B2B.processes[process]
+    fast = replay_record(chosen, events, now, calendars=CALENDARS)
+    slow = replay_record(chosen, events, now, calendars=CALENDARS, skipping=False)
+    assert evaluate_replay(fast) == evaluate_replay(slow)

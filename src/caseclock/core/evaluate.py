@@ -122,6 +122,7 @@ def replay_record(
     *,
     calendars: Mapping[str, BusinessCalendar],
     account: Mapping[str, Any] | None = None,
+    skipping: bool = True,
 ) -> Replay:
     """Replay one record's events (any order, duplicates allowed) up to ``now``."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -130,7 +131,7 @@ def replay_record(
     records = {e.record for e in events}
     if len(records) > 1:
         raise ValueError(f"a timeline is one record's events; got {len(records)} records")
-    return replay(process, events, now, calendars, account or {})
+    return replay(process, events, now, calendars, account or {}, skipping=skipping)
 
 
 def evaluate(

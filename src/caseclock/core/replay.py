@@ -49,10 +49,18 @@ class Track:
     stopped: bool = False
     pause_since: Event | None = None
     notes: list[tuple[datetime, str]] = field(default_factory=list)
+    seen: int = -1  # index of the last event this track was shown
 
     @property
     def key(self) -> str:
         return self.compiled.definition.key
+
+    def dormant(self) -> bool:
+        """Nothing but a reopening or an override can change this definition any more: it ran
+        its only cycle (``once``) or was stopped, and nothing is open."""
+        if not self.cycles or self.cycles[-1].is_open:
+            return False
+        return self.stopped or self.compiled.definition.recurrence.mode == "once"
 
     def open_cycle(self) -> Cycle | None:
         if self.cycles and self.cycles[-1].is_open:
@@ -79,8 +87,11 @@ class _Replayer:
         calendars: Mapping[str, BusinessCalendar],
         account: Mapping[str, Any],
         now: datetime,
+        *,
+        skipping: bool = True,
     ) -> None:
         self.compiled = compiled
+        self.skipping = skipping
         self.calendars = calendars
         self.known = set(calendars)
         self.account = account
@@ -88,12 +99,13 @@ class _Replayer:
         self.state = RecordState({})
         self.tracks = [Track(d) for d in compiled.definitions]
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
+        self.watchers = {kind: [t for t in self.tracks if _watches(t, kind)] for kind in EventType}
 
     # -- the event loop ------------------------------------------------------------------
 
     def run(self, events: list[Event]) -> None:
         closed_statuses = self.compiled.process.closed_statuses
-        for event in events:
+        for index, event in enumerate(events):
             self._roll_checkpoints(event.at)
             before = self.state
             self.state = advance(before, event, closed_statuses)
@@ -103,7 +115,13 @@ class _Replayer:
             )
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
-            for track in self.tracks:
+            everyone = closing or reopening or event.type is EventType.OVERRIDE
+            for track in (
+                self.tracks if everyone or not self.skipping else self.watchers[event.type]
+            ):
+                if track.seen < index - 1 and track.compiled.idle_start == "false":
+                    track.start_was = False  # a lone trigger was false at the events skipped
+                track.seen = index
                 self._step(track, facts, event, closing, reopening)
         self._roll_checkpoints(self.now)
 
@@ -111,16 +129,14 @@ class _Replayer:
         self, track: Track, facts: Facts, event: Event, closing: bool, reopening: bool
     ) -> None:
         d, at = track.compiled, facts.at
-        if not (closing or reopening or d.watch is EVERYTHING or event.type in d.watch) and not (
-            event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key
-        ):
-            self._pass_by(track, facts)
+        mine = event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key
+        if self.skipping and not (closing or reopening or mine) and track.dormant():
             return
         applies = d.applies(facts) if d.applies is not None else True
         if reopening:
             self._reopen(track, facts)
         cycle = track.open_cycle()
-        if event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key:
+        if mine:
             apply_override(cycle, event, track.notes)
         stop = d.until is not None and d.until(facts)
         if cycle is not None and not applies:
@@ -146,14 +162,6 @@ class _Replayer:
         if started is not None and started is not cycle and started.started_at == at:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
-
-    def _pass_by(self, track: Track, facts: Facts) -> None:
-        """An event the definition does not watch changes nothing but the start's edge memory."""
-        idle = track.compiled.idle_start
-        if idle == "false":
-            track.start_was = False
-        elif idle == "evaluate":
-            track.start_was = track.compiled.start(facts)
 
     def _complete_at_start(self, track: Track, cycle: Cycle, facts: Facts) -> None:
         """A cycle whose completion is a level that already holds when it starts completes at
@@ -298,6 +306,12 @@ class _Replayer:
                     break
 
 
+def _watches(track: Track, kind: EventType) -> bool:
+    """Whether events of ``kind`` must be shown to the track (see ``core.watch``)."""
+    d = track.compiled
+    return d.watch is EVERYTHING or kind in d.watch or d.idle_start == "evaluate"
+
+
 def _condition_pause(at: datetime, event: Event | None) -> Pause:
     return Pause(at, None, "condition", "pause condition holds", event)
 
@@ -308,10 +322,16 @@ def replay(
     now: datetime,
     calendars: Mapping[str, BusinessCalendar],
     account: Mapping[str, Any],
+    *,
+    skipping: bool = True,
 ) -> Replay:
-    """Replay an ordered, deduplicated timeline (events after ``now`` are left out)."""
+    """Replay an ordered, deduplicated timeline (events after ``now`` are left out).
+
+    ``skipping=False`` shows every event to every definition: slower, the same result (the
+    tests check that), for checking ``core.watch``.
+    """
     compiled = compile_process(process)
-    replayer = _Replayer(compiled, calendars, account, now)
+    replayer = _Replayer(compiled, calendars, account, now, skipping=skipping)
     events = [e for e in timeline if e.at <= now]
     replayer.run(events)
     for track in replayer.tracks:
