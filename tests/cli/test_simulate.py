@@ -143,3 +143,43 @@ def test_bad_policy_and_events_name_the_file_and_place(tmp_path: Path) -> None:
     )
     assert bad_events.exit_code == 2
     assert "e.jsonl:1: at: Input should have timezone info" in bad_events.stderr
+
+
+def test_accounts_file_fills_in_tier_and_renewal_date() -> None:
+    """--accounts supplies the tier (hence the process) and the renewal date of each record."""
+    events = str(ROOT / "examples" / "events" / "b2b_week.jsonl")
+    accounts = str(ROOT / "examples" / "accounts.yaml")
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--policy",
+            POLICY,
+            "--events",
+            events,
+            "--accounts",
+            accounts,
+            "--at",
+            "2026-04-09T12:00:00-04:00",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0
+    records = {r["record"]: r for r in json.loads(result.stdout)["records"]}
+    assert {k: r["process"] for k, r in records.items()} == {
+        "C-100": "platinum",
+        "C-200": "gold",
+        "C-300": "standard",
+    }
+    resolution = next(m for m in records["C-200"]["milestones"] if m["key"] == "resolution")
+    assert resolution["target_seconds"] == 20 * 3600  # 16 h near renewal, extended by 4 h
+
+
+def test_record_without_entitlement_runs_no_clock() -> None:
+    """A record no rule matches (and no default) is shown as having no clock."""
+    accounts_policy = str(ROOT / "examples" / "policies" / "accounts.yaml")
+    result = runner.invoke(
+        app, ["simulate", "--policy", accounts_policy, "--events", EVENTS, "--at", AT]
+    )
+    assert result.exit_code == 0
+    assert "C-1: no entitlement (no rule matched, no default): no clock runs" in result.stdout

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from caseclock.core.compliance import Compliance, compliance
 from caseclock.core.durations import format_timedelta
 from caseclock.core.explain import explain
-from caseclock.core.milestones import Milestone
+from caseclock.core.milestones import Milestone, MilestoneState
 from caseclock.core.simulation import RecordResult
 
 _COLUMNS = ("milestone", "cycle", "state", "deadline", "elapsed", "remaining", "owner")
@@ -23,9 +23,11 @@ def _span(value: timedelta | None) -> str:
 
 
 def _state(m: Milestone) -> str:
-    if m.late is None:
-        return m.state.value
-    return f"{m.state.value} ({'late' if m.late else 'on time'})"
+    if m.state is MilestoneState.COMPLETED:
+        return f"completed ({'late' if m.late else 'on time'})"
+    if m.state is MilestoneState.CANCELLED and m.late:
+        return "cancelled (after its deadline)"
+    return m.state.value
 
 
 def _row(m: Milestone) -> tuple[str, ...]:
