@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from caseclock.core.conditions import Condition, Facts, compile_condition, has_triggers
+from caseclock.core.conditions import Condition, Facts, compile_condition, describe, has_triggers
 from caseclock.core.events import Event
 
 NOW = datetime(2026, 4, 6, 12, tzinfo=UTC)
@@ -145,3 +145,20 @@ def test_has_triggers_finds_nested_triggers() -> None:
     )
     assert has_triggers(nested)
     assert not has_triggers(Condition.model_validate({"field": "a", "value": 1}))
+
+
+def test_describe_reads_like_the_document() -> None:
+    """Explanations render conditions in one readable line."""
+    cond = Condition.model_validate(
+        {
+            "all": [
+                {"field": "priority", "value": "P1"},
+                {"not": {"on": "comment", "public": True, "author_role": "agent"}},
+                {"field": "account.renewal_date", "op": "within_next", "value": "30d"},
+            ]
+        }
+    )
+    assert describe(cond) == (
+        "(priority = P1 and not on comment (public=True, author_role=agent) and "
+        "account.renewal_date within next 30d)"
+    )

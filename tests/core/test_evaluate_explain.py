@@ -55,5 +55,5 @@ def test_target_rule_and_holiday_are_explained() -> None:
         account={"renewal_date": "2026-06-01"},
     )
     text = _text({(e.key, e.cycle): e for e in explain(result)}["resolution", 1])
-    assert "target 16h = 16h on calendar us-east (target rule 1)" in text
+    assert "16h on calendar us-east (target rule 1: account.renewal_date within next 30d)" in text
     assert "2026-05-25 holiday: Memorial Day" in text

@@ -201,6 +201,29 @@ def has_triggers(cond: Condition) -> bool:
     return any(node.on is not None for node in walk(cond))
 
 
+_SYMBOLS = {Op.EQ: "=", Op.NE: "!=", Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
+
+
+def describe(cond: Condition) -> str:
+    """A one-line, human reading of a condition, for explanations."""
+    if cond.all is not None or cond.any is not None:
+        joiner = " and " if cond.all is not None else " or "
+        parts = [describe(c) for c in cond.children()]
+        return "(" + joiner.join(parts) + ")" if len(parts) > 1 else "".join(parts)
+    if cond.not_ is not None:
+        return f"not {describe(cond.not_)}"
+    if cond.on is not None:
+        params = [
+            f"{k}={v}"
+            for k in ("field", "value", "public", "author_role", "milestone")
+            if (v := getattr(cond, k)) is not None
+        ]
+        return f"on {cond.on.value}" + (f" ({', '.join(params)})" if params else "")
+    op = cond.op or Op.EQ
+    symbol = _SYMBOLS.get(op, op.value.replace("_", " "))
+    return f"{cond.field} {symbol}" + ("" if cond.value is None else f" {cond.value}")
+
+
 def milestone_refs(cond: Condition) -> set[str]:
     """Keys of the milestones whose completion this condition waits for."""
     return {n.milestone for n in walk(cond) if n.milestone is not None}

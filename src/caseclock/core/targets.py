@@ -15,10 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from caseclock.core.calendar import BusinessCalendar
-from caseclock.core.conditions import Facts, Predicate, as_instant, compile_condition, getter
+from caseclock.core.conditions import (
+    Facts,
+    Predicate,
+    as_instant,
+    compile_condition,
+    describe,
+    getter,
+)
 from caseclock.core.durations import Duration, DurationKind
 from caseclock.core.periods import Months, Period, add_months
-from caseclock.core.policy import CalendarChoice, Target, TargetValue
+from caseclock.core.policy import CalendarChoice, Target, TargetRule, TargetValue
 
 
 class Clockwork(Protocol):
@@ -120,7 +127,7 @@ class CompiledTarget:
     """A target with its rules compiled once per process."""
 
     target: Target
-    rules: tuple[tuple[Predicate, TargetValue], ...]
+    rules: tuple[tuple[Predicate, TargetRule], ...]
 
     @classmethod
     def of(cls, target: Target) -> CompiledTarget:
@@ -132,7 +139,7 @@ class CompiledTarget:
         reason = "default target"
         for index, (matches, rule) in enumerate(self.rules):
             if matches(facts):
-                chosen, reason = rule, f"target rule {index + 1}"
+                chosen, reason = rule, f"target rule {index + 1}: {describe(rule.when)}"
                 break
         if not chosen.is_given():
             return Resolved(calendar, None, "none", f"{reason}: no rule matched and no default")
