@@ -150,6 +150,7 @@ def test_board_refresh_keeps_filters(page: Page, site: Site) -> None:
     site.clock.advance(timedelta(minutes=30))  # C-2's first response is now due
     page.get_by_role("button", name="Refresh now").click()
     expect(rows.nth(1)).to_have_class("row-red")
+    expect(page.locator("#board-live")).to_contain_text("Board updated: 2 violated")
     expect(page.locator('table.board tr[data-record="C-4"]')).to_have_count(0)
 
 

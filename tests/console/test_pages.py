@@ -4,15 +4,16 @@ board, a record and its forms, roles, scopes and CSRF."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from caseclock.clock import FixedClock
 from caseclock.services.access import revoke_keys_named
-from caseclock.store.models import EventRow
+from caseclock.store.models import DeliveryRow, EventRow, FiringRow
 from tests.conftest import Database
 from tests.console.conftest import Web
-from tests.console.scenario import Keys
+from tests.console.scenario import T0, Keys
 
 ROW = re.compile(
     r'<tr class="row-(?P<kind>\w+)" data-record="(?P<record>[^"]+)" '
@@ -266,3 +267,53 @@ def test_process_and_calendar_pages_read_as_words(agent: Web) -> None:
     assert "09:00\N{EN DASH}17:00" in calendars
     assert "Fri 03 Apr 2026" in calendars
     assert "40.0 h" in calendars
+
+
+def test_record_shows_actions_fired_and_their_deliveries(agent: Web, db: Database) -> None:
+    """What the worker fired on a record is listed with each delivery's state and attempts."""
+    with db.session_factory() as session:
+        firing = FiringRow(
+            record_id="C-1",
+            source="first_response",
+            cycle=1,
+            kind="violation",
+            sequence=0,
+            trigger="violation",
+            due_at=T0 + timedelta(hours=4),
+            fired_at=T0 + timedelta(hours=4),
+            late=False,
+            skipped=False,
+            notes=["email to 'owner': no address known; skipped"],
+        )
+        session.add(firing)
+        session.flush()
+        for channel, state, attempts in (("webhook", "delivered", 3), ("chat", "failed", 8)):
+            session.add(
+                DeliveryRow(
+                    key=f"k-{channel}",
+                    firing_id=firing.id,
+                    record_id="C-1",
+                    channel=channel,
+                    endpoint="ops",
+                    url=None,
+                    recipients=None,
+                    document={},
+                    state=state,
+                    attempts=attempts,
+                    next_attempt_at=None,
+                    last_error="HTTP 500" if state == "failed" else None,
+                    last_code=500 if state == "failed" else 200,
+                    created_at=T0,
+                    updated_at=T0,
+                    delivered_at=None,
+                )
+            )
+        session.commit()
+    html = agent.get("/records/C-1").text
+    section = html[html.index('id="actions-h"') :]
+    assert "First response" in section
+    assert "webhook to ops" in section
+    assert "delivered" in section
+    assert "after 3 attempts" in section
+    assert "HTTP 500" in section
+    assert "no address known" in section

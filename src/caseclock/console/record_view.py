@@ -25,7 +25,14 @@ from caseclock.core.policy import Process
 from caseclock.services.evaluation import RecordEvaluator, account_facts
 from caseclock.services.ingest import to_event
 from caseclock.services.records import work_items
-from caseclock.store.models import AccountRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.models import (
+    AccountRow,
+    DeliveryRow,
+    FiringRow,
+    NoteRow,
+    RecordRow,
+    TaskRow,
+)
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.records import EventRepository
 from caseclock.store.repositories.reports import ReportRepository
@@ -69,6 +76,15 @@ class Handoff:
     note: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One timer the worker fired on the record, and the deliveries it put in the outbox."""
+
+    firing: FiringRow
+    title: str  # the milestone's name, or the escalation rule
+    deliveries: list[DeliveryRow]
+
+
 @dataclass(slots=True)
 class RecordPage:
     record: RecordRow
@@ -80,7 +96,7 @@ class RecordPage:
     overrides: list[TimelineEntry] = field(default_factory=list)
     tasks: list[TaskRow] = field(default_factory=list)
     notes: list[NoteRow] = field(default_factory=list)
-    deliveries: list[dict[str, Any]] | None = None
+    fired: list[Fired] = field(default_factory=list)
     open_keys: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the forms
 
     @property
@@ -130,8 +146,24 @@ def record_page(
     page.overrides = [_entry(e) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
-    page.deliveries = ReportRepository(session).deliveries(record.id)
+    page.fired = _fired(session, record.id, process)
     return page
+
+
+def _fired(session: Session, record_id: str, process: Process | None) -> list[Fired]:
+    repo = ReportRepository(session)
+    by_firing: dict[int, list[DeliveryRow]] = {}
+    for delivery in repo.deliveries(record_id):
+        by_firing.setdefault(delivery.firing_id, []).append(delivery)
+    titles = {m.key: m.title for m in process.milestones} if process else {}
+    return [
+        Fired(
+            firing=f,
+            title=titles.get(f.source, f.source.replace("rule:", "escalation rule ")),
+            deliveries=by_firing.get(f.id, []),
+        )
+        for f in repo.firings(record_id)
+    ]
 
 
 def _health_text(milestone: Milestone, level: Health) -> str:

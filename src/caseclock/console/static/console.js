@@ -36,12 +36,22 @@
       })
       .then(function (html) {
         if (html === null) return;
+        var before = summary(board);
         board.innerHTML = html;
         loadedAt = performance.now();
+        var after = summary(board);
+        var live = document.getElementById("board-live");
+        // Announce the new counts only when they change, not the whole table every poll.
+        if (live && after !== before) live.textContent = "Board updated: " + after;
         bindRefreshButton(board);
         tick();
       })
       .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
+  function summary(board) {
+    var counts = board.querySelector(".counts");
+    return counts ? counts.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
   function bindRefreshButton(board) {

@@ -1,5 +1,5 @@
 """Queries behind the console and its reports: the at-risk board, filter choices, the rows
-reports aggregate, and the worker's deliveries when that table exists.
+reports aggregate, and what the worker fired on a record with its deliveries.
 
 The at-risk board joins milestone rows to their records for the tier, priority and subject a
 person scans for; the reports read closed and open milestone rows of a window in one query each.
@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import MetaData, Table, and_, false, inspect, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.models import AccountRow, MilestoneRow, ProcessRow, RecordRow
+from caseclock.store.models import (
+    AccountRow,
+    DeliveryRow,
+    FiringRow,
+    MilestoneRow,
+    ProcessRow,
+    RecordRow,
+)
 
-DELIVERY_TABLES = ("deliveries", "outbox")
+FIRING_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,22 +171,23 @@ class ReportRepository:
             query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
         return [OutcomeRow(**row._asdict()) for row in self.session.execute(query).all()]
 
-    def deliveries(self, record_id: str) -> list[dict[str, Any]] | None:
-        """The worker's deliveries for a record, newest first; None when no such table exists
-        in this database yet (the console then says so instead of failing)."""
-        connection = self.session.connection()
-        names = set(inspect(connection).get_table_names())
-        name = next((n for n in DELIVERY_TABLES if n in names), None)
-        if name is None:
-            return None
-        table = Table(name, MetaData(), autoload_with=connection)
-        if "record_id" not in table.c:
-            return None
-        query = select(table).where(table.c.record_id == record_id)
-        order = next((c for c in ("created_at", "id") if c in table.c), None)
-        if order is not None:
-            query = query.order_by(table.c[order].desc())
-        return [dict(row) for row in self.session.execute(query.limit(100)).mappings().all()]
+    def firings(self, record_id: str) -> Sequence[FiringRow]:
+        """The timers the worker fired (or skipped) on a record, newest first."""
+        return self.session.scalars(
+            select(FiringRow)
+            .where(FiringRow.record_id == record_id)
+            .order_by(FiringRow.fired_at.desc(), FiringRow.id.desc())
+            .limit(FIRING_LIMIT)
+        ).all()
+
+    def deliveries(self, record_id: str) -> Sequence[DeliveryRow]:
+        """The outbox rows of a record's firings (webhook, chat, email), oldest first."""
+        return self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.record_id == record_id)
+            .order_by(DeliveryRow.id)
+            .limit(FIRING_LIMIT * 4)
+        ).all()
 
 
 def _text(value: object) -> str | None:

@@ -1,0 +1,114 @@
+"""Reports: compliance by milestone, tier, team and week; violations; response and resolution
+times in business time; their charts and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from caseclock.clock import FixedClock
+from caseclock.services.access import Principal, Role
+from caseclock.services.ingest import ingest
+from caseclock.services.reports import (
+    compliance_report,
+    percentile,
+    timing_report,
+    violations,
+)
+from tests.conftest import Database
+from tests.console.conftest import Web
+from tests.console.scenario import NOW, SYSTEM, Keys
+
+LATER = NOW + timedelta(hours=1)
+EVERYONE = Principal(key_id=0, name="reader", role=Role.VIEWER)
+
+
+def answer(db: Database, *records: str) -> None:
+    """First public replies at NOW: C-1's is 30 minutes late, C-2's on time."""
+    events = [
+        {
+            "id": f"{r}:reply",
+            "record": r,
+            "type": "comment",
+            "at": NOW.isoformat(),
+            "data": {"public": True, "author_role": "agent", "author": "ana"},
+        }
+        for r in records
+    ]
+    with db.session_factory() as session:
+        ingest(session, events, principal=SYSTEM, now=NOW)
+        session.commit()
+
+
+@pytest.mark.parametrize(
+    ("values", "share", "expected"),
+    [([], 0.9, None), ([5.0], 0.9, 5.0), ([float(v) for v in range(1, 11)], 0.9, 9.0)],
+)
+def test_percentile_is_nearest_rank(values: list[float], share: float, expected: float) -> None:
+    """p90 is the smallest value with at least 90 % of values at or below it."""
+    assert percentile(values, share) == expected
+
+
+def test_compliance_sliced_four_ways(db: Database, keys: Keys) -> None:
+    """One late and one on-time first response: 50 % met, by milestone, tier, team and week."""
+    answer(db, "C-1", "C-2")
+    with db.session_factory() as session:
+        report = compliance_report(session, EVERYONE, now=LATER, days=90)
+    assert (report.overall.on_time, report.overall.late, report.overall.rate) == (1, 1, 0.5)
+    assert [(s.label, s.counts.rate) for s in report.by_milestone] == [("First response", 0.5)]
+    assert [(s.label, s.counts.decided) for s in report.by_tier] == [("Gold", 2)]
+    assert [s.label for s in report.by_team] == ["L1"]
+    assert [s.label for s in report.by_week] == ["2026-03-09"]
+
+
+def test_open_milestone_past_its_deadline_is_a_violation(db: Database, keys: Keys) -> None:
+    """Unanswered, C-1 and C-2's first responses count as violated, most overdue first."""
+    with db.session_factory() as session:
+        found = violations(session, EVERYONE, now=LATER, days=90)
+        report = compliance_report(session, EVERYONE, now=LATER, days=90)
+    assert [(v.record_id, v.milestone, v.over_by) for v in found] == [
+        ("C-1", "First response", timedelta(hours=1, minutes=30)),
+        ("C-2", "First response", timedelta(minutes=30)),
+    ]
+    assert report.overall.violated == 2
+
+
+def test_times_are_business_time_with_p90(db: Database, keys: Keys) -> None:
+    """First responses took 4h30 and 3h30 of business time: average 4h, p90 4h30."""
+    answer(db, "C-1", "C-2")
+    with db.session_factory() as session:
+        timing = timing_report(session, EVERYONE, now=LATER, days=90)
+    overall = timing.first_response[0]
+    assert (overall.label, overall.count) == ("all tiers", 2)
+    assert overall.average == timedelta(hours=4)
+    assert overall.p90 == timedelta(hours=4, minutes=30)
+    assert timing.resolution[0].count == 0
+
+
+def test_scoped_key_reports_only_its_accounts(db: Database, keys: Keys) -> None:
+    """A key scoped to globex sees none of acme's outcomes."""
+    answer(db, "C-1", "C-2")
+    scoped = Principal(key_id=0, name="globex", role=Role.VIEWER, accounts=frozenset({"globex"}))
+    with db.session_factory() as session:
+        assert compliance_report(session, scoped, now=LATER, days=90).overall.decided == 0
+
+
+def test_reports_page_and_csv(agent: Web, db: Database, clock: FixedClock) -> None:
+    """The page draws an SVG chart per view; each CSV holds the same numbers."""
+    answer(db, "C-1", "C-2")
+    clock.set(LATER)
+    html = agent.get("/reports").text
+    assert html.count("<svg") == 6
+    assert "50%" in html
+    response = agent.get("/reports/compliance.csv?days=30")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0][:3] == ["dimension", "label", "on_time"]
+    assert ["milestone", "First response", "1", "1", "0", "2", "0.5000"] in rows
+    timing = list(csv.reader(io.StringIO(agent.get("/reports/timing.csv").text)))
+    assert ["first_response", "all tiers", "2", "14400", "16200"] in timing
+    assert agent.get("/reports/nothing.csv").status_code == 404
