@@ -166,6 +166,7 @@ def quickstart(
     typer.echo(
         f"\ncaseclock is starting at {url}  (API docs: {url}/docs)\n"
         f"admin API key: {made.secret}\n"
+        f"web console: {url}/  (sign in with the key above)\n"
         f"try: curl -H 'Authorization: Bearer {made.secret}' "
         f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
     )
