@@ -50,6 +50,16 @@ def test_sign_in_sets_a_protected_cookie(web: Web, keys: Keys) -> None:
     assert keys.agent not in cookie
 
 
+def test_pages_may_not_be_framed_nor_load_foreign_code(web: Web) -> None:
+    """Every page forbids framing and loads scripts and styles from caseclock only."""
+    response = web.get("/login")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "https://" not in response.text
+
+
 def test_bad_key_is_refused(web: Web) -> None:
     """An unknown key gets the form again with a message, and no session."""
     response = web.post("/login", {"key": "cc_nope_nope"})
@@ -317,3 +327,10 @@ def test_record_shows_actions_fired_and_their_deliveries(agent: Web, db: Databas
     assert "after 3 attempts" in section
     assert "HTTP 500" in section
     assert "no address known" in section
+
+
+def test_record_without_entitlement_says_no_clock_runs(agent: Web) -> None:
+    """A record no entitlement rule matched shows that no clock runs, and no milestones."""
+    html = agent.get("/records/C-5").text
+    assert "no entitlement: no clock runs" in html
+    assert 'class="milestone' not in html

@@ -93,6 +93,7 @@ class Board:
     missing: list[RecordRow] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     note: str | None = None
+    truncated: bool = False  # more open milestones match than the board shows
 
 
 def tick_of(calendar: BusinessCalendar | None, state: MilestoneState, now: datetime) -> Tick:
@@ -131,6 +132,7 @@ def board(
             return result
         where = replace(where, team=user.team)
     rows = ReportRepository(session).board(where, scope=user.principal.accounts, limit=BOARD_LIMIT)
+    result.truncated = len(rows) >= BOARD_LIMIT
     calendars = CalendarCache(session)
     result.items = sorted((_item(r, calendars, now, yellow_within) for r in rows), key=_order)
     for item in result.items:
