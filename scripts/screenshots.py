@@ -114,7 +114,7 @@ def main() -> None:
             page.get_by_label("Your team").fill("L1")
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(base + "/")
-            shoot(page, base + "/", out / "at-risk.png", full=False)
+            shoot(page, base + "/?milestone=first_response", out / "at-risk.png", full=False)
             _act_on(page, base + f"/records/{record}")
             shoot(page, base + f"/records/{record}", out / "record.png")
             shoot(page, base + f"/accounts/{account}", out / "account.png")

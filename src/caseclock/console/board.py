@@ -80,6 +80,15 @@ class BoardItem:
     calendar_zone: tzinfo | None
 
     @property
+    def used(self) -> float | None:
+        """Share of the target used up, in percent (capped at 100), for the row's small bar."""
+        target = self.milestone.target_seconds
+        remaining = self.standing.remaining
+        if not target or remaining is None:
+            return None
+        return max(0.0, min(100.0, 100 * (target - remaining.total_seconds()) / target))
+
+    @property
     def health_text(self) -> str:
         if self.standing.state is MilestoneState.PAUSED:
             return "Paused"
