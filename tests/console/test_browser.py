@@ -184,3 +184,19 @@ def test_sign_out(page: Page, site: Site) -> None:
     expect(page.get_by_role("heading", name="Sign in to caseclock")).to_be_visible()
     page.goto(site.url + "/")
     expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_keyboard_only(page: Page, site: Site) -> None:
+    """The first Tab reaches the skip link; arrow keys move the board's scope, which applies
+    at once, and Enter on a row's link opens the record."""
+    sign_in(page, site, site.keys.agent, me="ana", team="L1")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_label("All", exact=True).focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"scope=team"))
+    expect(page.get_by_label("My team")).to_be_checked()
+    link = page.get_by_role("link", name="C-2").first
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("C-2")
