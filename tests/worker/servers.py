@@ -61,6 +61,8 @@ class Receiver:
 
 class _Handler(BaseHTTPRequestHandler):
     receiver: Receiver  # set on the subclass made per receiver
+    protocol_version = "HTTP/1.1"  # keep-alive: senders reuse their connections
+    disable_nagle_algorithm = True  # answer at once, not after the sender's delayed ACK
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -82,10 +84,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # several workers post at once: do not refuse connections
+    daemon_threads = True
+
+
 def start_receiver() -> tuple[Receiver, threading.Thread]:
     receiver = Receiver()
     handler = type("Handler", (_Handler,), {"receiver": receiver})
-    receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    receiver.server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(
         target=receiver.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
     )

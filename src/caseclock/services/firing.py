@@ -30,8 +30,14 @@ from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
 from caseclock.services.evaluation import RecordEvaluator, account_facts
-from caseclock.services.timers import DueTimer, due_now, passed_repeats, reconcile
-from caseclock.store.models import DeliveryRow, FiringRow, MilestoneRow
+from caseclock.services.timers import (
+    DueTimer,
+    due_now,
+    hooks_deferred,
+    passed_repeats,
+    reconcile,
+)
+from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
@@ -101,7 +107,7 @@ class _Batch:
         self.evaluator = RecordEvaluator(session)
         self.calendars = CalendarCache(session)
         self.planned = Planned()
-        self.deliveries: list[DeliveryRow] = []
+        self.firings: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         self.fired: list[Fired] = []
 
     def summary(self, record_id: str) -> dict[str, Any]:
@@ -136,48 +142,56 @@ class _Batch:
     ) -> None:
         trigger = firing.trigger
         planned = Planned() if skipped else plan(firing, actions, self.targets)
-        row = FiringRepository(self.session).add(
-            FiringRow(
-                record_id=str(firing.record["id"]),
-                source=firing.source,
-                cycle=cycle,
-                kind=kind,
-                sequence=sequence,
-                trigger=trigger.kind.value,
-                due_at=trigger.due_at,
-                fired_at=trigger.fired_at,
-                late=trigger.late,
-                skipped=skipped,
-                notes=planned.notes,
-            )
-        )
+        row: dict[str, Any] = {
+            "record_id": str(firing.record["id"]),
+            "source": firing.source,
+            "cycle": cycle,
+            "kind": kind,
+            "sequence": sequence,
+            "trigger": trigger.kind.value,
+            "due_at": trigger.due_at,
+            "fired_at": trigger.fired_at,
+            "late": trigger.late,
+            "skipped": skipped,
+            "notes": planned.notes,
+        }
+        self.firings.append((row, planned.deliveries))
         self.planned.events.extend(planned.events)
-        now = trigger.fired_at
-        self.deliveries.extend(
-            DeliveryRow(
-                **values,
-                firing_id=row.id,
-                record_id=row.record_id,
-                state=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            for values in planned.deliveries
-        )
         self.fired.append(
             Fired(
-                row.record_id,
+                row["record_id"],
                 firing.source,
                 trigger.kind,
                 trigger.due_at,
-                now,
+                trigger.fired_at,
                 trigger.late,
                 skipped,
                 len(planned.deliveries),
                 len(planned.events),
             )
+        )
+
+    def write(self, now: datetime) -> None:
+        """Insert the ledger rows, then their deliveries (which refer to them), in two batches."""
+        ids = FiringRepository(self.session).insert_many([row for row, _ in self.firings])
+        DeliveryRepository(self.session).insert_many(
+            [
+                {
+                    **values,
+                    "firing_id": firing_id,
+                    "record_id": row["record_id"],
+                    "state": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "last_code": None,
+                    "created_at": now,
+                    "updated_at": now,
+                    "delivered_at": None,
+                }
+                for firing_id, (row, deliveries) in zip(ids, self.firings, strict=True)
+                for values in deliveries
+            ]
         )
 
 
@@ -189,11 +203,14 @@ def fire_due(
     if not record_ids:
         return FireResult(0, [])
     claimed = set(record_ids)
-    stored = due_now(session, record_ids, now)  # by the plan made at the last evaluation
-    ingest.refresh(session, claimed, now=now)
-    current = due_now(session, record_ids, now)
+    timers, ledger = TimerRepository(session), FiringRepository(session)
+    fired = ledger.fired(claimed)
+    stored = due_now(timers.timer_rows(claimed), fired, now)  # by the last evaluation's plan
+    with hooks_deferred(session):  # reconciled once, below, when the ledger is written
+        ingest.refresh(session, claimed, now=now)
+    rows = timers.timer_rows(claimed)
     due = sorted(
-        set(current) | set(passed_repeats(session, record_ids, stored)),
+        set(due_now(rows, fired, now)) | set(passed_repeats(rows, stored)),
         key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence),
     )
     batch = _Batch(session, claimed, targets)
@@ -201,10 +218,13 @@ def fire_due(
     for timer in due:
         _fire_timer(batch, timer, now, options, skip=timer in skipped)
     _fire_escalations(batch, claimed, now, options)
-    DeliveryRepository(session).add_all(batch.deliveries)
+    batch.write(now)
+    fired |= {t.ledger_key for t in due}
     if batch.planned.events:
-        ingest.ingest(session, batch.planned.events, principal=SYSTEM, now=now)
-    reconcile(session, claimed)
+        with hooks_deferred(session):
+            ingest.ingest(session, batch.planned.events, principal=SYSTEM, now=now)
+        rows = timers.timer_rows(claimed)
+    reconcile(session, claimed, rows=rows, fired=fired)
     escalations.schedule(session, claimed, now=now)
     return FireResult(len(record_ids), batch.fired)
 

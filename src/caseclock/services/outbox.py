@@ -90,9 +90,9 @@ def settle(
     rng: random.Random,
 ) -> None:
     """Record each attempt's outcome: delivered, retry later, or dead-letter."""
-    repo = DeliveryRepository(session)
+    rows = DeliveryRepository(session).get_many([delivery_id for delivery_id, _ in outcomes])
     for delivery_id, outcome in outcomes:
-        row = repo.get(delivery_id)
+        row = rows.get(delivery_id)
         if row is None or row.state != PENDING:
             continue
         row.updated_at = now

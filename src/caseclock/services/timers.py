@@ -9,7 +9,8 @@ before. Ingestion calls ``after_refresh`` once it has rewritten a batch's rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ from caseclock.core.milestones import TimerKind
 from caseclock.services import escalations
 from caseclock.services.wakeup import announce
 from caseclock.store.repositories.timers import FiringRepository, TimerId, TimerRepository
+
+_DEFERRED = "caseclock_timer_hooks_deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +62,21 @@ def unfired(rows: Iterable[Mapping[str, Any]], fired: set[TimerId]) -> list[DueT
     return sorted(timers, key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence))
 
 
-def reconcile(session: Session, record_ids: set[str]) -> datetime | None:
-    """Point each row's ``next_timer_at`` at its earliest unfired timer.
+def reconcile(
+    session: Session,
+    record_ids: set[str],
+    *,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+    fired: set[TimerId] | None = None,
+) -> datetime | None:
+    """Point each row's ``next_timer_at`` at its earliest unfired timer (``rows`` and ``fired``
+    when the caller has them at hand).
 
     Returns the earliest instant that moved earlier (or appeared), if any: a reason to wake.
     """
     repo = TimerRepository(session)
-    rows = repo.timer_rows(record_ids)
-    fired = FiringRepository(session).fired(record_ids)
+    rows = repo.timer_rows(record_ids) if rows is None else rows
+    fired = FiringRepository(session).fired(record_ids) if fired is None else fired
     changes: list[tuple[int, datetime | None, str | None]] = []
     sooner: datetime | None = None
     for row in rows:
@@ -82,31 +92,40 @@ def reconcile(session: Session, record_ids: set[str]) -> datetime | None:
     return sooner
 
 
+@contextmanager
+def hooks_deferred(session: Session) -> Iterator[None]:
+    """Skip ``after_refresh`` inside the block: the worker reconciles once it has fired."""
+    session.info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+
+
 def after_refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
     """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner."""
+    if session.info.get(_DEFERRED):
+        return
     sooner = reconcile(session, record_ids)
     escalated = escalations.schedule(session, record_ids, now=now)
     if sooner is not None or escalated is not None:
         announce(session)
 
 
-def due_now(session: Session, record_ids: Sequence[str], now: datetime) -> list[DueTimer]:
-    """The unfired timers of the records that are due at ``now``, soonest first."""
-    rows = TimerRepository(session).timer_rows(record_ids)
-    fired = FiringRepository(session).fired(record_ids)
+def due_now(
+    rows: Sequence[Mapping[str, Any]], fired: set[TimerId], now: datetime
+) -> list[DueTimer]:
+    """The unfired timers of ``rows`` that are due at ``now``, soonest first."""
     return [t for t in unfired(rows, fired) if t.at <= now]
 
 
-def passed_repeats(
-    session: Session, record_ids: Sequence[str], before: Sequence[DueTimer]
-) -> list[DueTimer]:
+def passed_repeats(rows: Sequence[Mapping[str, Any]], before: Sequence[DueTimer]) -> list[DueTimer]:
     """Repeated violations that were due by the plan as stored before re-evaluation, and that
     really happened: the new plan lists a later repetition of the same cycle.
 
     The evaluator plans only the next repetition after its ``now``, so one that fell due
     exactly at (or just before) the re-evaluation is no longer in the new plan.
     """
-    rows = TimerRepository(session).timer_rows(record_ids)
     latest: dict[tuple[str, str, int], int] = {}
     for timer in (t for row in rows for t in planned(row)):
         if timer.kind is TimerKind.VIOLATION:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import DeliveryRow, EndpointRow
@@ -20,9 +21,9 @@ class DeliveryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add_all(self, rows: Sequence[DeliveryRow]) -> None:
-        self.session.add_all(rows)
-        self.session.flush()
+    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(DeliveryRow), list(rows))
 
     def claim(self, now: datetime, limit: int) -> Sequence[DeliveryRow]:
         """Lock pending deliveries due at ``now`` (skipping those another worker holds)."""
@@ -36,6 +37,12 @@ class DeliveryRepository:
 
     def get(self, delivery_id: int) -> DeliveryRow | None:
         return self.session.get(DeliveryRow, delivery_id)
+
+    def get_many(self, ids: Sequence[int]) -> dict[int, DeliveryRow]:
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids))).all()
+        return {row.id: row for row in rows}
 
     def get_for_update(self, delivery_id: int) -> DeliveryRow | None:
         return self.session.scalars(

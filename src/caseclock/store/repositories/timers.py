@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
@@ -77,7 +77,7 @@ class TimerRepository:
             MILESTONES.c.next_timer_at,
             MILESTONES.c.next_timer_kind,
         ).where(MILESTONES.c.record_id.in_(wanted))
-        return [dict(row) for row in self.session.execute(query).mappings()]
+        return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
 
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
         """Set ``(row id, next_timer_at, next_timer_kind)`` in one executemany."""
@@ -115,10 +115,12 @@ class FiringRepository:
         ).all()
         return {(r.record_id, r.source, r.cycle, r.kind, r.sequence) for r in rows}
 
-    def add(self, row: FiringRow) -> FiringRow:
-        self.session.add(row)
-        self.session.flush()
-        return row
+    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert ledger rows in one statement; return their ids in the order given."""
+        if not rows:
+            return []
+        statement = insert(FIRINGS).returning(FIRINGS.c.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(statement, list(rows)).all())
 
     def for_record(self, record_id: str) -> Sequence[FiringRow]:
         return self.session.scalars(

@@ -1,0 +1,81 @@
+"""Several worker processes on one PostgreSQL: every due timer fires exactly once."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from caseclock.core.policy import load_bundle
+from caseclock.services.endpoints import register_endpoint
+from caseclock.services.firing import SYSTEM
+from caseclock.services.ingest import ingest
+from caseclock.services.policy import apply_bundle
+from caseclock.store.database import SessionFactory
+from caseclock.store.models import EventRow, FiringRow
+from tests.conftest import T0
+from tests.worker.firing_setup import SECRET, created, minutes
+from tests.worker.processes import START_TIMEOUT, worker_command, worker_env
+
+pytestmark = [pytest.mark.slow]
+LOAD_POLICY = Path(__file__).parent / "load_policy.yaml"
+RECORDS = 2_500  # four milestones each: 10,000 timers
+TIMERS = 4 * RECORDS
+BATCH = 500
+
+
+@pytest.fixture
+def backend() -> str:
+    """PostgreSQL only: SQLite runs one worker."""
+    return "postgresql"
+
+
+def _load(factory: SessionFactory, hook: str | None) -> None:
+    """The load policy and 2,500 records; without ``hook`` each warning adds a note instead of
+    posting a webhook (an internal effect, applied in the firing transaction)."""
+    text = LOAD_POLICY.read_text(encoding="utf-8")
+    if hook is None:
+        text = text.replace("{type: webhook, endpoint: ops}", "{type: note, body: warned}")
+    with factory() as session:
+        apply_bundle(session, load_bundle(text), now=T0)
+        if hook is not None:
+            register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=T0)
+        session.commit()
+    for start in range(0, RECORDS, BATCH):
+        with factory() as session:
+            events = [created(f"L-{n:05d}", T0) for n in range(start, start + BATCH)]
+            ingest(session, events, principal=SYSTEM, now=T0)
+            session.commit()
+
+
+@pytest.mark.postgres
+def test_three_workers_fire_ten_thousand_timers_exactly_once(
+    committed_db: tuple[str, SessionFactory],
+) -> None:
+    """Three `caseclock worker` processes share 10,000 due warnings: the ledger holds each
+    once, each warning's note is on its record's timeline once, all three workers took part."""
+    url, factory = committed_db
+    _load(factory, None)
+    at = T0 + minutes(61)  # every warning is due, no violation yet
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own command line
+            worker_command(at),
+            env={**worker_env(url, 25), "CASECLOCK_WORKER_BATCH": "200"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=START_TIMEOUT * 3) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], [err for _, err in outputs]
+    fired_per_worker = [int(out.split()[1]) for out, _ in outputs]
+    with factory() as session:
+        ledger = session.scalar(select(func.count(FiringRow.id)))
+        notes = session.scalars(select(EventRow.event_id).where(EventRow.type == "note")).all()
+    assert sum(fired_per_worker) == TIMERS
+    assert all(n > 0 for n in fired_per_worker), fired_per_worker
+    assert ledger == TIMERS
+    assert len(notes) == len(set(notes)) == TIMERS
