@@ -103,7 +103,7 @@ def worker(
     report = None if quiet else _report
     try:
         if once:
-            _report(made.run_once(at or SystemClock().now()))
+            typer.echo(_summary(made.run_once(at or SystemClock().now())))
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda _signum, _frame: wakeup.stop())
@@ -118,12 +118,16 @@ def worker(
 
 def _report(iteration: Iteration) -> None:
     if iteration.fired or iteration.delivered or iteration.retrying or iteration.failed:
-        fired = sum(1 for f in iteration.fired if not f.skipped)
-        late = sum(1 for f in iteration.fired if f.late and not f.skipped)
-        typer.echo(
-            f"{time.strftime('%H:%M:%S')} fired {fired} ({late} late), delivered "
-            f"{iteration.delivered}, retrying {iteration.retrying}, failed {iteration.failed}"
-        )
+        typer.echo(f"{time.strftime('%H:%M:%S')} {_summary(iteration)}")
+
+
+def _summary(iteration: Iteration) -> str:
+    fired = sum(1 for f in iteration.fired if not f.skipped)
+    late = sum(1 for f in iteration.fired if f.late and not f.skipped)
+    return (
+        f"fired {fired} ({late} late), delivered {iteration.delivered}, "
+        f"retrying {iteration.retrying}, failed {iteration.failed}"
+    )
 
 
 @deliveries_app.command("retry")
