@@ -6,6 +6,9 @@ Builds a fresh SQLite demo (seed 7, 300 cases) as of a fixed Tuesday morning in 
 the real app under uvicorn on 127.0.0.1 with that instant as its clock, signs in through the
 sign-in form with Debian's headless Chromium, hands one case over and extends one SLA through
 the forms (so those parts of the record page have something to show), and saves one PNG a page.
+The demo is loaded as of an hour earlier and the worker then runs every five minutes up to that
+instant, with an ``ops`` webhook endpoint answered in-process, so warnings and violations of the
+last hour fire on time and the record page shows actions fired and their deliveries.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import argparse
 import secrets
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, ViewportSize, sync_playwright
 from sqlalchemy import func, select
 
@@ -32,26 +36,36 @@ from caseclock.core.policy import load_bundle  # noqa: E402
 from caseclock.demo.generator import generate  # noqa: E402
 from caseclock.demo.loader import load_demo  # noqa: E402
 from caseclock.services.access import create_key  # noqa: E402
+from caseclock.services.endpoints import register_endpoint  # noqa: E402
 from caseclock.store import migrate  # noqa: E402
 from caseclock.store.database import (  # noqa: E402
     SessionFactory,
     make_engine,
     make_session_factory,
 )
-from caseclock.store.models import EventRow, MilestoneRow, RecordRow  # noqa: E402
+from caseclock.store.models import EventRow, FiringRow, MilestoneRow, RecordRow  # noqa: E402
+from caseclock.worker.loop import Worker  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 16, 10, tzinfo=UTC)  # Tuesday 11:10 in New York
+WORKER_HOUR = timedelta(hours=1)
+WORKER_STEP = timedelta(minutes=5)
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
 
 
 def busy_record(factory: SessionFactory) -> tuple[str, str]:
-    """An open Gold or Platinum case with a long timeline and a violated milestone, and its
-    account: the record page then has a story to tell."""
+    """An open Gold or Platinum case with actions fired in the last hour and a long timeline,
+    and its account: the record page then has a story to tell."""
     with factory() as session:
         events = (
             select(EventRow.record_id, func.count().label("n"))
             .group_by(EventRow.record_id)
             .subquery()
+        )
+        fired = (
+            select(func.count())
+            .select_from(FiringRow)
+            .where(FiringRow.record_id == RecordRow.id, FiringRow.skipped.is_(False))
+            .scalar_subquery()
         )
         row = session.execute(
             select(RecordRow.id, RecordRow.account_id)
@@ -63,10 +77,35 @@ def busy_record(factory: SessionFactory) -> tuple[str, str]:
                 MilestoneRow.is_open.is_(True),
                 MilestoneRow.key == "resolution",
             )
-            .order_by(events.c.n.desc(), RecordRow.id)
+            .order_by(fired.desc(), events.c.n.desc(), RecordRow.id)
             .limit(1)
         ).one()
         return str(row.id), str(row.account_id)
+
+
+def fire_actions(factory: SessionFactory, url: str) -> None:
+    """The worker's passes over the last hour, every five minutes, ending at NOW; webhooks to
+    the ``ops`` endpoint are answered 200 in-process."""
+    with factory() as session:
+        register_endpoint(
+            session,
+            name="ops",
+            kind="webhook",
+            url="https://ops.example/hooks/caseclock",
+            secret=secrets.token_urlsafe(16),
+            now=NOW - WORKER_HOUR,
+        )
+        session.commit()
+    http = httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200)))
+    worker = Worker(factory, Settings(database_url=url), http=http)
+    try:
+        at = NOW - WORKER_HOUR
+        while at <= NOW:
+            worker.run_once(at)
+            at += WORKER_STEP
+    finally:
+        worker.close()
+        http.close()
 
 
 def shoot(page: Page, url: str, path: Path, *, full: bool = True) -> None:
@@ -92,9 +131,11 @@ def main() -> None:
         factory = make_session_factory(engine)
         bundle = load_bundle(ROOT / "examples" / "policies" / "b2b.yaml")
         with factory() as session:
-            load_demo(session, bundle, generate(now=NOW, cases=300, seed=7), now=NOW)
+            start = NOW - WORKER_HOUR
+            load_demo(session, bundle, generate(now=start, cases=300, seed=7), now=start)
             key = create_key(session, role="admin", name="lead", accounts=None, now=NOW).secret
             session.commit()
+        fire_actions(factory, url)
         record, account = busy_record(factory)
         app = create_app(
             Settings(database_url=url, console_secret=secrets.token_urlsafe(32)),

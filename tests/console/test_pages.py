@@ -334,3 +334,13 @@ def test_record_without_entitlement_says_no_clock_runs(agent: Web) -> None:
     html = agent.get("/records/C-5").text
     assert "no entitlement: no clock runs" in html
     assert 'class="milestone' not in html
+
+
+def test_links_under_console_land_on_the_page(web: Web) -> None:
+    """A link built with a ``/console`` base (as in the worker's messages) redirects to the
+    page itself, query kept."""
+    response = web.get("/console/records/C-1?x=1", follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["location"] == "/records/C-1?x=1"
+    elsewhere = web.get("/console//evil.example/", follow_redirects=False)
+    assert elsewhere.headers["location"] == "/evil.example/"

@@ -7,7 +7,7 @@ import io
 from typing import Annotated
 
 from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from caseclock.api.deps import DbSession, Now, SettingsDep
 from caseclock.console import charts
@@ -22,6 +22,14 @@ from caseclock.services import reports
 router = console_router()
 PERIODS = (30, 90, 180, 365)
 Days = Annotated[int, Query(ge=1, le=730)]
+
+
+@router.get("/console/{rest:path}")
+def console_prefix(rest: str, request: Request) -> Response:
+    """Links made with a ``/console`` base URL (the worker's emails and chat messages) land on
+    the same page: the console is served at the root."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/{rest.lstrip('/')}{query}", status_code=308)  # never "//host"
 
 
 @router.get("/accounts")
