@@ -68,5 +68,9 @@ def chromium_path() -> Path | None:
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run([apt, "install", "-y", "chromium"], check=False, env=env)  # noqa: S603
+        for step in (["install"], ["update"], ["install"]):  # update only if needed
+            command = [apt, *step, "-y", "-q", *(["chromium"] if step == ["install"] else [])]
+            subprocess.run(command, check=False, env=env)  # noqa: S603 (fixed arguments)
+            if CHROMIUM.exists():
+                break
     return CHROMIUM if CHROMIUM.exists() else None
