@@ -344,3 +344,10 @@ def test_links_under_console_land_on_the_page(web: Web) -> None:
     assert response.headers["location"] == "/records/C-1?x=1"
     elsewhere = web.get("/console//evil.example/", follow_redirects=False)
     assert elsewhere.headers["location"] == "/evil.example/"
+
+
+def test_accounts_list_most_overdue_first(agent: Web) -> None:
+    """Acme (one overdue first response) comes before Globex (nothing overdue)."""
+    html = agent.get("/accounts").text
+    assert html.index("Acme Manufacturing") < html.index("Globex Logistics")
+    assert "1 overdue" in html

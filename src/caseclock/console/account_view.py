@@ -18,6 +18,7 @@ from caseclock.services.records import list_records
 from caseclock.services.reports import ComplianceReport, compliance_report
 from caseclock.store.models import AccountRow, EntitlementRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter
+from caseclock.store.repositories.reports import ReportRepository
 
 _RANK = {Health.RED: 0, Health.YELLOW: 1, Health.GREEN: 2}
 
@@ -41,8 +42,17 @@ class AccountPage:
     compliance: ComplianceReport
 
 
-def accounts(session: Session, user: ConsoleUser) -> list[AccountRow]:
-    return list(list_accounts(session, user.principal, limit=500, offset=0))
+def accounts(
+    session: Session, user: ConsoleUser, *, now: datetime
+) -> list[tuple[AccountRow, int, int]]:
+    """Every visible account with its open milestones and how many are overdue, the accounts
+    with the most overdue first."""
+    counts = ReportRepository(session).open_by_account(now=now, scope=user.principal.accounts)
+    rows = [
+        (a, *counts.get(a.id, (0, 0)))
+        for a in list_accounts(session, user.principal, limit=500, offset=0)
+    ]
+    return sorted(rows, key=lambda r: (-r[2], -r[1], r[0].name.lower()))
 
 
 def account_page(

@@ -33,8 +33,9 @@ def console_prefix(rest: str, request: Request) -> Response:
 
 
 @router.get("/accounts")
-def account_list(request: Request, session: DbSession, user: User) -> Response:
-    return render(request, "accounts.html", {"accounts": accounts(session, user)}, user=user)
+def account_list(request: Request, session: DbSession, user: User, now: Now) -> Response:
+    rows = accounts(session, user, now=now)
+    return render(request, "accounts.html", {"accounts": rows}, user=user)
 
 
 @router.get("/accounts/{account_id}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import (
@@ -119,6 +119,27 @@ class ReportRepository:
         if scope is not None:
             query = query.where(AccountRow.id.in_(scope))
         return [(r.id, r.name) for r in self.session.execute(query).all()]
+
+    def open_by_account(
+        self, *, now: datetime, scope: frozenset[str] | None
+    ) -> dict[str, tuple[int, int]]:
+        """Per account: open milestones, and how many of them are past their deadline."""
+        overdue = and_(MilestoneRow.deadline.is_not(None), MilestoneRow.deadline <= now)
+        query = (
+            select(
+                MilestoneRow.account_id,
+                func.count(),
+                func.sum(case((overdue, 1), else_=0)),
+            )
+            .where(MilestoneRow.is_open.is_(True), MilestoneRow.account_id.is_not(None))
+            .group_by(MilestoneRow.account_id)
+        )
+        if scope is not None:
+            query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
+        return {
+            str(account): (int(total), int(late or 0))
+            for account, total, late in self.session.execute(query).all()
+        }
 
     def milestone_names(self) -> list[tuple[str, str]]:
         """(key, name) of every milestone definition of every process version."""
