@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         default=30, gt=0, description="first retry wait; doubles per attempt (full jitter)"
     )
     worker_idle_seconds: float = Field(
-        default=60, gt=0, description="longest sleep without a due timer or a wake-up"
+        default=60, gt=0, le=60, description="longest sleep without a due timer or a wake-up"
     )
 
     @property

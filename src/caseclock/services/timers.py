@@ -3,8 +3,9 @@
 A milestone row keeps the whole plan of its cycle (past timers included, so a late event that
 moves a success into the past does not lose it) and ``next_timer_at``, which the worker claims
 by. ``reconcile`` keeps ``next_timer_at`` on the earliest timer *not yet fired*, so a row whose
-timers have all fired is never claimed again, and wakes the worker when that is sooner than
-before. Ingestion calls ``after_refresh`` once it has rewritten a batch's rows.
+timers have all fired is never claimed again; ingestion wakes the workers when a timer it
+touched is due within ``WAKE_HORIZON`` (the longest a worker sleeps).
+Ingestion calls ``after_refresh`` once it has rewritten a batch's rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from caseclock.services.wakeup import announce
 from caseclock.store.repositories.timers import FiringRepository, TimerId, TimerRepository
 
 _DEFERRED = "caseclock_timer_hooks_deferred"
+# A worker never sleeps longer than this, so ingestion only wakes workers for timers due
+# sooner: a timer further out is found by the worker's next regular look.
+WAKE_HORIZON = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +74,23 @@ def reconcile(
     fired: set[TimerId] | None = None,
 ) -> datetime | None:
     """Point each row's ``next_timer_at`` at its earliest unfired timer (``rows`` and ``fired``
-    when the caller has them at hand).
-
-    Returns the earliest instant that moved earlier (or appeared), if any: a reason to wake.
+    when the caller has them at hand). Returns the earliest of them, if any.
     """
     repo = TimerRepository(session)
     rows = repo.timer_rows(record_ids) if rows is None else rows
     fired = FiringRepository(session).fired(record_ids) if fired is None else fired
     changes: list[tuple[int, datetime | None, str | None]] = []
-    sooner: datetime | None = None
+    earliest: datetime | None = None
     for row in rows:
         pending = unfired([row], fired)
         first = pending[0] if pending else None
         at, kind = (first.at, first.kind.value) if first else (None, None)
         if at != row["next_timer_at"] or kind != row["next_timer_kind"]:
             changes.append((row["id"], at, kind))
-            previous = row["next_timer_at"]
-            if at is not None and (previous is None or at < previous):
-                sooner = at if sooner is None else min(sooner, at)
+        if at is not None:
+            earliest = at if earliest is None else min(earliest, at)
     repo.set_next(changes)
-    return sooner
+    return earliest
 
 
 @contextmanager
@@ -106,9 +107,10 @@ def after_refresh(session: Session, record_ids: set[str], *, now: datetime) -> N
     """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner."""
     if session.info.get(_DEFERRED):
         return
-    sooner = reconcile(session, record_ids)
+    soon = now + WAKE_HORIZON
+    earliest = reconcile(session, record_ids)
     escalated = escalations.schedule(session, record_ids, now=now)
-    if sooner is not None or escalated is not None:
+    if any(at is not None and at <= soon for at in (earliest, escalated)):
         announce(session)
 
 

@@ -25,6 +25,7 @@ from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.services import outbox
 from caseclock.services.firing import Fired, FireOptions, fire_due, targets_for
+from caseclock.services.timers import WAKE_HORIZON
 from caseclock.store.database import SessionFactory
 from caseclock.store.repositories.timers import TimerRepository
 from caseclock.worker.backoff import RetryPolicy
@@ -149,7 +150,7 @@ class Worker:
         on_iteration: Callable[[Iteration], None] | None = None,
     ) -> None:
         """Iterate until ``wakeup.stop()``: sleep until the next due instant or a wake-up."""
-        idle = self.settings.worker_idle_seconds
+        idle = min(self.settings.worker_idle_seconds, WAKE_HORIZON.total_seconds())
         while not wakeup.stopped:
             wakeup.clear()
             try:

@@ -1,0 +1,119 @@
+"""The worker sleeps until the next due instant and wakes early when an earlier timer appears:
+an in-process signal (any backend) and LISTEN/NOTIFY (PostgreSQL, across processes)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from caseclock.clock import FixedClock
+from caseclock.services.wakeup import CHANNEL
+from caseclock.store.database import SessionFactory
+from caseclock.worker.listen import Wakeup
+from caseclock.worker.loop import Iteration, Worker, run_in_thread
+from tests.conftest import T0
+from tests.worker.firing_setup import created, minutes, prepare, send, settings_for
+
+WAIT = 10.0  # seconds: far below the worker's idle sleep, far above a wake-up's latency
+
+
+@pytest.fixture
+def wakeup() -> Iterator[Wakeup]:
+    alarm = Wakeup()
+    try:
+        yield alarm
+    finally:
+        alarm.stop()
+
+
+def test_an_iteration_says_when_the_next_timer_is_due(
+    committed_db: tuple[str, SessionFactory], client: httpx.Client
+) -> None:
+    """After firing nothing, the loop knows the earliest due instant: the warning at 45m."""
+    url, factory = committed_db
+    prepare(factory, T0)
+    send(factory, T0, created("C-1", T0))
+    worker = Worker(factory, settings_for(url), http=client)
+    try:
+        assert worker.run_once(T0 + minutes(10)).next_due == T0 + minutes(45)
+    finally:
+        worker.close()
+
+
+def test_a_sleeping_worker_wakes_when_ingestion_schedules_an_earlier_timer(
+    committed_db: tuple[str, SessionFactory], client: httpx.Client, wakeup: Wakeup
+) -> None:
+    """A worker idle for a minute fires, within seconds, a timer that an event just made due."""
+    url, factory = committed_db
+    prepare(factory, T0)
+    settings = settings_for(url, worker_idle_seconds=60)
+    worker = Worker(factory, settings, http=client)
+    wakeup.listen(url)
+    idle, fired = threading.Event(), threading.Event()
+
+    def seen(iteration: Iteration) -> None:
+        (fired if iteration.fired else idle).set()
+
+    clock = FixedClock(T0 + minutes(50))
+    thread = threading.Thread(
+        target=worker.run, args=(clock, wakeup), kwargs={"on_iteration": seen}
+    )
+    thread.start()
+    try:
+        assert idle.wait(WAIT), "the worker never finished its first iteration"
+        send(factory, clock.now(), created("C-2", T0))  # its warning (T0+45m) is already due
+        assert fired.wait(WAIT), "the worker was not woken"
+    finally:
+        wakeup.stop()
+        thread.join(WAIT)
+        worker.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_ingestion_notifies_listeners_in_other_processes(
+    committed_db: tuple[str, SessionFactory],
+) -> None:
+    """Committing an event that makes a timer due sends NOTIFY caseclock_wakeup."""
+    url, factory = committed_db
+    prepare(factory, T0)
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        send(factory, T0 + minutes(45), created("C-3", T0))  # a timer due now
+        heard = list(listener.notifies(timeout=WAIT, stop_after=1))
+    assert [n.channel for n in heard] == [CHANNEL]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_notify_from_another_connection_wakes_the_worker(
+    committed_db: tuple[str, SessionFactory], wakeup: Wakeup
+) -> None:
+    """The wake-up listens on its own connection: a NOTIFY sent elsewhere ends its wait."""
+    url, factory = committed_db
+    wakeup.listen(url)
+    wakeup.clear()
+    with factory() as session:
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        session.commit()
+    assert wakeup.wait(WAIT)
+
+
+def test_stopping_ends_the_run_loop(
+    committed_db: tuple[str, SessionFactory], client: httpx.Client, wakeup: Wakeup
+) -> None:
+    """stop() wakes an idle worker, which returns from run()."""
+    url, factory = committed_db
+    worker = Worker(factory, settings_for(url, worker_idle_seconds=60), http=client)
+    thread = run_in_thread(worker, FixedClock(T0), wakeup)
+    wakeup.stop()
+    thread.join(WAIT)
+    worker.close()
+    assert not thread.is_alive()
