@@ -57,3 +57,19 @@ def test_target_rule_and_holiday_are_explained() -> None:
     text = _text({(e.key, e.cycle): e for e in explain(result)}["resolution", 1])
     assert "16h on calendar us-east (target rule 1: account.renewal_date within next 30d)" in text
     assert "2026-05-25 holiday: Memorial Day" in text
+
+
+def test_pause_until_in_the_past_is_noted_and_ignored() -> None:
+    """A pause_until that has already passed when it is given changes nothing and says so."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00")
+    t.add(
+        "override",
+        "2026-04-06T10:00:00-04:00",
+        milestone="resolution",
+        by="lee",
+        reason="typo",
+        pause_until="2026-04-06T09:30:00-04:00",
+    )
+    text = _text(_explained(t, "2026-04-06T11:00:00-04:00")["resolution", 1])
+    assert "override pause_until 2026-04-06T09:30:00-04:00 by lee: typo ignored: past" in text
+    assert "paused" not in text

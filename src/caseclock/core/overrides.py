@@ -39,9 +39,13 @@ def apply_override(cycle: Cycle | None, event: Event, notes: list[tuple[datetime
         cycle.adjustments.append(Adjustment(at, change, amount, text, by, reason, event))
     elif kind == "pause_until":
         until = datetime.fromisoformat(str(data["pause_until"]))
-        if until > at:
-            cause = f"paused until {until.isoformat()} {who}"
-            cycle.pauses.append(Pause(at, until, "override", cause, event, "pause_until reached"))
+        if until <= at:
+            cycle.notes.append(
+                (at, f"override pause_until {until.isoformat()} {who} ignored: past")
+            )
+            return
+        cause = f"paused until {until.isoformat()} {who}"
+        cycle.pauses.append(Pause(at, until, "override", cause, event, "pause_until reached"))
     elif kind == "pause":
         cycle.pauses.append(Pause(at, None, "override", f"paused {who}", event))
     else:
