@@ -70,8 +70,9 @@ def test_bad_key_is_refused(web: Web) -> None:
 
 def test_sign_in_never_redirects_off_site(web: Web, keys: Keys) -> None:
     """A ``next`` pointing at another site is replaced by the board."""
-    response = web.post("/login", {"key": keys.agent, "next": "//evil.example/"})
-    assert response.headers["location"] == "/"
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = web.post("/login", {"key": keys.agent, "next": elsewhere})
+        assert response.headers["location"] == "/"
 
 
 def test_board_orders_by_time_to_breach_with_colours_and_labels(agent: Web) -> None:

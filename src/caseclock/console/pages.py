@@ -36,7 +36,7 @@ REFRESH_SECONDS = 30  # the board polls its rows this often (the seed asks for 5
 
 def _safe_next(target: str | None) -> str:
     """Only a local path: never redirect a signed-in person to another site."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/"
     return target
 
