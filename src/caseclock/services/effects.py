@@ -35,10 +35,13 @@ ACTOR = "caseclock"
 INSTANT_VALUES = ("completed_at", "deadline", "started_at", "warning_at")
 
 
+KEY_PREFIX = "cc-"  # caseclock's own events start so; they are no activity on the record
+
+
 def trigger_key(record_id: str, source: str, cycle: int, kind: str, sequence: int) -> str:
-    """The deterministic key of one firing: ``<kind>-<40 hex>``."""
+    """The deterministic key of one firing: ``cc-<kind>-<40 hex>``."""
     text = "\x1f".join((record_id, source, str(cycle), kind, str(sequence)))
-    return f"{kind}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:40]}"
+    return f"{KEY_PREFIX}{kind}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:40]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,11 @@
 
 ``store_rules`` keeps a bundle's rules (the newest set is in force; a bundle without
 ``escalation_rules`` leaves them as they are). ``schedule`` computes, per open record and rule
-whose criteria hold, ``due_at = basis + after`` on the rule's calendar, where the basis is the
-record's last change or its creation; the row keeps its basis, so a rule that fired (``due_at``
-null) fires again only after the record changes. Closed records and rules that no longer apply
-lose their rows.
+whose criteria hold, ``due_at = basis + after`` on the rule's calendar. The basis is the
+record's creation, or its last activity: its latest event not written by caseclock's own
+actions, so an escalation's own reassignment does not re-arm it. The row keeps its basis, so
+a rule that fired (``due_at`` null) fires again only after new activity. Closed records and
+rules that no longer apply lose their rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.policy import PolicyBundle
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.effects import KEY_PREFIX
 from caseclock.services.evaluation import account_facts
 from caseclock.store.models import EscalationRuleSetRow
 from caseclock.store.repositories.customers import AccountRepository
@@ -68,9 +70,14 @@ def reschedule_all(session: Session, *, now: datetime) -> None:
         after = ids[-1]
 
 
-def basis_of(rule: EscalationRule, columns: Mapping[str, Any]) -> datetime:
-    value: datetime = columns["created_at" if rule.since == "created" else "updated_at"]
-    return value
+def basis_of(
+    rule: EscalationRule, columns: Mapping[str, Any], activity: Mapping[str, datetime]
+) -> datetime:
+    """Creation, or the last event not written by caseclock's own actions."""
+    created: datetime = columns["created_at"]
+    if rule.since == "created":
+        return created
+    return activity.get(columns["id"], created)
 
 
 def schedule(
@@ -91,6 +98,7 @@ def schedule(
         {r["account_id"] for r in records.values() if r["account_id"] is not None}
     )
     calendars = CalendarCache(session)
+    activity = repo.last_activity(record_ids, KEY_PREFIX) if rules else {}
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, datetime, datetime | None]] = []
     sooner: datetime | None = None
@@ -103,7 +111,7 @@ def schedule(
                 if found is not None:
                     existing[(record_id, rule.name)] = found  # deleted below
                 continue
-            basis = basis_of(rule, columns)
+            basis = basis_of(rule, columns, activity)
             if found is not None and found["basis"] == basis:
                 continue
             calendar = calendars.get(rule.calendar)

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, RecordRow
+from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, EventRow, RecordRow
 
 TIMERS = cast(Table, EscalationTimerRow.__table__)
 
@@ -55,6 +55,18 @@ class EscalationRepository:
                 [{"row_id": i, "new_basis": b, "new_due": d} for i, b, d in updates],
                 execution_options={"synchronize_session": False},
             )
+
+    def last_activity(self, record_ids: Iterable[str], own_prefix: str) -> dict[str, datetime]:
+        """Per record, the instant of its latest event not written by caseclock itself."""
+        wanted = set(record_ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(EventRow.record_id, func.max(EventRow.occurred_at))
+            .where(EventRow.record_id.in_(wanted), EventRow.event_id.not_like(f"{own_prefix}%"))
+            .group_by(EventRow.record_id)
+        ).all()
+        return {row[0]: row[1] for row in rows}
 
     def open_record_ids(self, after: str | None, limit: int) -> Sequence[str]:
         """Open records' ids in id order after ``after``: for rescheduling every record."""
