@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from caseclock.core.conditions import Condition, Predicate, compile_condition, has_triggers
+from caseclock.core.events import EventType
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CompiledTarget
-from caseclock.core.watch import Watch, definition_watch, start_when_unwatched
+from caseclock.core.watch import EVERYTHING, Watch, definition_watch, start_when_unwatched
 
 _CACHE_SIZE = 64
 
@@ -54,6 +55,12 @@ def _text(value: object) -> str | None:
 class CompiledProcess:
     process: Process
     definitions: tuple[CompiledDef, ...]  # relative milestones after those they wait for
+    watchers: dict[EventType, tuple[int, ...]]  # which definitions each kind of event is shown
+
+
+def _watches(d: CompiledDef, kind: EventType) -> bool:
+    """Whether events of ``kind`` must be shown to the definition (see ``core.watch``)."""
+    return d.watch is EVERYTHING or kind in d.watch or d.idle_start == "evaluate"
 
 
 def _maybe(cond: Condition | None) -> Predicate | None:
@@ -88,9 +95,11 @@ def compile_process(process: Process) -> CompiledProcess:
     hit = _cache.get(id(process))
     if hit is not None and hit.process is process:
         return hit
-    compiled = CompiledProcess(
-        process, tuple(_compile_definition(d, process) for d in dependency_order(process))
-    )
+    definitions = tuple(_compile_definition(d, process) for d in dependency_order(process))
+    watchers = {
+        kind: tuple(i for i, d in enumerate(definitions) if _watches(d, kind)) for kind in EventType
+    }
+    compiled = CompiledProcess(process, definitions, watchers)
     if len(_cache) >= _CACHE_SIZE:
         _cache.clear()
     _cache[id(process)] = compiled

@@ -32,7 +32,6 @@ from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
 from caseclock.core.targets import choose_calendar, date_instant
-from caseclock.core.watch import EVERYTHING
 
 MAX_CHECKPOINT_CYCLES = 1000
 
@@ -50,22 +49,22 @@ class Track:
     pause_since: Event | None = None
     notes: list[tuple[datetime, str]] = field(default_factory=list)
     seen: int = -1  # index of the last event this track was shown
+    key: str = ""
+    once: bool = False
 
-    @property
-    def key(self) -> str:
-        return self.compiled.definition.key
+    def __post_init__(self) -> None:
+        self.key = self.compiled.definition.key
+        self.once = self.compiled.definition.recurrence.mode == "once"
 
     def dormant(self) -> bool:
         """Nothing but a reopening or an override can change this definition any more: it ran
         its only cycle (``once``) or was stopped, and nothing is open."""
-        if not self.cycles or self.cycles[-1].is_open:
-            return False
-        return self.stopped or self.compiled.definition.recurrence.mode == "once"
+        cycles = self.cycles
+        return bool(cycles) and cycles[-1].end_kind is not None and (self.stopped or self.once)
 
     def open_cycle(self) -> Cycle | None:
-        if self.cycles and self.cycles[-1].is_open:
-            return self.cycles[-1]
-        return None
+        cycles = self.cycles
+        return cycles[-1] if cycles and cycles[-1].end_kind is None else None
 
 
 @dataclass(slots=True)
@@ -99,7 +98,9 @@ class _Replayer:
         self.state = RecordState({})
         self.tracks = [Track(d) for d in compiled.definitions]
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
-        self.watchers = {kind: [t for t in self.tracks if _watches(t, kind)] for kind in EventType}
+        self.watchers = {
+            kind: [self.tracks[i] for i in indices] for kind, indices in compiled.watchers.items()
+        }
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -304,12 +305,6 @@ class _Replayer:
                 self._end(track, cycle, "completed", facts, "checkpoint date reached")
                 if self._repeat(track, cycle, facts, False) is None:
                     break
-
-
-def _watches(track: Track, kind: EventType) -> bool:
-    """Whether events of ``kind`` must be shown to the track (see ``core.watch``)."""
-    d = track.compiled
-    return d.watch is EVERYTHING or kind in d.watch or d.idle_start == "evaluate"
 
 
 def _condition_pause(at: datetime, event: Event | None) -> Pause:
