@@ -485,3 +485,33 @@ def test_next_timers_lists_what_fires_after_now_in_order() -> None:
     ]
     assert all(x.at > now for x in timers)
     assert timers == sorted(timers, key=lambda x: x.at)
+
+
+def test_recomputed_target_follows_a_priority_change() -> None:
+    """With recompute, a case raised to P1 gets the P1 target, counted from the same start."""
+    target = {
+        "rules": [{"when": {"field": "priority", "value": "P1"}, "duration": "4h"}],
+        "duration": "24h",
+        "recompute": True,
+    }
+    process = custom(resolution={"target": target})
+    t = Timeline().created("2026-04-06T09:00:00-04:00", priority="P3")
+    assert run(process, t.events, "2026-04-06T10:00:00-04:00")["resolution", 1].deadline == at(
+        "2026-04-08T17:00:00-04:00"
+    )
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    raised = run(process, t.events, "2026-04-06T11:30:00-04:00")["resolution", 1]
+    assert raised.deadline == at("2026-04-06T13:00:00-04:00")
+    assert raised.target == 4 * H
+
+
+def test_target_is_fixed_at_the_start_without_recompute() -> None:
+    """By default the target chosen at the start stays, whatever changes later."""
+    target = {
+        "rules": [{"when": {"field": "priority", "value": "P1"}, "duration": "4h"}],
+        "duration": "24h",
+    }
+    process = custom(resolution={"target": target})
+    t = Timeline().created("2026-04-06T09:00:00-04:00", priority="P3")
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    assert run(process, t.events, "2026-04-06T11:30:00-04:00")["resolution", 1].target == 24 * H

@@ -121,9 +121,15 @@ class TargetRule(TargetValue):
 
 
 class Target(TargetValue):
-    """Ordered ``rules`` (the first match wins), falling back to this target's own value."""
+    """Ordered ``rules`` (the first match wins), falling back to this target's own value.
+
+    The target is chosen when a cycle starts; with ``recompute: true`` it is chosen again
+    whenever the record changes while the cycle runs (a case raised to P1 gets the P1 target,
+    counted from the same start).
+    """
 
     rules: tuple[TargetRule, ...] = ()
+    recompute: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -155,6 +155,8 @@ class _Replayer:
         if closing and cycle is not None:
             self._end(track, cycle, "cancelled", facts, "record closed")
             cycle = None
+        if cycle is not None and d.definition.target.recompute:
+            self._recompute_target(track, cycle, facts)
         if cycle is not None and d.reset is not None and d.reset(facts):
             self._end(track, cycle, "cancelled", facts, "reset condition matched")
             self._start(track, facts, at, "reset condition matched")
@@ -163,6 +165,15 @@ class _Replayer:
         if started is not None and started is not cycle and started.started_at == at:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
+
+    def _recompute_target(self, track: Track, cycle: Cycle, facts: Facts) -> None:
+        """Choose the running cycle's target again from the record as it now is."""
+        chosen = track.compiled.target.resolve(facts, cycle.started_at, cycle.business)
+        old = cycle.target
+        if (chosen.text, chosen.amount) != (old.text, old.amount):
+            note = f"target re-chosen: {old.text} -> {chosen.text} ({chosen.reason})"
+            cycle.notes.append((facts.at, note + _ref_of(facts.event)))
+            cycle.target = chosen
 
     def _complete_at_start(self, track: Track, cycle: Cycle, facts: Facts) -> None:
         """A cycle whose completion is a level that already holds when it starts completes at
@@ -305,6 +316,10 @@ class _Replayer:
                 self._end(track, cycle, "completed", facts, "checkpoint date reached")
                 if self._repeat(track, cycle, facts, False) is None:
                     break
+
+
+def _ref_of(event: Event | None) -> str:
+    return "" if event is None else f" [{event.type} {event.id}]"
 
 
 def _condition_pause(at: datetime, event: Event | None) -> Pause:

@@ -91,7 +91,8 @@ def definition_watch(definition: MilestoneDef) -> Watch:
     ):
         return EVERYTHING
     found: set[EventType] = set()
-    for _, cond in definition.conditions():
+    rules = definition.target.rules if definition.target.recompute else ()
+    for cond in [c for _, c in definition.conditions()] + [rule.when for rule in rules]:
         watch = condition_watch(cond)
         if watch is EVERYTHING:
             return EVERYTHING
