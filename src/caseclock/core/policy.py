@@ -12,7 +12,7 @@ A bundle is YAML or JSON (see ``examples/policies/b2b.yaml``)::
           - key: first_response
             start: {on: created}
             complete: {on: comment, public: true, author_role: agent}
-            target: 4h                       # or {rules: [{when: ..., duration: 2h}], duration: 4h}
+            target: 4h    # or {rules: [{when: ..., duration: 2h}], duration: 4h, recompute: true}
     entitlement_rules:
       rules: [{when: {field: tier, value: Gold}, process: gold}]
       default: standard
