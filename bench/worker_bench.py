@@ -1,0 +1,284 @@
+"""Benchmark: how late the worker fires milestone actions, with one and with three workers.
+
+Run with ``.venv/bin/python bench/worker_bench.py`` (``--quick`` for a shorter run) against the
+PostgreSQL of ``CASECLOCK_BENCH_DATABASE_URL`` (default: the test server). Each run gets a fresh
+schema, migrated, and loads through ingestion (the real write path) 25,000 open cases with four
+milestones each: 100,000 open milestones. For 12,000 of those cases the first milestone's
+warning falls due during a one-minute window, one every 5 ms (200/s), and posts a signed
+webhook to a local HTTP receiver; the other milestones fall due days later. Then ``caseclock
+worker`` processes (real subprocesses on the system clock) run through the window.
+
+Lateness is the fire instant minus the due instant (the webhook payload's ``fired_at - due_at``),
+and the arrival at the receiver minus the due instant; fired/s is the timers fired per second of
+the window. Printed side by side for one and three workers. A script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from caseclock.core.policy import load_bundle
+from caseclock.services.endpoints import register_endpoint
+from caseclock.services.firing import SYSTEM
+from caseclock.services.ingest import ingest
+from caseclock.services.policy import apply_bundle
+from caseclock.store import migrate
+from caseclock.store.database import SessionFactory, make_engine, make_session_factory
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SECRET = "whsec_worker_benchmark_secret"  # noqa: S105 - a throwaway signing secret
+RATE = 200  # timers falling due per second
+BATCH = 500  # events per ingestion transaction
+LEAD = timedelta(minutes=30)  # the first milestone warns 30 minutes after creation
+TARGET_P99 = 1.0  # seconds, with one worker
+POLICY = """
+calendars: [{name: always, timezone: UTC, always_open: true}]
+processes:
+  bench:
+    name: Bench
+    calendar: always
+    milestones:
+      - key: soon
+        start: {on: created}
+        complete: {on: comment, public: true, author_role: agent}
+        target: 2h
+        actions: {warning: {before: 90m, do: [{type: webhook, endpoint: ops}]}}
+      - &later {key: later_a, start: {on: created}, target: 30d,
+                complete: {on: comment, public: true, author_role: agent}}
+      - {<<: *later, key: later_b, target: 40d}
+      - {<<: *later, key: later_c, target: 50d}
+entitlement_rules: {default: bench}
+"""
+
+
+@dataclass
+class Hits:
+    """What the receiver saw: per payload id, (due, fired, arrived) in Unix seconds."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seen: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    duplicates: int = 0
+
+    def add(self, payload: dict[str, Any], arrived: float) -> None:
+        due = datetime.fromisoformat(payload["due_at"]).timestamp()
+        fired = datetime.fromisoformat(payload["fired_at"]).timestamp()
+        with self.lock:
+            if payload["id"] in self.seen:
+                self.duplicates += 1
+            self.seen[payload["id"]] = (due, fired, arrived)
+
+
+def start_receiver(hits: Hits) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            hits.add(json.loads(body), time.time())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def fresh_schema(base_url: str) -> tuple[str, str]:
+    schema = f"cc_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    schema_url = url.render_as_string(hide_password=False)
+    engine = make_engine(schema_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return schema, schema_url
+
+
+def drop_schema(base_url: str, schema: str) -> None:
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def created(record: str, at: datetime) -> dict[str, Any]:
+    return {"id": f"{record}-c", "record": record, "type": "created", "at": at.isoformat()}
+
+
+def load(factory: SessionFactory, events: list[dict[str, Any]], now: datetime) -> float:
+    """Ingest ``events`` in batches; return the seconds it took."""
+    began = time.perf_counter()
+    for start in range(0, len(events), BATCH):
+        with factory() as session:
+            ingest(session, events[start : start + BATCH], principal=SYSTEM, now=now)
+            session.commit()
+    return time.perf_counter() - began
+
+
+@dataclass(frozen=True)
+class Result:
+    workers: int
+    fired: int
+    expected: int
+    duplicates: int
+    fired_per_s: float
+    fire_lateness: list[float]
+    arrival_lateness: list[float]
+    load_s: float
+
+
+def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, hook: str) -> Result:
+    due_cases = int(window * RATE)
+    schema, url = fresh_schema(base_url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    try:
+        now = datetime.now(UTC)
+        with factory() as session:
+            apply_bundle(session, load_bundle(POLICY), now=now)
+            register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=now)
+            session.commit()
+        background = [created(f"B-{n:06d}", now) for n in range(cases - due_cases)]
+        spent = load(factory, background, now)
+        # Predict how long the due cases take to load, so that their window starts after it.
+        start = datetime.now(UTC) + timedelta(seconds=spent * due_cases / len(background) + 10)
+        due = [
+            created(f"D-{n:06d}", start - LEAD + timedelta(seconds=n / RATE))
+            for n in range(due_cases)
+        ]
+        spent += load(factory, due, datetime.now(UTC))
+        if datetime.now(UTC) > start:
+            print(f"  warning: loading ran past the window's start by {datetime.now(UTC) - start}")
+        hits.seen.clear()
+        hits.duplicates = 0
+        env = {**os.environ, "CASECLOCK_DATABASE_URL": url, "CASECLOCK_WORKER_BATCH": "200"}
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "caseclock.cli", "worker", "--quiet"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
+        end = start + timedelta(seconds=window)
+        deadline = time.time() + (end - datetime.now(UTC)).total_seconds() + 30
+        while len(hits.seen) < due_cases and time.time() < deadline:
+            time.sleep(0.2)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    finally:
+        engine.dispose()
+        drop_schema(base_url, schema)
+    values = list(hits.seen.values())
+    fire = sorted(f - d for d, f, _ in values)
+    arrival = sorted(a - d for d, _, a in values)
+    fired_times = sorted(f for _, f, _ in values)
+    span = (fired_times[-1] - fired_times[0]) if len(fired_times) > 1 else 1.0
+    return Result(
+        workers,
+        len(values),
+        due_cases,
+        hits.duplicates,
+        len(values) / max(span, 1e-9),
+        fire,
+        arrival,
+        spent,
+    )
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def report(results: list[Result], cases: int, window: float) -> None:
+    print(
+        f"\n{cases:,} open cases x 4 milestones = {4 * cases:,} open milestones; "
+        f"{int(window * RATE):,} warnings due at {RATE}/s over {window:g} s, each a signed "
+        f"webhook to a local receiver\n"
+    )
+    header = f"{'':34}" + "".join(f"{f'{r.workers} worker(s)':>16}" for r in results)
+    print(header)
+    rows: list[tuple[str, list[str]]] = [
+        ("fired / expected", [f"{r.fired:,}/{r.expected:,}" for r in results]),
+        ("duplicate deliveries", [str(r.duplicates) for r in results]),
+        ("fired per second", [f"{r.fired_per_s:.0f}" for r in results]),
+    ]
+    for label, values in (("fire lateness", "fire"), ("arrival lateness", "arrival")):
+        for name, q in (("p50", 0.5), ("p99", 0.99), ("max", 1.0)):
+            rows.append(
+                (
+                    f"{label} {name} (s)",
+                    [f"{quantile(getattr(r, f'{values}_lateness'), q):.3f}" for r in results],
+                )
+            )
+    rows.append(
+        (
+            "mean arrival lateness (s)",
+            [
+                f"{statistics.fmean(r.arrival_lateness):.3f}" if r.arrival_lateness else "-"
+                for r in results
+            ],
+        )
+    )
+    rows.append(("load through ingestion (s)", [f"{r.load_s:.1f}" for r in results]))
+    for label, values in rows:
+        print(f"{label:34}" + "".join(f"{v:>16}" for v in values))
+    one = results[0]
+    verdict = "met" if quantile(one.fire_lateness, 0.99) < TARGET_P99 else "NOT met"
+    print(f"\ntarget: p99 fire lateness under {TARGET_P99:g} s with one worker: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 cases, a 15 s window")
+    parser.add_argument("--workers", default="1,3", help="worker counts to compare")
+    args = parser.parse_args()
+    cases, window = (5_000, 15.0) if args.quick else (25_000, 60.0)
+    base_url = os.environ.get("CASECLOCK_BENCH_DATABASE_URL", DEFAULT_URL)
+    hits = Hits()
+    server = start_receiver(hits)
+    host, port = server.server_address[:2]
+    hook = f"http://{host!s}:{port}/hook"
+    results = []
+    for workers in (int(n) for n in args.workers.split(",")):
+        print(f"run with {workers} worker(s): loading {cases:,} cases ...", flush=True)
+        results.append(
+            run(base_url, workers=workers, cases=cases, window=window, hits=hits, hook=hook)
+        )
+    server.shutdown()
+    report(results, cases, window)
+
+
+if __name__ == "__main__":
+    main()
