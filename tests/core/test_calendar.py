@@ -189,3 +189,16 @@ def test_bad_documents_name_the_offending_path(doc: dict[str, Any], expected: st
     assert expected.replace("Value error, ", "") in "\n".join(
         describe_validation_error(caught.value)
     )
+
+
+def test_a_dumped_calendar_validates_back_to_itself() -> None:
+    """model_dump(mode="json") writes hours as HH:MM (24:00 and night shifts included), so a
+    stored calendar document loads again unchanged."""
+    cal = calendar(
+        week={"mon": [["00:00", "24:00"]], "sat": [["22:00", "06:00"]]},
+        exceptions=[{"date": "2026-12-24", "hours": [["09:00", "13:00"]]}],
+    )
+    doc = cal.spec.model_dump(mode="json")
+    assert doc["week"] == {"mon": [["00:00", "24:00"]], "sat": [["22:00", "06:00"]]}
+    assert doc["exceptions"][0]["hours"] == [["09:00", "13:00"]]
+    assert BusinessCalendar.from_dict(doc).spec == cal.spec

@@ -35,6 +35,8 @@ _INITIAL_FUTURE_DAYS = 400
 _MARGIN_DAYS = 3
 # How far ahead to look for open time before deciding a calendar never opens again.
 _HORIZON_DAYS = 366 * 12
+# Dates whose open intervals are kept as instants (about 27 years' worth).
+_DAY_CACHE_SIZE = 10_000
 
 Interval = tuple[int, int]
 
@@ -107,6 +109,7 @@ class BusinessCalendar:
         self._fixed_holidays = frozenset(spec.holidays)
         self._holiday_sets: tuple[HolidaySet, ...] = spec.holiday_sets
         self._span: _Span | None = None
+        self._day_cache: dict[date, tuple[Interval, ...]] = {}
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> BusinessCalendar:
@@ -279,10 +282,17 @@ class BusinessCalendar:
         )
         return _to_us(moment)
 
-    def _own_intervals(self, day: date) -> list[Interval]:
-        """A date's own intervals as instants, dropping any a DST gap made empty."""
-        pairs = ((self._wall(day, a), self._wall(day, b)) for a, b in self.hours_on(day))
-        return [(a, b) for a, b in pairs if b > a]
+    def _own_intervals(self, day: date) -> tuple[Interval, ...]:
+        """A date's own intervals as instants, dropping any a DST gap made empty (memoized:
+        business-day arithmetic asks for the same dates again and again)."""
+        cached = self._day_cache.get(day)
+        if cached is None:
+            pairs = ((self._wall(day, a), self._wall(day, b)) for a, b in self.hours_on(day))
+            cached = tuple((a, b) for a, b in pairs if b > a)
+            if len(self._day_cache) >= _DAY_CACHE_SIZE:
+                self._day_cache.clear()
+            self._day_cache[day] = cached
+        return cached
 
     def _business_day(self, t: int, local_day: date) -> date:
         """The date whose own hours contain instant ``t``: the day before for the small hours of

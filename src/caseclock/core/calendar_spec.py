@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     field_validator,
     model_validator,
 )
@@ -74,8 +75,24 @@ def _check_intervals(value: Any) -> tuple[tuple[int, int], ...]:
     return tuple(intervals)
 
 
+def format_clock(minutes: int) -> str:
+    """570 -> ``"09:30"``; 1440 -> ``"24:00"``; an overnight end (past 1440) wraps."""
+    if minutes > MINUTES_PER_DAY:
+        minutes -= MINUTES_PER_DAY
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _dump_intervals(intervals: tuple[tuple[int, int], ...]) -> list[list[str]]:
+    """Write intervals back as people wrote them, so a dumped document validates again."""
+    return [[format_clock(start), format_clock(end)] for start, end in intervals]
+
+
 # Open intervals of one day in minutes from midnight; an end past 1440 runs overnight.
-Hours = Annotated[tuple[tuple[int, int], ...], BeforeValidator(_check_intervals)]
+Hours = Annotated[
+    tuple[tuple[int, int], ...],
+    BeforeValidator(_check_intervals),
+    PlainSerializer(_dump_intervals, return_type=list[list[str]], when_used="json"),
+]
 
 
 class HolidaySet(BaseModel):
