@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 import caseclock
@@ -41,7 +42,8 @@ def create_app(
     engine = engine or make_engine(
         settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size
     )
-    app = FastAPI(
+    # Swagger UI and ReDoc from packaged assets: an offline installation gets working docs.
+    app = FastAPIOffline(
         title="caseclock",
         version=getattr(caseclock, "__version__", "0"),
         description=(
