@@ -32,6 +32,7 @@ from caseclock.worker.payloads import Trigger, build_payload, instant
 from caseclock.worker.wording import TITLES
 
 ACTOR = "caseclock"
+WAITING = "waiting for the customer"  # how request_info's pause reads (services.answers)
 INSTANT_VALUES = ("completed_at", "deadline", "started_at", "warning_at")
 
 
@@ -103,7 +104,7 @@ def _plan_one(firing: Firing, action: ActionSpec, targets: Targets, planned: Pla
                 {"field": "awaiting_customer", "value": list(action.missing) or True},
             )
         )
-        _pause(firing, key, True, f"waiting for the customer: {what}", planned)
+        _pause(firing, key, True, f"{WAITING}: {what}", planned)
     elif action.type in ("pause", "resume"):
         _pause(firing, key, action.type == "pause", _reason(firing), planned)
     else:

@@ -90,7 +90,7 @@ def schedule(
     """Bring the records' escalation timers up to date; return the earliest new due instant."""
     rules = rules_in_force(session) if rules is None else rules
     repo = EscalationRepository(session)
-    existing = dict(repo.timers(record_ids))
+    existing = {k: v for k, v in repo.timers(record_ids).items() if not k[1].startswith("~")}
     if not rules and not existing:
         return None
     records = RecordRepository(session).columns(record_ids)

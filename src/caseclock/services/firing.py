@@ -25,7 +25,7 @@ from caseclock.core.actions import ActionSpec
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
 from caseclock.core.policy import Process
-from caseclock.services import escalations, ingest
+from caseclock.services import answers, escalations, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
@@ -42,7 +42,7 @@ from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.outbox import PENDING, DeliveryRepository, EndpointRepository
-from caseclock.store.repositories.records import RecordRepository
+from caseclock.store.repositories.records import EventRepository, RecordRepository
 from caseclock.store.repositories.timers import FiringRepository, TimerRepository
 from caseclock.worker.email import EmailTemplates
 from caseclock.worker.payloads import Trigger, TriggerKind
@@ -294,6 +294,13 @@ def _fire_escalations(
         r.name: r for r in escalations.rules_in_force(batch.session)
     }
     fired: list[tuple[int, datetime, None]] = []
+    done: list[int] = []
+    answered = [r for (r, name), t in timers.items() if name == answers.ANSWERED and _due(t, now)]
+    if answered:
+        timelines = EventRepository(batch.session).timelines(answered)
+        for record_id in sorted(answered):
+            batch.planned.events.extend(answers.resume_events(record_id, timelines[record_id]))
+            done.append(timers[(record_id, answers.ANSWERED)]["id"])
     for (record_id, name), timer in sorted(timers.items()):
         rule = rules.get(name)
         due_at = timer["due_at"]
@@ -320,7 +327,12 @@ def _fire_escalations(
         )
         batch.fire(firing, cycle=0, kind=ESCALATION_KIND, sequence=sequence, actions=rule.do)
         fired.append((timer["id"], timer["basis"], None))
-    repo.write([], fired, [])
+    repo.write([], fired, done)
+
+
+def _due(timer: Mapping[str, Any], now: datetime) -> bool:
+    due_at: datetime | None = timer["due_at"]
+    return due_at is not None and due_at <= now
 
 
 def milestone_from_row(row: MilestoneRow) -> Milestone:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from caseclock.core.milestones import TimerKind
-from caseclock.services import escalations
+from caseclock.services import answers, escalations
 from caseclock.services.wakeup import announce
 from caseclock.store.repositories.timers import FiringRepository, TimerId, TimerRepository
 
@@ -110,7 +110,8 @@ def after_refresh(session: Session, record_ids: set[str], *, now: datetime) -> N
     soon = now + WAKE_HORIZON
     earliest = reconcile(session, record_ids)
     escalated = escalations.schedule(session, record_ids, now=now)
-    if any(at is not None and at <= soon for at in (earliest, escalated)):
+    answered = answers.watch(session, record_ids, now=now)
+    if answered or any(at is not None and at <= soon for at in (earliest, escalated)):
         announce(session)
 
 
