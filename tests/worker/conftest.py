@@ -18,7 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
-from tests.conftest import _pg_url, _unreachable
+from caseclock.worker.loop import Worker
+from tests.conftest import Database, _pg_url, _unreachable
+from tests.worker.firing_setup import settings_for
 from tests.worker.servers import LocalController, Receiver, SmtpSink, start_receiver, stop_receiver
 
 
@@ -49,6 +51,16 @@ def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
         yield sink, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def worker(db: Database, client: httpx.Client, smtp_sink: tuple[SmtpSink, int]) -> Iterator[Worker]:
+    """A worker over the test database, sending to the SMTP sink and through ``client``."""
+    made = Worker(db.session_factory, settings_for(db.url, smtp_sink[1]), http=client)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -22,7 +20,6 @@ from tests.worker.firing_setup import (
     minutes,
     prepare,
     send,
-    settings_for,
 )
 from tests.worker.servers import SmtpSink
 
@@ -79,15 +76,6 @@ def test_a_bundle_rejects_an_escalation_rule_on_an_unknown_calendar() -> None:
     )
     with pytest.raises(PolicyInvalid, match=r"escalation_rules\[0\]\.calendar"):
         load_bundle(text)
-
-
-@pytest.fixture
-def worker(db: Database, client: httpx.Client, smtp_sink: tuple[SmtpSink, int]) -> Iterator[Worker]:
-    made = Worker(db.session_factory, settings_for(db.url, smtp_sink[1]), http=client)
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def test_an_idle_gold_case_escalates_once_per_quiet_spell(

@@ -4,10 +4,7 @@ deliveries reach a real HTTP receiver and a real SMTP server."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import httpx
-import pytest
 from sqlalchemy import select
 
 from caseclock.clock import FixedClock
@@ -22,19 +19,9 @@ from tests.worker.firing_setup import (
     created,
     minutes,
     prepare,
-    settings_for,
 )
 from tests.worker.firing_setup import send as send_events
 from tests.worker.servers import Receiver, Reply, SmtpSink
-
-
-@pytest.fixture
-def worker(db: Database, client: httpx.Client, smtp_sink: tuple[SmtpSink, int]) -> Iterator[Worker]:
-    made = Worker(db.session_factory, settings_for(db.url, smtp_sink[1]), http=client)
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def test_warning_fires_once_with_every_action(
