@@ -1,4 +1,4 @@
-"""The worker: the timer loop (to come) and the adapters that carry actions out of caseclock.
+"""The worker: the timer loop (``loop``, ``listen``) and the adapters that carry actions out.
 
 Adapters are plain functions over values: a signed webhook (``webhook``), a Slack-compatible chat
 message (``chat``), SMTP email (``email``); each returns a ``DeliveryOutcome`` (``outcome``) that
