@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
+from caseclock.cli import service_cmd
 from caseclock.cli.main import app
 from caseclock.store.database import make_engine, make_session_factory
 from tests.conftest import T0
@@ -58,3 +61,21 @@ def test_worker_once_then_retry_a_dead_letter(tmp_path: Path, receiver: Receiver
     pending = run(url, "deliveries", "list", "--state", "pending").stdout
     engine.dispose()
     assert pending.startswith(f"{delivery_id}\tpending\t0\twebhook\tops")
+
+
+def test_serve_with_worker_runs_a_worker_beside_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve --with-worker starts a worker thread for as long as the server runs."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert run(url, "db", "upgrade").exit_code == 0
+    seen: list[bool] = []
+
+    def fake_run(*_args: object, **_kwargs: object) -> None:
+        seen.append(any(t.name == "caseclock-worker" for t in threading.enumerate()))
+
+    monkeypatch.setattr(service_cmd.uvicorn, "run", fake_run)
+    result = run(url, "serve", "--with-worker")
+    assert result.exit_code == 0, result.output
+    assert seen == [True]
+    assert not any(t.name == "caseclock-worker" for t in threading.enumerate())
