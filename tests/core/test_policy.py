@@ -47,7 +47,7 @@ def test_shipped_b2b_bundle_has_the_issue_layout() -> None:
         for definition in process.milestones:
             assert definition.actions.warning.effective_share() == 0.75
             assert definition.actions.violation.do
-            assert any(a.type == "field_update" for a in definition.actions.success.do)
+            assert any(a.type == "set_field" for a in definition.actions.success.do)
     assert B2B.entitlement_rules.default == "standard"
 
 

@@ -37,7 +37,7 @@ def _rule(**changes: object) -> EscalationRule:
         "name": "idle",
         "after": "8h",
         "calendar": "us-east",
-        "do": [{"type": "note", "body": "idle"}],
+        "do": [{"type": "add_note", "body": "idle"}],
         **changes,
     }
     return EscalationRule.model_validate(values)

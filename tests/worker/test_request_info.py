@@ -34,7 +34,7 @@ def test_request_info_pauses_until_the_customer_answers(
     answer 55 minutes later, the clock runs again and the deadline moved out by those 55."""
     text = POLICY.read_text(encoding="utf-8").replace(
         "- {type: email, to: owner}\n              - {type: webhook, endpoint: ops}\n"
-        "              - {type: note, body: First response is at risk}",
+        "              - {type: add_note, body: First response is at risk}",
         f"- {REQUEST}",
     )
     with db.session_factory() as session:

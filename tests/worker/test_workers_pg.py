@@ -37,7 +37,7 @@ def _load(factory: SessionFactory, hook: str | None) -> None:
     posting a webhook (an internal effect, applied in the firing transaction)."""
     text = LOAD_POLICY.read_text(encoding="utf-8")
     if hook is None:
-        text = text.replace("{type: webhook, endpoint: ops}", "{type: note, body: warned}")
+        text = text.replace("{type: webhook, endpoint: ops}", "{type: add_note, body: warned}")
     with factory() as session:
         apply_bundle(session, load_bundle(text), now=T0)
         if hook is not None:

@@ -169,13 +169,13 @@ def action_words(action: ActionSpec) -> str:  # noqa: PLR0911 (one return per ac
             return f"chat message to {action.channel}"
         case "webhook":
             return "signed webhook"
-        case "field_update":
+        case "set_field":
             return f"set {action.field} to {_value(action.value)}"
         case "reassign":
             return f"reassign{target}"
-        case "task":
+        case "create_task":
             return f"task “{action.title}”{' for ' + action.to if action.to else ''}"
-        case "note":
+        case "add_note":
             return "add a note"
         case "set_status":
             return f"set status {action.status}"

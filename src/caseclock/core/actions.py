@@ -6,7 +6,7 @@ The core only schedules them (``core.timers``); executing them is the worker's j
 actions:
   warning:   {share: 0.75, do: [{type: email, to: owner}]}        # or before: 30m
   violation: {repeat_every: 4h, do: [{type: reassign, to: "role:senior_engineer"}]}
-  success:   {do: [{type: field_update, field: first_response_at, value: completed_at}]}
+  success:   {do: [{type: set_field, field: first_response_at, value: completed_at}]}
 ```
 """
 
@@ -24,10 +24,10 @@ ActionType = Literal[
     "email",
     "webhook",
     "chat",
-    "field_update",
+    "set_field",
     "reassign",
-    "task",
-    "note",
+    "create_task",
+    "add_note",
     "set_status",
     "pause",
     "resume",
@@ -38,10 +38,10 @@ _REQUIRED: dict[str, str] = {
     "email": "to",
     "webhook": "url",
     "chat": "channel",
-    "field_update": "field",
+    "set_field": "field",
     "reassign": "to",
-    "task": "title",
-    "note": "body",
+    "create_task": "title",
+    "add_note": "body",
     "set_status": "status",
 }
 # Webhook and chat targets may instead name a registered endpoint (``endpoint: ops``), so that

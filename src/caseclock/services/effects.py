@@ -1,10 +1,10 @@
 """What one firing does: its actions as timeline events (internal) and outbox rows (external).
 
 Internal effects become events on the record's timeline, ingested in the firing transaction:
-``field_update`` and ``set_status`` (fields), ``reassign`` (owner and/or team, with a handoff
-note), ``task``, ``note``, ``pause`` / ``resume`` (an override on the milestone) and the pause of
-``request_info``. External ones (``webhook``, ``chat``, ``email`` and the customer email of
-``request_info``) become deliveries, rendered now and delivered after commit.
+``set_field`` and ``set_status`` (fields), ``reassign`` (owner and/or team, with a handoff
+note), ``create_task``, ``add_note``, ``pause`` / ``resume`` (an override on the milestone) and
+the pause of ``request_info``. External ones (``webhook``, ``chat``, ``email`` and the customer
+email of ``request_info``) become deliveries, rendered now and delivered after commit.
 
 Every action has a deterministic key, ``<trigger key>.<action index>``, where the trigger key
 hashes (record, milestone or rule, cycle, kind, sequence): it is the event id of an internal
@@ -118,13 +118,13 @@ def _plan_one(firing: Firing, action: ActionSpec, targets: Targets, planned: Pla
 
 def _internal_data(firing: Firing, action: ActionSpec) -> tuple[str, dict[str, Any]] | None:
     """(event type, data) of a field, status, owner, task or note effect."""
-    if action.type == "field_update":
+    if action.type == "set_field":
         return "field", {"field": action.field, "value": _value(firing, action.value)}
     if action.type == "set_status":
         return "status", {"status": action.status}
-    if action.type == "note":
+    if action.type == "add_note":
         return "note", {"body": action.body, "author": ACTOR}
-    if action.type == "task":
+    if action.type == "create_task":
         assignee = people(action.to or "team_lead", firing.record, firing.account)
         return "task", {"title": action.title, "assignee": assignee[0] if assignee else None}
     return _reassignment(firing, action.to or "")
