@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.calendar import BusinessCalendar, instant_us
 from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event, EventType
 from caseclock.core.milestones import Milestone
@@ -34,11 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = load_bundle(ROOT / "examples" / "policies" / "b2b.yaml")
 START = datetime.fromisoformat("2026-01-05T09:00:00-05:00")
 MINUTE = timedelta(minutes=1)
+MICROSECOND = timedelta(microseconds=1)
 CHUNK = 1000
 
 
 class MinuteSteppingCalendar(BusinessCalendar):
-    """The baseline's calendar: counts open time one minute at a time."""
+    """The baseline's calendar: counts open time one minute at a time.
+
+    The evaluator asks a calendar in microseconds (``add_us``, ``between_us``); both step
+    through the calendar here, like ``add`` and ``between``.
+    """
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         t, left = start.astimezone(UTC), duration  # step in UTC: real minutes across DST
@@ -60,6 +65,12 @@ class MinuteSteppingCalendar(BusinessCalendar):
                 total += MINUTE
             t += MINUTE
         return total
+
+    def add_us(self, t: int, amount: int) -> int:
+        return instant_us(self.add(self.local(t), timedelta(microseconds=amount)))
+
+    def between_us(self, t0: int, t1: int) -> int:
+        return self.between(self.local(t0), self.local(t1)) // MICROSECOND
 
 
 class _Case:

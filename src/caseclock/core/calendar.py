@@ -50,7 +50,8 @@ def _require_aware(value: datetime, what: str) -> datetime:
     return value
 
 
-def _to_us(value: datetime) -> int:
+def instant_us(value: datetime) -> int:
+    """An aware instant as microseconds since the Unix epoch (UTC)."""
     return (value - _EPOCH) // _MICROSECOND
 
 
@@ -128,56 +129,40 @@ class BusinessCalendar:
         closing time is that closing time; a zero duration is ``start`` if open, else the next
         opening.
         """
-        t = _to_us(_require_aware(start, "start"))
+        t = instant_us(_require_aware(start, "start"))
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative (got {duration})")
-        amount = duration // _MICROSECOND
-        if amount == 0:
-            return self.next_open(start)
-        span = self._window(t)
-        target = span.position(t) + amount
-        while target > span.total:
-            span = self._grow_forward(span, since=t)
-        i = bisect_left(span.cum_end, target)
-        return self._local(span.starts[i] + target - span.cum[i])
+        return self.local(self.add_us(t, duration // _MICROSECOND))
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Open time in ``[start, end)``; ``end`` before ``start`` is an error, not zero."""
-        t0 = _to_us(_require_aware(start, "start"))
-        t1 = _to_us(_require_aware(end, "end"))
+        t0 = instant_us(_require_aware(start, "start"))
+        t1 = instant_us(_require_aware(end, "end"))
         if t1 < t0:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
-        span = self._window(t0, t1)
-        return timedelta(microseconds=span.position(t1) - span.position(t0))
+        return timedelta(microseconds=self.between_us(t0, t1))
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` lies inside open hours (an opening instant is open, a closing one not)."""
-        t = _to_us(_require_aware(at, "at"))
+        t = instant_us(_require_aware(at, "at"))
         return self._window(t).containing(t) >= 0
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself when open, else the next opening."""
-        t = _to_us(_require_aware(at, "at"))
-        span = self._window(t)
-        if span.containing(t) >= 0:
-            return self._local(t)
-        i = bisect_right(span.starts, t)
-        while i == len(span.starts):
-            span = self._grow_forward(span, since=t)
-            i = bisect_right(span.starts, t)
-        return self._local(span.starts[i])
+        t = instant_us(_require_aware(at, "at"))
+        return self.local(self.add_us(t, 0))
 
     def next_close(self, at: datetime) -> datetime | None:
         """The next closing after ``at`` (the end of the open stretch containing it, or of the
         next one); ``None`` for a calendar that never closes within the horizon (24x7)."""
-        t = _to_us(_require_aware(at, "at"))
+        t = instant_us(_require_aware(at, "at"))
         span = self._window(t)
         while True:
             i = bisect_right(span.starts, t) - 1
             if i < 0 or t >= span.ends[i]:
                 i += 1
             if i < len(span.starts) and span.ends[i] < span.t_hi:
-                return self._local(span.ends[i])
+                return self.local(span.ends[i])
             try:
                 span = self._grow_forward(span, since=t)
             except ValueError:
@@ -185,8 +170,8 @@ class BusinessCalendar:
 
     def open_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals within ``[start, end)``, clipped: what a deadline counted."""
-        t0 = _to_us(_require_aware(start, "start"))
-        t1 = _to_us(_require_aware(end, "end"))
+        t0 = instant_us(_require_aware(start, "start"))
+        t1 = instant_us(_require_aware(end, "end"))
         if t1 <= t0:
             return []
         span = self._window(t0, t1)
@@ -196,7 +181,7 @@ class BusinessCalendar:
         for i in range(first, last):
             a, b = max(span.starts[i], t0), min(span.ends[i], t1)
             if a < b:
-                spans.append((self._local(a), self._local(b)))
+                spans.append((self.local(a), self.local(b)))
         return spans
 
     def add_business_days(self, start: datetime, n: int) -> datetime:
@@ -213,18 +198,18 @@ class BusinessCalendar:
         origin = self.next_open(start)
         if n == 0:
             return origin
-        t = _to_us(origin)
+        t = instant_us(origin)
         day = self._business_day(t, origin.date())
         clock = origin.replace(tzinfo=None, fold=0) - datetime.combine(day, time())
         target = self._nth_open_day_after(day, n)
         while True:
             # Aware + timedelta is wall-clock arithmetic with fold=0: the gap/fold rule applies.
-            candidate = _to_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
+            candidate = instant_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
             intervals = self._own_intervals(target)
             landed = next((max(candidate, a) for a, b in intervals if candidate < b), None)
             landed = intervals[-1][1] if landed is None else landed
             if landed > t:
-                return self._local(landed)
+                return self.local(landed)
             # Only a night shift overlapping the next day's hours can clamp back before the
             # start; the following open day is then the first that lies ahead.
             target = self._nth_open_day_after(target, 1)
@@ -238,18 +223,18 @@ class BusinessCalendar:
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
         local = _require_aware(start, "start").astimezone(self.zone)
-        t = _to_us(local)
+        t = instant_us(local)
         day = self._business_day(t, local.date())
         if n > 0:
             day = self._nth_open_day_after(day, n)
             # A night shift overlapping the next day's hours may end after that day does.
             while self._own_intervals(day)[-1][1] <= t:
                 day = self._nth_open_day_after(day, 1)
-            return self._local(self._own_intervals(day)[-1][1])
+            return self.local(self._own_intervals(day)[-1][1])
         for _ in range(_HORIZON_DAYS):
             intervals = self._own_intervals(day)
             if intervals and intervals[-1][1] > t:
-                return self._local(intervals[-1][1])
+                return self.local(intervals[-1][1])
             day += timedelta(days=1)
         raise ValueError(f"calendar {self.name!r} has no open day after {start.isoformat()}")
 
@@ -270,17 +255,51 @@ class BusinessCalendar:
             day in _public_holidays(s.country, s.subdivision, day.year) for s in self._holiday_sets
         )
 
+    # -- the evaluator's fast path: instants as UTC microseconds, already checked ----------
+
+    def add_us(self, t: int, amount: int) -> int:
+        """``add`` for an instant ``t`` and an amount ``amount >= 0``, both in microseconds.
+
+        No checks: the evaluator calls it with instants it took from aware datetimes.
+        """
+        span = self._window(t)
+        if amount == 0:
+            if span.containing(t) >= 0:
+                return t
+            return self._next_start(span, t)
+        target = span.position(t) + amount
+        while target > span.total:
+            span = self._grow_forward(span, since=t)
+        i = bisect_left(span.cum_end, target)
+        return span.starts[i] + target - span.cum[i]
+
+    def between_us(self, t0: int, t1: int) -> int:
+        """``between`` for instants ``t0 <= t1`` in microseconds, without checks."""
+        span = self._span
+        if span is None or not (span.t_lo <= t0 and t1 < span.t_hi):
+            span = self._window(t0, t1)
+        return span.position(t1) - span.position(t0)
+
+    def local(self, t: int) -> datetime:
+        """Instant ``t`` (UTC microseconds) as a datetime in the calendar's zone."""
+        return (_EPOCH + timedelta(microseconds=t)).astimezone(self.zone)
+
     # -- the window of precomputed intervals ----------------------------------------------
 
-    def _local(self, t: int) -> datetime:
-        return (_EPOCH + timedelta(microseconds=t)).astimezone(self.zone)
+    def _next_start(self, span: _Span, t: int) -> int:
+        """The first opening after the closed instant ``t``, growing the window as needed."""
+        i = bisect_right(span.starts, t)
+        while i == len(span.starts):
+            span = self._grow_forward(span, since=t)
+            i = bisect_right(span.starts, t)
+        return span.starts[i]
 
     def _wall(self, day: date, minutes: int) -> int:
         days, minute = divmod(minutes, MINUTES_PER_DAY)
         moment = datetime.combine(
             day + timedelta(days=days), time(minute // 60, minute % 60), tzinfo=self.zone
         )
-        return _to_us(moment)
+        return instant_us(moment)
 
     def _own_intervals(self, day: date) -> tuple[Interval, ...]:
         """A date's own intervals as instants, dropping any a DST gap made empty (memoized:
@@ -315,7 +334,7 @@ class BusinessCalendar:
         raise ValueError(f"calendar {self.name!r} has fewer than {n} open days after {day}")
 
     def _local_ordinal(self, t: int) -> int:
-        return self._local(t).date().toordinal()
+        return self.local(t).date().toordinal()
 
     def _window(self, t0: int, t1: int | None = None) -> _Span:
         """A window covering the instants ``t0`` (and ``t1``), grown when needed."""
@@ -338,7 +357,7 @@ class BusinessCalendar:
         if span.hi >= _LAST_ORDINAL or span.hi - self._local_ordinal(since) > _HORIZON_DAYS:
             raise ValueError(
                 f"calendar {self.name!r}: no answer within {_HORIZON_DAYS // 366} years of "
-                f"{self._local(since).isoformat()} (does the calendar ever open again?)"
+                f"{self.local(since).isoformat()} (does the calendar ever open again?)"
             )
         return self._build(span.lo, span.hi + (span.hi - span.lo))
 

@@ -9,15 +9,20 @@ deadline is the instant at which it reaches the target.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
-from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.calendar import BusinessCalendar, instant_us
 from caseclock.core.events import Event
 from caseclock.core.targets import Clockwork, Resolved
 
 EndKind = Literal["completed", "cancelled"]
+PauseSpans = list[tuple[datetime, datetime | None]]
+# The same spans as UTC microseconds, after the cycle's start instant in microseconds.
+PauseSpansUs = tuple[int, list[tuple[int, int | None]]]
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(slots=True)
@@ -68,10 +73,15 @@ class Cycle:
     ended_by_close: bool = False
     owner: str | None = None
     memo: dict[tuple[str, object], object] | None = None  # set by ``freeze``
+    # Set by ``freeze``: ``merged_pauses()`` as datetimes and as microseconds.
+    frozen_pauses: PauseSpans | None = field(default=None, repr=False, compare=False)
+    frozen_pauses_us: PauseSpansUs | None = field(default=None, repr=False, compare=False)
 
     def freeze(self) -> None:
         """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""
         self.memo = {}
+        self.frozen_pauses = self.merged_pauses()
+        self.frozen_pauses_us = self._pauses_us()
 
     @property
     def clock(self) -> Clockwork:
@@ -100,8 +110,10 @@ class Cycle:
         self, until: datetime | None = None
     ) -> list[tuple[datetime, datetime | None]]:
         """Pause intervals merged, clipped to [start, end of cycle, ``until``]."""
+        if until is None and self.frozen_pauses is not None:
+            return self.frozen_pauses
         stop = _earliest(self.ended_at, until)
-        spans: list[tuple[datetime, datetime | None]] = []
+        spans: PauseSpans = []
         for pause in sorted(self.pauses, key=lambda p: p.start):
             start = max(pause.start, self.started_at)
             end = _earliest(pause.end, stop)
@@ -140,7 +152,34 @@ class Cycle:
 
     def _elapsed(self, until: datetime) -> timedelta:
         clock = self.clock
+        if isinstance(clock, BusinessCalendar):
+            return timedelta(microseconds=self._elapsed_us(clock, instant_us(until)))
         return sum((clock.between(a, b) for a, b in self.running_segments(until)), timedelta(0))
+
+    def _elapsed_us(self, calendar: BusinessCalendar, until: int) -> int:
+        """``_elapsed`` on a business calendar, in microseconds: the open time of the running
+        segments, the pauses clipped to ``until`` (as ``running_segments`` does)."""
+        cursor, pauses = self._pauses_us()
+        total = 0
+        for start, end in pauses:
+            if start >= until:
+                break
+            if start > cursor:
+                total += calendar.between_us(cursor, start)
+            if end is None or end >= until:
+                return total
+            cursor = max(cursor, end)
+        if until > cursor:
+            total += calendar.between_us(cursor, until)
+        return total
+
+    def open_time(self, until: datetime) -> timedelta:
+        """Counted time on the cycle's clock from its start to ``until``, pauses included."""
+        clock = self.clock
+        if isinstance(clock, BusinessCalendar):
+            start = self._pauses_us()[0]
+            return timedelta(microseconds=clock.between_us(start, instant_us(until)))
+        return clock.between(self.started_at, until)
 
     def position(self, amount: timedelta) -> datetime | None:
         """The instant at which ``amount`` has been counted; None inside an endless pause."""
@@ -153,21 +192,51 @@ class Cycle:
 
     def _position(self, amount: timedelta) -> datetime | None:
         clock = self.clock
-        cursor, remaining = self.started_at, amount
-        for start, end in self.merged_pauses():
-            if start > cursor:
-                available = clock.between(cursor, start)
-                if available >= remaining:
-                    return clock.add(cursor, remaining)
-                remaining -= available
-            if end is None:
-                return None
-            cursor = max(cursor, end)
-        return clock.add(cursor, remaining)
+        if isinstance(clock, BusinessCalendar) and amount >= timedelta(0):
+            start, pauses = self._pauses_us()
+            found = _reach(start, pauses, amount // _MICROSECOND, clock.between_us, clock.add_us)
+            return None if found is None else clock.local(found)
+        return _reach(self.started_at, self.merged_pauses(), amount, clock.between, clock.add)
+
+    def _pauses_us(self) -> PauseSpansUs:
+        """The start and ``merged_pauses()`` in microseconds (computed once when frozen)."""
+        if self.frozen_pauses_us is not None:
+            return self.frozen_pauses_us
+        spans = [
+            (instant_us(start), None if end is None else instant_us(end))
+            for start, end in self.merged_pauses()
+        ]
+        return instant_us(self.started_at), spans
 
     def deadline(self) -> datetime | None:
         target = self.effective_target()
         return None if target is None else self.position(target)
+
+
+Instant = TypeVar("Instant", int, datetime)  # UTC microseconds or an aware datetime
+Amount = TypeVar("Amount", int, timedelta)  # microseconds or a timedelta
+
+
+def _reach(
+    start: Instant,
+    pauses: Sequence[tuple[Instant, Instant | None]],
+    amount: Amount,
+    between: Callable[[Instant, Instant], Amount],
+    add: Callable[[Instant, Amount], Instant],
+) -> Instant | None:
+    """The instant at which ``amount`` has been counted from ``start``, stepping over the
+    merged ``pauses``; None inside an endless pause. ``between`` and ``add`` are the clock's."""
+    cursor, remaining = start, amount
+    for pause_start, pause_end in pauses:
+        if pause_start > cursor:
+            available = between(cursor, pause_start)
+            if available >= remaining:
+                return add(cursor, remaining)
+            remaining -= available
+        if pause_end is None:
+            return None
+        cursor = max(cursor, pause_end)
+    return add(cursor, remaining)
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

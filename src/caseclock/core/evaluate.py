@@ -51,7 +51,7 @@ def _paused_time(cycle: Cycle, until: datetime, counted: timedelta) -> timedelta
     """Open time during the cycle's pauses up to ``until``: what the pauses kept off the clock."""
     if until <= cycle.started_at or not cycle.merged_pauses(until):
         return timedelta(0)
-    return cycle.clock.between(cycle.started_at, until) - counted
+    return cycle.open_time(until) - counted
 
 
 def cycle_milestone(
