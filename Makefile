@@ -30,8 +30,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The benchmarks print caseclock's figures beside a baseline from the same run. The worker
+# and ingest benchmarks need PostgreSQL (CASECLOCK_TEST_DATABASE_URL); --quick keeps this short.
 bench: $(STAMP)
 	$(BIN)/python bench/calendar_bench.py
+	$(BIN)/python bench/evaluate_bench.py --records 20000
+	$(BIN)/python bench/ingest_bench.py --quick
+	$(BIN)/python bench/worker_bench.py --quick
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
 lock:

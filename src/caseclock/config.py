@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # --- the worker: actions, deliveries, email (see the README's worker section) ---
     console_url: str = Field(
-        default="http://127.0.0.1:8000/console",
+        default="http://127.0.0.1:8000",
         description="base URL of the console, for links in emails, chat messages and webhooks",
     )
     smtp_host: str = Field(default="localhost", description="SMTP server for email actions")
