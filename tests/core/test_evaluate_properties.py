@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from caseclock.core.evaluate import evaluate, evaluate_replay, replay_record
 from caseclock.core.events import Event
 from caseclock.core.milestones import OPEN_STATES
+from caseclock.core.policy import Process, parse_document
 from tests.core.test_evaluate_helpers import B2B, CALENDARS, at
 
 ORIGIN = at("2026-03-02T00:00:00-05:00")  # two weeks around the DST change of 2026-03-08
@@ -27,6 +28,11 @@ CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("field", {"field": "l2_escalated", "value": True}),
     ("field", {"field": "l2_escalated", "value": None}),
     ("field", {"field": "root_cause", "value": "disk"}),
+    ("field", {"field": "status", "value": "Investigating"}),  # a field event may set any field
+    ("field", {"field": "status", "value": "Closed"}),
+    ("field", {"field": "priority", "value": "P1"}),
+    ("field", {"field": "owner", "value": "bo"}),
+    ("field", {"field": "severity", "value": "high"}),  # read by no definition
     ("priority", {"priority": "P1"}),
     ("closed", {}),
     ("reopened", {}),
@@ -138,4 +144,50 @@ def test_skipping_unwatched_events_changes_nothing(
     chosen = B2B.processes[process]
     fast = replay_record(chosen, events, now, calendars=CALENDARS)
     slow = replay_record(chosen, events, now, calendars=CALENDARS, skipping=False)
+    assert evaluate_replay(fast) == evaluate_replay(slow)
+
+
+# Definitions whose idle and open conditions differ, so that the replay's finer skipping (an
+# idle definition is shown only what can start, stop or pause it; a field event only to those
+# reading its field) meets pauses carried into a cycle, resets, trigger stops and level starts.
+SKIPPING_EDGES = Process.model_validate(
+    parse_document(
+        """
+key: edges
+name: Edges
+calendar: us-east
+milestones:
+  - {key: investigating, target: 4h, recurrence: independent,
+     start: {field: status, value: Investigating},
+     complete: {on: status_leaves, value: Investigating},
+     pause: {field: l2_escalated, op: is_set}}
+  - {key: resettable, target: 8h,
+     start: {on: created}, complete: {field: root_cause, op: is_set},
+     reset: {on: owner_changed}, pause: {field: status, value: Waiting for Customer}}
+  - {key: replies, target: 2h,
+     start: {on: comment, public: true, author_role: customer},
+     complete: {on: comment, public: true, author_role: agent},
+     recurrence: {mode: repeat, until: {on: field_set, field: root_cause}}}
+  - {key: l2_team, target: 1bd, recurrence: independent,
+     applies_when: {field: team, value: L2},
+     start: {on: field_set, field: l2_escalated},
+     complete: {on: field_cleared, field: l2_escalated},
+     pause: {field: status, value: Waiting for Customer}}
+  - {key: mixed_start, target: 30m,
+     start: {all: [{on: comment}, {field: status, value: Investigating}]},
+     complete: {field: owner, op: is_set}}
+"""
+    )
+)
+
+
+@PROPERTY_SETTINGS
+@given(case=timelines())
+def test_skipping_is_exact_for_idle_definitions_and_unread_fields(
+    case: tuple[str, list[Event], datetime],
+) -> None:
+    """The same as above on definitions built to stress the finer cuts of ``core.watch``."""
+    _, events, now = case
+    fast = replay_record(SKIPPING_EDGES, events, now, calendars=CALENDARS)
+    slow = replay_record(SKIPPING_EDGES, events, now, calendars=CALENDARS, skipping=False)
     assert evaluate_replay(fast) == evaluate_replay(slow)

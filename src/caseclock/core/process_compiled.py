@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from caseclock.core.conditions import Condition, Predicate, compile_condition, has_triggers
-from caseclock.core.events import EventType
+from caseclock.core.events import Event, EventType
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CompiledTarget
-from caseclock.core.watch import EVERYTHING, Watch, definition_watch, start_when_unwatched
+from caseclock.core.watch import (
+    EVERYTHING,
+    Watch,
+    definition_fields,
+    definition_watch,
+    start_when_unwatched,
+)
 
 _CACHE_SIZE = 64
 
@@ -32,7 +38,10 @@ class CompiledDef:
     calendar: CalendarChoice
     complete_is_level: bool
     watch: Watch
+    idle_watch: frozenset[EventType]  # the event types that matter while no cycle is open
+    fields: frozenset[str] | None  # the fields it reads (None: every field)
     idle_start: Literal["false", "same", "evaluate"]
+    recompute: bool  # target.recompute
 
     def owner(self, fields: Mapping[str, Any]) -> str | None:
         """Who is accountable: the record's owner, its team lead, a role or a field's value."""
@@ -56,11 +65,25 @@ class CompiledProcess:
     process: Process
     definitions: tuple[CompiledDef, ...]  # relative milestones after those they wait for
     watchers: dict[EventType, tuple[int, ...]]  # which definitions each kind of event is shown
+    field_watchers: dict[str, tuple[int, ...]]  # those a ``field`` event naming a field is shown
+    any_field_watchers: tuple[int, ...]  # those a ``field`` event naming another field is shown
+
+    def watching(self, event: Event) -> tuple[int, ...]:
+        """The definitions (indices) that ``event`` must be shown (see ``core.watch``)."""
+        if event.type is EventType.FIELD:
+            name = str(event.data.get("field"))
+            return self.field_watchers.get(name, self.any_field_watchers)
+        return self.watchers[event.type]
 
 
 def _watches(d: CompiledDef, kind: EventType) -> bool:
     """Whether events of ``kind`` must be shown to the definition (see ``core.watch``)."""
-    return d.watch is EVERYTHING or kind in d.watch or d.idle_start == "evaluate"
+    return d.watch is EVERYTHING or kind in d.watch
+
+
+def _reads(d: CompiledDef, field: str) -> bool:
+    """Whether a ``field`` event naming ``field`` must be shown to the definition."""
+    return d.fields is None or field in d.fields
 
 
 def _maybe(cond: Condition | None) -> Predicate | None:
@@ -83,8 +106,15 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         calendar=calendar,
         complete_is_level=definition.complete is not None and not has_triggers(definition.complete),
         watch=definition_watch(definition),
+        idle_watch=_types(definition_watch(definition, idle=True)),
+        fields=definition_fields(definition),
         idle_start=start_when_unwatched(definition),
+        recompute=definition.target.recompute,
     )
+
+
+def _types(watch: Watch) -> frozenset[EventType]:
+    return frozenset(EventType) if watch is EVERYTHING else watch
 
 
 _cache: dict[int, CompiledProcess] = {}
@@ -99,7 +129,14 @@ def compile_process(process: Process) -> CompiledProcess:
     watchers = {
         kind: tuple(i for i, d in enumerate(definitions) if _watches(d, kind)) for kind in EventType
     }
-    compiled = CompiledProcess(process, definitions, watchers)
+    field_events = watchers[EventType.FIELD]
+    field_watchers = {
+        name: tuple(i for i in field_events if _reads(definitions[i], name))
+        for d in definitions
+        for name in d.fields or ()
+    }
+    any_field_watchers = tuple(i for i in field_events if definitions[i].fields is None)
+    compiled = CompiledProcess(process, definitions, watchers, field_watchers, any_field_watchers)
     if len(_cache) >= _CACHE_SIZE:
         _cache.clear()
     _cache[id(process)] = compiled

@@ -62,6 +62,11 @@ class Track:
         cycles = self.cycles
         return bool(cycles) and cycles[-1].end_kind is not None and (self.stopped or self.once)
 
+    def idle(self) -> bool:
+        """No cycle is open, and one may still start."""
+        cycles = self.cycles
+        return not cycles or (cycles[-1].end_kind is not None and not (self.stopped or self.once))
+
     def open_cycle(self) -> Cycle | None:
         cycles = self.cycles
         return cycles[-1] if cycles and cycles[-1].end_kind is None else None
@@ -98,9 +103,7 @@ class _Replayer:
         self.state = RecordState({})
         self.tracks = [Track(d) for d in compiled.definitions]
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
-        self.watchers = {
-            kind: [self.tracks[i] for i in indices] for kind, indices in compiled.watchers.items()
-        }
+        self.shown_to: dict[tuple[int, ...], list[Track]] = {}  # watcher indices -> tracks
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -117,14 +120,23 @@ class _Replayer:
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
             everyone = closing or reopening or event.type is EventType.OVERRIDE
-            for track in (
-                self.tracks if everyone or not self.skipping else self.watchers[event.type]
-            ):
+            shown = everyone or not self.skipping
+            for track in self.tracks if shown else self._watching(event):
+                if not shown and event.type not in track.compiled.idle_watch and track.idle():
+                    continue  # nothing that can start, stop or pause it changed
                 if track.seen < index - 1 and track.compiled.idle_start == "false":
                     track.start_was = False  # a lone trigger was false at the events skipped
                 track.seen = index
                 self._step(track, facts, event, closing, reopening)
         self._roll_checkpoints(self.now)
+
+    def _watching(self, event: Event) -> list[Track]:
+        """The tracks whose conditions ``event`` may change (see ``core.watch``)."""
+        indices = self.compiled.watching(event)
+        tracks = self.shown_to.get(indices)
+        if tracks is None:
+            tracks = self.shown_to[indices] = [self.tracks[i] for i in indices]
+        return tracks
 
     def _step(
         self, track: Track, facts: Facts, event: Event, closing: bool, reopening: bool
@@ -155,7 +167,7 @@ class _Replayer:
         if closing and cycle is not None:
             self._end(track, cycle, "cancelled", facts, "record closed")
             cycle = None
-        if cycle is not None and d.definition.target.recompute:
+        if cycle is not None and d.recompute:
             self._recompute_target(track, cycle, facts)
         if cycle is not None and d.reset is not None and d.reset(facts):
             self._end(track, cycle, "cancelled", facts, "reset condition matched")

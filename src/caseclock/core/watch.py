@@ -7,6 +7,10 @@ of the milestone are always shown). Conditions that depend on the instant (``wit
 or on other milestones (``milestone_completed``) watch everything, and so do definitions whose
 cycles may start after the event that started them (sequential, repeat anchored on the
 deadline, ``start_at``): they are never skipped.
+
+Two finer cuts: a ``field`` event changes only the field it names, so it is shown only to the
+definitions that read that field; and while a definition has no open cycle, only the events
+its ``applies_when``, ``start``, ``pause`` and ``until`` conditions watch can change anything.
 """
 
 from __future__ import annotations
@@ -58,16 +62,22 @@ EVERYTHING = _Everything.EVERYTHING
 Watch = frozenset[EventType] | Literal[_Everything.EVERYTHING]
 
 
+def _node_field(node: Condition) -> str | None:
+    """The record field a node reads (None for an event trigger or an account field)."""
+    field = _FIELD_OF_TRIGGER.get(node.on) if node.on is not None else None
+    field = field or node.field
+    if field is None or field.startswith("account."):
+        return None
+    return field
+
+
 def _node_watch(node: Condition) -> Watch:
     if node.on is Trigger.MILESTONE_COMPLETED or node.op in (Op.WITHIN_NEXT, Op.WITHIN_LAST):
         return EVERYTHING
     if node.on in _OWN_EVENT:
         return frozenset({_OWN_EVENT[node.on]})
-    field = _FIELD_OF_TRIGGER.get(node.on) if node.on is not None else None
-    field = field or node.field
-    if field is None or field.startswith("account."):
-        return frozenset()
-    return setters(field)
+    field = _node_field(node)
+    return frozenset() if field is None else setters(field)
 
 
 def condition_watch(cond: Condition) -> Watch:
@@ -81,23 +91,51 @@ def condition_watch(cond: Condition) -> Watch:
     return frozenset(found)
 
 
-def definition_watch(definition: MilestoneDef) -> Watch:
-    """The event types the replay must show this definition (``EVERYTHING``: all of them)."""
+# The conditions that matter while a definition has no open cycle: those that can start one,
+# stop the definition or pause it (``complete``, ``reset`` and target rules need a cycle).
+_IDLE_CONDITIONS = frozenset({"applies_when", "start", "pause", "recurrence.until"})
+
+
+def _watched_conditions(definition: MilestoneDef, idle: bool) -> list[Condition]:
+    conditions = [c for attr, c in definition.conditions() if not idle or attr in _IDLE_CONDITIONS]
+    if definition.target.recompute and not idle:
+        conditions += [rule.when for rule in definition.target.rules]
+    return conditions
+
+
+def _watches_everything(definition: MilestoneDef) -> bool:
+    """Cycles that may start after the event that started them, or a start condition that
+    must be evaluated at every event: never skipped."""
     recurrence = definition.recurrence
-    if (
+    return (
         definition.start_at is not None
         or recurrence.mode == "sequential"
         or (recurrence.mode == "repeat" and recurrence.anchor == "deadline")
-    ):
+        or start_when_unwatched(definition) == "evaluate"
+    )
+
+
+def definition_watch(definition: MilestoneDef, *, idle: bool = False) -> Watch:
+    """The event types the replay must show this definition (``EVERYTHING``: all of them);
+    with ``idle``, those it must be shown while it has no open cycle."""
+    if _watches_everything(definition):
         return EVERYTHING
     found: set[EventType] = set()
-    rules = definition.target.rules if definition.target.recompute else ()
-    for cond in [c for _, c in definition.conditions()] + [rule.when for rule in rules]:
+    for cond in _watched_conditions(definition, idle):
         watch = condition_watch(cond)
         if watch is EVERYTHING:
             return EVERYTHING
         found |= watch
     return frozenset(found)
+
+
+def definition_fields(definition: MilestoneDef) -> frozenset[str] | None:
+    """The record fields its conditions read: a ``field`` event naming another field changes
+    none of them. None when the definition watches everything."""
+    if definition_watch(definition) is EVERYTHING:
+        return None
+    nodes = [node for cond in _watched_conditions(definition, False) for node in walk(cond)]
+    return frozenset(field for node in nodes if (field := _node_field(node)) is not None)
 
 
 def start_when_unwatched(definition: MilestoneDef) -> Literal["false", "same", "evaluate"]:
