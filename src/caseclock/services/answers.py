@@ -12,7 +12,7 @@ them twice changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,13 +51,24 @@ def answer(timeline: Sequence[StoredEvent]) -> tuple[datetime, list[str]] | None
     return min(answers), sorted({str(p.data["milestone"]) for p in pauses})
 
 
-def watch(session: Session, record_ids: set[str], *, now: datetime) -> bool:
-    """Mark records whose customer answered a request as due now; True when any was marked."""
-    columns = RecordRepository(session).columns(record_ids)
+def watch(
+    session: Session,
+    record_ids: set[str],
+    *,
+    now: datetime,
+    records: Mapping[str, Mapping[str, Any]] | None = None,
+    timelines: Mapping[str, Sequence[StoredEvent]] | None = None,
+) -> bool:
+    """Mark records whose customer answered a request as due now; True when any was marked.
+
+    ``records`` (their columns as stored) and ``timelines`` spare reading what the caller has.
+    """
+    columns = RecordRepository(session).columns(record_ids) if records is None else records
     waiting = {r for r, c in columns.items() if (c.get("fields") or {}).get("awaiting_customer")}
     if not waiting:
         return False
-    timelines = EventRepository(session).timelines(waiting)
+    if timelines is None:
+        timelines = EventRepository(session).timelines(waiting)
     repo = EscalationRepository(session)
     existing = repo.timers(waiting)
     inserts: list[dict[str, Any]] = []

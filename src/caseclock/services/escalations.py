@@ -11,7 +11,7 @@ rules that no longer apply lose their rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from caseclock.core.policy import PolicyBundle
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import KEY_PREFIX
 from caseclock.services.evaluation import account_facts
-from caseclock.store.models import EscalationRuleSetRow
+from caseclock.store.models import AccountRow, EscalationRuleSetRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.records import RecordRepository
@@ -70,6 +70,16 @@ def reschedule_all(session: Session, *, now: datetime) -> None:
         after = ids[-1]
 
 
+def _accounts_of(
+    session: Session, records: Iterable[Mapping[str, Any]], known: Mapping[str, AccountRow]
+) -> dict[str, AccountRow]:
+    """The records' accounts: those in ``known``, the others read."""
+    wanted = {r["account_id"] for r in records if r["account_id"] is not None}
+    found = {a: known[a] for a in wanted if a in known}
+    found.update(AccountRepository(session).get_many(wanted - found.keys()))
+    return found
+
+
 def basis_of(
     rule: EscalationRule, columns: Mapping[str, Any], activity: Mapping[str, datetime]
 ) -> datetime:
@@ -86,17 +96,21 @@ def schedule(
     *,
     now: datetime,
     rules: Sequence[EscalationRule] | None = None,
+    records: Mapping[str, Mapping[str, Any]] | None = None,
+    accounts: Mapping[str, AccountRow] | None = None,
 ) -> datetime | None:
-    """Bring the records' escalation timers up to date; return the earliest new due instant."""
+    """Bring the records' escalation timers up to date; return the earliest new due instant.
+
+    ``records`` (their columns as stored) and ``accounts`` spare reading what the caller has.
+    """
     rules = rules_in_force(session) if rules is None else rules
     repo = EscalationRepository(session)
     existing = {k: v for k, v in repo.timers(record_ids).items() if not k[1].startswith("~")}
     if not rules and not existing:
         return None
-    records = RecordRepository(session).columns(record_ids)
-    accounts = AccountRepository(session).get_many(
-        {r["account_id"] for r in records.values() if r["account_id"] is not None}
-    )
+    if records is None:
+        records = RecordRepository(session).columns(record_ids)
+    accounts = _accounts_of(session, records.values(), accounts or {})
     calendars = CalendarCache(session)
     activity = repo.last_activity(record_ids, KEY_PREFIX) if rules else {}
     inserts: list[dict[str, Any]] = []

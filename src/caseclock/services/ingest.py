@@ -24,7 +24,7 @@ from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import RecordEvaluator, account_facts, milestone_values
 from caseclock.services.projection import project
-from caseclock.services.timers import after_refresh
+from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.records import (
@@ -268,6 +268,7 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
         ]
     )
     changed: list[dict[str, Any]] = []
+    stored: dict[str, Mapping[str, Any]] = dict(current)  # the columns once updated
     wanted: list[dict[str, Any]] = []
     for record_id, row in current.items():
         timeline = build_timeline(to_event(s) for s in timelines[record_id])
@@ -290,6 +291,7 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
         }
         if any(row[name] != value for name, value in values.items()):
             changed.append(values)
+            stored[record_id] = {**row, **values}
         milestones = evaluator.evaluate(
             evaluator.process(row["process_key"], row["process_version"]),
             timeline,
@@ -298,6 +300,11 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
         )
         wanted.extend(milestone_values(record_id, fields, milestones, now=now))
     records.update_many(changed)
-    MilestoneRepository(session).replace(record_ids, wanted)
-    after_refresh(session, record_ids, now=now)  # the worker's next timers and wake-up
+    timer_rows = MilestoneRepository(session).replace(record_ids, wanted)
+    after_refresh(  # the worker's next timers and wake-up, from what is in hand
+        session,
+        record_ids,
+        now=now,
+        refreshed=Refreshed(stored, timelines, timer_rows, accounts),
+    )
     session.expire_all()  # ORM copies of these records (if any) must not outlive the update

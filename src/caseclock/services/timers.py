@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from caseclock.core.milestones import TimerKind
 from caseclock.services import answers, escalations
 from caseclock.services.wakeup import announce
+from caseclock.store.models import AccountRow
+from caseclock.store.repositories.records import StoredEvent
 from caseclock.store.repositories.timers import FiringRepository, TimerId, TimerRepository
 
 _DEFERRED = "caseclock_timer_hooks_deferred"
@@ -74,23 +76,36 @@ def reconcile(
     fired: set[TimerId] | None = None,
 ) -> datetime | None:
     """Point each row's ``next_timer_at`` at its earliest unfired timer (``rows`` and ``fired``
-    when the caller has them at hand). Returns the earliest of them, if any.
+    when the caller has them at hand; a row given with ``id`` None is found by its record,
+    key and cycle). Returns the earliest of them, if any.
     """
     repo = TimerRepository(session)
     rows = repo.timer_rows(record_ids) if rows is None else rows
     fired = FiringRepository(session).fired(record_ids) if fired is None else fired
-    changes: list[tuple[int, datetime | None, str | None]] = []
+    changes: list[tuple[Mapping[str, Any], datetime | None, str | None]] = []
     earliest: datetime | None = None
     for row in rows:
         pending = unfired([row], fired)
         first = pending[0] if pending else None
         at, kind = (first.at, first.kind.value) if first else (None, None)
         if at != row["next_timer_at"] or kind != row["next_timer_kind"]:
-            changes.append((row["id"], at, kind))
+            changes.append((row, at, kind))
         if at is not None:
             earliest = at if earliest is None else min(earliest, at)
-    repo.set_next(changes)
+    repo.set_next(_by_row_id(repo, changes))
     return earliest
+
+
+def _by_row_id(
+    repo: TimerRepository, changes: Sequence[tuple[Mapping[str, Any], datetime | None, str | None]]
+) -> list[tuple[int, datetime | None, str | None]]:
+    """The changes keyed by row id, looking up the ids of rows given without one."""
+    ids = repo.ids_of(_row_key(row) for row, _, _ in changes if row["id"] is None)
+    return [(row["id"] or ids[_row_key(row)], at, kind) for row, at, kind in changes]
+
+
+def _row_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
+    return (row["record_id"], row["key"], row["cycle"])
 
 
 @contextmanager
@@ -103,14 +118,38 @@ def hooks_deferred(session: Session) -> Iterator[None]:
         session.info.pop(_DEFERRED, None)
 
 
-def after_refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
-    """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner."""
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What ingestion has in hand once it has rewritten a batch's records: the records'
+    columns as now stored, their timelines, their milestone rows' timer columns (as
+    ``TimerRepository.timer_rows`` gives them) and the accounts it loaded. What is None is
+    read from the store.
+    """
+
+    records: Mapping[str, Mapping[str, Any]] | None = None
+    timelines: Mapping[str, Sequence[StoredEvent]] | None = None
+    milestones: Sequence[Mapping[str, Any]] | None = None
+    accounts: Mapping[str, AccountRow] | None = None
+
+
+def after_refresh(
+    session: Session, record_ids: set[str], *, now: datetime, refreshed: Refreshed | None = None
+) -> None:
+    """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner.
+
+    With ``refreshed`` it reads nothing back that ingestion has just written.
+    """
     if session.info.get(_DEFERRED):
         return
     soon = now + WAKE_HORIZON
-    earliest = reconcile(session, record_ids)
-    escalated = escalations.schedule(session, record_ids, now=now)
-    answered = answers.watch(session, record_ids, now=now)
+    given = refreshed or Refreshed()
+    earliest = reconcile(session, record_ids, rows=given.milestones)
+    escalated = escalations.schedule(
+        session, record_ids, now=now, records=given.records, accounts=given.accounts
+    )
+    answered = answers.watch(
+        session, record_ids, now=now, records=given.records, timelines=given.timelines
+    )
     if answered or any(at is not None and at <= soon for at in (earliest, escalated)):
         announce(session)
 

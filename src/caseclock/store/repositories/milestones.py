@@ -43,6 +43,32 @@ def digest(values: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Stored:
+    """A stored row as ``replace`` compares it: id, digest and the worker's next timer."""
+
+    id: int
+    digest: str
+    next_timer_at: datetime | None
+    next_timer_kind: str | None
+
+
+def _timer_row(
+    row_id: int | None, values: Mapping[str, Any], stored: Stored | None = None
+) -> dict[str, Any]:
+    """The timer columns of a row written with ``values`` (or left as ``stored``); a row just
+    inserted has no ``id`` yet (``None``: ``TimerRepository.ids_of`` finds it if needed)."""
+    return {
+        "id": row_id,
+        "record_id": values["record_id"],
+        "key": values["key"],
+        "cycle": values["cycle"],
+        "timers": values["timers"],
+        "next_timer_at": values["next_timer_at"] if stored is None else stored.next_timer_at,
+        "next_timer_kind": values["next_timer_kind"] if stored is None else stored.next_timer_kind,
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class QueueFilter:
     """What the at-risk queue may filter on; ``None`` means no filter."""
 
@@ -72,10 +98,8 @@ class MilestoneRepository:
             found[row.record_id].append(row)
         return found
 
-    def existing_digests(
-        self, record_ids: Iterable[str]
-    ) -> dict[tuple[str, str, int], tuple[int, str]]:
-        """``(id, digest)`` of the records' rows, keyed by (record, key, cycle)."""
+    def existing_digests(self, record_ids: Iterable[str]) -> dict[tuple[str, str, int], Stored]:
+        """What ``replace`` needs of the records' rows, keyed by (record, key, cycle)."""
         wanted = set(record_ids)
         if not wanted:
             return {}
@@ -86,47 +110,64 @@ class MilestoneRepository:
                 MILESTONES.c.key,
                 MILESTONES.c.cycle,
                 MILESTONES.c.digest,
+                MILESTONES.c.next_timer_at,
+                MILESTONES.c.next_timer_kind,
             ).where(MILESTONES.c.record_id.in_(wanted))
         ).all()
-        return {(r.record_id, r.key, r.cycle): (r.id, r.digest) for r in rows}
+        return {
+            (record_id, key, cycle): Stored(row_id, found, at, kind)
+            for row_id, record_id, key, cycle, found, at, kind in rows
+        }
 
     def replace(
         self,
         record_ids: Iterable[str],
         wanted: Sequence[Mapping[str, Any]],
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """Make the records' rows exactly ``wanted``: insert new, update changed, delete gone.
 
         Each row keeps a digest of its values but the time-dependent ones, so re-evaluating a
         record after a comment rewrites only the milestones the comment changed, and finding
-        out which those are reads four small columns.
+        out which those are reads a few small columns. Returns the records' rows as they now
+        stand, in the shape of ``TimerRepository.timer_rows`` (``id``, ``record_id``, ``key``,
+        ``cycle``, ``timers``, ``next_timer_at``, ``next_timer_kind``), so nobody reads them
+        back; rows it inserted have ``id`` None.
         """
         existing = self.existing_digests(record_ids)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
+        current: list[dict[str, Any]] = []
         for values in wanted:
             row = {**values, "digest": digest(values)}
             found = existing.pop((values["record_id"], values["key"], values["cycle"]), None)
             if found is None:
                 inserts.append(row)
-            elif found[1] != row["digest"]:
-                updates.append({"row_id": found[0], **{f"new_{k}": v for k, v in row.items()}})
+            elif found.digest != row["digest"]:
+                updates.append({"row_id": found.id, **{f"new_{k}": v for k, v in row.items()}})
+                current.append(_timer_row(found.id, row))
+            else:  # same digest, same timers; ``next_timer_*`` as the worker last set them
+                current.append(_timer_row(found.id, row, found))
         if existing:
-            ids = [row_id for row_id, _ in existing.values()]
+            ids = [found.id for found in existing.values()]
             self.session.execute(delete(MILESTONES).where(MILESTONES.c.id.in_(ids)))
         if inserts:
             self.session.execute(insert(MILESTONES), inserts)
-        if updates:
-            columns: dict[str, BindParameter[Any]] = {
-                name.removeprefix("new_"): bindparam(name)
-                for name in updates[0]
-                if name != "row_id"
-            }
-            self.session.execute(
-                update(MILESTONES).where(MILESTONES.c.id == bindparam("row_id")).values(columns),
-                updates,
-                execution_options={"synchronize_session": False},
-            )
+            current.extend(_timer_row(None, row) for row in inserts)
+        self._update(updates)
+        return current
+
+    def _update(self, updates: Sequence[Mapping[str, Any]]) -> None:
+        """Rewrite rows by ``row_id`` with the ``new_*`` values, in one executemany."""
+        if not updates:
+            return
+        columns: dict[str, BindParameter[Any]] = {
+            name.removeprefix("new_"): bindparam(name) for name in updates[0] if name != "row_id"
+        }
+        self.session.execute(
+            update(MILESTONES).where(MILESTONES.c.id == bindparam("row_id")).values(columns),
+            list(updates),
+            execution_options={"synchronize_session": False},
+        )
 
     def queue(
         self,

@@ -66,18 +66,37 @@ class TimerRepository:
         return min(found) if found else None
 
     def timer_rows(self, record_ids: Iterable[str]) -> Sequence[Mapping[str, Any]]:
-        """``id``, ``record_id``, ``timers``, ``next_timer_at``, ``next_timer_kind`` per row."""
+        """``id``, ``record_id``, ``key``, ``cycle``, ``timers``, ``next_timer_at``,
+        ``next_timer_kind`` per row."""
         wanted = set(record_ids)
         if not wanted:
             return []
         query = select(
             MILESTONES.c.id,
             MILESTONES.c.record_id,
+            MILESTONES.c.key,
+            MILESTONES.c.cycle,
             MILESTONES.c.timers,
             MILESTONES.c.next_timer_at,
             MILESTONES.c.next_timer_kind,
         ).where(MILESTONES.c.record_id.in_(wanted))
         return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
+
+    def ids_of(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], int]:
+        """Milestone row ids by ``(record_id, key, cycle)``."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(
+                MILESTONES.c.id, MILESTONES.c.record_id, MILESTONES.c.key, MILESTONES.c.cycle
+            ).where(MILESTONES.c.record_id.in_({record_id for record_id, _, _ in wanted}))
+        ).all()
+        return {
+            (record_id, key, cycle): row_id
+            for row_id, record_id, key, cycle in rows
+            if (record_id, key, cycle) in wanted
+        }
 
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
         """Set ``(row id, next_timer_at, next_timer_kind)`` in one executemany."""
