@@ -6,9 +6,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from caseclock.core.conditions import Condition, Facts, compile_condition, describe, has_triggers
+from caseclock.core.conditions import (
+    Condition,
+    Facts,
+    Op,
+    _generic_comparison,
+    compile_condition,
+    describe,
+    has_triggers,
+)
 from caseclock.core.events import Event
 
 NOW = datetime(2026, 4, 6, 12, tzinfo=UTC)
@@ -162,3 +172,24 @@ def test_describe_reads_like_the_document() -> None:
         "(priority = P1 and not on comment (public=True, author_role=agent) and "
         "account.renewal_date within next 30d)"
     )
+
+
+values = (
+    st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["P1", "p1", "", "Closed"])
+)
+
+
+@given(
+    op=st.sampled_from([Op.EQ, Op.NE]),
+    operand=values.filter(lambda v: v is not None),
+    record=values,
+    account=values,
+)
+def test_equality_reads_and_compares_like_the_generic_comparison(
+    op: Op, operand: Any, record: Any, account: Any
+) -> None:
+    """The one-call ``field = value`` predicate against ``getter`` + ``_comparison``."""
+    cond = Condition.model_validate({"field": "priority", "op": op.value, "value": operand})
+    facts = Facts(datetime(2026, 3, 2, tzinfo=UTC), {}, {"priority": record}, {"priority": account})
+    generic = _generic_comparison("priority", op, operand)
+    assert compile_condition(cond)(facts) is generic(facts)

@@ -82,3 +82,12 @@ def test_position_matches_the_walk_over_pauses(cycle: Cycle, frozen: bool, amoun
     found = cycle.position(timedelta(seconds=amount))
     assert found == expected
     assert (found is None) or (found.tzinfo is calendar.zone)
+
+
+@SETTINGS
+@given(cycle=cycles(), frozen=st.booleans(), later=minutes)
+def test_paused_before_is_whether_any_pause_counts(cycle: Cycle, frozen: bool, later: int) -> None:
+    until = cycle.started_at + timedelta(minutes=later)
+    if frozen:
+        cycle.freeze()
+    assert cycle.paused_before(until) == bool(cycle.merged_pauses(until))

@@ -127,6 +127,12 @@ class Cycle:
                 spans.append((start, end))
         return spans
 
+    def paused_before(self, until: datetime) -> bool:
+        """Whether a pause kept the clock off before ``until`` (``merged_pauses(until)`` is not
+        empty: the merged spans are sorted and none is empty)."""
+        pauses = self.merged_pauses()
+        return bool(pauses) and pauses[0][0] < until
+
     def running_segments(self, until: datetime) -> list[tuple[datetime, datetime]]:
         """The intervals of [start, ``until``) during which the clock ran."""
         segments = []

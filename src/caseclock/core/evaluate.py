@@ -49,7 +49,7 @@ def _paused_at(cycle: Cycle, now: datetime) -> bool:
 
 def _paused_time(cycle: Cycle, until: datetime, counted: timedelta) -> timedelta:
     """Open time during the cycle's pauses up to ``until``: what the pauses kept off the clock."""
-    if until <= cycle.started_at or not cycle.merged_pauses(until):
+    if until <= cycle.started_at or not cycle.paused_before(until):
         return timedelta(0)
     return cycle.open_time(until) - counted
 

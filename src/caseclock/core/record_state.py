@@ -47,7 +47,9 @@ def _changes(event: Event, closed_label: str) -> dict[str, Any]:
 def advance(state: RecordState, event: Event, closed_statuses: Sequence[str]) -> RecordState:
     """The record's state after ``event``."""
     changes = _changes(event, closed_statuses[0] if closed_statuses else "Closed")
-    fields = {**state.fields, **changes} if changes else state.fields
+    if not changes:  # a comment, a note, an override: nothing about the record changed
+        return state
+    fields = {**state.fields, **changes}
     if event.type is EventType.CLOSED:
         closed = True
     elif event.type is EventType.REOPENED:

@@ -110,7 +110,8 @@ class _Replayer:
     def run(self, events: list[Event]) -> None:
         closed_statuses = self.compiled.process.closed_statuses
         for index, event in enumerate(events):
-            self._roll_checkpoints(event.at)
+            if self.checkpoints:
+                self._roll_checkpoints(event.at)
             before = self.state
             self.state = advance(before, event, closed_statuses)
             completed: set[str] = set()
