@@ -56,6 +56,8 @@ BUNDLE = ROOT / "examples" / "policies" / "b2b.yaml"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 BATCH = 500
+INGEST_TARGET = 2000  # events/s on PostgreSQL through the API (issue 4)
+QUEUE_P95_TARGET_MS = 50
 
 
 @dataclass
@@ -315,7 +317,23 @@ def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
     for name, value in results.items():
         if isinstance(value, str):
             print(f"{name}: {value}")
-    print(f"({os.cpu_count()} CPUs; single process, in-process ASGI client)")
+    print(verdict(results.get("PostgreSQL")))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"({os.cpu_count()} CPUs, load average {load}; single process, in-process ASGI client)")
+
+
+def verdict(postgres: Figures | str | None) -> str:
+    """Whether the PostgreSQL figures meet the targets of the service issue."""
+    if not isinstance(postgres, Figures):
+        return "targets: not measured (no PostgreSQL)"
+    ingest_met = postgres.events_per_s >= INGEST_TARGET
+    queue_met = postgres.p(0.95) < QUEUE_P95_TARGET_MS
+    return (
+        f"targets on PostgreSQL: ingest {postgres.events_per_s:,.0f} events/s vs >= "
+        f"{INGEST_TARGET:,}: {'met' if ingest_met else 'NOT met'}; at-risk p95 "
+        f"{postgres.p(0.95):.1f} ms vs < {QUEUE_P95_TARGET_MS} ms: "
+        f"{'met' if queue_met else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":
