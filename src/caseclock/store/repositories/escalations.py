@@ -10,7 +10,6 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, EventRow, RecordRow
-from caseclock.store.repositories.records import EVENTS, among
 
 TIMERS = cast(Table, EscalationTimerRow.__table__)
 
@@ -34,9 +33,7 @@ class EscalationRepository:
         wanted = set(record_ids)
         if not wanted:
             return {}
-        rows = self.session.execute(
-            select(TIMERS).where(among(self.session, TIMERS.c.record_id, wanted))
-        ).mappings()
+        rows = self.session.execute(select(TIMERS).where(TIMERS.c.record_id.in_(wanted))).mappings()
         return {(r["record_id"], r["rule"]): dict(r) for r in rows}
 
     def write(
@@ -66,10 +63,7 @@ class EscalationRepository:
             return {}
         rows = self.session.execute(
             select(EventRow.record_id, func.max(EventRow.occurred_at))
-            .where(
-                among(self.session, EVENTS.c.record_id, wanted),
-                EventRow.event_id.not_like(f"{own_prefix}%"),
-            )
+            .where(EventRow.record_id.in_(wanted), EventRow.event_id.not_like(f"{own_prefix}%"))
             .group_by(EventRow.record_id)
         ).all()
         return {row[0]: row[1] for row in rows}

@@ -26,7 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import MilestoneRow
-from caseclock.store.repositories.records import among
 
 # Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
 TIME_DEPENDENT = frozenset({"elapsed_seconds", "remaining_seconds", "evaluated_at"})
@@ -113,7 +112,7 @@ class MilestoneRepository:
                 MILESTONES.c.digest,
                 MILESTONES.c.next_timer_at,
                 MILESTONES.c.next_timer_kind,
-            ).where(among(self.session, MILESTONES.c.record_id, wanted))
+            ).where(MILESTONES.c.record_id.in_(wanted))
         ).all()
         return {
             (record_id, key, cycle): Stored(row_id, found, at, kind)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Insert
@@ -23,17 +23,6 @@ def insert_ignoring(session: Session, table: Table, keys: tuple[str, ...]) -> In
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-
-
-def among(
-    session: Session, column: ColumnElement[Any], values: Iterable[Any]
-) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter whatever
-    the count, so a batch's statements keep one text (parsed once, prepared by the driver)."""
-    if session.get_bind().dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        return column == any_(array)
-    return column.in_(list(values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +90,7 @@ class RecordRepository:
         wanted = set(ids)
         if not wanted:
             return {}
-        rows = self.session.execute(
-            select(RECORDS).where(among(self.session, RECORDS.c.id, wanted))
-        ).mappings()
+        rows = self.session.execute(select(RECORDS).where(RECORDS.c.id.in_(wanted))).mappings()
         return {row["id"]: dict(row) for row in rows}
 
     def update_many(self, values: Sequence[Mapping[str, Any]]) -> None:
@@ -137,7 +124,7 @@ class RecordRepository:
         if wanted and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
                 select(RECORDS.c.id)
-                .where(among(self.session, RECORDS.c.id, wanted))
+                .where(RECORDS.c.id.in_(wanted))
                 .order_by(RECORDS.c.id)
                 .with_for_update()
             ).all()
@@ -148,9 +135,7 @@ class RecordRepository:
         if not wanted:
             return {}
         rows = self.session.execute(
-            select(RECORDS.c.id, RECORDS.c.account_id).where(
-                among(self.session, RECORDS.c.id, wanted)
-            )
+            select(RECORDS.c.id, RECORDS.c.account_id).where(RECORDS.c.id.in_(wanted))
         ).all()
         return {row.id: row.account_id for row in rows}
 
@@ -166,9 +151,7 @@ class EventRepository:
             return set()
         event_ids = {event_id for _, event_id in wanted}
         rows = self.session.execute(
-            select(EventRow.record_id, EventRow.event_id).where(
-                among(self.session, EVENTS.c.event_id, event_ids)
-            )
+            select(EventRow.record_id, EventRow.event_id).where(EventRow.event_id.in_(event_ids))
         ).all()
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
@@ -190,7 +173,7 @@ class EventRepository:
             return {}
         rows = self.session.execute(
             select(EVENTS.c.record_id, EVENTS.c.event_id, EVENTS.c.seq).where(
-                among(self.session, EVENTS.c.event_id, {event_id for _, event_id in wanted})
+                EVENTS.c.event_id.in_({event_id for _, event_id in wanted})
             )
         ).all()
         return {
@@ -213,7 +196,7 @@ class EventRepository:
                 EventRow.received_at,
                 EventRow.data,
             )
-            .where(among(self.session, EVENTS.c.record_id, wanted))
+            .where(EventRow.record_id.in_(wanted))
             .order_by(EventRow.record_id, EventRow.occurred_at, EventRow.seq)
         ).all()
         for row in rows:

@@ -16,7 +16,6 @@ from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
-from caseclock.store.repositories.records import among
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
 RECORDS = cast(Table, RecordRow.__table__)
@@ -80,7 +79,7 @@ class TimerRepository:
             MILESTONES.c.timers,
             MILESTONES.c.next_timer_at,
             MILESTONES.c.next_timer_kind,
-        ).where(among(self.session, MILESTONES.c.record_id, wanted))
+        ).where(MILESTONES.c.record_id.in_(wanted))
         return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
 
     def ids_of(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], int]:
@@ -91,7 +90,7 @@ class TimerRepository:
         rows = self.session.execute(
             select(
                 MILESTONES.c.id, MILESTONES.c.record_id, MILESTONES.c.key, MILESTONES.c.cycle
-            ).where(among(self.session, MILESTONES.c.record_id, {r for r, _, _ in wanted}))
+            ).where(MILESTONES.c.record_id.in_({record_id for record_id, _, _ in wanted}))
         ).all()
         return {
             (record_id, key, cycle): row_id
@@ -131,7 +130,7 @@ class FiringRepository:
                 FIRINGS.c.cycle,
                 FIRINGS.c.kind,
                 FIRINGS.c.sequence,
-            ).where(among(self.session, FIRINGS.c.record_id, wanted))
+            ).where(FIRINGS.c.record_id.in_(wanted))
         ).all()
         return {(r.record_id, r.source, r.cycle, r.kind, r.sequence) for r in rows}
 
