@@ -74,6 +74,10 @@ def ingest(
     if not accepted:
         return results
     _create_records(session, new_records, now=now)
+    _check_overrides(session, results, accepted)
+    accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
+    if not accepted:
+        return results
     EventRepository(session).insert_many(
         [
             {
@@ -155,6 +159,30 @@ def _check_records(
                 f"unknown record {event.record!r}: send its created event first", not_found=True
             )
     return new_records
+
+
+def _check_overrides(
+    session: Session, results: list[EventResult], accepted: dict[int, Event]
+) -> None:
+    """Reject an override naming a milestone the record's process version does not have: a
+    typo must not be stored as an SLA change that silently does nothing."""
+    overrides = {i: e for i, e in accepted.items() if e.type is EventType.OVERRIDE}
+    if not overrides:
+        return
+    columns = RecordRepository(session).columns({e.record for e in overrides.values()})
+    evaluator = RecordEvaluator(session)
+    for index, event in overrides.items():
+        row = columns.get(event.record, {})
+        process = evaluator.process(row.get("process_key"), row.get("process_version"))
+        if process is None:
+            continue  # no clock runs yet; an entitlement added later may give it one
+        keys = [m.key for m in process.milestones]
+        wanted = event.data.get("milestone")
+        if wanted not in keys:
+            results[index].reject(
+                f"data.milestone: process {process.key} v{process.version} has no milestone "
+                f"{wanted!r}; it has {', '.join(keys)}"
+            )
 
 
 def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> None:
