@@ -9,6 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from caseclock.core.instants import require_aware
+
+__all__ = ["Clock", "FixedClock", "SystemClock", "require_aware"]
+
 
 class Clock(Protocol):
     """Something that tells the current instant as an aware UTC datetime."""
@@ -37,13 +41,3 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at = self._at + delta
-
-
-def require_aware(value: datetime, what: str = "datetime") -> datetime:
-    """Return ``value`` if it carries a time zone, else raise a ValueError that says so."""
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValueError(
-            f"{what} must be timezone-aware (got naive {value.isoformat()}); "
-            "add an offset such as +00:00 or a zone"
-        )
-    return value

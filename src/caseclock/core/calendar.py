@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec, HolidaySet
+from caseclock.core.instants import require_aware
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -39,15 +40,6 @@ _HORIZON_DAYS = 366 * 12
 _DAY_CACHE_SIZE = 10_000
 
 Interval = tuple[int, int]
-
-
-def _require_aware(value: datetime, what: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{what} must be timezone-aware (got naive {value.isoformat()}); "
-            "add an offset such as +00:00"
-        )
-    return value
 
 
 def instant_us(value: datetime) -> int:
@@ -129,33 +121,33 @@ class BusinessCalendar:
         closing time is that closing time; a zero duration is ``start`` if open, else the next
         opening.
         """
-        t = instant_us(_require_aware(start, "start"))
+        t = instant_us(require_aware(start, "start"))
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative (got {duration})")
         return self.local(self.add_us(t, duration // _MICROSECOND))
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Open time in ``[start, end)``; ``end`` before ``start`` is an error, not zero."""
-        t0 = instant_us(_require_aware(start, "start"))
-        t1 = instant_us(_require_aware(end, "end"))
+        t0 = instant_us(require_aware(start, "start"))
+        t1 = instant_us(require_aware(end, "end"))
         if t1 < t0:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
         return timedelta(microseconds=self.between_us(t0, t1))
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` lies inside open hours (an opening instant is open, a closing one not)."""
-        t = instant_us(_require_aware(at, "at"))
+        t = instant_us(require_aware(at, "at"))
         return self._window(t).containing(t) >= 0
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself when open, else the next opening."""
-        t = instant_us(_require_aware(at, "at"))
+        t = instant_us(require_aware(at, "at"))
         return self.local(self.add_us(t, 0))
 
     def next_close(self, at: datetime) -> datetime | None:
         """The next closing after ``at`` (the end of the open stretch containing it, or of the
         next one); ``None`` for a calendar that never closes within the horizon (24x7)."""
-        t = instant_us(_require_aware(at, "at"))
+        t = instant_us(require_aware(at, "at"))
         span = self._window(t)
         while True:
             i = bisect_right(span.starts, t) - 1
@@ -170,8 +162,8 @@ class BusinessCalendar:
 
     def open_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals within ``[start, end)``, clipped: what a deadline counted."""
-        t0 = instant_us(_require_aware(start, "start"))
-        t1 = instant_us(_require_aware(end, "end"))
+        t0 = instant_us(require_aware(start, "start"))
+        t1 = instant_us(require_aware(end, "end"))
         if t1 <= t0:
             return []
         span = self._window(t0, t1)
@@ -222,7 +214,7 @@ class BusinessCalendar:
         """
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
-        local = _require_aware(start, "start").astimezone(self.zone)
+        local = require_aware(start, "start").astimezone(self.zone)
         t = instant_us(local)
         day = self._business_day(t, local.date())
         if n > 0:
