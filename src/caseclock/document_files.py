@@ -1,7 +1,8 @@
 """Reading policy and calendar documents from files (YAML or JSON): the I/O edge of the core.
 
-The core validates dictionaries; this module only turns a path into one, with errors a person
-can act on (which file, which line).
+The core validates dictionaries and parses YAML (``core.policy.parse_document``: YAML 1.2
+booleans, so ``on: created`` keeps its key); this module only turns a path into a mapping,
+with errors a person can act on (which file, which line).
 """
 
 from __future__ import annotations
@@ -10,23 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from caseclock.core.policy import PolicyInvalid, parse_document
 from caseclock.errors import ValidationFailed
-
-
-def parse_document(text: str, source: str = "<document>") -> dict[str, Any]:
-    """Parse YAML (or JSON) into a mapping, or raise ValidationFailed naming ``source``."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationFailed(f"{source}: not valid YAML/JSON{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed(f"{source}: expected a mapping at the top level")
-    return data
 
 
 def load_document(path: str | Path) -> dict[str, Any]:
@@ -48,4 +34,10 @@ def load_document(path: str | Path) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValidationFailed(f"{file}: expected an object at the top level")
         return data
-    return parse_document(text, str(file))
+    try:
+        data = parse_document(text)
+    except PolicyInvalid as exc:
+        raise ValidationFailed(f"{file}: not valid YAML/JSON at {exc.detail}") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{file}: expected a mapping at the top level")
+    return data
