@@ -10,15 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from caseclock.core.conditions import (
-    Condition,
-    Facts,
-    Op,
-    _generic_comparison,
-    compile_condition,
-    describe,
-    has_triggers,
-)
+from caseclock.core.condition_spec import Condition, Op, describe, has_triggers
+from caseclock.core.conditions import Facts, _generic_comparison, compile_condition
 from caseclock.core.events import Event
 
 NOW = datetime(2026, 4, 6, 12, tzinfo=UTC)

@@ -7,7 +7,7 @@ agent", "status is Waiting for Customer"); nothing here evaluates anything.
 from __future__ import annotations
 
 from caseclock.core.actions import ActionSpec
-from caseclock.core.conditions import Condition, Op, Trigger
+from caseclock.core.condition_spec import Condition, Op, Trigger
 from caseclock.core.durations import DurationKind, parse_duration
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Recurrence, Target
 

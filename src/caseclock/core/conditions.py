@@ -1,233 +1,28 @@
-"""Structured conditions over a record's fields and events, and their evaluation.
+"""Conditions compiled into predicates over ``Facts``, and the values they compare.
 
-A condition is a small document, the convention of helpdesk rule builders, so a console can
-render and edit it; nothing is ever ``eval``-ed. Exactly one of these keys makes a condition:
-
-``all: [..]`` / ``any: [..]`` / ``not: {..}``
-    combinations of conditions.
-``field: NAME, op: OP, value: V``
-    a comparison on the record's current fields (``op`` defaults to ``eq``). ``NAME`` is a
-    record field (``priority``, ``tier``, ``status``, ``owner``, ``team``, ``region``, any custom
-    field); when the record lacks it, the account's field of that name is used. ``account.NAME``
-    reads the account only. Operators: ``eq``, ``ne``, ``in``, ``not_in`` (string comparisons
-    ignore case), ``is_set``, ``is_not_set``, ``gt``, ``gte``, ``lt``, ``lte`` (numbers, dates,
-    strings), ``contains`` (a list or text holds the value), ``within_next`` / ``within_last``
-    (a date field lies within ``30d`` after / before the instant of evaluation).
-``on: TRIGGER``
-    something that happened at this event (see ``Trigger``): ``created``, ``status_enters`` /
-    ``status_leaves`` (``value``: a status or a list), ``comment`` (``public``, ``author_role``),
-    ``owner_set``, ``owner_changed``, ``team_set``, ``team_changed``, ``priority_changed``
-    (optional ``value``: changed to that), ``field_set`` / ``field_cleared`` / ``field_changed``
-    (``field``; optional ``value``), ``milestone_completed`` (``milestone``), ``closed``,
-    ``reopened``, ``note``, ``task``.
-
-Comparisons are *levels* (true while the fields say so); triggers are *edges* (true only at
-their event). ``applies_when``, ``pause``, target rules and entitlement rules take levels only.
+The condition documents, their vocabulary and checks are in ``core.condition_spec``; this
+module holds no pydantic model, so it can be compiled (see ``setup.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, JsonValue, model_validator
-
-from caseclock.core.documents import Document
-from caseclock.core.durations import DurationKind, parse_duration
-from caseclock.core.events import Event, EventType
-
-
-class Op(StrEnum):
-    EQ = "eq"
-    NE = "ne"
-    IN = "in"
-    NOT_IN = "not_in"
-    IS_SET = "is_set"
-    IS_NOT_SET = "is_not_set"
-    GT = "gt"
-    GTE = "gte"
-    LT = "lt"
-    LTE = "lte"
-    CONTAINS = "contains"
-    WITHIN_NEXT = "within_next"
-    WITHIN_LAST = "within_last"
-
-
-class Trigger(StrEnum):
-    CREATED = "created"
-    STATUS_ENTERS = "status_enters"
-    STATUS_LEAVES = "status_leaves"
-    COMMENT = "comment"
-    OWNER_SET = "owner_set"
-    OWNER_CHANGED = "owner_changed"
-    TEAM_SET = "team_set"
-    TEAM_CHANGED = "team_changed"
-    PRIORITY_CHANGED = "priority_changed"
-    FIELD_SET = "field_set"
-    FIELD_CLEARED = "field_cleared"
-    FIELD_CHANGED = "field_changed"
-    MILESTONE_COMPLETED = "milestone_completed"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    NOTE = "note"
-    TASK = "task"
-
-
-_NO_OPERAND = frozenset({Op.IS_SET, Op.IS_NOT_SET})
-_LIST_OPERAND = frozenset({Op.IN, Op.NOT_IN})
-_WINDOW = frozenset({Op.WITHIN_NEXT, Op.WITHIN_LAST})
-_STATUS_TRIGGERS = frozenset({Trigger.STATUS_ENTERS, Trigger.STATUS_LEAVES})
-_FIELD_TRIGGERS = frozenset({Trigger.FIELD_SET, Trigger.FIELD_CLEARED, Trigger.FIELD_CHANGED})
-_VALUE_OPTIONAL = frozenset(
-    {Trigger.OWNER_CHANGED, Trigger.TEAM_CHANGED, Trigger.PRIORITY_CHANGED, Trigger.FIELD_CHANGED}
+from caseclock.core.condition_spec import (
+    LIST_OPERAND,
+    NO_OPERAND,
+    STATUS_TRIGGERS,
+    WINDOW,
+    Condition,
+    Op,
+    Trigger,
+    window_of,
 )
-_KINDS = ("all", "any", "not", "field", "on")
-
-
-class Condition(Document):
-    """One node of a condition tree; exactly one of ``all``, ``any``, ``not``, ``field``, ``on``."""
-
-    all: tuple[Condition, ...] | None = None
-    any: tuple[Condition, ...] | None = None
-    not_: Condition | None = Field(default=None, alias="not")
-    field: str | None = Field(default=None, min_length=1)
-    op: Op | None = None
-    value: JsonValue = None
-    on: Trigger | None = None
-    public: bool | None = None
-    author_role: Literal["agent", "customer", "system"] | None = None
-    milestone: str | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _yaml11_on(cls, value: Any) -> Any:
-        """A YAML 1.1 reader (``yaml.safe_load``) turns the key ``on`` into ``True``; undo it."""
-        if isinstance(value, dict) and True in value and "on" not in value:
-            return {("on" if key is True else key): item for key, item in value.items()}
-        return value
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Condition:
-        given = [k for k, v in zip(_KINDS, self._kind_values(), strict=True) if v is not None]
-        if len(given) != 1:
-            found = ", ".join(given) or "none"
-            raise ValueError(
-                f"a condition takes exactly one of {', '.join(_KINDS)} (found {found})"
-            )
-        if self.on is not None:
-            _check_trigger(self)
-        elif self.field is not None:
-            _check_comparison(self)
-        else:
-            _check_no_extras(
-                self, "a combination", ("op", "value", "public", "author_role", "milestone")
-            )
-        return self
-
-    def _kind_values(self) -> tuple[object, ...]:
-        return (self.all, self.any, self.not_, None if self.on else self.field, self.on)
-
-    def children(self) -> tuple[Condition, ...]:
-        if self.not_ is not None:
-            return (self.not_,)
-        return self.all or self.any or ()
-
-
-def _check_no_extras(cond: Condition, what: str, names: tuple[str, ...]) -> None:
-    extra = [n for n in names if getattr(cond, n) is not None]
-    if extra:
-        raise ValueError(f"{what} takes no {extra[0]!r}")
-
-
-def _check_comparison(cond: Condition) -> None:
-    _check_no_extras(cond, "a field comparison", ("public", "author_role", "milestone"))
-    op = cond.op or Op.EQ
-    if op in _NO_OPERAND:
-        if cond.value is not None:
-            raise ValueError(f"op {op.value!r} takes no value")
-        return
-    if cond.value is None:
-        raise ValueError(f"op {op.value!r} needs a value")
-    if op in _LIST_OPERAND and not isinstance(cond.value, list):
-        raise ValueError(f"op {op.value!r} needs a list value, e.g. [P1, P2]")
-    if op in _WINDOW:
-        window_of(cond.value)
-
-
-def _check_trigger(cond: Condition) -> None:
-    trigger = cond.on
-    if cond.op is not None:
-        raise ValueError("a trigger ('on') takes no 'op'")
-    if trigger is not Trigger.COMMENT:
-        _check_no_extras(cond, f"trigger {trigger}", ("public", "author_role"))
-    if trigger is not Trigger.MILESTONE_COMPLETED:
-        _check_no_extras(cond, f"trigger {trigger}", ("milestone",))
-    elif cond.milestone is None:
-        raise ValueError("trigger milestone_completed needs 'milestone'")
-    if trigger in _FIELD_TRIGGERS:
-        if cond.field is None:
-            raise ValueError(f"trigger {trigger} needs 'field'")
-    elif cond.field is not None:
-        raise ValueError(f"trigger {trigger} takes no 'field'")
-    if trigger in _STATUS_TRIGGERS and cond.value is None:
-        raise ValueError(f"trigger {trigger} needs a status 'value' (or a list)")
-    if trigger not in _STATUS_TRIGGERS | _VALUE_OPTIONAL and cond.value is not None:
-        raise ValueError(f"trigger {trigger} takes no 'value'")
-
-
-def window_of(value: object) -> timedelta:
-    """The timedelta of a ``within_*`` operand (calendar time such as ``30d`` or ``12h``)."""
-    if not isinstance(value, str):
-        raise ValueError("a within_* value is a duration such as 30d")
-    duration = parse_duration(value)
-    if duration.kind not in (DurationKind.CALENDAR_TIME, DurationKind.BUSINESS_TIME):
-        raise ValueError("a within_* value is calendar time such as 30d or 12h")
-    return duration.amount
-
-
-def walk(cond: Condition) -> Iterator[Condition]:
-    """Every node of the tree, the root first."""
-    yield cond
-    for child in cond.children():
-        yield from walk(child)
-
-
-def has_triggers(cond: Condition) -> bool:
-    """Whether any node is an event trigger (a condition that is not a pure level)."""
-    return any(node.on is not None for node in walk(cond))
-
-
-_SYMBOLS = {Op.EQ: "=", Op.NE: "!=", Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
-
-
-def describe(cond: Condition) -> str:
-    """A one-line, human reading of a condition, for explanations."""
-    if cond.all is not None or cond.any is not None:
-        joiner = " and " if cond.all is not None else " or "
-        parts = [describe(c) for c in cond.children()]
-        return "(" + joiner.join(parts) + ")" if len(parts) > 1 else "".join(parts)
-    if cond.not_ is not None:
-        return f"not {describe(cond.not_)}"
-    if cond.on is not None:
-        params = [
-            f"{k}={v}"
-            for k in ("field", "value", "public", "author_role", "milestone")
-            if (v := getattr(cond, k)) is not None
-        ]
-        return f"on {cond.on.value}" + (f" ({', '.join(params)})" if params else "")
-    op = cond.op or Op.EQ
-    symbol = _SYMBOLS.get(op, op.value.replace("_", " "))
-    return f"{cond.field} {symbol}" + ("" if cond.value is None else f" {cond.value}")
-
-
-def milestone_refs(cond: Condition) -> set[str]:
-    """Keys of the milestones whose completion this condition waits for."""
-    return {n.milestone for n in walk(cond) if n.milestone is not None}
-
+from caseclock.core.events import Event, EventType
 
 # --- evaluation ---------------------------------------------------------------------------
 
@@ -338,10 +133,10 @@ def _equality(name: str, wanted: object, hit: bool) -> Predicate:
 
 
 def _comparison(op: Op, operand: object) -> Callable[[Any, datetime], bool]:
-    if op in _NO_OPERAND:
+    if op in NO_OPERAND:
         wanted = op is Op.IS_SET
         return lambda v, _at: is_set(v) is wanted
-    if op in _LIST_OPERAND:
+    if op in LIST_OPERAND:
         choices = {_fold(x) for x in operand} if isinstance(operand, list) else set()
         hit = op is Op.IN
         return lambda v, _at: (_fold(v) in choices) is hit if is_set(v) else not hit
@@ -350,7 +145,7 @@ def _comparison(op: Op, operand: object) -> Callable[[Any, datetime], bool]:
         return lambda v, _at: (_fold(v) == want) is hit
     if op is Op.CONTAINS:
         return lambda v, _at: _contains(v, operand)
-    if op in _WINDOW:
+    if op in WINDOW:
         return _window_test(op, window_of(operand))
     return _order_test(op, operand)
 
@@ -417,7 +212,7 @@ def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
     if trigger is Trigger.MILESTONE_COMPLETED:
         key = cond.milestone
         return lambda facts: key in facts.completed
-    if trigger in _STATUS_TRIGGERS:
+    if trigger in STATUS_TRIGGERS:
         values = cond.value if isinstance(cond.value, list) else [cond.value]
         statuses = {_fold(v) for v in values}
         enters = trigger is Trigger.STATUS_ENTERS

@@ -1,6 +1,6 @@
 """Which process a new record gets: the bundle's entitlement rules, first match wins.
 
-Rules are level conditions (``core.conditions``) over the record's fields (``type``,
+Rules are level conditions (``core.condition_spec``) over the record's fields (``type``,
 ``priority``, ``product``, ``region``, custom fields) and its account's (``tier``, ``region``,
 ``renewal_date``, ...; a record field of the same name wins, ``account.NAME`` reads the account
 only). No rule matching and no default means no entitlement, hence no clock: the caller must

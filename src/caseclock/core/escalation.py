@@ -28,7 +28,8 @@ from pydantic import Field, field_validator, model_validator
 
 from caseclock.core.actions import ActionSpec
 from caseclock.core.calendar import BusinessCalendar
-from caseclock.core.conditions import Condition, Facts, compile_condition, has_triggers
+from caseclock.core.condition_spec import Condition, has_triggers
+from caseclock.core.conditions import Facts, compile_condition
 from caseclock.core.documents import Document
 from caseclock.core.durations import Duration, DurationKind, parse_duration
 

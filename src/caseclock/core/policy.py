@@ -23,7 +23,7 @@ level), ``reset``, ``start_at`` (a date field that anchors the start,
 for account lifecycle milestones), ``target``, ``calendar``, ``recurrence`` (``once``,
 ``repeat`` with ``until`` and ``anchor``, ``sequential``, ``independent``), ``on_reopen``
 (``resume``, ``restart``, ``ignore``), ``owner`` (``record``, ``team_lead``, ``role:NAME``,
-``field:NAME``) and ``actions`` (``core.actions``). Conditions are ``core.conditions``.
+``field:NAME``) and ``actions`` (``core.actions``). Conditions are ``core.condition_spec``.
 
 Every model forbids unknown keys and validation errors name their path, e.g.
 ``processes.gold.milestones[2].target.rules[0].when: unknown field 'prio'``; ``load_bundle``
@@ -43,7 +43,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from caseclock.core.actions import Actions, check_period
 from caseclock.core.calendar_spec import CalendarSpec
-from caseclock.core.conditions import Condition, has_triggers, milestone_refs
+from caseclock.core.condition_spec import Condition, has_triggers, milestone_refs
 from caseclock.core.documents import Document
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.periods import Period, parse_period

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from caseclock.core.conditions import Condition, Predicate, compile_condition, has_triggers
+from caseclock.core.condition_spec import Condition, has_triggers
+from caseclock.core.conditions import Predicate, compile_condition
 from caseclock.core.events import Event, EventType
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CompiledTarget

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.condition_spec import describe
 from caseclock.core.conditions import (
     Facts,
     Predicate,
     as_instant,
     compile_condition,
-    describe,
     getter,
 )
 from caseclock.core.durations import Duration, DurationKind

@@ -18,7 +18,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from caseclock.core.conditions import Condition, Op, Trigger, walk
+from caseclock.core.condition_spec import Condition, Op, Trigger, walk
 from caseclock.core.events import EventType
 from caseclock.core.policy import MilestoneDef
 
