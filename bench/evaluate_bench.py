@@ -25,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from caseclock.core.calendar import BusinessCalendar, instant_us
+from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event, EventType
+from caseclock.core.instants import instant_us
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import load_bundle
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,8 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec, HolidaySet
-from caseclock.core.instants import require_aware
+from caseclock.core.instants import instant_us, local_us, require_aware
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _FIRST_ORDINAL = date(1, 1, 8).toordinal()
 _LAST_ORDINAL = date(9999, 12, 24).toordinal()
@@ -40,11 +39,6 @@ _HORIZON_DAYS = 366 * 12
 _DAY_CACHE_SIZE = 10_000
 
 Interval = tuple[int, int]
-
-
-def instant_us(value: datetime) -> int:
-    """An aware instant as microseconds since the Unix epoch (UTC)."""
-    return (value - _EPOCH) // _MICROSECOND
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +268,7 @@ class BusinessCalendar:
 
     def local(self, t: int) -> datetime:
         """Instant ``t`` (UTC microseconds) as a datetime in the calendar's zone."""
-        return (_EPOCH + timedelta(microseconds=t)).astimezone(self.zone)
+        return local_us(t, self.zone)
 
     # -- the window of precomputed intervals ----------------------------------------------
 

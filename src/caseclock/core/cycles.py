@@ -9,13 +9,13 @@ deadline is the instant at which it reaches the target.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Literal
 
-from caseclock.core.calendar import BusinessCalendar, instant_us
+from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.events import Event
+from caseclock.core.instants import instant_us, local_us
 from caseclock.core.targets import Clockwork, Resolved
 
 EndKind = Literal["completed", "cancelled"]
@@ -198,11 +198,14 @@ class Cycle:
 
     def _position(self, amount: timedelta) -> datetime | None:
         clock = self.clock
-        if isinstance(clock, BusinessCalendar) and amount >= timedelta(0):
-            start, pauses = self._pauses_us()
-            found = _reach(start, pauses, amount // _MICROSECOND, clock.between_us, clock.add_us)
-            return None if found is None else clock.local(found)
-        return _reach(self.started_at, self.merged_pauses(), amount, clock.between, clock.add)
+        calendar = clock if isinstance(clock, BusinessCalendar) else None
+        if calendar is not None and amount < timedelta(0):
+            raise ValueError(f"duration must not be negative (got {amount})")
+        start, pauses = self._pauses_us()
+        found = _reach(start, pauses, amount // _MICROSECOND, calendar)
+        if found is None:
+            return None
+        return local_us(found, self.started_at.tzinfo if calendar is None else calendar.zone)
 
     def _pauses_us(self) -> PauseSpansUs:
         """The start and ``merged_pauses()`` in microseconds (computed once when frozen)."""
@@ -219,30 +222,32 @@ class Cycle:
         return None if target is None else self.position(target)
 
 
-Instant = TypeVar("Instant", int, datetime)  # UTC microseconds or an aware datetime
-Amount = TypeVar("Amount", int, timedelta)  # microseconds or a timedelta
-
-
 def _reach(
-    start: Instant,
-    pauses: Sequence[tuple[Instant, Instant | None]],
-    amount: Amount,
-    between: Callable[[Instant, Instant], Amount],
-    add: Callable[[Instant, Amount], Instant],
-) -> Instant | None:
-    """The instant at which ``amount`` has been counted from ``start``, stepping over the
-    merged ``pauses``; None inside an endless pause. ``between`` and ``add`` are the clock's."""
+    start: int,
+    pauses: list[tuple[int, int | None]],
+    amount: int,
+    calendar: BusinessCalendar | None,
+) -> int | None:
+    """The instant (UTC microseconds) at which ``amount`` has been counted from ``start``,
+    stepping over the merged ``pauses``; None inside an endless pause. Counted on ``calendar``,
+    or on the wall clock (every microsecond counts) when it is None."""
     cursor, remaining = start, amount
     for pause_start, pause_end in pauses:
         if pause_start > cursor:
-            available = between(cursor, pause_start)
+            available = (
+                pause_start - cursor
+                if calendar is None
+                else calendar.between_us(cursor, pause_start)
+            )
             if available >= remaining:
-                return add(cursor, remaining)
+                return (
+                    cursor + remaining if calendar is None else calendar.add_us(cursor, remaining)
+                )
             remaining -= available
         if pause_end is None:
             return None
         cursor = max(cursor, pause_end)
-    return add(cursor, remaining)
+    return cursor + remaining if calendar is None else calendar.add_us(cursor, remaining)
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
