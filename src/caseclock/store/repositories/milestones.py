@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Table,
     and_,
-    bindparam,
     delete,
     false,
     func,
@@ -21,25 +20,31 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    update,
 )
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import update_rows
 from caseclock.store.models import MilestoneRow
 
 # Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
 TIME_DEPENDENT = frozenset({"elapsed_seconds", "remaining_seconds", "evaluated_at"})
+IDENTITY = frozenset({"record_id", "key", "cycle"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
 
 
 def digest(values: Mapping[str, Any]) -> str:
-    """A stable digest of a row's values, time-dependent ones left out."""
+    """A digest of a row's values, time-dependent ones left out, in their given order.
+
+    ``marshal`` serializes the plain values (instants as POSIX timestamps) in C: a few times
+    cheaper than ``repr``. Its format may change with the Python version; a digest that then
+    differs only makes the next evaluation rewrite the row once.
+    """
     kept = [
-        (k, v.timestamp() if isinstance(v, datetime) else v)
-        for k, v in sorted(values.items())
+        v.timestamp() if isinstance(v, datetime) else v
+        for k, v in values.items()
         if k not in TIME_DEPENDENT
     ]
-    return hashlib.blake2b(repr(kept).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(marshal.dumps(kept), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,12 @@ def _timer_row(
         "next_timer_at": values["next_timer_at"] if stored is None else stored.next_timer_at,
         "next_timer_kind": values["next_timer_kind"] if stored is None else stored.next_timer_kind,
     }
+
+
+def _changeable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's values but its identity (record, key, cycle), which an update never changes:
+    setting them again would cost a foreign-key check per row."""
+    return {k: v for k, v in row.items() if k not in IDENTITY}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +154,7 @@ class MilestoneRepository:
             if found is None:
                 inserts.append(row)
             elif found.digest != row["digest"]:
-                updates.append({"row_id": found.id, **{f"new_{k}": v for k, v in row.items()}})
+                updates.append({"id": found.id, **_changeable(row)})
                 current.append(_timer_row(found.id, row))
             else:  # same digest, same timers; ``next_timer_*`` as the worker last set them
                 current.append(_timer_row(found.id, row, found))
@@ -153,21 +164,8 @@ class MilestoneRepository:
         if inserts:
             self.session.execute(insert(MILESTONES), inserts)
             current.extend(_timer_row(None, row) for row in inserts)
-        self._update(updates)
+        update_rows(self.session, MILESTONES, updates)
         return current
-
-    def _update(self, updates: Sequence[Mapping[str, Any]]) -> None:
-        """Rewrite rows by ``row_id`` with the ``new_*`` values, in one executemany."""
-        if not updates:
-            return
-        columns: dict[str, BindParameter[Any]] = {
-            name.removeprefix("new_"): bindparam(name) for name in updates[0] if name != "row_id"
-        }
-        self.session.execute(
-            update(MILESTONES).where(MILESTONES.c.id == bindparam("row_id")).values(columns),
-            list(updates),
-            execution_options={"synchronize_session": False},
-        )
 
     def queue(
         self,

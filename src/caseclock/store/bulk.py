@@ -1,0 +1,103 @@
+"""Writes of many rows in one statement.
+
+On PostgreSQL the rows travel as one JSON document, turned back into typed rows by
+``jsonb_to_recordset``: one parameter, one statement, one plan, whatever the batch size, where an
+executemany runs (and round-trips) one statement per row. SQLite, in process, keeps the
+executemany. Values are encoded as the column types expect them: instants as ISO strings with
+their offset (a naive one is refused, as ``UTCDateTime`` refuses it), documents as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, Text, bindparam, cast, column, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def update_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str = "id"
+) -> None:
+    """Set the given columns of each row found by ``key``; every mapping has the same keys."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    if is_postgres(session):
+        given = _recordset(table, [key, *names])
+        session.execute(
+            update(table)
+            .values({name: given.c[name] for name in names})
+            .where(table.c[key] == given.c[key]),
+            {"rows": encode(rows)},
+            execution_options={"synchronize_session": False},
+        )
+        return
+    session.execute(
+        update(table)
+        .where(table.c[key] == bindparam("key_"))
+        .values({name: bindparam(f"new_{name}") for name in names}),
+        [{"key_": row[key], **{f"new_{n}": row[n] for n in names}} for row in rows],
+        execution_options={"synchronize_session": False},
+    )
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts_on: tuple[str, ...] = (),
+) -> None:
+    """Insert rows (every mapping has the same keys); with ``ignore_conflicts_on``, a row
+    that would break that unique key is skipped, not an error."""
+    if not rows:
+        return
+    names = list(rows[0])
+    if is_postgres(session):
+        given = _recordset(table, names)
+        statement = postgresql.insert(table).from_select(names, select(*given.c))
+        if ignore_conflicts_on:
+            statement = statement.on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
+        session.execute(statement, {"rows": encode(rows)})
+        return
+    if ignore_conflicts_on:
+        ignoring = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=list(ignore_conflicts_on)
+        )
+        session.execute(ignoring, list(rows))
+        return
+    session.execute(insert(table), list(rows))
+
+
+def _recordset(table: Table, names: Sequence[str]) -> TableValuedAlias:
+    """``jsonb_to_recordset(:rows) AS v(name type, ...)``, typed as ``table``'s columns."""
+    return (
+        func.jsonb_to_recordset(cast(bindparam("rows", type_=Text), JSONB))
+        .table_valued(*(column(n, table.c[n].type) for n in names))
+        .render_derived(name="v", with_types=True)
+    )
+
+
+def encode(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows as one JSON array, instants as ISO 8601 with their offset."""
+    return json.dumps(rows, default=_value, allow_nan=False, separators=(",", ":"))
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; give a zone")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} {value!r}")
