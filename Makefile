@@ -3,36 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The evaluator's core is compiled with mypyc (setup.py); a change to a compiled source rebuilds it.
+BUILT := $(VENV)/.built
+CORE_SOURCES := $(wildcard src/caseclock/core/*.py)
 DATA_DIR ?= var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint typecheck pytest bench lock clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+$(BUILT): $(STAMP) pyproject.toml setup.py $(CORE_SOURCES)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(BUILT)
+
+run: $(BUILT)
 	$(BIN)/caseclock quickstart --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint typecheck pytest
+test: $(BUILT) lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(BUILT)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-typecheck: $(STAMP)
+typecheck: $(BUILT)
 	$(BIN)/mypy src
 
-pytest: $(STAMP)
+pytest: $(BUILT)
 	$(BIN)/pytest
 
 # The benchmarks print caseclock's figures beside a baseline from the same run. The worker
 # and ingest benchmarks need PostgreSQL (CASECLOCK_TEST_DATABASE_URL); --quick keeps this short.
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python bench/calendar_bench.py
 	$(BIN)/python bench/evaluate_bench.py --records 20000
 	$(BIN)/python bench/ingest_bench.py --quick
@@ -43,4 +49,5 @@ lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build
+	find src -name '*.so' -delete

@@ -28,6 +28,7 @@ from sqlalchemy.orm import sessionmaker
 from caseclock.clock import FixedClock
 from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
+from tests.compiled_core import pytest_sessionstart  # noqa: F401 (refuses a stale compiled core)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")

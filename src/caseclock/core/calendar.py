@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from mypy_extensions import mypyc_attr
 
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec, HolidaySet
 from caseclock.core.instants import instant_us, local_us, require_aware
@@ -84,6 +85,9 @@ def _public_holidays(country: str, subdivision: str | None, year: int) -> frozen
     return frozenset(found.keys())
 
 
+# Compiled by mypyc (setup.py); subclasses in plain Python stay possible (the benchmark's
+# minute-stepping baseline is one).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class BusinessCalendar:
     """Business hours in a time zone, with holidays and dated exceptions."""
 

@@ -25,7 +25,7 @@ PauseSpansUs = tuple[int, list[tuple[int, int | None]]]
 _MICROSECOND = timedelta(microseconds=1)
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class Pause:
     """An interval during which the clock did not run, with what started and ended it."""
 
@@ -37,8 +37,28 @@ class Pause:
     end_cause: str | None = None
     end_event: Event | None = None
 
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(  # noqa: PLR0917 (positional, like the fields it mirrors)
+        self,
+        start: datetime,
+        end: datetime | None,
+        kind: Literal["condition", "override", "closed"],
+        cause: str,
+        event: Event | None = None,
+        end_cause: str | None = None,
+        end_event: Event | None = None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.cause = cause
+        self.event = event
+        self.end_cause = end_cause
+        self.end_event = end_event
 
-@dataclass(slots=True)
+
+@dataclass(init=False)
 class Adjustment:
     """An override that moved the target (``extend`` or ``shorten``), with who and why."""
 
@@ -50,8 +70,28 @@ class Adjustment:
     reason: str
     event: Event
 
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(  # noqa: PLR0917 (positional, like the fields it mirrors)
+        self,
+        at: datetime,
+        kind: Literal["extend", "shorten"],
+        amount: timedelta,
+        text: str,
+        by: str,
+        reason: str,
+        event: Event,
+    ) -> None:
+        self.at = at
+        self.kind = kind
+        self.amount = amount
+        self.text = text
+        self.by = by
+        self.reason = reason
+        self.event = event
 
-@dataclass(slots=True)
+
+@dataclass(init=False)
 class Cycle:
     """One cycle of one definition on one record, as replayed from the timeline."""
 
@@ -76,6 +116,40 @@ class Cycle:
     # Set by ``freeze``: ``merged_pauses()`` as datetimes and as microseconds.
     frozen_pauses: PauseSpans | None = field(default=None, repr=False, compare=False)
     frozen_pauses_us: PauseSpansUs | None = field(default=None, repr=False, compare=False)
+
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(  # noqa: PLR0917 (positional, like the fields it mirrors)
+        self,
+        key: str,
+        number: int,
+        started_at: datetime,
+        calendar: str,
+        business: BusinessCalendar,
+        target: Resolved,
+        start_cause: str,
+        start_event: Event | None = None,
+    ) -> None:
+        self.key = key
+        self.number = number
+        self.started_at = started_at
+        self.calendar = calendar
+        self.business = business
+        self.target = target
+        self.start_cause = start_cause
+        self.start_event = start_event
+        self.pauses = []
+        self.adjustments = []
+        self.notes = []
+        self.ended_at = None
+        self.end_kind = None
+        self.end_cause = None
+        self.end_event = None
+        self.ended_by_close = False
+        self.owner = None
+        self.memo = None
+        self.frozen_pauses = None
+        self.frozen_pauses_us = None
 
     def freeze(self) -> None:
         """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""

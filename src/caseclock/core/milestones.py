@@ -36,7 +36,7 @@ class Health(StrEnum):
     RED = "red"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, unsafe_hash=True)
 class Timer:
     """An instant at which something must fire for one milestone cycle.
 
@@ -49,8 +49,24 @@ class Timer:
     kind: TimerKind
     sequence: int = 0
 
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(
+        self,
+        at: datetime,
+        milestone: str,
+        cycle: int,
+        kind: TimerKind,
+        sequence: int = 0,
+    ) -> None:
+        self.at = at
+        self.milestone = milestone
+        self.cycle = cycle
+        self.kind = kind
+        self.sequence = sequence
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(init=False, unsafe_hash=True)
 class Milestone:
     """One cycle of one milestone definition on one record, evaluated at an instant."""
 
@@ -71,6 +87,47 @@ class Milestone:
     late: bool | None = None  # the cycle ended (completed or cancelled) after its deadline
     owner: str | None = None
     timers: tuple[Timer, ...] = field(default_factory=tuple)
+
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(
+        self,
+        key: str,
+        name: str,
+        cycle: int,
+        state: MilestoneState,
+        *,
+        calendar: str | None = None,
+        started_at: datetime | None = None,
+        deadline: datetime | None = None,
+        warning_at: datetime | None = None,
+        completed_at: datetime | None = None,
+        ended_at: datetime | None = None,
+        target: timedelta | None = None,
+        elapsed: timedelta = timedelta(0),
+        paused: timedelta = timedelta(0),
+        remaining: timedelta | None = None,
+        late: bool | None = None,
+        owner: str | None = None,
+        timers: tuple[Timer, ...] | None = None,
+    ) -> None:
+        self.key = key
+        self.name = name
+        self.cycle = cycle
+        self.state = state
+        self.calendar = calendar
+        self.started_at = started_at
+        self.deadline = deadline
+        self.warning_at = warning_at
+        self.completed_at = completed_at
+        self.ended_at = ended_at
+        self.target = target
+        self.elapsed = elapsed
+        self.paused = paused
+        self.remaining = remaining
+        self.late = late
+        self.owner = owner
+        self.timers = () if timers is None else timers
 
     @property
     def is_open(self) -> bool:

@@ -36,7 +36,7 @@ from caseclock.core.targets import choose_calendar, date_instant
 MAX_CHECKPOINT_CYCLES = 1000
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class Track:
     """Everything replayed for one definition: its cycles and its edge-detection memory."""
 
@@ -52,9 +52,20 @@ class Track:
     key: str = ""
     once: bool = False
 
-    def __post_init__(self) -> None:
-        self.key = self.compiled.definition.key
-        self.once = self.compiled.definition.recurrence.mode == "once"
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(self, compiled: CompiledDef) -> None:
+        self.compiled = compiled
+        self.cycles = []
+        self.applies = False
+        self.start_was = False
+        self.armed = None
+        self.stopped = False
+        self.pause_since = None
+        self.notes = []
+        self.seen = -1
+        self.key = compiled.definition.key
+        self.once = compiled.definition.recurrence.mode == "once"
 
     def dormant(self) -> bool:
         """Nothing but a reopening or an override can change this definition any more: it ran
@@ -72,7 +83,7 @@ class Track:
         return cycles[-1] if cycles and cycles[-1].end_kind is None else None
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class Replay:
     """The outcome of replaying a timeline up to ``now``."""
 
@@ -82,6 +93,24 @@ class Replay:
     account: Mapping[str, Any]
     now: datetime
     events: list[Event]
+
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(  # noqa: PLR0917 (positional, like the fields it mirrors)
+        self,
+        process: Process,
+        tracks: list[Track],
+        state: RecordState,
+        account: Mapping[str, Any],
+        now: datetime,
+        events: list[Event],
+    ) -> None:
+        self.process = process
+        self.tracks = tracks
+        self.state = state
+        self.account = account
+        self.now = now
+        self.events = events
 
 
 class _Replayer:

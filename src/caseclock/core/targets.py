@@ -91,7 +91,7 @@ def choose_calendar(
     return choice.default or ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, unsafe_hash=True)
 class Resolved:
     """A target fixed at a cycle's start: ``amount`` of time on ``clock``."""
 
@@ -99,6 +99,20 @@ class Resolved:
     amount: timedelta | None
     text: str
     reason: str
+
+    # The constructor is written out, not generated, so that mypyc compiles it (a generated
+    # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
+    def __init__(
+        self,
+        clock: Clockwork,
+        amount: timedelta | None,
+        text: str,
+        reason: str,
+    ) -> None:
+        self.clock = clock
+        self.amount = amount
+        self.text = text
+        self.reason = reason
 
 
 def period_amount(period: Period, calendar: BusinessCalendar, ref: datetime) -> Resolved:
