@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import insert_rows, update_rows
 from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, EventRow, RecordRow
 
 TIMERS = cast(Table, EscalationTimerRow.__table__)
@@ -45,16 +46,10 @@ class EscalationRepository:
         """Insert ``{record_id, rule, basis, due_at}``; set ``(id, basis, due_at)``; delete ids."""
         if deletes:
             self.session.execute(delete(TIMERS).where(TIMERS.c.id.in_(list(deletes))))
-        if inserts:
-            self.session.execute(insert(TIMERS), list(inserts))
-        if updates:
-            self.session.execute(
-                update(TIMERS)
-                .where(TIMERS.c.id == bindparam("row_id"))
-                .values(basis=bindparam("new_basis"), due_at=bindparam("new_due")),
-                [{"row_id": i, "new_basis": b, "new_due": d} for i, b, d in updates],
-                execution_options={"synchronize_session": False},
-            )
+        insert_rows(self.session, TIMERS, inserts)
+        update_rows(
+            self.session, TIMERS, [{"id": i, "basis": b, "due_at": d} for i, b, d in updates]
+        )
 
     def last_activity(self, record_ids: Iterable[str], own_prefix: str) -> dict[str, datetime]:
         """Per record, the instant of its latest event not written by caseclock itself."""

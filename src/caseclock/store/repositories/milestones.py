@@ -16,14 +16,13 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import update_rows
+from caseclock.store.bulk import insert_rows, update_rows
 from caseclock.store.models import MilestoneRow
 
 # Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
@@ -161,9 +160,8 @@ class MilestoneRepository:
         if existing:
             ids = [found.id for found in existing.values()]
             self.session.execute(delete(MILESTONES).where(MILESTONES.c.id.in_(ids)))
-        if inserts:
-            self.session.execute(insert(MILESTONES), inserts)
-            current.extend(_timer_row(None, row) for row in inserts)
+        insert_rows(self.session, MILESTONES, inserts)
+        current.extend(_timer_row(None, row) for row in inserts)
         update_rows(self.session, MILESTONES, updates)
         return current
 

@@ -7,22 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import Insert
 
+from caseclock.store.bulk import insert_rows, update_rows
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
-
-
-def insert_ignoring(session: Session, table: Table, keys: tuple[str, ...]) -> Insert:
-    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,25 +86,15 @@ class RecordRepository:
         return {row["id"]: dict(row) for row in rows}
 
     def update_many(self, values: Sequence[Mapping[str, Any]]) -> None:
-        """Update records by id in one executemany; every mapping has the same keys."""
-        if not values:
-            return
-        names = [name for name in values[0] if name != "id"]
-        self.session.execute(
-            update(RECORDS)
-            .where(RECORDS.c.id == bindparam("record_id"))
-            .values({name: bindparam(f"new_{name}") for name in names}),
-            [{"record_id": v["id"], **{f"new_{n}": v[n] for n in names}} for v in values],
-            execution_options={"synchronize_session": False},
-        )
+        """Update records by id in one statement; every mapping has the same keys."""
+        update_rows(self.session, RECORDS, values)
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(RecordRow)) or 0
 
     def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert records; one created meanwhile by a concurrent request is left as it is."""
-        if rows:
-            self.session.execute(insert_ignoring(self.session, RECORDS, ("id",)), list(rows))
+        insert_rows(self.session, RECORDS, rows, ignore_conflicts_on=("id",))
 
     def lock(self, ids: Iterable[str]) -> None:
         """Lock existing records for this transaction (PostgreSQL; SQLite has one writer).
@@ -156,15 +138,12 @@ class EventRepository:
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert events given as column mappings, in one executemany.
+        """Insert events given as column mappings, in one statement.
 
         An event stored meanwhile by a concurrent request (a retried delivery) is skipped,
         not an error: the unique (record, event id) key makes the insert idempotent.
         """
-        if rows:
-            self.session.execute(
-                insert_ignoring(self.session, EVENTS, ("record_id", "event_id")), list(rows)
-            )
+        insert_rows(self.session, EVENTS, rows, ignore_conflicts_on=("record_id", "event_id"))
 
     def seqs(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The ``seq`` of stored events, by ``(record_id, event_id)``."""

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import update_rows
 from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
@@ -99,18 +100,11 @@ class TimerRepository:
         }
 
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
-        """Set ``(row id, next_timer_at, next_timer_kind)`` in one executemany."""
-        if not changes:
-            return
-        self.session.execute(
-            update(MILESTONES)
-            .where(MILESTONES.c.id == bindparam("row_id"))
-            .values(
-                next_timer_at=bindparam("new_at"),
-                next_timer_kind=bindparam("new_kind"),
-            ),
-            [{"row_id": i, "new_at": at, "new_kind": kind} for i, at, kind in changes],
-            execution_options={"synchronize_session": False},
+        """Set ``(row id, next_timer_at, next_timer_kind)`` in one statement."""
+        update_rows(
+            self.session,
+            MILESTONES,
+            [{"id": i, "next_timer_at": at, "next_timer_kind": kind} for i, at, kind in changes],
         )
 
 
