@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from caseclock.services.timers import after_refresh, reconcile
+from caseclock.services.timers import after_refresh
 from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow
 from tests.conftest import T0, Database
 from tests.worker.firing_setup import agent_reply, created, minutes, prepare, send
@@ -130,28 +130,3 @@ def test_a_row_inserted_again_skips_timers_already_fired(db: Database) -> None:
     with db.session_factory() as session:
         [row] = session.scalars(select(MilestoneRow).where(MilestoneRow.record_id == "C-1")).all()
         assert (row.next_timer_at, row.next_timer_kind) == (T0 + minutes(60), "violation")
-
-
-def test_reconcile_finds_rows_given_without_an_id(db: Database) -> None:
-    """``reconcile`` looks up the id of a row handed over by record, key and cycle."""
-    prepare(db.session_factory, T0)
-    send(db.session_factory, T0, created("C-1", T0))
-    with db.session_factory() as session:
-        fire(session, "C-1", "warning", T0 + minutes(45))
-        [row] = session.scalars(select(MilestoneRow).where(MilestoneRow.record_id == "C-1")).all()
-        given = {
-            "id": None,
-            "record_id": "C-1",
-            "key": row.key,
-            "cycle": row.cycle,
-            "timers": row.timers,
-            "next_timer_at": row.next_timer_at,
-            "next_timer_kind": row.next_timer_kind,
-        }
-        assert row.next_timer_kind == "warning"
-        earliest = reconcile(session, {"C-1"}, rows=[given])
-        session.expire_all()
-        again = session.get(MilestoneRow, row.id)
-        assert again is not None
-        assert earliest == T0 + minutes(60)
-        assert (again.next_timer_at, again.next_timer_kind) == (T0 + minutes(60), "violation")

@@ -6,7 +6,7 @@ calendar once, however many records a batch touches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from caseclock.services.calendars import CalendarCache
 from caseclock.services.projection import RecordFields
 from caseclock.store.models import AccountRow
 from caseclock.store.repositories.policy import ProcessRepository
+from caseclock.store.repositories.timers import TimerId
 
 
 def account_facts(account: AccountRow | None) -> dict[str, Any] | None:
@@ -89,12 +90,24 @@ def milestone_values(
     milestones: Sequence[Milestone],
     *,
     now: datetime,
+    fired: Collection[TimerId] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Column values of the materialized rows of one record's milestones."""
+    """Column values of the materialized rows of one record's milestones.
+
+    ``next_timer_*`` name the earliest timer of the plan that is not in ``fired`` (the firing
+    ledger's keys): what the worker claims the row by.
+    """
     rows = []
     for milestone in milestones:
         timers = sorted(milestone.timers, key=lambda t: (t.at, t.sequence))
-        first = timers[0] if timers else None
+        first = next(
+            (
+                t
+                for t in timers
+                if (record_id, t.milestone, t.cycle, t.kind.value, t.sequence) not in fired
+            ),
+            None,
+        )
         rows.append(
             {
                 "record_id": record_id,

@@ -33,6 +33,7 @@ from caseclock.store.repositories.records import (
     StoredEvent,
     WorkItemRepository,
 )
+from caseclock.store.repositories.timers import FiringRepository
 
 
 class Outcome(StrEnum):
@@ -295,6 +296,7 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
             if r["process_key"] is not None and r["process_version"] is not None
         ]
     )
+    fired = FiringRepository(session).fired(record_ids)
     changed: list[dict[str, Any]] = []
     stored: dict[str, Mapping[str, Any]] = dict(current)  # the columns once updated
     wanted: list[dict[str, Any]] = []
@@ -326,13 +328,13 @@ def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
             now,
             account_facts(accounts.get(row["account_id"] or "")),
         )
-        wanted.extend(milestone_values(record_id, fields, milestones, now=now))
+        wanted.extend(milestone_values(record_id, fields, milestones, now=now, fired=fired))
     records.update_many(changed)
-    timer_rows = MilestoneRepository(session).replace(record_ids, wanted)
+    written = MilestoneRepository(session).replace(record_ids, wanted)
     after_refresh(  # the worker's next timers and wake-up, from what is in hand
         session,
         record_ids,
         now=now,
-        refreshed=Refreshed(stored, timelines, timer_rows, accounts),
+        refreshed=Refreshed(stored, timelines, written, accounts),
     )
     session.expire_all()  # ORM copies of these records (if any) must not outlive the update

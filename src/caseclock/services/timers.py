@@ -76,8 +76,7 @@ def reconcile(
     fired: set[TimerId] | None = None,
 ) -> datetime | None:
     """Point each row's ``next_timer_at`` at its earliest unfired timer (``rows`` and ``fired``
-    when the caller has them at hand; a row given with ``id`` None is found by its record,
-    key and cycle). Returns the earliest of them, if any.
+    when the caller has them at hand). Returns the earliest of them, if any.
     """
     repo = TimerRepository(session)
     rows = repo.timer_rows(record_ids) if rows is None else rows
@@ -92,20 +91,8 @@ def reconcile(
             changes.append((row, at, kind))
         if at is not None:
             earliest = at if earliest is None else min(earliest, at)
-    repo.set_next(_by_row_id(repo, changes))
+    repo.set_next([(row["id"], at, kind) for row, at, kind in changes])
     return earliest
-
-
-def _by_row_id(
-    repo: TimerRepository, changes: Sequence[tuple[Mapping[str, Any], datetime | None, str | None]]
-) -> list[tuple[int, datetime | None, str | None]]:
-    """The changes keyed by row id, looking up the ids of rows given without one."""
-    ids = repo.ids_of(_row_key(row) for row, _, _ in changes if row["id"] is None)
-    return [(row["id"] or ids[_row_key(row)], at, kind) for row, at, kind in changes]
-
-
-def _row_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
-    return (row["record_id"], row["key"], row["cycle"])
 
 
 @contextmanager
@@ -121,9 +108,9 @@ def hooks_deferred(session: Session) -> Iterator[None]:
 @dataclass(frozen=True, slots=True)
 class Refreshed:
     """What ingestion has in hand once it has rewritten a batch's records: the records'
-    columns as now stored, their timelines, their milestone rows' timer columns (as
-    ``TimerRepository.timer_rows`` gives them) and the accounts it loaded. What is None is
-    read from the store.
+    columns as now stored, their timelines, the milestone rows it inserted or rewrote (their
+    ``next_timer_*`` already past the timers fired) and the accounts it loaded. What is None
+    is read from the store.
     """
 
     records: Mapping[str, Mapping[str, Any]] | None = None
@@ -137,13 +124,21 @@ def after_refresh(
 ) -> None:
     """Ingestion's hook: fix the rows' next timers and escalations; wake workers if sooner.
 
-    With ``refreshed`` it reads nothing back that ingestion has just written.
+    With ``refreshed`` it reads nothing back that ingestion has just written. Rows ingestion
+    left as they were keep their next timers: the firing ledger only grows in the worker,
+    which reconciles the records it fired on in the same transaction.
     """
     if session.info.get(_DEFERRED):
         return
     soon = now + WAKE_HORIZON
     given = refreshed or Refreshed()
-    earliest = reconcile(session, record_ids, rows=given.milestones)
+    if given.milestones is None:
+        earliest = reconcile(session, record_ids)
+    else:
+        earliest = min(
+            (r["next_timer_at"] for r in given.milestones if r["next_timer_at"] is not None),
+            default=None,
+        )
     escalated = escalations.schedule(
         session, record_ids, now=now, records=given.records, accounts=given.accounts
     )

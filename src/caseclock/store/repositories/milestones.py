@@ -48,28 +48,10 @@ def digest(values: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """A stored row as ``replace`` compares it: id, digest and the worker's next timer."""
+    """A stored row as ``replace`` compares it: its id and digest."""
 
     id: int
     digest: str
-    next_timer_at: datetime | None
-    next_timer_kind: str | None
-
-
-def _timer_row(
-    row_id: int | None, values: Mapping[str, Any], stored: Stored | None = None
-) -> dict[str, Any]:
-    """The timer columns of a row written with ``values`` (or left as ``stored``); a row just
-    inserted has no ``id`` yet (``None``: ``TimerRepository.ids_of`` finds it if needed)."""
-    return {
-        "id": row_id,
-        "record_id": values["record_id"],
-        "key": values["key"],
-        "cycle": values["cycle"],
-        "timers": values["timers"],
-        "next_timer_at": values["next_timer_at"] if stored is None else stored.next_timer_at,
-        "next_timer_kind": values["next_timer_kind"] if stored is None else stored.next_timer_kind,
-    }
 
 
 def _changeable(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,33 +102,29 @@ class MilestoneRepository:
                 MILESTONES.c.key,
                 MILESTONES.c.cycle,
                 MILESTONES.c.digest,
-                MILESTONES.c.next_timer_at,
-                MILESTONES.c.next_timer_kind,
             ).where(MILESTONES.c.record_id.in_(wanted))
         ).all()
         return {
-            (record_id, key, cycle): Stored(row_id, found, at, kind)
-            for row_id, record_id, key, cycle, found, at, kind in rows
+            (record_id, key, cycle): Stored(row_id, found)
+            for row_id, record_id, key, cycle, found in rows
         }
 
     def replace(
         self,
         record_ids: Iterable[str],
         wanted: Sequence[Mapping[str, Any]],
-    ) -> list[dict[str, Any]]:
+    ) -> list[Mapping[str, Any]]:
         """Make the records' rows exactly ``wanted``: insert new, update changed, delete gone.
 
         Each row keeps a digest of its values but the time-dependent ones, so re-evaluating a
         record after a comment rewrites only the milestones the comment changed, and finding
-        out which those are reads a few small columns. Returns the records' rows as they now
-        stand, in the shape of ``TimerRepository.timer_rows`` (``id``, ``record_id``, ``key``,
-        ``cycle``, ``timers``, ``next_timer_at``, ``next_timer_kind``), so nobody reads them
-        back; rows it inserted have ``id`` None.
+        out which those are reads a few small columns. Returns the values of the rows it
+        inserted or rewrote; a row left as it was keeps its ``next_timer_*`` as they stand.
         """
         existing = self.existing_digests(record_ids)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
-        current: list[dict[str, Any]] = []
+        written: list[Mapping[str, Any]] = []
         for values in wanted:
             row = {**values, "digest": digest(values)}
             found = existing.pop((values["record_id"], values["key"], values["cycle"]), None)
@@ -154,16 +132,15 @@ class MilestoneRepository:
                 inserts.append(row)
             elif found.digest != row["digest"]:
                 updates.append({"id": found.id, **_changeable(row)})
-                current.append(_timer_row(found.id, row))
-            else:  # same digest, same timers; ``next_timer_*`` as the worker last set them
-                current.append(_timer_row(found.id, row, found))
+            else:
+                continue
+            written.append(values)
         if existing:
             ids = [found.id for found in existing.values()]
             self.session.execute(delete(MILESTONES).where(MILESTONES.c.id.in_(ids)))
         insert_rows(self.session, MILESTONES, inserts)
-        current.extend(_timer_row(None, row) for row in inserts)
         update_rows(self.session, MILESTONES, updates)
-        return current
+        return written
 
     def queue(
         self,

@@ -83,22 +83,6 @@ class TimerRepository:
         ).where(MILESTONES.c.record_id.in_(wanted))
         return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
 
-    def ids_of(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], int]:
-        """Milestone row ids by ``(record_id, key, cycle)``."""
-        wanted = set(keys)
-        if not wanted:
-            return {}
-        rows = self.session.execute(
-            select(
-                MILESTONES.c.id, MILESTONES.c.record_id, MILESTONES.c.key, MILESTONES.c.cycle
-            ).where(MILESTONES.c.record_id.in_({record_id for record_id, _, _ in wanted}))
-        ).all()
-        return {
-            (record_id, key, cycle): row_id
-            for row_id, record_id, key, cycle in rows
-            if (record_id, key, cycle) in wanted
-        }
-
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
         """Set ``(row id, next_timer_at, next_timer_kind)`` in one statement."""
         update_rows(
