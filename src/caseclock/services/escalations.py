@@ -25,7 +25,7 @@ from caseclock.services.evaluation import account_facts
 from caseclock.store.models import AccountRow, EscalationRuleSetRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
-from caseclock.store.repositories.records import RecordRepository
+from caseclock.store.repositories.records import RecordRepository, StoredEvent
 
 RECORD_COLUMNS = ("type", "status", "priority", "owner", "team", "tier", "region", "product")
 RESCHEDULE_BATCH = 500
@@ -80,6 +80,40 @@ def _accounts_of(
     return found
 
 
+def last_activity(timelines: Mapping[str, Sequence[StoredEvent]]) -> dict[str, datetime]:
+    """Per record, the instant of its latest event not written by caseclock's own actions."""
+    found: dict[str, datetime] = {}
+    for record_id, timeline in timelines.items():
+        instants = [e.occurred_at for e in timeline if not e.event_id.startswith(KEY_PREFIX)]
+        if instants:
+            found[record_id] = max(instants)
+    return found
+
+
+def _activity_of(
+    repo: EscalationRepository,
+    record_ids: set[str],
+    timelines: Mapping[str, Sequence[StoredEvent]] | None,
+) -> Mapping[str, datetime]:
+    if timelines is None:
+        return repo.last_activity(record_ids, KEY_PREFIX)
+    return last_activity(timelines)
+
+
+class _FactsByAccount:
+    """``account_facts`` of each account, built once however many records share it."""
+
+    def __init__(self, accounts: Mapping[str, AccountRow]) -> None:
+        self._accounts = accounts
+        self._facts: dict[str | None, dict[str, Any]] = {}
+
+    def __call__(self, account_id: str | None) -> dict[str, Any]:
+        if account_id not in self._facts:
+            row = self._accounts.get(account_id) if account_id is not None else None
+            self._facts[account_id] = account_facts(row) or {}
+        return self._facts[account_id]
+
+
 def basis_of(
     rule: EscalationRule, columns: Mapping[str, Any], activity: Mapping[str, datetime]
 ) -> datetime:
@@ -98,10 +132,12 @@ def schedule(
     rules: Sequence[EscalationRule] | None = None,
     records: Mapping[str, Mapping[str, Any]] | None = None,
     accounts: Mapping[str, AccountRow] | None = None,
+    timelines: Mapping[str, Sequence[StoredEvent]] | None = None,
 ) -> datetime | None:
     """Bring the records' escalation timers up to date; return the earliest new due instant.
 
-    ``records`` (their columns as stored) and ``accounts`` spare reading what the caller has.
+    ``records`` (their columns as stored), ``accounts`` and ``timelines`` (every event of
+    each record) spare reading what the caller has.
     """
     rules = rules_in_force(session) if rules is None else rules
     repo = EscalationRepository(session)
@@ -112,13 +148,14 @@ def schedule(
         records = RecordRepository(session).columns(record_ids)
     accounts = _accounts_of(session, records.values(), accounts or {})
     calendars = CalendarCache(session)
-    activity = repo.last_activity(record_ids, KEY_PREFIX) if rules else {}
+    activity = _activity_of(repo, record_ids, timelines) if rules else {}
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, datetime, datetime | None]] = []
     sooner: datetime | None = None
+    account_facts_of = _FactsByAccount(accounts)
     for record_id, columns in records.items():
         facts = record_facts(columns)
-        account = account_facts(accounts.get(columns["account_id"] or "")) or {}
+        account = account_facts_of(columns["account_id"])
         for rule in rules:
             found = existing.pop((record_id, rule.name), None)
             if columns["is_closed"] or not rule.applies(facts, account, now):

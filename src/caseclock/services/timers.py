@@ -140,7 +140,12 @@ def after_refresh(
             default=None,
         )
     escalated = escalations.schedule(
-        session, record_ids, now=now, records=given.records, accounts=given.accounts
+        session,
+        record_ids,
+        now=now,
+        records=given.records,
+        accounts=given.accounts,
+        timelines=given.timelines,
     )
     answered = answers.watch(
         session, record_ids, now=now, records=given.records, timelines=given.timelines

@@ -34,8 +34,15 @@ class EscalationRepository:
         wanted = set(record_ids)
         if not wanted:
             return {}
-        rows = self.session.execute(select(TIMERS).where(TIMERS.c.record_id.in_(wanted))).mappings()
-        return {(r["record_id"], r["rule"]): dict(r) for r in rows}
+        rows = self.session.execute(
+            select(
+                TIMERS.c.id, TIMERS.c.record_id, TIMERS.c.rule, TIMERS.c.basis, TIMERS.c.due_at
+            ).where(TIMERS.c.record_id.in_(wanted))
+        )
+        return {
+            (record_id, rule): {"id": row_id, "basis": basis, "due_at": due_at}
+            for row_id, record_id, rule, basis, due_at in rows
+        }
 
     def write(
         self,
