@@ -66,15 +66,17 @@ def ingest(
 ) -> list[EventResult]:
     """Validate, de-duplicate, store and evaluate a batch; return one result per item."""
     results, events = _validate(items)
-    repo = RecordRepository(session)
-    repo.lock(e.record for e in events.values())
+    known = RecordRepository(session).lock({e.record for e in events.values()})
     _mark_duplicates(session, results, events)
-    records = repo.accounts_of(e.record for e in events.values())
+    records = {record_id: row["account_id"] for record_id, row in known.items()}
     new_records = _check_records(results, events, records, principal)
     accepted = {i: e for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
-    _create_records(session, new_records, now=now)
+    if not _create_records(session, new_records, now=now):
+        # A concurrent batch created one of these records since it was looked up: go again,
+        # now that it is there (its created event is then refused, or a duplicate).
+        return ingest(session, items, principal=principal, now=now)
     _check_overrides(session, results, accepted)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
@@ -93,7 +95,7 @@ def ingest(
         ]
     )
     _materialize_work_items(session, list(accepted.values()))
-    refresh(session, {e.record for e in accepted.values()}, now=now)
+    refresh(session, {e.record for e in accepted.values()}, now=now, known=known)
     return results
 
 
@@ -186,9 +188,11 @@ def _check_overrides(
             )
 
 
-def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> None:
+def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> bool:
+    """Insert the records ``created`` makes; False, with none of them left inserted, when a
+    concurrent batch has inserted one of them first."""
     if not created:
-        return
+        return True
     chooser = ProcessChooser(session)
     projected = {record_id: project([event]) for record_id, event in created.items()}
     account_ids = {f.account for f in projected.values() if f.account is not None}
@@ -223,7 +227,12 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
                 "event_count": 0,
             }
         )
-    RecordRepository(session).insert_new(rows)
+    repo = RecordRepository(session)
+    inserted = repo.insert_new(rows)
+    if len(inserted) == len(rows):
+        return True
+    repo.delete(inserted)
+    return False
 
 
 def _materialize_work_items(session: Session, events: list[Event]) -> None:
@@ -280,10 +289,20 @@ def to_event(stored: StoredEvent) -> Event:
     )
 
 
-def refresh(session: Session, record_ids: set[str], *, now: datetime) -> None:
-    """Recompute the records' columns and milestone rows from their whole timelines."""
+def refresh(
+    session: Session,
+    record_ids: set[str],
+    *,
+    now: datetime,
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Recompute the records' columns and milestone rows from their whole timelines.
+
+    ``known`` holds the columns of records the caller has just read (the others are read).
+    """
     records = RecordRepository(session)
-    current = records.columns(record_ids)
+    given = {r: known[r] for r in record_ids if r in known} if known else {}
+    current = {**given, **records.columns(record_ids - given.keys())}
     timelines = EventRepository(session).timelines(record_ids)
     accounts = AccountRepository(session).get_many(
         {r["account_id"] for r in current.values() if r["account_id"] is not None}

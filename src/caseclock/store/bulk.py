@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, cast, column, func, insert, select, update
+from sqlalchemy import Table, Text, bindparam, cast, column, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -57,26 +57,32 @@ def insert_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     ignore_conflicts_on: tuple[str, ...] = (),
-) -> None:
+    returning: str | None = None,
+) -> list[Any]:
     """Insert rows (every mapping has the same keys); with ``ignore_conflicts_on``, a row
-    that would break that unique key is skipped, not an error."""
+    that would break that unique key is skipped, not an error. With ``returning``, return
+    that column of the rows inserted (in no particular order); otherwise an empty list."""
     if not rows:
-        return
+        return []
     names = list(rows[0])
     if is_postgres(session):
         given = _recordset(table, names)
         statement = postgresql.insert(table).from_select(names, select(*given.c))
         if ignore_conflicts_on:
             statement = statement.on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
-        session.execute(statement, {"rows": encode(rows)})
-        return
-    if ignore_conflicts_on:
-        ignoring = sqlite.insert(table).on_conflict_do_nothing(
-            index_elements=list(ignore_conflicts_on)
+        if returning is None:
+            session.execute(statement, {"rows": encode(rows)})
+            return []
+        return list(
+            session.scalars(statement.returning(table.c[returning]), {"rows": encode(rows)})
         )
-        session.execute(ignoring, list(rows))
-        return
-    session.execute(insert(table), list(rows))
+    lite = sqlite.insert(table)
+    if ignore_conflicts_on:
+        lite = lite.on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
+    if returning is None:
+        session.execute(lite, list(rows))
+        return []
+    return list(session.scalars(lite.returning(table.c[returning]), list(rows)))
 
 
 def _recordset(table: Table, names: Sequence[str]) -> TableValuedAlias:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import insert_rows, update_rows
+from caseclock.store.bulk import insert_rows, is_postgres, update_rows
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
@@ -92,34 +92,33 @@ class RecordRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(RecordRow)) or 0
 
-    def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert records; one created meanwhile by a concurrent request is left as it is."""
-        insert_rows(self.session, RECORDS, rows, ignore_conflicts_on=("id",))
+    def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Insert records; return the ids inserted. One created meanwhile by a concurrent
+        request is left as it is (and its id is not returned)."""
+        return set(
+            insert_rows(self.session, RECORDS, rows, ignore_conflicts_on=("id",), returning="id")
+        )
 
-    def lock(self, ids: Iterable[str]) -> None:
-        """Lock existing records for this transaction (PostgreSQL; SQLite has one writer).
+    def delete(self, ids: Iterable[str]) -> None:
+        """Delete records (with their events and milestones)."""
+        wanted = set(ids)
+        if wanted:
+            self.session.execute(delete(RECORDS).where(RECORDS.c.id.in_(wanted)))
+
+    def lock(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Lock the existing records among ``ids`` for this transaction (PostgreSQL; SQLite
+        has one writer) and return their columns, as ``columns`` does.
 
         Concurrent batches touching the same record then evaluate it one after the other, each
         seeing the other's committed events. Locks are taken in id order: no deadlock.
         """
         wanted = sorted(set(ids))
-        if wanted and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                select(RECORDS.c.id)
-                .where(RECORDS.c.id.in_(wanted))
-                .order_by(RECORDS.c.id)
-                .with_for_update()
-            ).all()
-
-    def accounts_of(self, ids: Iterable[str]) -> dict[str, str | None]:
-        """Existing records among ``ids``, with their account (what scopes check)."""
-        wanted = set(ids)
         if not wanted:
             return {}
-        rows = self.session.execute(
-            select(RECORDS.c.id, RECORDS.c.account_id).where(RECORDS.c.id.in_(wanted))
-        ).all()
-        return {row.id: row.account_id for row in rows}
+        query = select(RECORDS).where(RECORDS.c.id.in_(wanted)).order_by(RECORDS.c.id)
+        if is_postgres(self.session):
+            query = query.with_for_update()
+        return {row["id"]: dict(row) for row in self.session.execute(query).mappings()}
 
 
 class EventRepository:
