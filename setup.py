@@ -37,6 +37,7 @@ COMPILED = (
     "record_state",
     "replay",
     "targets",
+    "timeline",
     "timers",
     "watch",
 )

@@ -26,9 +26,8 @@ import holidays as holidays_lib
 from mypy_extensions import mypyc_attr
 
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec, HolidaySet
-from caseclock.core.instants import instant_us, local_us, require_aware
+from caseclock.core.instants import instant_us, local_us, require_aware, timedelta_us
 
-_MICROSECOND = timedelta(microseconds=1)
 _FIRST_ORDINAL = date(1, 1, 8).toordinal()
 _LAST_ORDINAL = date(9999, 12, 24).toordinal()
 _INITIAL_PAST_DAYS = 31
@@ -122,7 +121,7 @@ class BusinessCalendar:
         t = instant_us(require_aware(start, "start"))
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative (got {duration})")
-        return self.local(self.add_us(t, duration // _MICROSECOND))
+        return self.local(self.add_us(t, timedelta_us(duration)))
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Open time in ``[start, end)``; ``end`` before ``start`` is an error, not zero."""
@@ -130,7 +129,7 @@ class BusinessCalendar:
         t1 = instant_us(require_aware(end, "end"))
         if t1 < t0:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
-        return timedelta(microseconds=self.between_us(t0, t1))
+        return timedelta(0, 0, self.between_us(t0, t1))
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` lies inside open hours (an opening instant is open, a closing one not)."""
@@ -185,11 +184,15 @@ class BusinessCalendar:
         """
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
-        origin = self.next_open(start)
+        return self.local(self.add_business_days_us(instant_us(require_aware(start, "start")), n))
+
+    def add_business_days_us(self, t: int, n: int) -> int:
+        """``add_business_days`` for an instant and a result in microseconds, ``n >= 0``."""
+        origin_us = self.add_us(t, 0)
         if n == 0:
-            return origin
-        t = instant_us(origin)
-        day = self._business_day(t, origin.date())
+            return origin_us
+        origin = self.local(origin_us)
+        day = self._business_day(origin_us, origin.date())
         clock = origin.replace(tzinfo=None, fold=0) - datetime.combine(day, time())
         target = self._nth_open_day_after(day, n)
         while True:
@@ -198,8 +201,8 @@ class BusinessCalendar:
             intervals = self._own_intervals(target)
             landed = next((max(candidate, a) for a, b in intervals if candidate < b), None)
             landed = intervals[-1][1] if landed is None else landed
-            if landed > t:
-                return self.local(landed)
+            if landed > origin_us:
+                return landed
             # Only a night shift overlapping the next day's hours can clamp back before the
             # start; the following open day is then the first that lies ahead.
             target = self._nth_open_day_after(target, 1)
@@ -212,21 +215,25 @@ class BusinessCalendar:
         """
         if n < 0:
             raise ValueError(f"business days must not be negative (got {n})")
-        local = require_aware(start, "start").astimezone(self.zone)
-        t = instant_us(local)
-        day = self._business_day(t, local.date())
+        return self.local(self.end_of_business_day_us(instant_us(require_aware(start, "start")), n))
+
+    def end_of_business_day_us(self, t: int, n: int = 1) -> int:
+        """``end_of_business_day`` for an instant and a result in microseconds, ``n >= 0``."""
+        day = self._business_day(t, self.local(t).date())
         if n > 0:
             day = self._nth_open_day_after(day, n)
             # A night shift overlapping the next day's hours may end after that day does.
             while self._own_intervals(day)[-1][1] <= t:
                 day = self._nth_open_day_after(day, 1)
-            return self.local(self._own_intervals(day)[-1][1])
+            return self._own_intervals(day)[-1][1]
         for _ in range(_HORIZON_DAYS):
             intervals = self._own_intervals(day)
             if intervals and intervals[-1][1] > t:
-                return self.local(intervals[-1][1])
+                return intervals[-1][1]
             day += timedelta(days=1)
-        raise ValueError(f"calendar {self.name!r} has no open day after {start.isoformat()}")
+        raise ValueError(
+            f"calendar {self.name!r} has no open day after {self.local(t).isoformat()}"
+        )
 
     def hours_on(self, day: date) -> tuple[tuple[int, int], ...]:
         """The open intervals (minutes from midnight; ends past 1440 run overnight) of a date,

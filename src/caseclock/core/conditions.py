@@ -23,6 +23,7 @@ from caseclock.core.condition_spec import (
     window_of,
 )
 from caseclock.core.events import Event, EventType
+from caseclock.core.instants import instant_us
 
 # --- evaluation ---------------------------------------------------------------------------
 
@@ -36,6 +37,8 @@ class Facts:
     after: Mapping[str, Any]
     account: Mapping[str, Any]
     event: Event | None = None
+    kind: EventType | None = dataclass_field(init=False)  # the event's type, read once
+    at_us: int = dataclass_field(init=False)  # ``at`` in UTC microseconds
     completed: set[str] = dataclass_field(default_factory=set)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
@@ -48,12 +51,15 @@ class Facts:
         account: Mapping[str, Any],
         event: Event | None = None,
         completed: set[str] | None = None,
+        at_us: int | None = None,
     ) -> None:
         self.at = at
+        self.at_us = instant_us(at) if at_us is None else at_us
         self.before = before
         self.after = after
         self.account = account
         self.event = event
+        self.kind = None if event is None else event.type
         self.completed = set() if completed is None else completed
 
 
@@ -224,7 +230,7 @@ _FIELD_OF = {
 def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
     if trigger in _EVENT_TRIGGERS:
         kind = _EVENT_TRIGGERS[trigger]
-        return lambda facts: facts.event is not None and facts.event.type is kind
+        return lambda facts: facts.kind is kind
     if trigger is Trigger.COMMENT:
         return _comment_trigger(cond.public, cond.author_role)
     if trigger is Trigger.MILESTONE_COMPLETED:
@@ -248,7 +254,7 @@ def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
 def _comment_trigger(public: bool | None, role: str | None) -> Predicate:
     def test(facts: Facts) -> bool:
         event = facts.event
-        if event is None or event.type is not EventType.COMMENT:
+        if event is None or facts.kind is not EventType.COMMENT:
             return False
         data = event.data
         return (public is None or data.get("public") is public) and (

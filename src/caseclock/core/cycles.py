@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, overload
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.events import Event
-from caseclock.core.instants import instant_us, local_us
+from caseclock.core.instants import instant_us, local_us, timedelta_us
 from caseclock.core.targets import Clockwork, Resolved
 
 EndKind = Literal["completed", "cancelled"]
 PauseSpans = list[tuple[datetime, datetime | None]]
 # The same spans as UTC microseconds, after the cycle's start instant in microseconds.
 PauseSpansUs = tuple[int, list[tuple[int, int | None]]]
-_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(init=False)
@@ -112,10 +111,14 @@ class Cycle:
     end_event: Event | None = None
     ended_by_close: bool = False
     owner: str | None = None
-    memo: dict[tuple[str, object], object] | None = None  # set by ``freeze``
+    memo: dict[tuple[str, int], object] | None = None  # set by ``freeze``
     # Set by ``freeze``: ``merged_pauses()`` as datetimes and as microseconds.
     frozen_pauses: PauseSpans | None = field(default=None, repr=False, compare=False)
     frozen_pauses_us: PauseSpansUs | None = field(default=None, repr=False, compare=False)
+    # The start and the end as UTC microseconds: comparing aware datetimes of different zones
+    # costs a utcoffset call on each side, comparing integers nothing.
+    started_us: int = field(default=0, repr=False, compare=False)
+    ended_us: int | None = field(default=None, repr=False, compare=False)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -150,12 +153,19 @@ class Cycle:
         self.memo = None
         self.frozen_pauses = None
         self.frozen_pauses_us = None
+        self.started_us = instant_us(started_at)
+        self.ended_us = None
+
+    def set_end(self, at: datetime | None, at_us: int | None) -> None:
+        """Set (or, with None, clear) the instant the cycle ended, in both forms."""
+        self.ended_at, self.ended_us = at, at_us
 
     def freeze(self) -> None:
         """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""
+        spans = self._merge(None, None)
         self.memo = {}
-        self.frozen_pauses = self.merged_pauses()
-        self.frozen_pauses_us = self._pauses_us()
+        self.frozen_pauses = [(a, b) for _, _, a, b in spans]
+        self.frozen_pauses_us = (self.started_us, [(a, b) for a, b, _, _ in spans])
 
     @property
     def clock(self) -> Clockwork:
@@ -186,26 +196,51 @@ class Cycle:
         """Pause intervals merged, clipped to [start, end of cycle, ``until``]."""
         if until is None and self.frozen_pauses is not None:
             return self.frozen_pauses
-        stop = _earliest(self.ended_at, until)
-        spans: PauseSpans = []
-        for pause in sorted(self.pauses, key=lambda p: p.start):
-            start = max(pause.start, self.started_at)
-            end = _earliest(pause.end, stop)
-            if (stop is not None and start >= stop) or (end is not None and end <= start):
+        spans = self._merge(None if until is None else instant_us(until), until)
+        return [(a, b) for _, _, a, b in spans]
+
+    def _merge(self, until_us: int | None, until: datetime | None) -> list[_MergedSpan]:
+        """``merged_pauses`` as (start, end) in microseconds and as the datetimes they came
+        from, compared as integers only."""
+        stop_us, stop = self.ended_us, self.ended_at
+        if until_us is not None and (stop_us is None or until_us < stop_us):
+            stop_us, stop = until_us, until
+        ordered = sorted(((instant_us(p.start), p) for p in self.pauses), key=_first)
+        spans: list[_MergedSpan] = []
+        for raw_us, pause in ordered:
+            start_us, start = raw_us, pause.start
+            if start_us < self.started_us:
+                start_us, start = self.started_us, self.started_at
+            end, end_us = pause.end, None if pause.end is None else instant_us(pause.end)
+            if stop_us is not None and (end_us is None or stop_us < end_us):
+                end_us, end = stop_us, stop
+            if (stop_us is not None and start_us >= stop_us) or (
+                end_us is not None and end_us <= start_us
+            ):
                 continue
-            if spans and (spans[-1][1] is None or start <= spans[-1][1]):
-                last_start, last_end = spans[-1]
-                merged = None if last_end is None or end is None else max(last_end, end)
-                spans[-1] = (last_start, merged)
+            if spans and (spans[-1][1] is None or start_us <= spans[-1][1]):
+                last_start_us, last_end_us, last_start, _ = spans[-1]
+                if last_end_us is None or end_us is None:
+                    spans[-1] = (last_start_us, None, last_start, None)
+                elif end_us > last_end_us:
+                    spans[-1] = (last_start_us, end_us, last_start, end)
             else:
-                spans.append((start, end))
+                spans.append((start_us, end_us, start, end))
         return spans
 
     def paused_before(self, until: datetime) -> bool:
-        """Whether a pause kept the clock off before ``until`` (``merged_pauses(until)`` is not
+        """Whether a pause kept the clock off before ``until``."""
+        return self.paused_before_us(instant_us(until))
+
+    def paused_before_us(self, until: int) -> bool:
+        """``paused_before`` for an instant in microseconds (``merged_pauses(until)`` is not
         empty: the merged spans are sorted and none is empty)."""
-        pauses = self.merged_pauses()
+        pauses = self._pauses_us()[1]
         return bool(pauses) and pauses[0][0] < until
+
+    def paused_at_us(self, at: int) -> bool:
+        """Whether the clock is paused at instant ``at`` (microseconds)."""
+        return any(a <= at and (b is None or at < b) for a, b in self._pauses_us()[1])
 
     def running_segments(self, until: datetime) -> list[tuple[datetime, datetime]]:
         """The intervals of [start, ``until``) during which the clock ran."""
@@ -223,77 +258,111 @@ class Cycle:
 
     def elapsed(self, until: datetime) -> timedelta:
         """Counted time on the cycle's clock from its start to ``until`` (pauses left out)."""
-        if self.memo is None:
-            return self._elapsed(until)
+        return timedelta(0, 0, self.elapsed_us(instant_us(until)))
+
+    def elapsed_us(self, until: int) -> int:
+        """``elapsed`` in microseconds, for an instant in microseconds."""
+        memo = self.memo
+        if memo is None:
+            return self._elapsed_us(until)
         key = ("elapsed", until)
-        if key not in self.memo:
-            self.memo[key] = self._elapsed(until)
-        return self.memo[key]  # type: ignore[return-value]
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._elapsed_us(until)
+        return found  # type: ignore[return-value]
 
-    def _elapsed(self, until: datetime) -> timedelta:
+    def _elapsed_us(self, until: int) -> int:
+        """The open time of the running segments, the pauses clipped to ``until`` (as
+        ``running_segments`` does), on the business calendar or the wall clock."""
         clock = self.clock
-        if isinstance(clock, BusinessCalendar):
-            return timedelta(microseconds=self._elapsed_us(clock, instant_us(until)))
-        return sum((clock.between(a, b) for a, b in self.running_segments(until)), timedelta(0))
-
-    def _elapsed_us(self, calendar: BusinessCalendar, until: int) -> int:
-        """``_elapsed`` on a business calendar, in microseconds: the open time of the running
-        segments, the pauses clipped to ``until`` (as ``running_segments`` does)."""
+        calendar = clock if isinstance(clock, BusinessCalendar) else None
         cursor, pauses = self._pauses_us()
         total = 0
         for start, end in pauses:
             if start >= until:
                 break
             if start > cursor:
-                total += calendar.between_us(cursor, start)
+                total += start - cursor if calendar is None else calendar.between_us(cursor, start)
             if end is None or end >= until:
                 return total
             cursor = max(cursor, end)
         if until > cursor:
-            total += calendar.between_us(cursor, until)
+            total += until - cursor if calendar is None else calendar.between_us(cursor, until)
         return total
 
     def open_time(self, until: datetime) -> timedelta:
         """Counted time on the cycle's clock from its start to ``until``, pauses included."""
+        return timedelta(0, 0, self.open_time_us(instant_us(until)))
+
+    def open_time_us(self, until: int) -> int:
+        """``open_time`` in microseconds, for an instant in microseconds."""
         clock = self.clock
         if isinstance(clock, BusinessCalendar):
-            start = self._pauses_us()[0]
-            return timedelta(microseconds=clock.between_us(start, instant_us(until)))
-        return clock.between(self.started_at, until)
+            return clock.between_us(self.started_us, until)
+        return until - self.started_us
 
     def position(self, amount: timedelta) -> datetime | None:
         """The instant at which ``amount`` has been counted; None inside an endless pause."""
-        if self.memo is None:
-            return self._position(amount)
-        key = ("position", amount)
-        if key not in self.memo:
-            self.memo[key] = self._position(amount)
-        return self.memo[key]  # type: ignore[return-value]
+        memo = self.memo
+        if memo is None:
+            return self.local(self._position_us(amount))
+        key = ("position", timedelta_us(amount))
+        if key not in memo:
+            memo[key] = self.local(self.position_us(amount))
+        return memo[key]  # type: ignore[return-value]
 
-    def _position(self, amount: timedelta) -> datetime | None:
+    def position_us(self, amount: timedelta) -> int | None:
+        """``position`` in microseconds."""
+        memo = self.memo
+        if memo is None:
+            return self._position_us(amount)
+        key = ("position_us", timedelta_us(amount))
+        if key not in memo:
+            memo[key] = self._position_us(amount)
+        return memo[key]  # type: ignore[return-value]
+
+    @overload
+    def local(self, t: int) -> datetime: ...
+
+    @overload
+    def local(self, t: None) -> None: ...
+
+    def local(self, t: int | None) -> datetime | None:
+        """Instant ``t`` in the zone of the cycle's clock (the start's zone on the wall clock)."""
+        if t is None:
+            return None
+        clock = self.clock
+        zone = clock.zone if isinstance(clock, BusinessCalendar) else self.started_at.tzinfo
+        return local_us(t, zone)
+
+    def _position_us(self, amount: timedelta) -> int | None:
         clock = self.clock
         calendar = clock if isinstance(clock, BusinessCalendar) else None
         if calendar is not None and amount < timedelta(0):
             raise ValueError(f"duration must not be negative (got {amount})")
         start, pauses = self._pauses_us()
-        found = _reach(start, pauses, amount // _MICROSECOND, calendar)
-        if found is None:
-            return None
-        return local_us(found, self.started_at.tzinfo if calendar is None else calendar.zone)
+        return _reach(start, pauses, timedelta_us(amount), calendar)
 
     def _pauses_us(self) -> PauseSpansUs:
         """The start and ``merged_pauses()`` in microseconds (computed once when frozen)."""
         if self.frozen_pauses_us is not None:
             return self.frozen_pauses_us
-        spans = [
-            (instant_us(start), None if end is None else instant_us(end))
-            for start, end in self.merged_pauses()
-        ]
-        return instant_us(self.started_at), spans
+        return self.started_us, [(a, b) for a, b, _, _ in self._merge(None, None)]
 
     def deadline(self) -> datetime | None:
         target = self.effective_target()
         return None if target is None else self.position(target)
+
+    def deadline_us(self) -> int | None:
+        target = self.effective_target()
+        return None if target is None else self.position_us(target)
+
+
+_MergedSpan = tuple[int, int | None, datetime, datetime | None]
+
+
+def _first(item: tuple[int, Pause]) -> int:
+    return item[0]
 
 
 def _reach(
@@ -322,11 +391,3 @@ def _reach(
             return None
         cursor = max(cursor, pause_end)
     return cursor + remaining if calendar is None else calendar.add_us(cursor, remaining)
-
-
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)

@@ -17,24 +17,25 @@ from typing import Any
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.cycles import Cycle
-from caseclock.core.events import Event, build_timeline
+from caseclock.core.events import Event
+from caseclock.core.instants import instant_us
 from caseclock.core.milestones import Milestone, MilestoneState
 from caseclock.core.policy import Process
 from caseclock.core.replay import Replay, Track, replay
-from caseclock.core.timers import next_timers, plan_timers, warning_instant
+from caseclock.core.timeline import build_timeline
+from caseclock.core.timers import next_timers, plan_timers, warning_us
 
 __all__ = ["evaluate", "evaluate_replay", "milestone_state", "next_timers", "replay_record"]
 
 
-def milestone_state(
-    cycle: Cycle, now: datetime, deadline: datetime | None, paused: bool
-) -> MilestoneState:
-    """The state of a cycle at ``now``; the precedence, read top to bottom, is written once."""
+def milestone_state(cycle: Cycle, now: int, deadline: int | None, paused: bool) -> MilestoneState:
+    """The state of a cycle at ``now`` (instants in microseconds); the precedence, read top to
+    bottom, is written once."""
     if cycle.end_kind == "cancelled":
         return MilestoneState.CANCELLED
     if cycle.end_kind == "completed":
         return MilestoneState.COMPLETED
-    if cycle.started_at > now:
+    if cycle.started_us > now:
         return MilestoneState.PENDING
     if deadline is not None and now >= deadline:
         return MilestoneState.VIOLATED
@@ -43,59 +44,56 @@ def milestone_state(
     return MilestoneState.RUNNING
 
 
-def _paused_at(cycle: Cycle, now: datetime) -> bool:
-    return any(start <= now and (end is None or now < end) for start, end in cycle.merged_pauses())
-
-
-def _paused_time(cycle: Cycle, until: datetime, counted: timedelta) -> timedelta:
-    """Open time during the cycle's pauses up to ``until``: what the pauses kept off the clock."""
-    if until <= cycle.started_at or not cycle.paused_before(until):
-        return timedelta(0)
-    return cycle.open_time(until) - counted
+def _paused_us(cycle: Cycle, until: int, counted: int) -> int:
+    """Open time during the cycle's pauses up to ``until``: what the pauses kept off the clock
+    (microseconds)."""
+    if until <= cycle.started_us or not cycle.paused_before_us(until):
+        return 0
+    return cycle.open_time_us(until) - counted
 
 
 def cycle_milestone(
-    track: Track, cycle: Cycle, now: datetime, fields: Mapping[str, Any]
+    track: Track, cycle: Cycle, now: datetime, fields: Mapping[str, Any], now_us: int | None = None
 ) -> Milestone:
-    """The milestone value of one replayed cycle at ``now``."""
-    definition = track.compiled.definition
+    """The milestone value of one replayed cycle at ``now`` (``now_us``: the same instant in
+    UTC microseconds, when the caller has it)."""
+    now_at = instant_us(now) if now_us is None else now_us
+    compiled = track.compiled
     target = cycle.effective_target()
+    deadline_us = None if target is None else cycle.position_us(target)
     deadline = None if target is None else cycle.position(target)
-    warning_at = (
-        None if target is None else warning_instant(definition.actions.warning, cycle, target)
-    )
-    violation = None if definition.complete is None else definition.actions.violation
-    until = min(cycle.ended_at or now, now)
-    counted = cycle.elapsed(until) if until > cycle.started_at else timedelta(0)
-    paused = _paused_time(cycle, until, counted)
-    ended = cycle.ended_at
-    late = None if ended is None else (deadline is not None and ended > deadline)
-    owner = cycle.owner if cycle.end_kind is not None else track.compiled.owner(fields)
+    warning = None if target is None else warning_us(compiled.warning, cycle, target)
+    ended, ended_us = cycle.ended_at, cycle.ended_us
+    until = now_at if ended_us is None else min(ended_us, now_at)
+    counted = cycle.elapsed_us(until) if until > cycle.started_us else 0
+    late = None if ended_us is None else (deadline_us is not None and ended_us > deadline_us)
+    owner = cycle.owner if cycle.end_kind is not None else compiled.owner(fields)
+    state = milestone_state(cycle, now_at, deadline_us, cycle.paused_at_us(now_at))
     return Milestone(
         key=cycle.key,
-        name=definition.title,
+        name=compiled.title,
         cycle=cycle.number,
-        state=milestone_state(cycle, now, deadline, _paused_at(cycle, now)),
+        state=state,
         calendar=cycle.calendar,
         started_at=cycle.started_at,
         deadline=deadline,
-        warning_at=warning_at,
+        warning_at=cycle.local(warning),
         completed_at=ended if cycle.end_kind == "completed" else None,
         ended_at=ended,
         target=target,
-        elapsed=counted,
-        paused=paused,
-        remaining=None if target is None else target - counted,
+        elapsed=timedelta(0, 0, counted),
+        paused=timedelta(0, 0, _paused_us(cycle, until, counted)),
+        remaining=None if target is None else target - timedelta(0, 0, counted),
         late=late,
         owner=owner,
-        timers=plan_timers(cycle, violation, now, warning_at),
+        timers=plan_timers(cycle, compiled.violation, now_at, warning),
     )
 
 
 def _unstarted(track: Track, closed: bool, fields: Mapping[str, Any]) -> Milestone:
     return Milestone(
         key=track.key,
-        name=track.compiled.definition.title,
+        name=track.compiled.title,
         cycle=1,
         state=MilestoneState.CANCELLED if closed else MilestoneState.PENDING,
         owner=track.compiled.owner(fields),
@@ -107,9 +105,10 @@ def evaluate_replay(result: Replay) -> list[Milestone]:
     order = {d.key: i for i, d in enumerate(result.process.milestones)}
     fields, closed = result.state.fields, result.state.closed
     milestones: list[Milestone] = []
+    now, now_us = result.now, instant_us(result.now)
     for track in sorted(result.tracks, key=lambda t: order[t.key]):
         if track.cycles:
-            milestones.extend(cycle_milestone(track, c, result.now, fields) for c in track.cycles)
+            milestones.extend(cycle_milestone(track, c, now, fields, now_us) for c in track.cycles)
         elif track.applies:
             milestones.append(_unstarted(track, closed, fields))
     return milestones

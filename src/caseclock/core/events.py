@@ -27,7 +27,6 @@ task         ``{"title": ..., "assignee": ..., "due": ISO}``  a task created on 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -185,17 +184,8 @@ class Event(BaseModel):
         return DATA_MODELS[self.type].model_validate(self.data)
 
 
-def timeline_key(event: Event) -> tuple[datetime, int, str]:
-    """Order of the timeline: by occurrence, ``created`` first at a tie, then by id.
-
-    The key depends only on the event itself, so the order never depends on arrival.
-    """
-    return (event.at, 0 if event.type is EventType.CREATED else 1, event.id)
-
-
 def build_timeline(events: Iterable[Event]) -> list[Event]:
-    """Deduplicate by id (the first seen wins) and order by ``timeline_key``."""
-    seen: dict[str, Event] = {}
-    for event in events:
-        seen.setdefault(event.id, event)
-    return sorted(seen.values(), key=timeline_key)
+    """Deduplicate by id (the first seen wins) and order by occurrence (``core.timeline``)."""
+    from caseclock.core.timeline import build_timeline as ordered  # noqa: PLC0415 (it imports this module)
+
+    return ordered(events)

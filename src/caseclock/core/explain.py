@@ -162,13 +162,13 @@ def explain_cycle(track: Track, cycle: Cycle, now: datetime) -> CycleExplanation
                 deadline, f"deadline {_stamp(deadline)}: {format_timedelta(target)} counted"
             )
         )
-        warning = warning_instant(track.compiled.definition.actions.warning, cycle, target)
+        warning = warning_instant(track.compiled.warning, cycle, target)
         if warning is not None:
             lines.append(ExplainLine(warning, f"warning at {_stamp(warning)}"))
     elif target is not None:
         lines.append(ExplainLine(None, "deadline unknown while the clock is paused"))
     lines.append(_outcome(cycle, deadline, now))
-    title = track.compiled.definition.title
+    title = track.compiled.title
     return CycleExplanation(cycle.key, cycle.number, title, tuple(lines))
 
 
@@ -180,6 +180,6 @@ def explain(result: Replay) -> list[CycleExplanation]:
             explained.append(explain_cycle(track, cycle, result.now))
         if track.notes:
             notes = tuple(ExplainLine(at, note) for at, note in track.notes)
-            explained.append(CycleExplanation(track.key, 0, track.compiled.definition.title, notes))
+            explained.append(CycleExplanation(track.key, 0, track.compiled.title, notes))
     order = {d.key: i for i, d in enumerate(result.process.milestones)}
     return sorted(explained, key=lambda e: (order[e.key], e.cycle))

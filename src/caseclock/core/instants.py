@@ -1,12 +1,20 @@
 """Instants: the one check that one carries a time zone (a naive datetime is a bug, DESIGN.md),
-and the conversion to and from UTC microseconds, the unit the evaluator's arithmetic runs in."""
+and the conversion to and from UTC microseconds, the unit the evaluator's arithmetic runs in.
+
+The conversions avoid datetime arithmetic across zones on purpose: subtracting or comparing
+aware datetimes of different zones asks both zones for their offset through a slow generic
+method call, so ``instant_us`` reads the fields and asks for one offset, and ``local_us`` lets
+the zone convert whole seconds once.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_SECOND_US = 1_000_000
+_DAY_S = 86_400
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -19,11 +27,27 @@ def require_aware(value: datetime, what: str = "datetime") -> datetime:
     return value
 
 
+def timedelta_us(value: timedelta) -> int:
+    """A duration in whole microseconds (``value // timedelta(microseconds=1)``, cheaper)."""
+    return (value.days * _DAY_S + value.seconds) * _SECOND_US + value.microseconds
+
+
 def instant_us(value: datetime) -> int:
     """An aware instant as microseconds since the Unix epoch (UTC)."""
-    return (value - _EPOCH) // _MICROSECOND
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(f"an instant must be timezone-aware (got naive {value.isoformat()})")
+    seconds = (
+        (value.toordinal() - _EPOCH_ORDINAL) * _DAY_S
+        + value.hour * 3600
+        + value.minute * 60
+        + value.second
+    )
+    return seconds * _SECOND_US + value.microsecond - timedelta_us(offset)
 
 
 def local_us(t: int, zone: tzinfo | None) -> datetime:
     """Instant ``t`` (UTC microseconds) as a datetime in ``zone``."""
-    return (_EPOCH + timedelta(microseconds=t)).astimezone(zone)
+    seconds, micro = divmod(t, _SECOND_US)
+    utc = _EPOCH + timedelta(0, seconds, micro)
+    return utc.astimezone(zone)

@@ -9,11 +9,11 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from caseclock.core.events import Event, EventType
+from caseclock.core.events import EventType
 
 REOPENED_STATUS = "Reopened"
 
@@ -34,35 +34,39 @@ class RecordState:
         self.closed = closed
 
 
-def _changes(event: Event, closed_label: str) -> dict[str, Any]:
+def _changes(kind: EventType, data: Mapping[str, Any], closed_label: str) -> dict[str, Any]:
     """The fields an event sets (a ``created`` event sets all its data)."""
-    data = event.data
-    match event.type:
+    match kind:
         case EventType.CREATED:
             return dict(data)
         case EventType.STATUS | EventType.PRIORITY:
-            key = event.type.value
+            key = kind.value
             return {key: data[key]}
         case EventType.OWNER:
             return {k: data[k] for k in ("owner", "team") if k in data}
         case EventType.FIELD:
             return {str(data["field"]): data.get("value")}
         case EventType.CLOSED | EventType.REOPENED:
-            default = closed_label if event.type is EventType.CLOSED else REOPENED_STATUS
+            default = closed_label if kind is EventType.CLOSED else REOPENED_STATUS
             return {"status": data.get("status") or default}
         case _:
             return {}
 
 
-def advance(state: RecordState, event: Event, closed_statuses: Sequence[str]) -> RecordState:
-    """The record's state after ``event``."""
-    changes = _changes(event, closed_statuses[0] if closed_statuses else "Closed")
+def advance(
+    state: RecordState,
+    kind: EventType,
+    data: Mapping[str, Any],
+    closed_statuses: Sequence[str],
+) -> RecordState:
+    """The record's state after an event of ``kind`` with ``data``."""
+    changes = _changes(kind, data, closed_statuses[0] if closed_statuses else "Closed")
     if not changes:  # a comment, a note, an override: nothing about the record changed
         return state
     fields = {**state.fields, **changes}
-    if event.type is EventType.CLOSED:
+    if kind is EventType.CLOSED:
         closed = True
-    elif event.type is EventType.REOPENED:
+    elif kind is EventType.REOPENED:
         closed = False
     elif fields.get("status") != state.fields.get("status"):
         status = str(fields.get("status")).casefold()

@@ -1,6 +1,6 @@
 """Replaying a record's timeline through a process: which cycles ran, and why.
 
-Events are taken in timeline order (``events.build_timeline``: by ``occurred_at``, duplicates
+Events are taken in timeline order (``timeline.build_timeline``: by ``occurred_at``, duplicates
 once). At each event the record's fields advance, then every definition, relative milestones
 after the ones they wait for, takes these steps in this order:
 
@@ -27,6 +27,7 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, getter
 from caseclock.core.cycles import Cycle, EndKind, Pause
 from caseclock.core.events import Event, EventType
+from caseclock.core.instants import instant_us
 from caseclock.core.overrides import apply_override
 from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
@@ -64,8 +65,8 @@ class Track:
         self.pause_since = None
         self.notes = []
         self.seen = -1
-        self.key = compiled.definition.key
-        self.once = compiled.definition.recurrence.mode == "once"
+        self.key = compiled.key
+        self.once = compiled.mode == "once"
 
     def dormant(self) -> bool:
         """Nothing but a reopening or an override can change this definition any more: it ran
@@ -136,56 +137,62 @@ class _Replayer:
 
     # -- the event loop ------------------------------------------------------------------
 
-    def run(self, events: list[Event]) -> None:
+    def run(self, events: list[Event], stamps: list[int]) -> None:
+        """Replay ``events``, which happened at ``stamps`` (UTC microseconds)."""
         closed_statuses = self.compiled.process.closed_statuses
         for index, event in enumerate(events):
+            at, kind, data = event.at, event.type, event.data  # read the pydantic event once
+            at_us = stamps[index]
             if self.checkpoints:
-                self._roll_checkpoints(event.at)
+                self._roll_checkpoints(at_us)
             before = self.state
-            self.state = advance(before, event, closed_statuses)
+            self.state = advance(before, kind, data, closed_statuses)
             completed: set[str] = set()
             facts = Facts(
-                event.at, before.fields, self.state.fields, self.account, event, completed
+                at, before.fields, self.state.fields, self.account, event, completed, at_us
             )
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
-            everyone = closing or reopening or event.type is EventType.OVERRIDE
+            everyone = closing or reopening or kind is EventType.OVERRIDE
             shown = everyone or not self.skipping
-            for track in self.tracks if shown else self._watching(event):
-                if not shown and event.type not in track.compiled.idle_watch and track.idle():
+            for track in self.tracks if shown else self._watching(kind, data):
+                if not shown and kind not in track.compiled.idle_watch and track.idle():
                     continue  # nothing that can start, stop or pause it changed
                 if track.seen < index - 1 and track.compiled.idle_start == "false":
                     track.start_was = False  # a lone trigger was false at the events skipped
                 track.seen = index
-                self._step(track, facts, event, closing, reopening)
-        self._roll_checkpoints(self.now)
+                self._step(track, facts, closing, reopening)
+        self._roll_checkpoints(instant_us(self.now))
 
-    def _watching(self, event: Event) -> list[Track]:
-        """The tracks whose conditions ``event`` may change (see ``core.watch``)."""
-        indices = self.compiled.watching(event)
+    def _watching(self, kind: EventType, data: Mapping[str, Any]) -> list[Track]:
+        """The tracks whose conditions an event may change (see ``core.watch``)."""
+        indices = self.compiled.watching(kind, data)
         tracks = self.shown_to.get(indices)
         if tracks is None:
             tracks = self.shown_to[indices] = [self.tracks[i] for i in indices]
         return tracks
 
-    def _step(
-        self, track: Track, facts: Facts, event: Event, closing: bool, reopening: bool
-    ) -> None:
-        d, at = track.compiled, facts.at
-        mine = event.type is EventType.OVERRIDE and event.data.get("milestone") == track.key
+    def _step(self, track: Track, facts: Facts, closing: bool, reopening: bool) -> None:
+        d, at, event = track.compiled, facts.at, facts.event
+        mine = (
+            facts.kind is EventType.OVERRIDE
+            and event is not None
+            and event.data.get("milestone") == track.key
+        )
         if self.skipping and not (closing or reopening or mine) and track.dormant():
             return
         applies = d.applies(facts) if d.applies is not None else True
         if reopening:
             self._reopen(track, facts)
         cycle = track.open_cycle()
-        if mine:
+        if mine and event is not None:
             apply_override(cycle, event, track.notes)
         stop = d.until is not None and d.until(facts)
         if cycle is not None and not applies:
             self._end(track, cycle, "cancelled", facts, "no longer applies")
             cycle = None
-        if cycle is not None and cycle.started_at <= at and d.complete and d.complete(facts):
+        at_us = facts.at_us
+        if cycle is not None and cycle.started_us <= at_us and d.complete and d.complete(facts):
             self._end(track, cycle, "completed", facts, "complete condition matched")
             facts.completed.add(track.key)
             cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
@@ -204,7 +211,7 @@ class _Replayer:
             self._start(track, facts, at, "reset condition matched")
         self._start_edge(track, facts, applies)
         started = track.open_cycle()
-        if started is not None and started is not cycle and started.started_at == at:
+        if started is not None and started is not cycle and started.started_us == at_us:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
 
@@ -245,25 +252,25 @@ class _Replayer:
             self._start(track, facts, facts.at, cause)
 
     def _try_start(self, track: Track, facts: Facts) -> None:
-        mode = track.compiled.definition.recurrence.mode
+        mode = track.compiled.mode
         if mode in ("once", "repeat") and track.cycles:
             return
         if track.open_cycle() is not None:
             return
         at = facts.at
         if mode == "sequential" and track.cycles:
-            deadline = track.cycles[-1].deadline()
-            at = max(at, deadline) if deadline is not None else at
+            at = _not_before_deadline(track.cycles[-1], at, facts.at_us)
         self._start(track, facts, at, "start condition matched")
 
     def _repeat(self, track: Track, done: Cycle, facts: Facts, stopped: bool) -> Cycle | None:
-        definition = track.compiled.definition
-        if definition.recurrence.mode != "repeat" or stopped or track.stopped:
+        compiled = track.compiled
+        if compiled.mode != "repeat" or stopped or track.stopped:
             return None
-        at = done.ended_at or facts.at
-        if definition.recurrence.anchor == "deadline":
-            deadline = done.deadline()
-            at = max(at, deadline) if deadline is not None else at
+        at, at_us = done.ended_at, done.ended_us
+        if at is None or at_us is None:
+            at, at_us = facts.at, facts.at_us
+        if compiled.anchor == "deadline":
+            at = _not_before_deadline(done, at, at_us)
         return self._start(track, facts, at, f"repeat after cycle {done.number}", anchored=False)
 
     def _start(
@@ -273,8 +280,8 @@ class _Replayer:
         name = choose_calendar(d.calendar, facts.after, facts.account, self.known)
         calendar = self._calendar(name)
         start = at.astimezone(calendar.zone)
-        if anchored and d.definition.start_at is not None:
-            value = getter(d.definition.start_at)(facts.after, facts.account)
+        if anchored and d.start_at is not None:
+            value = getter(d.start_at)(facts.after, facts.account)
             start = date_instant(value, calendar) or at
         target = d.target.resolve(facts, start, calendar)
         cycle = Cycle(
@@ -295,7 +302,8 @@ class _Replayer:
 
     def _end(self, track: Track, cycle: Cycle, kind: EndKind, facts: Facts, cause: str) -> None:
         """End ``cycle`` at the facts' instant, closing its open pauses."""
-        cycle.ended_at, cycle.end_kind, cycle.end_cause = facts.at, kind, cause
+        cycle.set_end(facts.at, facts.at_us)
+        cycle.end_kind, cycle.end_cause = kind, cause
         cycle.end_event = facts.event
         cycle.ended_by_close = self.state.closed
         cycle.owner = track.compiled.owner(self.state.fields)
@@ -304,7 +312,7 @@ class _Replayer:
                 pause.end, pause.end_cause = facts.at, "cycle ended"
 
     def _reopen(self, track: Track, facts: Facts) -> None:
-        policy = track.compiled.definition.on_reopen
+        policy = track.compiled.on_reopen
         last = track.cycles[-1] if track.cycles else None
         if policy == "ignore" or last is None or not last.ended_by_close:
             return
@@ -324,7 +332,8 @@ class _Replayer:
                 facts.event,
             )
         )
-        last.ended_at = last.end_kind = last.end_cause = last.end_event = None
+        last.set_end(None, None)
+        last.end_kind = last.end_cause = last.end_event = None
         last.ended_by_close = False
         last.notes.append((facts.at, "resumed: the record was reopened (on_reopen: resume)"))
 
@@ -346,18 +355,31 @@ class _Replayer:
                         open_pause.end, open_pause.end_event = facts.at, facts.event
                         open_pause.end_cause = "pause condition no longer holds"
 
-    def _roll_checkpoints(self, until: datetime) -> None:
-        """Complete dated checkpoints whose deadline has come, repeating them as asked."""
+    def _roll_checkpoints(self, until: int) -> None:
+        """Complete dated checkpoints whose deadline has come by ``until`` (microseconds),
+        repeating them as asked."""
+        fields = self.state.fields
         for track in self.checkpoints:
             for _ in range(MAX_CHECKPOINT_CYCLES):
                 cycle = track.open_cycle()
-                deadline = cycle.deadline() if cycle is not None else None
-                if cycle is None or deadline is None or deadline > until:
+                if cycle is None:
                     break
-                facts = Facts(deadline, self.state.fields, self.state.fields, self.account)
+                deadline_us = cycle.deadline_us()
+                deadline = cycle.deadline()
+                if deadline_us is None or deadline is None or deadline_us > until:
+                    break
+                facts = Facts(deadline, fields, fields, self.account, None, None, deadline_us)
                 self._end(track, cycle, "completed", facts, "checkpoint date reached")
                 if self._repeat(track, cycle, facts, False) is None:
                     break
+
+
+def _not_before_deadline(cycle: Cycle, at: datetime, at_us: int) -> datetime:
+    """``at``, or the cycle's deadline when that comes later."""
+    deadline_us = cycle.deadline_us()
+    if deadline_us is not None and deadline_us > at_us:
+        return cycle.deadline() or at
+    return at
 
 
 def _ref_of(event: Event | None) -> str:
@@ -384,8 +406,10 @@ def replay(
     """
     compiled = compile_process(process)
     replayer = _Replayer(compiled, calendars, account, now, skipping=skipping)
-    events = [e for e in timeline if e.at <= now]
-    replayer.run(events)
+    now_us = instant_us(now)
+    kept = [(e, t) for e, t in ((e, instant_us(e.at)) for e in timeline) if t <= now_us]
+    events, stamps = [e for e, _ in kept], [t for _, t in kept]
+    replayer.run(events, stamps)
     for track in replayer.tracks:
         for cycle in track.cycles:
             cycle.freeze()

@@ -24,8 +24,9 @@ from caseclock.core.conditions import (
     getter,
 )
 from caseclock.core.durations import Duration, DurationKind
+from caseclock.core.instants import instant_us
 from caseclock.core.periods import Months, Period, add_months
-from caseclock.core.policy import CalendarChoice, Target, TargetRule, TargetValue
+from caseclock.core.policy import CalendarChoice, Target, TargetValue
 
 
 class Clockwork(Protocol):
@@ -129,48 +130,65 @@ def _duration_amount(duration: Duration, calendar: BusinessCalendar, ref: dateti
         return Resolved(WALL_CLOCK, duration.amount, duration.text, "")
     if kind is DurationKind.BUSINESS_TIME:
         return Resolved(calendar, duration.amount, duration.text, "")
+    t = instant_us(ref)
     if kind is DurationKind.BUSINESS_DAYS:
-        until = calendar.add_business_days(ref, duration.days)
+        until = calendar.add_business_days_us(t, duration.days)
     else:
-        until = calendar.end_of_business_day(ref, duration.days)
-    return Resolved(calendar, calendar.between(ref, max(until, ref)), duration.text, "")
+        until = calendar.end_of_business_day_us(t, duration.days)
+    amount = calendar.between_us(t, max(until, t))
+    return Resolved(calendar, timedelta(0, 0, amount), duration.text, "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """One target value (the default or a rule's), parsed once per process."""
+
+    given: bool
+    period: Period | None
+    date_field: str | None
+    text: str  # ``TargetValue.describe()``
+    reason: str  # why it was chosen
+
+    @classmethod
+    def of(cls, value: TargetValue, reason: str) -> _Choice:
+        return cls(value.is_given(), value.period(), value.date_field, value.describe(), reason)
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledTarget:
-    """A target with its rules compiled once per process."""
+    """A target with its rules compiled and its values parsed once per process."""
 
     target: Target
-    rules: tuple[tuple[Predicate, TargetRule], ...]
+    default: _Choice
+    rules: tuple[tuple[Predicate, _Choice], ...]
 
     @classmethod
     def of(cls, target: Target) -> CompiledTarget:
-        return cls(target, tuple((compile_condition(r.when), r) for r in target.rules))
+        rules = tuple(
+            (compile_condition(r.when), _Choice.of(r, f"target rule {i + 1}: {describe(r.when)}"))
+            for i, r in enumerate(target.rules)
+        )
+        return cls(target, _Choice.of(target, "default target"), rules)
 
     def resolve(self, facts: Facts, start: datetime, calendar: BusinessCalendar) -> Resolved:
         """The first matching rule's target (or the default) counted from ``start``."""
-        chosen: TargetValue = self.target
-        reason = "default target"
-        for index, (matches, rule) in enumerate(self.rules):
+        chosen = self.default
+        for matches, rule in self.rules:
             if matches(facts):
-                chosen, reason = rule, f"target rule {index + 1}: {describe(rule.when)}"
+                chosen = rule
                 break
-        if not chosen.is_given():
+        reason = chosen.reason
+        if not chosen.given:
             return Resolved(calendar, None, "none", f"{reason}: no rule matched and no default")
-        resolved = _value_amount(chosen, facts, start, calendar)
-        return Resolved(resolved.clock, resolved.amount, chosen.describe(), reason)
-
-
-def _value_amount(
-    value: TargetValue, facts: Facts, start: datetime, calendar: BusinessCalendar
-) -> Resolved:
-    period = value.period()
-    if period is not None:
-        return period_amount(period, calendar, start)
-    due = date_instant(getter(value.date_field or "")(facts.after, facts.account), calendar)
-    if due is None:
-        return Resolved(WALL_CLOCK, None, value.describe(), "")
-    return Resolved(WALL_CLOCK, max(real_delta(start, due), timedelta(0)), value.describe(), "")
+        if chosen.period is not None:
+            resolved = period_amount(chosen.period, calendar, start)
+            return Resolved(resolved.clock, resolved.amount, chosen.text, reason)
+        field = getter(chosen.date_field or "")(facts.after, facts.account)
+        due = date_instant(field, calendar)
+        if due is None:
+            return Resolved(WALL_CLOCK, None, chosen.text, reason)
+        amount = max(real_delta(start, due), timedelta(0))
+        return Resolved(WALL_CLOCK, amount, chosen.text, reason)
 
 
 def amount_on(

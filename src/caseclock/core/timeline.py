@@ -1,0 +1,29 @@
+"""A record's timeline: its events deduplicated and in the one order the evaluator reads them.
+
+Compiled with the rest of the evaluator (``setup.py``); ``core.events`` holds the pydantic
+envelope, which mypyc cannot compile, and hands ``build_timeline`` over to this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from caseclock.core.events import Event, EventType
+from caseclock.core.instants import instant_us
+
+
+def timeline_key(event: Event) -> tuple[int, int, str]:
+    """Order of the timeline: by occurrence, ``created`` first at a tie, then by id.
+
+    The key depends only on the event itself, so the order never depends on arrival.
+    """
+    return (instant_us(event.at), 0 if event.type is EventType.CREATED else 1, event.id)
+
+
+def build_timeline(events: Iterable[Event]) -> list[Event]:
+    """Deduplicate by id (the first seen wins) and order by ``timeline_key``."""
+    seen: dict[str, Event] = {}
+    for event in events:
+        if event.id not in seen:
+            seen[event.id] = event
+    return sorted(seen.values(), key=timeline_key)
