@@ -1,4 +1,4 @@
-"""Writes of many rows in one statement.
+"""Writes of many rows in one statement, and lookups of many keys with one parameter.
 
 On PostgreSQL the rows travel as one JSON document, turned back into typed rows by
 ``jsonb_to_recordset``: one parameter, one statement, one plan, whatever the batch size, where an
@@ -10,19 +10,43 @@ their offset (a naive one is refused, as ``UTCDateTime`` refuses it), documents 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, cast, column, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def among(
+    session: Session, column: ColumnElement[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:values)``: one array parameter, so
+    the statement reads the same whatever the number of keys and the driver converts it once
+    (an IN list of 500 keys costs more to render and convert than the query costs to run).
+    Prepared statements are planned for the array given (``store.database``), never generically.
+    """
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def update_rows(

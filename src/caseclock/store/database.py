@@ -23,9 +23,11 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+    event.listen(engine, "connect", _postgres_settings)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,6 +36,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
+    """Plan every execution of a prepared statement for its parameters. The driver prepares a
+    statement it has run a few times; PostgreSQL would then switch to a generic plan, which for
+    ``key = ANY(:keys)`` lookups (``store.bulk.among``) cannot know how many keys it gets and
+    can be many times slower (a batch's escalation timers: 225 ms instead of 11)."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

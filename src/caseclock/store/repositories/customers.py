@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import among
 from caseclock.store.models import AccountRow, AssetRow, ContactRow, EntitlementRow
+
+ACCOUNTS = cast(Table, AccountRow.__table__)
+ENTITLEMENTS = cast(Table, EntitlementRow.__table__)
 
 
 class AccountRepository:
@@ -22,7 +27,9 @@ class AccountRepository:
         wanted = set(ids)
         if not wanted:
             return {}
-        rows = self.session.scalars(select(AccountRow).where(AccountRow.id.in_(wanted))).all()
+        rows = self.session.scalars(
+            select(AccountRow).where(among(self.session, ACCOUNTS.c.id, wanted))
+        ).all()
         return {row.id: row for row in rows}
 
     def list(
@@ -86,7 +93,7 @@ class EntitlementRepository:
         rows = self.session.scalars(
             select(EntitlementRow)
             .where(
-                EntitlementRow.account_id.in_(wanted),
+                among(self.session, ENTITLEMENTS.c.account_id, wanted),
                 EntitlementRow.valid_from <= on,
                 or_(EntitlementRow.valid_to.is_(None), EntitlementRow.valid_to >= on),
             )

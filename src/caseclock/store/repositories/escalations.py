@@ -9,8 +9,9 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import insert_rows, update_rows
+from caseclock.store.bulk import among, insert_rows, update_rows
 from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, EventRow, RecordRow
+from caseclock.store.repositories.records import EVENTS
 
 TIMERS = cast(Table, EscalationTimerRow.__table__)
 
@@ -37,7 +38,7 @@ class EscalationRepository:
         rows = self.session.execute(
             select(
                 TIMERS.c.id, TIMERS.c.record_id, TIMERS.c.rule, TIMERS.c.basis, TIMERS.c.due_at
-            ).where(TIMERS.c.record_id.in_(wanted))
+            ).where(among(self.session, TIMERS.c.record_id, wanted))
         )
         return {
             (record_id, rule): {"id": row_id, "basis": basis, "due_at": due_at}
@@ -52,7 +53,7 @@ class EscalationRepository:
     ) -> None:
         """Insert ``{record_id, rule, basis, due_at}``; set ``(id, basis, due_at)``; delete ids."""
         if deletes:
-            self.session.execute(delete(TIMERS).where(TIMERS.c.id.in_(list(deletes))))
+            self.session.execute(delete(TIMERS).where(among(self.session, TIMERS.c.id, deletes)))
         insert_rows(self.session, TIMERS, inserts)
         update_rows(
             self.session, TIMERS, [{"id": i, "basis": b, "due_at": d} for i, b, d in updates]
@@ -65,7 +66,10 @@ class EscalationRepository:
             return {}
         rows = self.session.execute(
             select(EventRow.record_id, func.max(EventRow.occurred_at))
-            .where(EventRow.record_id.in_(wanted), EventRow.event_id.not_like(f"{own_prefix}%"))
+            .where(
+                among(self.session, EVENTS.c.record_id, wanted),
+                EventRow.event_id.not_like(f"{own_prefix}%"),
+            )
             .group_by(EventRow.record_id)
         ).all()
         return {row[0]: row[1] for row in rows}

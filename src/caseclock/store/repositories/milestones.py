@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import insert_rows, update_rows
+from caseclock.store.bulk import among, insert_rows, update_rows
 from caseclock.store.models import MilestoneRow
 
 # Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
@@ -83,7 +83,7 @@ class MilestoneRepository:
             return found
         rows = self.session.scalars(
             select(MilestoneRow)
-            .where(MilestoneRow.record_id.in_(wanted))
+            .where(among(self.session, MILESTONES.c.record_id, wanted))
             .order_by(MilestoneRow.record_id, MilestoneRow.key, MilestoneRow.cycle)
         ).all()
         for row in rows:
@@ -102,7 +102,7 @@ class MilestoneRepository:
                 MILESTONES.c.key,
                 MILESTONES.c.cycle,
                 MILESTONES.c.digest,
-            ).where(MILESTONES.c.record_id.in_(wanted))
+            ).where(among(self.session, MILESTONES.c.record_id, wanted))
         ).all()
         return {
             (record_id, key, cycle): Stored(row_id, found)
@@ -137,7 +137,9 @@ class MilestoneRepository:
             written.append(values)
         if existing:
             ids = [found.id for found in existing.values()]
-            self.session.execute(delete(MILESTONES).where(MILESTONES.c.id.in_(ids)))
+            self.session.execute(
+                delete(MILESTONES).where(among(self.session, MILESTONES.c.id, ids))
+            )
         insert_rows(self.session, MILESTONES, inserts)
         update_rows(self.session, MILESTONES, updates)
         return written

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import insert_rows, is_postgres, update_rows
+from caseclock.store.bulk import among, insert_rows, is_postgres, update_rows
 from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
@@ -82,7 +82,9 @@ class RecordRepository:
         wanted = set(ids)
         if not wanted:
             return {}
-        rows = self.session.execute(select(RECORDS).where(RECORDS.c.id.in_(wanted))).mappings()
+        rows = self.session.execute(
+            select(RECORDS).where(among(self.session, RECORDS.c.id, wanted))
+        ).mappings()
         return {row["id"]: dict(row) for row in rows}
 
     def update_many(self, values: Sequence[Mapping[str, Any]]) -> None:
@@ -103,7 +105,7 @@ class RecordRepository:
         """Delete records (with their events and milestones)."""
         wanted = set(ids)
         if wanted:
-            self.session.execute(delete(RECORDS).where(RECORDS.c.id.in_(wanted)))
+            self.session.execute(delete(RECORDS).where(among(self.session, RECORDS.c.id, wanted)))
 
     def lock(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Lock the existing records among ``ids`` for this transaction (PostgreSQL; SQLite
@@ -115,7 +117,9 @@ class RecordRepository:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        query = select(RECORDS).where(RECORDS.c.id.in_(wanted)).order_by(RECORDS.c.id)
+        query = (
+            select(RECORDS).where(among(self.session, RECORDS.c.id, wanted)).order_by(RECORDS.c.id)
+        )
         if is_postgres(self.session):
             query = query.with_for_update()
         return {row["id"]: dict(row) for row in self.session.execute(query).mappings()}
@@ -132,7 +136,9 @@ class EventRepository:
             return set()
         event_ids = {event_id for _, event_id in wanted}
         rows = self.session.execute(
-            select(EventRow.record_id, EventRow.event_id).where(EventRow.event_id.in_(event_ids))
+            select(EventRow.record_id, EventRow.event_id).where(
+                among(self.session, EVENTS.c.event_id, event_ids)
+            )
         ).all()
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
@@ -151,7 +157,7 @@ class EventRepository:
             return {}
         rows = self.session.execute(
             select(EVENTS.c.record_id, EVENTS.c.event_id, EVENTS.c.seq).where(
-                EVENTS.c.event_id.in_({event_id for _, event_id in wanted})
+                among(self.session, EVENTS.c.event_id, {event_id for _, event_id in wanted})
             )
         ).all()
         return {
@@ -174,7 +180,7 @@ class EventRepository:
                 EventRow.received_at,
                 EventRow.data,
             )
-            .where(EventRow.record_id.in_(wanted))
+            .where(among(self.session, EVENTS.c.record_id, wanted))
             .order_by(EventRow.record_id, EventRow.occurred_at, EventRow.seq)
         ).all()
         for row in rows:

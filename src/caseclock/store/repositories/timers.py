@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import update_rows
+from caseclock.store.bulk import among, update_rows
 from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
@@ -80,7 +80,7 @@ class TimerRepository:
             MILESTONES.c.timers,
             MILESTONES.c.next_timer_at,
             MILESTONES.c.next_timer_kind,
-        ).where(MILESTONES.c.record_id.in_(wanted))
+        ).where(among(self.session, MILESTONES.c.record_id, wanted))
         return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
 
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
@@ -108,7 +108,7 @@ class FiringRepository:
                 FIRINGS.c.cycle,
                 FIRINGS.c.kind,
                 FIRINGS.c.sequence,
-            ).where(FIRINGS.c.record_id.in_(wanted))
+            ).where(among(self.session, FIRINGS.c.record_id, wanted))
         ).all()
         return {(r.record_id, r.source, r.cycle, r.kind, r.sequence) for r in rows}
 
