@@ -132,6 +132,7 @@ class Cycle:
         target: Resolved,
         start_cause: str,
         start_event: Event | None = None,
+        started_us: int | None = None,  # ``started_at`` in microseconds, when known
     ) -> None:
         self.key = key
         self.number = number
@@ -153,7 +154,7 @@ class Cycle:
         self.memo = None
         self.frozen_pauses = None
         self.frozen_pauses_us = None
-        self.started_us = instant_us(started_at)
+        self.started_us = instant_us(started_at) if started_us is None else started_us
         self.ended_us = None
 
     def set_end(self, at: datetime | None, at_us: int | None) -> None:

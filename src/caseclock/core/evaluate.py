@@ -22,7 +22,7 @@ from caseclock.core.instants import instant_us
 from caseclock.core.milestones import Milestone, MilestoneState
 from caseclock.core.policy import Process
 from caseclock.core.replay import Replay, Track, replay
-from caseclock.core.timeline import build_timeline
+from caseclock.core.timeline import stamped_timeline
 from caseclock.core.timers import next_timers, plan_timers, warning_us
 
 __all__ = ["evaluate", "evaluate_replay", "milestone_state", "next_timers", "replay_record"]
@@ -126,11 +126,12 @@ def replay_record(
     """Replay one record's events (any order, duplicates allowed) up to ``now``."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be timezone-aware (got naive {now.isoformat()})")
-    events = build_timeline(timeline)
+    events, stamps = stamped_timeline(timeline)
     records = {e.record for e in events}
     if len(records) > 1:
         raise ValueError(f"a timeline is one record's events; got {len(records)} records")
-    return replay(process, events, now, calendars, account or {}, skipping=skipping)
+    facts = account or {}
+    return replay(process, events, now, calendars, facts, skipping=skipping, stamps=stamps)
 
 
 def evaluate(

@@ -10,11 +10,13 @@ the zone convert whole seconds once.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Final
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL = _EPOCH.toordinal()
-_SECOND_US = 1_000_000
-_DAY_S = 86_400
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL: Final = 719_163  # date(1970, 1, 1).toordinal()
+_SECOND_US: Final = 1_000_000
+_DAY_S: Final = 86_400
+_LAST_SECOND: Final = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -49,5 +51,6 @@ def instant_us(value: datetime) -> int:
 def local_us(t: int, zone: tzinfo | None) -> datetime:
     """Instant ``t`` (UTC microseconds) as a datetime in ``zone``."""
     seconds, micro = divmod(t, _SECOND_US)
-    utc = _EPOCH + timedelta(0, seconds, micro)
-    return utc.astimezone(zone)
+    if micro == 0 and 0 <= seconds <= _LAST_SECOND:
+        return datetime.fromtimestamp(seconds, zone)  # one conversion by the zone: the fast way
+    return (_EPOCH + timedelta(0, seconds, micro)).astimezone(zone)

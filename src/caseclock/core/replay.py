@@ -173,7 +173,7 @@ class _Replayer:
         return tracks
 
     def _step(self, track: Track, facts: Facts, closing: bool, reopening: bool) -> None:
-        d, at, event = track.compiled, facts.at, facts.event
+        d, event = track.compiled, facts.event
         mine = (
             facts.kind is EventType.OVERRIDE
             and event is not None
@@ -208,7 +208,7 @@ class _Replayer:
             self._recompute_target(track, cycle, facts)
         if cycle is not None and d.reset is not None and d.reset(facts):
             self._end(track, cycle, "cancelled", facts, "reset condition matched")
-            self._start(track, facts, at, "reset condition matched")
+            self._start(track, facts, at_us, "reset condition matched")
         self._start_edge(track, facts, applies)
         started = track.open_cycle()
         if started is not None and started is not cycle and started.started_us == at_us:
@@ -249,7 +249,7 @@ class _Replayer:
         elif became_applicable and track.armed is not None and not track.cycles:
             armed = track.armed
             cause = f"applies since this event; start matched earlier ({armed.type} {armed.id})"
-            self._start(track, facts, facts.at, cause)
+            self._start(track, facts, facts.at_us, cause)
 
     def _try_start(self, track: Track, facts: Facts) -> None:
         mode = track.compiled.mode
@@ -257,35 +257,37 @@ class _Replayer:
             return
         if track.open_cycle() is not None:
             return
-        at = facts.at
+        at_us = facts.at_us
         if mode == "sequential" and track.cycles:
-            at = _not_before_deadline(track.cycles[-1], at, facts.at_us)
-        self._start(track, facts, at, "start condition matched")
+            at_us = _not_before_deadline(track.cycles[-1], at_us)
+        self._start(track, facts, at_us, "start condition matched")
 
     def _repeat(self, track: Track, done: Cycle, facts: Facts, stopped: bool) -> Cycle | None:
         compiled = track.compiled
         if compiled.mode != "repeat" or stopped or track.stopped:
             return None
-        at, at_us = done.ended_at, done.ended_us
-        if at is None or at_us is None:
-            at, at_us = facts.at, facts.at_us
+        at_us = facts.at_us if done.ended_us is None else done.ended_us
         if compiled.anchor == "deadline":
-            at = _not_before_deadline(done, at, at_us)
-        return self._start(track, facts, at, f"repeat after cycle {done.number}", anchored=False)
+            at_us = _not_before_deadline(done, at_us)
+        cause = f"repeat after cycle {done.number}"
+        return self._start(track, facts, at_us, cause, anchored=False)
 
     def _start(
-        self, track: Track, facts: Facts, at: datetime, cause: str, *, anchored: bool = True
+        self, track: Track, facts: Facts, at: int, cause: str, *, anchored: bool = True
     ) -> Cycle:
+        """Start a cycle at instant ``at`` (microseconds), or at its ``start_at`` date."""
         d = track.compiled
         name = choose_calendar(d.calendar, facts.after, facts.account, self.known)
         calendar = self._calendar(name)
-        start = at.astimezone(calendar.zone)
+        start, start_us = calendar.local(at), at
         if anchored and d.start_at is not None:
-            value = getter(d.start_at)(facts.after, facts.account)
-            start = date_instant(value, calendar) or at
-        target = d.target.resolve(facts, start, calendar)
+            dated = date_instant(getter(d.start_at)(facts.after, facts.account), calendar)
+            if dated is not None:
+                start, start_us = dated, instant_us(dated)
+        target = d.target.resolve(facts, start, calendar, start_us)
+        number = len(track.cycles) + 1
         cycle = Cycle(
-            track.key, len(track.cycles) + 1, start, name, calendar, target, cause, facts.event
+            track.key, number, start, name, calendar, target, cause, facts.event, start_us
         )
         if track.pause_since is not None:
             cycle.pauses.append(_condition_pause(start, track.pause_since))
@@ -318,7 +320,7 @@ class _Replayer:
             return
         track.stopped = False
         if policy == "restart":
-            self._start(track, facts, facts.at, "record reopened (on_reopen: restart)")
+            self._start(track, facts, facts.at_us, "record reopened (on_reopen: restart)")
             return
         closed_at = last.ended_at or facts.at
         last.pauses.append(
@@ -374,12 +376,10 @@ class _Replayer:
                     break
 
 
-def _not_before_deadline(cycle: Cycle, at: datetime, at_us: int) -> datetime:
-    """``at``, or the cycle's deadline when that comes later."""
-    deadline_us = cycle.deadline_us()
-    if deadline_us is not None and deadline_us > at_us:
-        return cycle.deadline() or at
-    return at
+def _not_before_deadline(cycle: Cycle, at: int) -> int:
+    """Instant ``at``, or the cycle's deadline when that comes later (microseconds)."""
+    deadline = cycle.deadline_us()
+    return at if deadline is None else max(at, deadline)
 
 
 def _ref_of(event: Event | None) -> str:
@@ -398,8 +398,10 @@ def replay(
     account: Mapping[str, Any],
     *,
     skipping: bool = True,
+    stamps: list[int] | None = None,
 ) -> Replay:
-    """Replay an ordered, deduplicated timeline (events after ``now`` are left out).
+    """Replay an ordered, deduplicated timeline (events after ``now`` are left out);
+    ``stamps``: the events' instants in microseconds, when the caller has them.
 
     ``skipping=False`` shows every event to every definition: slower, the same result (the
     tests check that), for checking ``core.watch``.
@@ -407,9 +409,11 @@ def replay(
     compiled = compile_process(process)
     replayer = _Replayer(compiled, calendars, account, now, skipping=skipping)
     now_us = instant_us(now)
-    kept = [(e, t) for e, t in ((e, instant_us(e.at)) for e in timeline) if t <= now_us]
-    events, stamps = [e for e, _ in kept], [t for _, t in kept]
-    replayer.run(events, stamps)
+    if stamps is None:
+        stamps = [instant_us(e.at) for e in timeline]
+    kept = sum(1 for t in stamps if t <= now_us)  # the timeline is ordered
+    events = timeline[:kept]
+    replayer.run(events, stamps[:kept])
     for track in replayer.tracks:
         for cycle in track.cycles:
             cycle.freeze()

@@ -116,21 +116,23 @@ class Resolved:
         self.reason = reason
 
 
-def period_amount(period: Period, calendar: BusinessCalendar, ref: datetime) -> Resolved:
-    """``period`` counted from ``ref`` as an amount on its clock."""
+def period_amount(
+    period: Period, calendar: BusinessCalendar, ref: datetime, ref_us: int | None = None
+) -> Resolved:
+    """``period`` counted from ``ref`` (``ref_us``: the same in microseconds, when known) as an
+    amount on its clock."""
     if isinstance(period, Months):
         until = add_months(ref.astimezone(calendar.zone), period.months)
         return Resolved(WALL_CLOCK, real_delta(ref, until), period.text, "")
-    return _duration_amount(period, calendar, ref)
+    return _duration_amount(period, calendar, instant_us(ref) if ref_us is None else ref_us)
 
 
-def _duration_amount(duration: Duration, calendar: BusinessCalendar, ref: datetime) -> Resolved:
+def _duration_amount(duration: Duration, calendar: BusinessCalendar, t: int) -> Resolved:
     kind = duration.kind
     if kind is DurationKind.CALENDAR_TIME:
         return Resolved(WALL_CLOCK, duration.amount, duration.text, "")
     if kind is DurationKind.BUSINESS_TIME:
         return Resolved(calendar, duration.amount, duration.text, "")
-    t = instant_us(ref)
     if kind is DurationKind.BUSINESS_DAYS:
         until = calendar.add_business_days_us(t, duration.days)
     else:
@@ -170,8 +172,15 @@ class CompiledTarget:
         )
         return cls(target, _Choice.of(target, "default target"), rules)
 
-    def resolve(self, facts: Facts, start: datetime, calendar: BusinessCalendar) -> Resolved:
-        """The first matching rule's target (or the default) counted from ``start``."""
+    def resolve(
+        self,
+        facts: Facts,
+        start: datetime,
+        calendar: BusinessCalendar,
+        start_us: int | None = None,
+    ) -> Resolved:
+        """The first matching rule's target (or the default) counted from ``start``
+        (``start_us``: the same instant in microseconds, when the caller has it)."""
         chosen = self.default
         for matches, rule in self.rules:
             if matches(facts):
@@ -181,7 +190,7 @@ class CompiledTarget:
         if not chosen.given:
             return Resolved(calendar, None, "none", f"{reason}: no rule matched and no default")
         if chosen.period is not None:
-            resolved = period_amount(chosen.period, calendar, start)
+            resolved = period_amount(chosen.period, calendar, start, start_us)
             return Resolved(resolved.clock, resolved.amount, chosen.text, reason)
         field = getter(chosen.date_field or "")(facts.after, facts.account)
         due = date_instant(field, calendar)

@@ -22,8 +22,14 @@ def timeline_key(event: Event) -> tuple[int, int, str]:
 
 def build_timeline(events: Iterable[Event]) -> list[Event]:
     """Deduplicate by id (the first seen wins) and order by ``timeline_key``."""
+    return stamped_timeline(events)[0]
+
+
+def stamped_timeline(events: Iterable[Event]) -> tuple[list[Event], list[int]]:
+    """``build_timeline``, with each event's instant in UTC microseconds beside it."""
     seen: dict[str, Event] = {}
     for event in events:
         if event.id not in seen:
             seen[event.id] = event
-    return sorted(seen.values(), key=timeline_key)
+    keyed = sorted((timeline_key(event), event) for event in seen.values())
+    return [event for _, event in keyed], [key[0] for key, _ in keyed]
