@@ -18,6 +18,7 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 $(BUILT): $(STAMP) pyproject.toml setup.py $(CORE_SOURCES)
+	find src -name '*.so' -delete
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(BUILT)
 

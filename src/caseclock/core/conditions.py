@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, Final
 
 from caseclock.core.condition_spec import (
     LIST_OPERAND,
@@ -26,6 +26,10 @@ from caseclock.core.events import Event, EventType
 from caseclock.core.instants import instant_us
 
 # --- evaluation ---------------------------------------------------------------------------
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_COMMENT: Final = EventType.COMMENT
 
 
 @dataclass(init=False)
@@ -254,7 +258,7 @@ def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
 def _comment_trigger(public: bool | None, role: str | None) -> Predicate:
     def test(facts: Facts) -> bool:
         event = facts.event
-        if event is None or facts.kind is not EventType.COMMENT:
+        if event is None or facts.kind is not _COMMENT:
             return False
         data = event.data
         return (public is None or data.get("public") is public) and (

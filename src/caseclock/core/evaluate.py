@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.cycles import Cycle
@@ -25,6 +25,15 @@ from caseclock.core.replay import Replay, Track, replay
 from caseclock.core.timeline import stamped_timeline
 from caseclock.core.timers import next_timers, plan_timers, warning_us
 
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_CANCELLED: Final = MilestoneState.CANCELLED
+_COMPLETED: Final = MilestoneState.COMPLETED
+_PENDING: Final = MilestoneState.PENDING
+_VIOLATED: Final = MilestoneState.VIOLATED
+_PAUSED: Final = MilestoneState.PAUSED
+_RUNNING: Final = MilestoneState.RUNNING
+
 __all__ = ["evaluate", "evaluate_replay", "milestone_state", "next_timers", "replay_record"]
 
 
@@ -32,16 +41,16 @@ def milestone_state(cycle: Cycle, now: int, deadline: int | None, paused: bool) 
     """The state of a cycle at ``now`` (instants in microseconds); the precedence, read top to
     bottom, is written once."""
     if cycle.end_kind == "cancelled":
-        return MilestoneState.CANCELLED
+        return _CANCELLED
     if cycle.end_kind == "completed":
-        return MilestoneState.COMPLETED
+        return _COMPLETED
     if cycle.started_us > now:
-        return MilestoneState.PENDING
+        return _PENDING
     if deadline is not None and now >= deadline:
-        return MilestoneState.VIOLATED
+        return _VIOLATED
     if paused:
-        return MilestoneState.PAUSED
-    return MilestoneState.RUNNING
+        return _PAUSED
+    return _RUNNING
 
 
 def _paused_us(cycle: Cycle, until: int, counted: int) -> int:
@@ -95,7 +104,7 @@ def _unstarted(track: Track, closed: bool, fields: Mapping[str, Any]) -> Milesto
         key=track.key,
         name=track.compiled.title,
         cycle=1,
-        state=MilestoneState.CANCELLED if closed else MilestoneState.PENDING,
+        state=_CANCELLED if closed else _PENDING,
         owner=track.compiled.owner(fields),
     )
 

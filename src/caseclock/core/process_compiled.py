@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from caseclock.core.condition_spec import Condition, has_triggers
 from caseclock.core.conditions import Predicate, compile_condition
@@ -23,6 +23,10 @@ from caseclock.core.watch import (
     definition_watch,
     start_when_unwatched,
 )
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_FIELD: Final = EventType.FIELD
 
 _CACHE_SIZE = 64
 
@@ -85,7 +89,7 @@ class CompiledProcess:
     def watching(self, kind: EventType, data: Mapping[str, Any]) -> tuple[int, ...]:
         """The definitions (indices) that an event of ``kind`` with ``data`` must be shown
         (see ``core.watch``)."""
-        if kind is EventType.FIELD:
+        if kind is _FIELD:
             name = str(data.get("field"))
             return self.field_watchers.get(name, self.any_field_watchers)
         return self.watchers[kind]
@@ -155,7 +159,7 @@ def compile_process(process: Process) -> CompiledProcess:
     watchers = {
         kind: tuple(i for i, d in enumerate(definitions) if _watches(d, kind)) for kind in EventType
     }
-    field_events = watchers[EventType.FIELD]
+    field_events = watchers[_FIELD]
     field_watchers = {
         name: tuple(i for i in field_events if _reads(definitions[i], name))
         for d in definitions

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from caseclock.core.events import EventType
 
 REOPENED_STATUS = "Reopened"
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_CREATED: Final = EventType.CREATED
+_STATUS: Final = EventType.STATUS
+_PRIORITY: Final = EventType.PRIORITY
+_OWNER: Final = EventType.OWNER
+_FIELD: Final = EventType.FIELD
+_CLOSED: Final = EventType.CLOSED
+_REOPENED: Final = EventType.REOPENED
 
 
 @dataclass(init=False)
@@ -36,21 +46,19 @@ class RecordState:
 
 def _changes(kind: EventType, data: Mapping[str, Any], closed_label: str) -> dict[str, Any]:
     """The fields an event sets (a ``created`` event sets all its data)."""
-    match kind:
-        case EventType.CREATED:
-            return dict(data)
-        case EventType.STATUS | EventType.PRIORITY:
-            key = kind.value
-            return {key: data[key]}
-        case EventType.OWNER:
-            return {k: data[k] for k in ("owner", "team") if k in data}
-        case EventType.FIELD:
-            return {str(data["field"]): data.get("value")}
-        case EventType.CLOSED | EventType.REOPENED:
-            default = closed_label if kind is EventType.CLOSED else REOPENED_STATUS
-            return {"status": data.get("status") or default}
-        case _:
-            return {}
+    if kind is _CREATED:
+        return dict(data)
+    if kind is _STATUS or kind is _PRIORITY:
+        key = kind.value
+        return {key: data[key]}
+    if kind is _OWNER:
+        return {k: data[k] for k in ("owner", "team") if k in data}
+    if kind is _FIELD:
+        return {str(data["field"]): data.get("value")}
+    if kind is _CLOSED or kind is _REOPENED:
+        default = closed_label if kind is _CLOSED else REOPENED_STATUS
+        return {"status": data.get("status") or default}
+    return {}
 
 
 def advance(
@@ -64,9 +72,9 @@ def advance(
     if not changes:  # a comment, a note, an override: nothing about the record changed
         return state
     fields = {**state.fields, **changes}
-    if kind is EventType.CLOSED:
+    if kind is _CLOSED:
         closed = True
-    elif kind is EventType.REOPENED:
+    elif kind is _REOPENED:
         closed = False
     elif fields.get("status") != state.fields.get("status"):
         status = str(fields.get("status")).casefold()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, getter
@@ -33,6 +33,10 @@ from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
 from caseclock.core.targets import choose_calendar, date_instant
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_OVERRIDE: Final = EventType.OVERRIDE
 
 MAX_CHECKPOINT_CYCLES = 1000
 
@@ -153,7 +157,7 @@ class _Replayer:
             )
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
-            everyone = closing or reopening or kind is EventType.OVERRIDE
+            everyone = closing or reopening or kind is _OVERRIDE
             shown = everyone or not self.skipping
             for track in self.tracks if shown else self._watching(kind, data):
                 if not shown and kind not in track.compiled.idle_watch and track.idle():
@@ -175,7 +179,7 @@ class _Replayer:
     def _step(self, track: Track, facts: Facts, closing: bool, reopening: bool) -> None:
         d, event = track.compiled, facts.event
         mine = (
-            facts.kind is EventType.OVERRIDE
+            facts.kind is _OVERRIDE
             and event is not None
             and event.data.get("milestone") == track.key
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.condition_spec import describe
@@ -27,6 +27,12 @@ from caseclock.core.durations import Duration, DurationKind
 from caseclock.core.instants import instant_us
 from caseclock.core.periods import Months, Period, add_months
 from caseclock.core.policy import CalendarChoice, Target, TargetValue
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_CALENDAR_TIME: Final = DurationKind.CALENDAR_TIME
+_BUSINESS_TIME: Final = DurationKind.BUSINESS_TIME
+_BUSINESS_DAYS: Final = DurationKind.BUSINESS_DAYS
 
 
 class Clockwork(Protocol):
@@ -129,11 +135,11 @@ def period_amount(
 
 def _duration_amount(duration: Duration, calendar: BusinessCalendar, t: int) -> Resolved:
     kind = duration.kind
-    if kind is DurationKind.CALENDAR_TIME:
+    if kind is _CALENDAR_TIME:
         return Resolved(WALL_CLOCK, duration.amount, duration.text, "")
-    if kind is DurationKind.BUSINESS_TIME:
+    if kind is _BUSINESS_TIME:
         return Resolved(calendar, duration.amount, duration.text, "")
-    if kind is DurationKind.BUSINESS_DAYS:
+    if kind is _BUSINESS_DAYS:
         until = calendar.add_business_days_us(t, duration.days)
     else:
         until = calendar.end_of_business_day_us(t, duration.days)

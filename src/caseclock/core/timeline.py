@@ -7,9 +7,14 @@ envelope, which mypyc cannot compile, and hands ``build_timeline`` over to this 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from caseclock.core.events import Event, EventType
 from caseclock.core.instants import instant_us
+
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_CREATED: Final = EventType.CREATED
 
 
 def timeline_key(event: Event) -> tuple[int, int, str]:
@@ -17,7 +22,7 @@ def timeline_key(event: Event) -> tuple[int, int, str]:
 
     The key depends only on the event itself, so the order never depends on arrival.
     """
-    return (instant_us(event.at), 0 if event.type is EventType.CREATED else 1, event.id)
+    return (instant_us(event.at), 0 if event.type is _CREATED else 1, event.id)
 
 
 def build_timeline(events: Iterable[Event]) -> list[Event]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from caseclock.core.actions import ViolationPlan, WarningPlan
 from caseclock.core.cycles import Cycle
@@ -22,7 +23,15 @@ from caseclock.core.instants import instant_us, timedelta_us
 from caseclock.core.milestones import Milestone, Timer, TimerKind
 from caseclock.core.periods import Months, Period, add_months
 
-_KIND_ORDER = {TimerKind.WARNING: 0, TimerKind.VIOLATION: 1, TimerKind.SUCCESS: 2}
+# Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
+# class attribute lookup each time.
+_WARNING: Final = TimerKind.WARNING
+_VIOLATION: Final = TimerKind.VIOLATION
+_SUCCESS: Final = TimerKind.SUCCESS
+_CALENDAR_TIME: Final = DurationKind.CALENDAR_TIME
+_BUSINESS_TIME: Final = DurationKind.BUSINESS_TIME
+
+_KIND_ORDER = {_WARNING: 0, _VIOLATION: 1, _SUCCESS: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +66,7 @@ def warning_us(rule: WarningRule, cycle: Cycle, target: timedelta) -> int | None
     before = rule.before
     if before is None:
         return cycle.position_us(target * rule.share)
-    if isinstance(before, Months) or before.kind is DurationKind.CALENDAR_TIME:
+    if isinstance(before, Months) or before.kind is _CALENDAR_TIME:
         deadline_us = cycle.position_us(target)
         if deadline_us is None:
             return None
@@ -76,7 +85,7 @@ def warning_instant(rule: WarningRule, cycle: Cycle, target: timedelta) -> datet
 
 
 def _business(offset: Duration | None, every: Duration | None) -> bool:
-    return all(d is None or d.kind is DurationKind.BUSINESS_TIME for d in (offset, every))
+    return all(d is None or d.kind is _BUSINESS_TIME for d in (offset, every))
 
 
 def _amount(duration: Duration | None) -> timedelta:
@@ -99,7 +108,7 @@ def _repeats_due(cycle: Cycle, base: timedelta, first: int, every: Duration, now
     """How many repetitions after the first violation (at ``base`` counted, at instant
     ``first``) came by ``now`` (instants in microseconds)."""
     step = timedelta_us(every.amount)
-    if every.kind is DurationKind.BUSINESS_TIME and base >= timedelta(0):
+    if every.kind is _BUSINESS_TIME and base >= timedelta(0):
         return max((cycle.elapsed_us(now) - timedelta_us(base)) // step, 0)
     return max((now - first) // step, 0)
 
@@ -113,7 +122,7 @@ def violation_timers(rule: ViolationRule, cycle: Cycle, target: timedelta, now: 
     end = cycle.ended_us
     if first is None or (end is not None and first >= end):
         return []
-    timers = [Timer(cycle.local(first), cycle.key, cycle.number, TimerKind.VIOLATION)]
+    timers = [Timer(cycle.local(first), cycle.key, cycle.number, _VIOLATION)]
     if end is not None or every is None or every.amount <= timedelta(0) or first > now:
         return timers
     base = target + _amount(offset) if _business(offset, every) else timedelta(-1)
@@ -124,7 +133,7 @@ def violation_timers(rule: ViolationRule, cycle: Cycle, target: timedelta, now: 
         later = _violation_us(cycle, target, offset, every, k)
     if later is not None:
         at = cycle.local(later)
-        timers.append(Timer(at, cycle.key, cycle.number, TimerKind.VIOLATION, k))
+        timers.append(Timer(at, cycle.key, cycle.number, _VIOLATION, k))
     return timers
 
 
@@ -140,11 +149,11 @@ def plan_timers(
     target = cycle.effective_target()
     end, end_us = cycle.ended_at, cycle.ended_us
     if warning is not None and (end_us is None or warning < end_us):
-        timers.append(Timer(cycle.local(warning), cycle.key, cycle.number, TimerKind.WARNING))
+        timers.append(Timer(cycle.local(warning), cycle.key, cycle.number, _WARNING))
     if target is not None and violation is not None:
         timers += violation_timers(violation, cycle, target, now)
     if cycle.end_kind == "completed" and end is not None:
-        timers.append(Timer(end, cycle.key, cycle.number, TimerKind.SUCCESS))
+        timers.append(Timer(end, cycle.key, cycle.number, _SUCCESS))
     return tuple(timers)
 
 
