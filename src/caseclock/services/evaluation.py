@@ -6,6 +6,8 @@ calendar once, however many records a batch touches.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from caseclock.core.policy import Process
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.projection import RecordFields
 from caseclock.store.models import AccountRow
+from caseclock.store.repositories.milestones import Wanted
 from caseclock.store.repositories.policy import ProcessRepository
 from caseclock.store.repositories.timers import TimerId
 
@@ -84,15 +87,16 @@ class RecordEvaluator:
         return evaluate(process, timeline, now, calendars=self.calendars.all(), account=account)
 
 
-def milestone_values(
+def wanted_rows(
     record_id: str,
     fields: RecordFields,
     milestones: Sequence[Milestone],
     *,
     now: datetime,
     fired: Collection[TimerId] = frozenset(),
-) -> list[dict[str, Any]]:
-    """Column values of the materialized rows of one record's milestones.
+) -> list[Wanted]:
+    """The materialized rows of one record's milestones, as ``MilestoneRepository.replace``
+    takes them: each with the digest of its values, and the values built only if written.
 
     ``next_timer_*`` name the earliest timer of the plan that is not in ``fired`` (the firing
     ledger's keys): what the worker claims the row by.
@@ -108,39 +112,99 @@ def milestone_values(
             ),
             None,
         )
-        rows.append(
-            {
-                "record_id": record_id,
-                "key": milestone.key,
-                "cycle": milestone.cycle,
-                "name": milestone.name,
-                "state": milestone.state.value,
-                "is_open": milestone.is_open,
-                "calendar": milestone.calendar,
-                "started_at": milestone.started_at,
-                "deadline": milestone.deadline,
-                "warning_at": milestone.warning_at,
-                "completed_at": milestone.completed_at,
-                "target_seconds": _seconds(milestone.target),
-                "elapsed_seconds": milestone.elapsed.total_seconds(),
-                "paused_seconds": milestone.paused.total_seconds(),
-                "remaining_seconds": _seconds(milestone.remaining),
-                "late": milestone.late,
-                "owner": milestone.owner or fields.owner,
-                "team": fields.team,
-                "account_id": fields.account,
-                "timers": [_timer_json(t) for t in timers],
-                "next_timer_at": first.at if first else None,
-                "next_timer_kind": first.kind.value if first else None,
-                "evaluated_at": now,
-            }
-        )
+        row = _Row(record_id, fields, milestone, timers=timers, first=first, now=now)
+        rows.append(Wanted(record_id, milestone.key, milestone.cycle, row.digest(), row.values))
     return rows
+
+
+class _Row:
+    """One milestone row: the digest of its lasting values, and all its column values."""
+
+    __slots__ = ("fields", "first", "milestone", "now", "record_id", "timers")
+
+    def __init__(
+        self,
+        record_id: str,
+        fields: RecordFields,
+        milestone: Milestone,
+        *,
+        timers: list[Timer],
+        first: Timer | None,
+        now: datetime,
+    ) -> None:
+        self.record_id = record_id
+        self.fields = fields
+        self.milestone = milestone
+        self.timers = timers
+        self.first = first
+        self.now = now
+
+    def digest(self) -> str:
+        """A digest of every column but the time-dependent ones (elapsed and remaining time,
+        evaluation instant), so that re-evaluating a record rewrites only the rows that
+        changed. ``marshal`` serializes plain values (instants as POSIX timestamps) in C; its
+        format may change with the Python version, which only rewrites each row once more.
+        """
+        m, first = self.milestone, self.first
+        lasting = (
+            self.record_id,
+            m.key,
+            m.cycle,
+            m.name,
+            m.state.value,
+            m.is_open,
+            m.calendar,
+            _posix(m.started_at),
+            _posix(m.deadline),
+            _posix(m.warning_at),
+            _posix(m.completed_at),
+            _seconds(m.target),
+            m.paused.total_seconds(),
+            m.late,
+            m.owner or self.fields.owner,
+            self.fields.team,
+            self.fields.account,
+            [
+                (t.at.timestamp(), t.milestone, t.cycle, t.kind.value, t.sequence)
+                for t in self.timers
+            ],
+            _posix(first.at) if first else None,
+            first.kind.value if first else None,
+        )
+        return hashlib.blake2b(marshal.dumps(lasting), digest_size=16).hexdigest()
+
+    def values(self) -> dict[str, Any]:
+        m, first = self.milestone, self.first
+        return {
+            "record_id": self.record_id,
+            "key": m.key,
+            "cycle": m.cycle,
+            "name": m.name,
+            "state": m.state.value,
+            "is_open": m.is_open,
+            "calendar": m.calendar,
+            "started_at": m.started_at,
+            "deadline": m.deadline,
+            "warning_at": m.warning_at,
+            "completed_at": m.completed_at,
+            "target_seconds": _seconds(m.target),
+            "elapsed_seconds": m.elapsed.total_seconds(),
+            "paused_seconds": m.paused.total_seconds(),
+            "remaining_seconds": _seconds(m.remaining),
+            "late": m.late,
+            "owner": m.owner or self.fields.owner,
+            "team": self.fields.team,
+            "account_id": self.fields.account,
+            "timers": [timer_to_json(t) for t in self.timers],
+            "next_timer_at": first.at if first else None,
+            "next_timer_kind": first.kind.value if first else None,
+            "evaluated_at": self.now,
+        }
+
+
+def _posix(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
 
 
 def _seconds(value: Any) -> float | None:
     return None if value is None else float(value.total_seconds())
-
-
-def _timer_json(timer: Timer) -> dict[str, Any]:
-    return timer_to_json(timer)

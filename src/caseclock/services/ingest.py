@@ -22,11 +22,11 @@ from caseclock.core.events import Event, EventType, build_timeline
 from caseclock.core.validation import describe_validation_error
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
-from caseclock.services.evaluation import RecordEvaluator, account_facts, milestone_values
+from caseclock.services.evaluation import RecordEvaluator, account_facts, wanted_rows
 from caseclock.services.projection import project
 from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.repositories.customers import AccountRepository
-from caseclock.store.repositories.milestones import MilestoneRepository
+from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
 from caseclock.store.repositories.records import (
     EventRepository,
     RecordRepository,
@@ -318,7 +318,7 @@ def refresh(
     fired = FiringRepository(session).fired(record_ids)
     changed: list[dict[str, Any]] = []
     stored: dict[str, Mapping[str, Any]] = dict(current)  # the columns once updated
-    wanted: list[dict[str, Any]] = []
+    wanted: list[Wanted] = []
     for record_id, row in current.items():
         timeline = build_timeline(to_event(s) for s in timelines[record_id])
         fields = project(timeline)
@@ -347,7 +347,7 @@ def refresh(
             now,
             account_facts(accounts.get(row["account_id"] or "")),
         )
-        wanted.extend(milestone_values(record_id, fields, milestones, now=now, fired=fired))
+        wanted.extend(wanted_rows(record_id, fields, milestones, now=now, fired=fired))
     records.update_many(changed)
     written = MilestoneRepository(session).replace(record_ids, wanted)
     after_refresh(  # the worker's next timers and wake-up, from what is in hand

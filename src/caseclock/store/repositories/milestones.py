@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import marshal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -25,25 +23,20 @@ from sqlalchemy.orm import Session
 from caseclock.store.bulk import among, insert_rows, update_rows
 from caseclock.store.models import MilestoneRow
 
-# Columns whose value is "as of evaluation time": a change in them alone does not rewrite a row.
-TIME_DEPENDENT = frozenset({"elapsed_seconds", "remaining_seconds", "evaluated_at"})
 IDENTITY = frozenset({"record_id", "key", "cycle"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
 
 
-def digest(values: Mapping[str, Any]) -> str:
-    """A digest of a row's values, time-dependent ones left out, in their given order.
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A row as evaluation wants it: its identity, a digest of the values that matter (the
+    same values, the same digest), and its column values, built only if it is written."""
 
-    ``marshal`` serializes the plain values (instants as POSIX timestamps) in C: a few times
-    cheaper than ``repr``. Its format may change with the Python version; a digest that then
-    differs only makes the next evaluation rewrite the row once.
-    """
-    kept = [
-        v.timestamp() if isinstance(v, datetime) else v
-        for k, v in values.items()
-        if k not in TIME_DEPENDENT
-    ]
-    return hashlib.blake2b(marshal.dumps(kept), digest_size=16).hexdigest()
+    record_id: str
+    key: str
+    cycle: int
+    digest: str
+    values: Callable[[], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,28 +105,28 @@ class MilestoneRepository:
     def replace(
         self,
         record_ids: Iterable[str],
-        wanted: Sequence[Mapping[str, Any]],
+        wanted: Sequence[Wanted],
     ) -> list[Mapping[str, Any]]:
         """Make the records' rows exactly ``wanted``: insert new, update changed, delete gone.
 
-        Each row keeps a digest of its values but the time-dependent ones, so re-evaluating a
-        record after a comment rewrites only the milestones the comment changed, and finding
-        out which those are reads a few small columns. Returns the values of the rows it
-        inserted or rewrote; a row left as it was keeps its ``next_timer_*`` as they stand.
+        A row whose stored digest is the wanted one is left alone, so re-evaluating a record
+        after a comment rewrites only the milestones the comment changed, and finding out
+        which those are reads a few small columns. Returns the values of the rows it inserted
+        or rewrote; a row left as it was keeps its ``next_timer_*`` as they stand.
         """
         existing = self.existing_digests(record_ids)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         written: list[Mapping[str, Any]] = []
-        for values in wanted:
-            row = {**values, "digest": digest(values)}
-            found = existing.pop((values["record_id"], values["key"], values["cycle"]), None)
-            if found is None:
-                inserts.append(row)
-            elif found.digest != row["digest"]:
-                updates.append({"id": found.id, **_changeable(row)})
-            else:
+        for row in wanted:
+            found = existing.pop((row.record_id, row.key, row.cycle), None)
+            if found is not None and found.digest == row.digest:
                 continue
+            values = row.values()
+            if found is None:
+                inserts.append({**values, "digest": row.digest})
+            else:
+                updates.append({"id": found.id, **_changeable(values), "digest": row.digest})
             written.append(values)
         if existing:
             ids = [found.id for found in existing.values()]
