@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among, insert_rows, is_postgres, update_rows
@@ -134,11 +134,8 @@ class EventRepository:
         wanted = set(keys)
         if not wanted:
             return set()
-        event_ids = {event_id for _, event_id in wanted}
         rows = self.session.execute(
-            select(EventRow.record_id, EventRow.event_id).where(
-                among(self.session, EVENTS.c.event_id, event_ids)
-            )
+            select(EVENTS.c.record_id, EVENTS.c.event_id).where(*self._pairs(wanted))
         ).all()
         return {(r.record_id, r.event_id) for r in rows} & wanted
 
@@ -156,13 +153,20 @@ class EventRepository:
         if not wanted:
             return {}
         rows = self.session.execute(
-            select(EVENTS.c.record_id, EVENTS.c.event_id, EVENTS.c.seq).where(
-                among(self.session, EVENTS.c.event_id, {event_id for _, event_id in wanted})
-            )
+            select(EVENTS.c.record_id, EVENTS.c.event_id, EVENTS.c.seq).where(*self._pairs(wanted))
         ).all()
         return {
             (r.record_id, r.event_id): r.seq for r in rows if (r.record_id, r.event_id) in wanted
         }
+
+    def _pairs(self, keys: set[tuple[str, str]]) -> tuple[ColumnElement[bool], ...]:
+        """A condition that holds for the ``(record_id, event_id)`` pairs (and a few more,
+        which callers drop): by record first, so the unique (record, event id) index serves
+        it, however many events the store holds."""
+        return (
+            among(self.session, EVENTS.c.record_id, {record_id for record_id, _ in keys}),
+            among(self.session, EVENTS.c.event_id, {event_id for _, event_id in keys}),
+        )
 
     def timelines(self, record_ids: Iterable[str]) -> dict[str, list[StoredEvent]]:
         """Every stored event of each record, ordered by occurrence then arrival."""
