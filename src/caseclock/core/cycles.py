@@ -332,9 +332,16 @@ class Cycle:
         """Instant ``t`` in the zone of the cycle's clock (the start's zone on the wall clock)."""
         if t is None:
             return None
+        memo = self.memo
+        key = ("local", t)
+        if memo is not None and key in memo:
+            return memo[key]  # type: ignore[return-value]
         clock = self.clock
         zone = clock.zone if isinstance(clock, BusinessCalendar) else self.started_at.tzinfo
-        return local_us(t, zone)
+        found = local_us(t, zone)
+        if memo is not None:
+            memo[key] = found
+        return found
 
     def _position_us(self, amount: timedelta) -> int | None:
         clock = self.clock

@@ -9,7 +9,7 @@ the zone convert whole seconds once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Final
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -17,6 +17,7 @@ _EPOCH_ORDINAL: Final = 719_163  # date(1970, 1, 1).toordinal()
 _SECOND_US: Final = 1_000_000
 _DAY_S: Final = 86_400
 _LAST_SECOND: Final = 253_402_300_799  # 9999-12-31T23:59:59Z
+_FIXED_OFFSETS: Final[dict[tzinfo, int]] = {}  # fixed-offset zones seen, in microseconds
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -36,16 +37,23 @@ def timedelta_us(value: timedelta) -> int:
 
 def instant_us(value: datetime) -> int:
     """An aware instant as microseconds since the Unix epoch (UTC)."""
-    offset = value.utcoffset()
-    if offset is None:
-        raise ValueError(f"an instant must be timezone-aware (got naive {value.isoformat()})")
+    zone = value.tzinfo
+    if type(zone) is timezone:  # a fixed offset (ISO text, UTC): the same for every instant
+        shift = _FIXED_OFFSETS.get(zone)
+        if shift is None:
+            shift = _FIXED_OFFSETS[zone] = timedelta_us(zone.utcoffset(None))
+    else:
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError(f"an instant must be timezone-aware (got naive {value.isoformat()})")
+        shift = timedelta_us(offset)
     seconds = (
         (value.toordinal() - _EPOCH_ORDINAL) * _DAY_S
         + value.hour * 3600
         + value.minute * 60
         + value.second
     )
-    return seconds * _SECOND_US + value.microsecond - timedelta_us(offset)
+    return seconds * _SECOND_US + value.microsecond - shift
 
 
 def local_us(t: int, zone: tzinfo | None) -> datetime:

@@ -13,8 +13,8 @@ from typing import Any, Final, Literal
 from caseclock.core.condition_spec import Condition, has_triggers
 from caseclock.core.conditions import Predicate, compile_condition
 from caseclock.core.events import EventType
-from caseclock.core.policy import CalendarChoice, MilestoneDef, Process, dependency_order
-from caseclock.core.targets import CompiledTarget
+from caseclock.core.policy import MilestoneDef, Process, dependency_order
+from caseclock.core.targets import CalendarRule, CompiledTarget
 from caseclock.core.timers import ViolationRule, WarningRule
 from caseclock.core.watch import (
     EVERYTHING,
@@ -53,7 +53,7 @@ class CompiledDef:
     reset: Predicate | None
     until: Predicate | None
     target: CompiledTarget
-    calendar: CalendarChoice
+    calendar: CalendarRule
     complete_is_level: bool
     watch: Watch
     idle_watch: frozenset[EventType]  # the event types that matter while no cycle is open
@@ -133,7 +133,7 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         reset=_maybe(definition.reset),
         until=_maybe(definition.recurrence.until),
         target=CompiledTarget.of(definition.target),
-        calendar=calendar,
+        calendar=CalendarRule.of(calendar),
         complete_is_level=definition.complete is not None and not has_triggers(definition.complete),
         watch=definition_watch(definition),
         idle_watch=_types(definition_watch(definition, idle=True)),

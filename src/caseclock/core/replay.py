@@ -32,7 +32,7 @@ from caseclock.core.overrides import apply_override
 from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
-from caseclock.core.targets import choose_calendar, date_instant
+from caseclock.core.targets import date_instant
 
 # Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
 # class attribute lookup each time.
@@ -281,7 +281,7 @@ class _Replayer:
     ) -> Cycle:
         """Start a cycle at instant ``at`` (microseconds), or at its ``start_at`` date."""
         d = track.compiled
-        name = choose_calendar(d.calendar, facts.after, facts.account, self.known)
+        name = d.calendar.choose(facts.after, facts.account, self.known)
         calendar = self._calendar(name)
         start, start_us = calendar.local(at), at
         if anchored and d.start_at is not None:

@@ -9,7 +9,7 @@ like to any other target. Calendar time (``30d``), months (``3mo``) and date fie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -82,20 +82,35 @@ def date_instant(value: object, calendar: BusinessCalendar) -> datetime | None:
     return as_instant(value, calendar.zone)
 
 
-def choose_calendar(
-    choice: CalendarChoice, fields: Mapping[str, Any], account: Mapping[str, Any], known: set[str]
-) -> str:
-    """The calendar name a choice yields for a record (``known``: names that exist)."""
-    if choice.name is not None or choice.field is None:
-        return choice.name or ""
-    value = getter(choice.field)(fields, account)
-    if isinstance(value, str):
-        mapped = {k.casefold(): v for k, v in choice.map.items()}.get(value.casefold())
-        if mapped is not None:
-            return mapped
-        if value in known:
-            return value
-    return choice.default or ""
+@dataclass(frozen=True, slots=True)
+class CalendarRule:
+    """A calendar choice compiled once per process: a fixed name, or a record field's value
+    mapped (case ignored) to a calendar name."""
+
+    name: str | None
+    read: Callable[[Mapping[str, Any], Mapping[str, Any]], Any] | None  # the field, if by field
+    mapping: dict[str, str]  # casefolded field value -> calendar name
+    default: str
+
+    @classmethod
+    def of(cls, choice: CalendarChoice) -> CalendarRule:
+        if choice.name is not None or choice.field is None:
+            return cls(choice.name or "", None, {}, "")
+        mapping = {k.casefold(): v for k, v in choice.map.items()}
+        return cls(None, getter(choice.field), mapping, choice.default or "")
+
+    def choose(self, fields: Mapping[str, Any], account: Mapping[str, Any], known: set[str]) -> str:
+        """The calendar name for a record (``known``: the names that exist)."""
+        if self.name is not None or self.read is None:
+            return self.name or ""
+        value = self.read(fields, account)
+        if isinstance(value, str):
+            mapped = self.mapping.get(value.casefold())
+            if mapped is not None:
+                return mapped
+            if value in known:
+                return value
+        return self.default
 
 
 @dataclass(init=False, unsafe_hash=True)
