@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from caseclock.clock import FixedClock
 from tests.api.conftest import Api, make_key
-from tests.conftest import Database
+from tests.conftest import T0, Database
 
 ACME = {
     "id": "acme",
@@ -108,3 +108,64 @@ def test_scoped_key_sees_only_its_accounts(
     hidden = scoped.get("/api/v1/accounts/acme")
     assert hidden.status_code == 404
     assert [a["id"] for a in scoped.get("/api/v1/accounts").json()] == ["globex"]
+
+
+def _record(agent: Api, record: str) -> dict[str, Any]:
+    event = {
+        "id": f"{record}-created",
+        "record": record,
+        "type": "created",
+        "at": T0.isoformat(),
+        "data": {"account": "acme", "priority": "P2", "status": "New"},
+    }
+    assert agent.post("/api/v1/events", json=[event]).json()["accepted"] == 1
+    body: dict[str, Any] = agent.get(f"/api/v1/records/{record}").json()
+    return body
+
+
+def test_a_new_tier_moves_the_automatic_entitlement_to_its_process(
+    agent: Api, policy_applied: dict[str, Any]
+) -> None:
+    """Changing a Gold account to Standard closes its automatic gold entitlement the day
+    before and opens a standard one that day: new records run on standard, while a record
+    already open keeps the gold process version it started with."""
+    agent.post("/api/v1/accounts", json=ACME)
+    before = _record(agent, "C-1")
+    assert before["process"]["key"] == "gold"
+    response = agent.patch("/api/v1/accounts/acme", json={"tier": "Standard"})
+    assert response.status_code == 200, response.text
+    listed = agent.get("/api/v1/accounts/acme/entitlements").json()
+    assert [(e["process"], e["source"], e["valid_from"], e["valid_to"]) for e in listed] == [
+        ("gold", "automatic", "2025-06-01", "2026-03-08"),
+        ("standard", "automatic", "2026-03-09", None),
+    ]
+    assert agent.get("/api/v1/records/C-1").json()["process"] == before["process"]
+    assert _record(agent, "C-2")["process"]["key"] == "standard"
+
+
+def test_a_change_that_keeps_the_process_keeps_the_entitlement(
+    agent: Api, policy_applied: dict[str, Any]
+) -> None:
+    """A change the rules map to the same process (here, a rename) leaves the automatic
+    entitlement as it is."""
+    agent.post("/api/v1/accounts", json=ACME)
+    agent.patch("/api/v1/accounts/acme", json={"name": "Acme Inc"})
+    listed = agent.get("/api/v1/accounts/acme/entitlements").json()
+    assert [(e["process"], e["valid_to"]) for e in listed] == [("gold", None)]
+
+
+def test_a_new_tier_leaves_manual_entitlements_alone(
+    agent: Api, policy_applied: dict[str, Any]
+) -> None:
+    """A tier change closes the automatic entitlement but leaves a manual one exactly as it
+    was, and opens no automatic one beside it: records follow the manual choice."""
+    agent.post("/api/v1/accounts", json=ACME)
+    manual = agent.post(
+        "/api/v1/entitlements",
+        json={"account": "acme", "process": "standard", "valid_from": "2026-01-01"},
+    ).json()
+    agent.patch("/api/v1/accounts/acme", json={"tier": "Platinum"})
+    automatic, kept = agent.get("/api/v1/accounts/acme/entitlements").json()
+    assert (automatic["process"], automatic["valid_to"]) == ("gold", "2026-03-08")
+    assert kept == manual
+    assert _record(agent, "C-1")["process"]["key"] == "standard"

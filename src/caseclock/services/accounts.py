@@ -1,14 +1,17 @@
 """Accounts, contacts, assets and entitlements, with automatic entitlements.
 
 An account created without an entitlement gets one for the process its tier maps to under the
-entitlement rules, so no case of it is ever created without a clock.
+entitlement rules, so no case of it is ever created without a clock. The automatic entitlement
+follows the account: when a change (a new tier) maps it to another process, the old one closes
+the day before and one for the new process opens that day. Manual entitlements are never
+touched, and records keep the process version they started with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,27 +92,60 @@ def create_account(
 
 
 def ensure_entitlement(
-    session: Session, account: AccountRow, *, now: datetime
+    session: Session, account: AccountRow, *, now: datetime, valid_from: date | None = None
 ) -> EntitlementRow | None:
-    """Give ``account`` an automatic entitlement when it has none valid today."""
+    """Give ``account`` an automatic entitlement, from ``valid_from`` (default: its start
+    date, or today), when it has none valid on that day."""
     repo = EntitlementRepository(session)
-    if repo.active_for_accounts({account.id}, now.date()):
+    if repo.active_for_accounts({account.id}, valid_from or now.date()):
         return None
-    facts = account_facts(account) or {}
-    key = ProcessChooser(session).by_rules(facts, facts, now)
-    if key is None or ProcessRepository(session).latest(key) is None:
+    key = _process_by_rules(session, account, now=now)
+    if key is None:
         return None
     return repo.add(
         EntitlementRow(
             account_id=account.id,
             name=f"{account.tier or 'Default'} support (automatic)",
             process_key=key,
-            valid_from=account.start_date or now.date(),
+            valid_from=valid_from or account.start_date or now.date(),
             valid_to=None,
             source="automatic",
             created_at=now,
         )
     )
+
+
+def follow_rules(session: Session, account: AccountRow, *, now: datetime) -> EntitlementRow | None:
+    """Keep the account's automatic entitlement on the process the rules give it now.
+
+    Automatic entitlements for another process that are still open close the day before the
+    change, and one for the rules' process opens that day (or on the account's start, if
+    later), unless a manual entitlement is valid then, as on creation. Returns the new one.
+    """
+    today = now.date()
+    opens = max(today, account.start_date or today)
+    key = _process_by_rules(session, account, now=now)
+    repo = EntitlementRepository(session)
+    open_automatic = [
+        e
+        for e in repo.for_account(account.id)
+        if e.source == "automatic" and (e.valid_to is None or e.valid_to >= opens)
+    ]
+    if any(e.process_key == key for e in open_automatic):
+        return None
+    for entitlement in open_automatic:
+        entitlement.valid_to = opens - timedelta(days=1)
+    session.flush()
+    return ensure_entitlement(session, account, now=now, valid_from=opens)
+
+
+def _process_by_rules(session: Session, account: AccountRow, *, now: datetime) -> str | None:
+    """The process the entitlement rules map the account to, if that process exists."""
+    facts = account_facts(account) or {}
+    key = ProcessChooser(session).by_rules(facts, facts, now)
+    if key is None or ProcessRepository(session).latest(key) is None:
+        return None
+    return key
 
 
 def update_account(
@@ -126,6 +162,7 @@ def update_account(
     _check_dates(row.start_date, row.renewal_date)
     row.updated_at = now
     session.flush()
+    follow_rules(session, row, now=now)
     return row
 
 
