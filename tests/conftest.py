@@ -5,8 +5,10 @@ Each backend's schema is built once per run by the migrations (``alembic upgrade
 * SQLite: a migrated template file, copied for every test.
 * PostgreSQL (``CASECLOCK_TEST_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``):
   a fresh schema named after this run, dropped at the end, and for every test an outer
-  transaction that is rolled back, so parallel and repeated runs never collide. When the server
-  is unreachable the PostgreSQL tests skip, unless ``CI`` is set: then they fail.
+  transaction that is rolled back, so parallel and repeated runs never collide. A run killed
+  before its end leaves its schema behind; the next run drops it (``_drop_stale_schemas``).
+  When the server is unreachable the PostgreSQL tests skip, unless ``CI`` is set: then they
+  fail.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from caseclock.store.database import SessionFactory, make_engine, make_session_f
 from tests.compiled_core import pytest_sessionstart  # noqa: F401 (refuses a stale compiled core)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCHEMA_PREFIX = "cc_test_"  # then the run's pid and a random suffix
+SCHEMA_LOCKS = 0x63637473  # advisory lock space of the runs' schemas (with hashtext(name))
 BACKENDS = ("sqlite", "postgresql")
 # A Monday, 10:00 in New York: inside business hours of the test calendars.
 T0 = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
@@ -69,18 +73,63 @@ def _unreachable(reason: str) -> None:
     pytest.skip(f"PostgreSQL unreachable ({reason}); set CASECLOCK_TEST_DATABASE_URL")
 
 
+def _owner_alive(schema: str) -> bool:
+    """Whether the process named in a ``cc_test_<pid>_<hex>`` schema still runs here (a name
+    it cannot read, or a pid it may not signal, counts as alive: never drop on a doubt)."""
+    try:
+        pid = int(schema.split("_")[2])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, PermissionError):
+        return True
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _drop_stale_schemas(connection: Connection) -> list[str]:
+    """Drop the schemas that runs killed before their teardown left behind; return them.
+
+    A run holds an advisory lock on its schema for as long as it lives (the server releases
+    it when the run's connection goes, however the run ended). A schema is stale when nobody
+    holds its lock and the process its name carries is gone.
+    """
+    names = connection.scalars(
+        text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix ORDER BY nspname"),
+        {"prefix": f"{SCHEMA_PREFIX}%"},
+    ).all()
+    dropped = []
+    for name in names:
+        if _owner_alive(name):
+            continue
+        if connection.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": SCHEMA_LOCKS, "name": name},
+        ):
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+            dropped.append(name)
+    return dropped
+
+
 @pytest.fixture(scope="session")
 def pg_schema_url() -> Iterator[str]:
-    """A migrated schema of its own on the test server, dropped after the run."""
+    """A migrated schema of its own on the test server, dropped after the run; stale schemas
+    of earlier runs that were killed are dropped first."""
     base_url = _pg_url()
     admin = make_engine(base_url)
-    schema = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    schema = f"{SCHEMA_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        owner = admin.connect()  # holds the schema's lock for the whole run
     except OperationalError as exc:
         admin.dispose()
         _unreachable(str(exc.orig).splitlines()[0] if exc.orig else str(exc))
+    owner.execute(
+        text("SELECT pg_advisory_lock(:space, hashtext(:name))"),
+        {"space": SCHEMA_LOCKS, "name": schema},
+    )
+    owner.commit()
+    with admin.begin() as connection:
+        _drop_stale_schemas(connection)
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
     schema_url = url.render_as_string(hide_password=False)
     engine = make_engine(schema_url)
@@ -91,6 +140,7 @@ def pg_schema_url() -> Iterator[str]:
         engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        owner.close()
         admin.dispose()
 
 
