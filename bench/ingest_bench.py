@@ -9,6 +9,10 @@
    events and re-evaluates every touched record. Prints events/s.
 2. At risk: with M open cases (the ingest ones plus synthetic rows written straight to the
    store), GET /api/v1/milestones?at_risk=true&sort=deadline&limit=50, repeated; prints p50/p95.
+3. Served (PostgreSQL only, a second figure beside the single-process one): the same ingest
+   through a real server, uvicorn with 2 worker processes, fed over HTTP by 2 concurrent
+   clients: how a deployment on PostgreSQL with several workers runs. The server takes the
+   same fixed clock as the in-process runs (``served_app``), so both do the same work.
 
 PostgreSQL runs in a schema of its own (dropped afterwards) on CASECLOCK_TEST_DATABASE_URL or
 --pg-url; it is left out, with a note, when unreachable.
@@ -19,12 +23,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import socket
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +43,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+import httpx  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402 (after the warning filter)
 
 from caseclock.api.app import create_app  # noqa: E402
@@ -58,6 +68,9 @@ NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 BATCH = 500
 INGEST_TARGET = 2000  # events/s on PostgreSQL through the API (issue 4)
 QUEUE_P95_TARGET_MS = 50
+SERVED_WORKERS = 2  # uvicorn worker processes
+SERVED_CLIENTS = 2  # concurrent HTTP clients
+SERVED_URL_VARIABLE = "CASECLOCK_BENCH_SERVED_URL"
 
 
 @dataclass
@@ -266,6 +279,84 @@ def run(
     return figures
 
 
+def served_app() -> FastAPI:
+    """The app each uvicorn worker builds: the database named in the environment, and the
+    fixed clock of the in-process runs."""
+    url = os.environ[SERVED_URL_VARIABLE]
+    return create_app(Settings(database_url=url), clock=FixedClock(NOW + timedelta(hours=1)))
+
+
+def run_served(engine: Engine, *, ingest_cases: int, batches: int) -> float:
+    """Events/s through uvicorn (``SERVED_WORKERS`` processes) with ``SERVED_CLIENTS``
+    clients posting batches concurrently over HTTP."""
+    key, records, _ = prepare(engine, ingest_cases)
+    url = engine.url.render_as_string(hide_password=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            *(sys.executable, "-m", "uvicorn", "ingest_bench:served_app", "--factory"),
+            *("--app-dir", str(Path(__file__).parent), "--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", str(SERVED_WORKERS), "--log-level", "warning"),
+        ],
+        env={**os.environ, SERVED_URL_VARIABLE: url},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, server)
+        work = list(event_batches(records, batches + SERVED_CLIENTS))
+        warm_ups, work = work[:SERVED_CLIENTS], work[SERVED_CLIENTS:]
+        shares = [work[i::SERVED_CLIENTS] for i in range(SERVED_CLIENTS)]
+        start = threading.Barrier(SERVED_CLIENTS + 1)  # timing starts once all are warm
+        headers = {"Authorization": f"Bearer {key}"}
+        failures: list[BaseException] = []
+
+        def client(warm_up: list[dict[str, Any]], share: list[list[dict[str, Any]]]) -> None:
+            with httpx.Client(base_url=base, timeout=120, headers=headers) as http:
+                try:
+                    http.post("/api/v1/events", json=warm_up).raise_for_status()
+                    start.wait()
+                    for batch in share:
+                        http.post("/api/v1/events", json=batch).raise_for_status()
+                except BaseException as exc:  # reported by the main thread
+                    failures.append(exc)
+                    start.abort()
+
+        threads = [
+            threading.Thread(target=client, args=pair)
+            for pair in zip(warm_ups, shares, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        with suppress(threading.BrokenBarrierError):  # a client failed: raised below
+            start.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise failures[0]
+        return sum(len(b) for b in work) / elapsed
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not answer /health within 60 s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
@@ -273,6 +364,9 @@ def main() -> None:
         "--pg-url", default=os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG)
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--skip-served", action="store_true", help="no figure through a real server"
+    )
     args = parser.parse_args()
     sizes = (
         {"ingest_cases": 2000, "queue_cases": 20_000, "batches": 4, "queries": 100}
@@ -280,6 +374,7 @@ def main() -> None:
         else {"ingest_cases": 10_000, "queue_cases": 100_000, "batches": 20, "queries": 300}
     )
     results: dict[str, Figures | str] = {}
+    served: float | str = "skipped"
     with sqlite_engine() as engine:
         results["SQLite"] = run(engine, **sizes)
     if args.skip_postgres:
@@ -288,9 +383,15 @@ def main() -> None:
         try:
             with postgres_engine(args.pg_url) as engine:
                 results["PostgreSQL"] = run(engine, **sizes)
+            if not args.skip_served:
+                with postgres_engine(args.pg_url) as engine:
+                    served = run_served(
+                        engine, ingest_cases=sizes["ingest_cases"], batches=sizes["batches"]
+                    )
         except OperationalError as exc:
             results["PostgreSQL"] = f"unreachable ({str(exc.orig).splitlines()[0]})"
     report(results, sizes)
+    report_served(served, sizes)
 
 
 def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
@@ -320,6 +421,20 @@ def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
     print(verdict(results.get("PostgreSQL")))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"({os.cpu_count()} CPUs, load average {load}; single process, in-process ASGI client)")
+
+
+def report_served(served: float | str, sizes: dict[str, int]) -> None:
+    if isinstance(served, str):
+        print(f"served on PostgreSQL: {served}")
+        return
+    met = "met" if served >= INGEST_TARGET else "NOT met"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"served on PostgreSQL (uvicorn, {SERVED_WORKERS} worker processes, {SERVED_CLIENTS} "
+        f"concurrent HTTP clients, {sizes['ingest_cases']:,} open cases, batches of {BATCH}): "
+        f"POST /events {served:,.0f} events/s vs >= {INGEST_TARGET:,}: {met} "
+        f"(load average {load})"
+    )
 
 
 def verdict(postgres: Figures | str | None) -> str:
