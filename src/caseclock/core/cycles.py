@@ -111,7 +111,12 @@ class Cycle:
     end_event: Event | None = None
     ended_by_close: bool = False
     owner: str | None = None
-    memo: dict[tuple[str, int], object] | None = None  # set by ``freeze``
+    # Set by ``freeze`` (the replay is over): positions, elapsed times and local instants
+    # memoized by microsecond, and the effective target in microseconds.
+    memo_positions: dict[int, int | None] | None = field(default=None, repr=False, compare=False)
+    memo_elapsed: dict[int, int] | None = field(default=None, repr=False, compare=False)
+    memo_local: dict[int, datetime] | None = field(default=None, repr=False, compare=False)
+    frozen_target_us: int | None = field(default=None, repr=False, compare=False)
     # Set by ``freeze``: ``merged_pauses()`` as datetimes and as microseconds.
     frozen_pauses: PauseSpans | None = field(default=None, repr=False, compare=False)
     frozen_pauses_us: PauseSpansUs | None = field(default=None, repr=False, compare=False)
@@ -151,7 +156,8 @@ class Cycle:
         self.end_event = None
         self.ended_by_close = False
         self.owner = None
-        self.memo = None
+        self.memo_positions = self.memo_elapsed = self.memo_local = None
+        self.frozen_target_us = None
         self.frozen_pauses = None
         self.frozen_pauses_us = None
         self.started_us = instant_us(started_at) if started_us is None else started_us
@@ -164,9 +170,10 @@ class Cycle:
     def freeze(self) -> None:
         """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""
         spans = self._merge(None, None)
-        self.memo = {}
         self.frozen_pauses = [(a, b) for _, _, a, b in spans]
         self.frozen_pauses_us = (self.started_us, [(a, b) for a, b, _, _ in spans])
+        self.frozen_target_us = self.effective_target_us()
+        self.memo_positions, self.memo_elapsed, self.memo_local = {}, {}, {}
 
     @property
     def clock(self) -> Clockwork:
@@ -184,6 +191,13 @@ class Cycle:
         for adjustment in self.adjustments:
             total += adjustment.amount if adjustment.kind == "extend" else -adjustment.amount
         return max(total, timedelta(0))
+
+    def effective_target_us(self) -> int | None:
+        """``effective_target`` in microseconds."""
+        if self.memo_positions is not None:
+            return self.frozen_target_us
+        target = self.effective_target()
+        return None if target is None else timedelta_us(target)
 
     def open_pause(self) -> Pause | None:
         for pause in reversed(self.pauses):
@@ -263,14 +277,13 @@ class Cycle:
 
     def elapsed_us(self, until: int) -> int:
         """``elapsed`` in microseconds, for an instant in microseconds."""
-        memo = self.memo
+        memo = self.memo_elapsed
         if memo is None:
             return self._elapsed_us(until)
-        key = ("elapsed", until)
-        found = memo.get(key)
+        found = memo.get(until)
         if found is None:
-            found = memo[key] = self._elapsed_us(until)
-        return found  # type: ignore[return-value]
+            found = memo[until] = self._elapsed_us(until)
+        return found
 
     def _elapsed_us(self, until: int) -> int:
         """The open time of the running segments, the pauses clipped to ``until`` (as
@@ -304,23 +317,17 @@ class Cycle:
 
     def position(self, amount: timedelta) -> datetime | None:
         """The instant at which ``amount`` has been counted; None inside an endless pause."""
-        memo = self.memo
-        if memo is None:
-            return self.local(self._position_us(amount))
-        key = ("position", timedelta_us(amount))
-        if key not in memo:
-            memo[key] = self.local(self.position_us(amount))
-        return memo[key]  # type: ignore[return-value]
+        return self.local(self.position_us(timedelta_us(amount)))
 
-    def position_us(self, amount: timedelta) -> int | None:
-        """``position`` in microseconds."""
-        memo = self.memo
+    def position_us(self, amount: int) -> int | None:
+        """``position`` for an amount and an instant in microseconds."""
+        memo = self.memo_positions
         if memo is None:
             return self._position_us(amount)
-        key = ("position_us", timedelta_us(amount))
-        if key not in memo:
-            memo[key] = self._position_us(amount)
-        return memo[key]  # type: ignore[return-value]
+        if amount in memo:
+            return memo[amount]
+        found = memo[amount] = self._position_us(amount)
+        return found
 
     @overload
     def local(self, t: int) -> datetime: ...
@@ -332,24 +339,23 @@ class Cycle:
         """Instant ``t`` in the zone of the cycle's clock (the start's zone on the wall clock)."""
         if t is None:
             return None
-        memo = self.memo
-        key = ("local", t)
-        if memo is not None and key in memo:
-            return memo[key]  # type: ignore[return-value]
+        memo = self.memo_local
+        if memo is not None and t in memo:
+            return memo[t]
         clock = self.clock
         zone = clock.zone if isinstance(clock, BusinessCalendar) else self.started_at.tzinfo
         found = local_us(t, zone)
         if memo is not None:
-            memo[key] = found
+            memo[t] = found
         return found
 
-    def _position_us(self, amount: timedelta) -> int | None:
+    def _position_us(self, amount: int) -> int | None:
         clock = self.clock
         calendar = clock if isinstance(clock, BusinessCalendar) else None
-        if calendar is not None and amount < timedelta(0):
-            raise ValueError(f"duration must not be negative (got {amount})")
+        if calendar is not None and amount < 0:
+            raise ValueError(f"duration must not be negative (got {timedelta(0, 0, amount)})")
         start, pauses = self._pauses_us()
-        return _reach(start, pauses, timedelta_us(amount), calendar)
+        return _reach(start, pauses, amount, calendar)
 
     def _pauses_us(self) -> PauseSpansUs:
         """The start and ``merged_pauses()`` in microseconds (computed once when frozen)."""
@@ -358,11 +364,10 @@ class Cycle:
         return self.started_us, [(a, b) for a, b, _, _ in self._merge(None, None)]
 
     def deadline(self) -> datetime | None:
-        target = self.effective_target()
-        return None if target is None else self.position(target)
+        return self.local(self.deadline_us())
 
     def deadline_us(self) -> int | None:
-        target = self.effective_target()
+        target = self.effective_target_us()
         return None if target is None else self.position_us(target)
 
 

@@ -69,9 +69,9 @@ def cycle_milestone(
     now_at = instant_us(now) if now_us is None else now_us
     compiled = track.compiled
     target = cycle.effective_target()
-    deadline_us = None if target is None else cycle.position_us(target)
-    deadline = None if target is None else cycle.position(target)
-    warning = None if target is None else warning_us(compiled.warning, cycle, target)
+    target_us = cycle.effective_target_us()
+    deadline_us = None if target_us is None else cycle.position_us(target_us)
+    warning = None if target_us is None else warning_us(compiled.warning, cycle, target_us)
     ended, ended_us = cycle.ended_at, cycle.ended_us
     until = now_at if ended_us is None else min(ended_us, now_at)
     counted = cycle.elapsed_us(until) if until > cycle.started_us else 0
@@ -85,7 +85,7 @@ def cycle_milestone(
         state=state,
         calendar=cycle.calendar,
         started_at=cycle.started_at,
-        deadline=deadline,
+        deadline=cycle.local(deadline_us),
         warning_at=cycle.local(warning),
         completed_at=ended if cycle.end_kind == "completed" else None,
         ended_at=ended,

@@ -40,32 +40,52 @@ class WarningRule:
 
     share: float  # of the target, when ``before`` is None
     before: Period | None  # an offset before the deadline
+    ratio: tuple[int, int]  # ``share`` as an exact fraction
 
     @classmethod
     def of(cls, plan: WarningPlan) -> WarningRule:
-        return cls(plan.effective_share(), plan.before_period())
+        share = plan.effective_share()
+        return cls(share, plan.before_period(), share.as_integer_ratio())
 
 
 @dataclass(frozen=True, slots=True)
 class ViolationRule:
     """A definition's violation plan, parsed once per process: ``after`` the deadline, then
-    every ``every``."""
+    every ``every`` (both also in microseconds; ``business`` when both count business time)."""
 
     after: Duration | None
     every: Duration | None
+    after_us: int
+    every_us: int
+    business: bool
 
     @classmethod
     def of(cls, plan: ViolationPlan) -> ViolationRule:
         after, every = plan.offsets()
-        return cls(after, every)
+        business = all(d is None or d.kind is DurationKind.BUSINESS_TIME for d in (after, every))
+        return cls(after, every, _us(after), _us(every), business)
 
 
-def warning_us(rule: WarningRule, cycle: Cycle, target: timedelta) -> int | None:
-    """When the warning fires (UTC microseconds): at a share of the target, or an offset
-    before the deadline."""
+def _us(duration: Duration | None) -> int:
+    return 0 if duration is None else timedelta_us(duration.amount)
+
+
+def _share(amount: int, ratio: tuple[int, int]) -> int:
+    """``amount * share`` rounded half to even, as ``timedelta * float`` rounds."""
+    numerator, denominator = ratio
+    quotient, rest = divmod(amount * numerator, denominator)
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and quotient % 2 == 1):
+        quotient += 1
+    return quotient
+
+
+def warning_us(rule: WarningRule, cycle: Cycle, target: int) -> int | None:
+    """When the warning fires, for a ``target`` in microseconds (an instant in microseconds):
+    at a share of the target, or an offset before the deadline."""
     before = rule.before
     if before is None:
-        return cycle.position_us(target * rule.share)
+        return cycle.position_us(_share(target, rule.ratio))
     if isinstance(before, Months) or before.kind is _CALENDAR_TIME:
         deadline_us = cycle.position_us(target)
         if deadline_us is None:
@@ -75,65 +95,52 @@ def warning_us(rule: WarningRule, cycle: Cycle, target: timedelta) -> int | None
             moved = add_months(deadline.astimezone(cycle.business.zone), -before.months)
             return max(instant_us(moved), cycle.started_us)
         return max(deadline_us - timedelta_us(before.amount), cycle.started_us)
-    return cycle.position_us(max(target - before.amount, timedelta(0)))
+    return cycle.position_us(max(target - timedelta_us(before.amount), 0))
 
 
 def warning_instant(rule: WarningRule, cycle: Cycle, target: timedelta) -> datetime | None:
     """``warning_us`` as an instant in the zone of the cycle's clock."""
-    found = warning_us(rule, cycle, target)
+    found = warning_us(rule, cycle, timedelta_us(target))
     return None if found is None else cycle.local(found)
 
 
-def _business(offset: Duration | None, every: Duration | None) -> bool:
-    return all(d is None or d.kind is _BUSINESS_TIME for d in (offset, every))
-
-
-def _amount(duration: Duration | None) -> timedelta:
-    return timedelta(0) if duration is None else duration.amount
-
-
-def _violation_us(
-    cycle: Cycle, target: timedelta, offset: Duration | None, every: Duration | None, k: int
-) -> int | None:
-    """The deadline moved by ``offset + k * every``: counted on the cycle's clock when both are
-    business time, else in calendar time after the deadline."""
-    if _business(offset, every):
-        return cycle.position_us(target + _amount(offset) + k * _amount(every))
+def _violation_us(cycle: Cycle, target: int, rule: ViolationRule, k: int) -> int | None:
+    """The deadline moved by ``after + k * every``: counted on the cycle's clock when both are
+    business time, else in calendar time after the deadline (microseconds)."""
+    moved = rule.after_us + k * rule.every_us
+    if rule.business:
+        return cycle.position_us(target + moved)
     deadline = cycle.position_us(target)
-    moved = timedelta_us(_amount(offset) + k * _amount(every))
     return None if deadline is None else deadline + moved
 
 
-def _repeats_due(cycle: Cycle, base: timedelta, first: int, every: Duration, now: int) -> int:
-    """How many repetitions after the first violation (at ``base`` counted, at instant
-    ``first``) came by ``now`` (instants in microseconds)."""
-    step = timedelta_us(every.amount)
-    if every.kind is _BUSINESS_TIME and base >= timedelta(0):
-        return max((cycle.elapsed_us(now) - timedelta_us(base)) // step, 0)
+def _repeats_due(cycle: Cycle, target: int, rule: ViolationRule, first: int, now: int) -> int:
+    """How many repetitions after the first violation (at instant ``first``) came by ``now``
+    (microseconds)."""
+    step = rule.every_us
+    if rule.business:  # ``every`` counts business time too
+        return max((cycle.elapsed_us(now) - (target + rule.after_us)) // step, 0)
     return max((now - first) // step, 0)
 
 
-def violation_timers(rule: ViolationRule, cycle: Cycle, target: timedelta, now: int) -> list[Timer]:
+def violation_timers(rule: ViolationRule, cycle: Cycle, target: int, now: int) -> list[Timer]:
     """The first violation (unless the cycle ended before it) and, while the cycle is open,
-    the next repetition after ``now`` (microseconds), numbered by the repetitions due since the
-    first."""
-    offset, every = rule.after, rule.every
-    first = _violation_us(cycle, target, offset, every, 0)
+    the next repetition after ``now``, numbered by the repetitions due since the first
+    (``target`` and instants in microseconds)."""
+    first = _violation_us(cycle, target, rule, 0)
     end = cycle.ended_us
     if first is None or (end is not None and first >= end):
         return []
     timers = [Timer(cycle.local(first), cycle.key, cycle.number, _VIOLATION)]
-    if end is not None or every is None or every.amount <= timedelta(0) or first > now:
+    if end is not None or rule.every is None or rule.every_us <= 0 or first > now:
         return timers
-    base = target + _amount(offset) if _business(offset, every) else timedelta(-1)
-    k = _repeats_due(cycle, base, first, every, now) + 1
-    later = _violation_us(cycle, target, offset, every, k)
+    k = _repeats_due(cycle, target, rule, first, now) + 1
+    later = _violation_us(cycle, target, rule, k)
     while later is not None and later <= now:  # rounding at the edge of a repetition
         k += 1
-        later = _violation_us(cycle, target, offset, every, k)
+        later = _violation_us(cycle, target, rule, k)
     if later is not None:
-        at = cycle.local(later)
-        timers.append(Timer(at, cycle.key, cycle.number, _VIOLATION, k))
+        timers.append(Timer(cycle.local(later), cycle.key, cycle.number, _VIOLATION, k))
     return timers
 
 
@@ -146,7 +153,7 @@ def plan_timers(
     """Every timer of one cycle, in order; ``violation`` None for a dated checkpoint; ``now``
     and the ``warning`` instant in microseconds."""
     timers: list[Timer] = []
-    target = cycle.effective_target()
+    target = cycle.effective_target_us()
     end, end_us = cycle.ended_at, cycle.ended_us
     if warning is not None and (end_us is None or warning < end_us):
         timers.append(Timer(cycle.local(warning), cycle.key, cycle.number, _WARNING))
