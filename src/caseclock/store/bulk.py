@@ -1,8 +1,10 @@
 """Writes of many rows in one statement, and lookups of many keys with one parameter.
 
 On PostgreSQL the rows travel as one JSON document, turned back into typed rows by
-``jsonb_to_recordset``: one parameter, one statement, one plan, whatever the batch size, where an
-executemany runs (and round-trips) one statement per row. SQLite, in process, keeps the
+``json_to_recordset``: one parameter, one statement, one plan, whatever the batch size, where an
+executemany runs (and round-trips) one statement per row. (``json``, not ``jsonb``: the server
+only checks the text before reading the rows out of it, where ``jsonb`` would first build a
+binary copy while planning; ~10 vs ~17 ms for 700 milestone rows.) SQLite, in process, keeps the
 executemany. Values are encoded as the column types expect them: instants as ISO strings with
 their offset (a naive one is refused, as ``UTCDateTime`` refuses it), documents as JSON.
 """
@@ -27,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
@@ -110,9 +112,9 @@ def insert_rows(
 
 
 def _recordset(table: Table, names: Sequence[str]) -> TableValuedAlias:
-    """``jsonb_to_recordset(:rows) AS v(name type, ...)``, typed as ``table``'s columns."""
+    """``json_to_recordset(:rows) AS v(name type, ...)``, typed as ``table``'s columns."""
     return (
-        func.jsonb_to_recordset(cast(bindparam("rows", type_=Text), JSONB))
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
         .table_valued(*(column(n, table.c[n].type) for n in names))
         .render_derived(name="v", with_types=True)
     )
