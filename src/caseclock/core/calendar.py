@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -37,6 +37,7 @@ _MARGIN_DAYS = 3
 _HORIZON_DAYS = 366 * 12
 # Dates whose open intervals are kept as instants (about 27 years' worth).
 _DAY_CACHE_SIZE = 10_000
+_ONE_DAY: Final = timedelta(1)  # a positional constant: compiled keyword calls are slow
 
 Interval = tuple[int, int]
 
@@ -230,7 +231,7 @@ class BusinessCalendar:
             intervals = self._own_intervals(day)
             if intervals and intervals[-1][1] > t:
                 return intervals[-1][1]
-            day += timedelta(days=1)
+            day += _ONE_DAY
         raise ValueError(
             f"calendar {self.name!r} has no open day after {self.local(t).isoformat()}"
         )
@@ -315,15 +316,16 @@ class BusinessCalendar:
         a night shift, else ``local_day``."""
         if any(a <= t < b for a, b in self._own_intervals(local_day)):
             return local_day
-        previous = local_day - timedelta(days=1)
+        previous = local_day - _ONE_DAY
         if any(a <= t < b for a, b in self._own_intervals(previous)):
             return previous
         return local_day
 
     def _nth_open_day_after(self, day: date, n: int) -> date:
         count = 0
-        for offset in range(1, _HORIZON_DAYS):
-            candidate = day + timedelta(days=offset)
+        candidate = day
+        for _ in range(1, _HORIZON_DAYS):
+            candidate += _ONE_DAY
             if self._own_intervals(candidate):
                 count += 1
                 if count == n:

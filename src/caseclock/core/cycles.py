@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, overload
+from typing import Final, Literal, overload
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.events import Event
 from caseclock.core.instants import instant_us, local_us, timedelta_us
 from caseclock.core.targets import Clockwork, Resolved
 
+_ZERO: Final = timedelta(0)
 EndKind = Literal["completed", "cancelled"]
 PauseSpans = list[tuple[datetime, datetime | None]]
 # The same spans as UTC microseconds, after the cycle's start instant in microseconds.
@@ -190,7 +191,7 @@ class Cycle:
         total = self.target.amount
         for adjustment in self.adjustments:
             total += adjustment.amount if adjustment.kind == "extend" else -adjustment.amount
-        return max(total, timedelta(0))
+        return max(total, _ZERO)
 
     def effective_target_us(self) -> int | None:
         """``effective_target`` in microseconds."""

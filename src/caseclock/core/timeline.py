@@ -32,9 +32,17 @@ def build_timeline(events: Iterable[Event]) -> list[Event]:
 
 def stamped_timeline(events: Iterable[Event]) -> tuple[list[Event], list[int]]:
     """``build_timeline``, with each event's instant in UTC microseconds beside it."""
-    seen: dict[str, Event] = {}
+    seen: set[str] = set()
+    keyed: list[tuple[tuple[int, int, str], Event]] = []
+    ordered = True
     for event in events:
-        if event.id not in seen:
-            seen[event.id] = event
-    keyed = sorted((timeline_key(event), event) for event in seen.values())
+        key = timeline_key(event)
+        if key[2] in seen:
+            continue
+        seen.add(key[2])
+        if keyed and key < keyed[-1][0]:
+            ordered = False
+        keyed.append((key, event))
+    if not ordered:  # a timeline read from the store is in order already
+        keyed.sort()
     return [event for _, event in keyed], [key[0] for key, _ in keyed]
