@@ -174,21 +174,22 @@ class EventRepository:
         found: dict[str, list[StoredEvent]] = {record_id: [] for record_id in wanted}
         if not wanted:
             return found
-        rows = self.session.execute(
+        columns = EVENTS.c
+        rows = self.session.connection().execute(  # Core, not the ORM: plain tuples, faster
             select(
-                EventRow.seq,
-                EventRow.record_id,
-                EventRow.event_id,
-                EventRow.type,
-                EventRow.occurred_at,
-                EventRow.received_at,
-                EventRow.data,
+                columns.seq,
+                columns.record_id,
+                columns.event_id,
+                columns.type,
+                columns.occurred_at,
+                columns.received_at,
+                columns.data,
             )
-            .where(among(self.session, EVENTS.c.record_id, wanted))
-            .order_by(EventRow.record_id, EventRow.occurred_at, EventRow.seq)
-        ).all()
+            .where(among(self.session, columns.record_id, wanted))
+            .order_by(columns.record_id, columns.occurred_at, columns.seq)
+        )
         for row in rows:
-            found[row.record_id].append(StoredEvent(*row))
+            found[row[1]].append(StoredEvent(*row))
         return found
 
     def for_record(
