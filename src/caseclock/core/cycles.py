@@ -36,6 +36,9 @@ class Pause:
     event: Event | None = None
     end_cause: str | None = None
     end_event: Event | None = None
+    # ``start`` and ``end`` in UTC microseconds, so that merging pauses compares integers.
+    start_us: int = field(default=0, repr=False, compare=False)
+    end_us: int | None = field(default=None, repr=False, compare=False)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -48,6 +51,7 @@ class Pause:
         event: Event | None = None,
         end_cause: str | None = None,
         end_event: Event | None = None,
+        start_us: int | None = None,  # ``start`` in microseconds, when the caller has it
     ) -> None:
         self.start = start
         self.end = end
@@ -56,6 +60,14 @@ class Pause:
         self.event = event
         self.end_cause = end_cause
         self.end_event = end_event
+        self.start_us = instant_us(start) if start_us is None else start_us
+        self.end_us = None if end is None else instant_us(end)
+
+    def close(self, end: datetime, end_us: int, cause: str, event: Event | None = None) -> None:
+        """End the pause at ``end`` (``end_us`` in microseconds), saying why."""
+        self.end, self.end_us, self.end_cause = end, end_us, cause
+        if event is not None:
+            self.end_event = event
 
 
 @dataclass(init=False)
@@ -221,13 +233,12 @@ class Cycle:
         stop_us, stop = self.ended_us, self.ended_at
         if until_us is not None and (stop_us is None or until_us < stop_us):
             stop_us, stop = until_us, until
-        ordered = sorted(((instant_us(p.start), p) for p in self.pauses), key=_first)
         spans: list[_MergedSpan] = []
-        for raw_us, pause in ordered:
-            start_us, start = raw_us, pause.start
+        for pause in sorted(self.pauses, key=_start_us):
+            start_us, start = pause.start_us, pause.start
             if start_us < self.started_us:
                 start_us, start = self.started_us, self.started_at
-            end, end_us = pause.end, None if pause.end is None else instant_us(pause.end)
+            end, end_us = pause.end, pause.end_us
             if stop_us is not None and (end_us is None or stop_us < end_us):
                 end_us, end = stop_us, stop
             if (stop_us is not None and start_us >= stop_us) or (
@@ -375,8 +386,8 @@ class Cycle:
 _MergedSpan = tuple[int, int | None, datetime, datetime | None]
 
 
-def _first(item: tuple[int, Pause]) -> int:
-    return item[0]
+def _start_us(pause: Pause) -> int:
+    return pause.start_us
 
 
 def _reach(

@@ -34,6 +34,8 @@ _VIOLATED: Final = MilestoneState.VIOLATED
 _PAUSED: Final = MilestoneState.PAUSED
 _RUNNING: Final = MilestoneState.RUNNING
 
+_ZERO: Final = timedelta(0)
+
 __all__ = ["evaluate", "evaluate_replay", "milestone_state", "next_timers", "replay_record"]
 
 
@@ -51,6 +53,11 @@ def milestone_state(cycle: Cycle, now: int, deadline: int | None, paused: bool) 
     if paused:
         return _PAUSED
     return _RUNNING
+
+
+def _duration(us: int) -> timedelta:
+    """``us`` microseconds as a timedelta (zero, the common case, without a constructor call)."""
+    return _ZERO if us == 0 else timedelta(0, 0, us)
 
 
 def _paused_us(cycle: Cycle, until: int, counted: int) -> int:
@@ -78,6 +85,7 @@ def cycle_milestone(
     late = None if ended_us is None else (deadline_us is not None and ended_us > deadline_us)
     owner = cycle.owner if cycle.end_kind is not None else compiled.owner(fields)
     state = milestone_state(cycle, now_at, deadline_us, cycle.paused_at_us(now_at))
+    elapsed = _duration(counted)
     return Milestone(
         key=cycle.key,
         name=compiled.title,
@@ -90,9 +98,9 @@ def cycle_milestone(
         completed_at=ended if cycle.end_kind == "completed" else None,
         ended_at=ended,
         target=target,
-        elapsed=timedelta(0, 0, counted),
-        paused=timedelta(0, 0, _paused_us(cycle, until, counted)),
-        remaining=None if target is None else target - timedelta(0, 0, counted),
+        elapsed=elapsed,
+        paused=_duration(_paused_us(cycle, until, counted)),
+        remaining=None if target is None else target - elapsed,
         late=late,
         owner=owner,
         timers=plan_timers(cycle, compiled.violation, now_at, warning),

@@ -14,6 +14,7 @@ from typing import Literal
 
 from caseclock.core.cycles import Adjustment, Cycle, Pause
 from caseclock.core.events import Event
+from caseclock.core.instants import instant_us
 from caseclock.core.periods import parse_period
 from caseclock.core.targets import amount_on
 
@@ -51,4 +52,4 @@ def apply_override(cycle: Cycle | None, event: Event, notes: list[tuple[datetime
     else:
         for pause in cycle.pauses:
             if pause.end is None and pause.kind == "override":
-                pause.end, pause.end_cause, pause.end_event = at, f"resumed {who}", event
+                pause.close(at, instant_us(at), f"resumed {who}", event)

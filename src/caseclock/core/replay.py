@@ -294,7 +294,7 @@ class _Replayer:
             track.key, number, start, name, calendar, target, cause, facts.event, start_us
         )
         if track.pause_since is not None:
-            cycle.pauses.append(_condition_pause(start, track.pause_since))
+            cycle.pauses.append(_condition_pause(start, start_us, track.pause_since))
         track.cycles.append(cycle)
         return cycle
 
@@ -315,7 +315,7 @@ class _Replayer:
         cycle.owner = track.compiled.owner(self.state.fields)
         for pause in cycle.pauses:
             if pause.end is None:
-                pause.end, pause.end_cause = facts.at, "cycle ended"
+                pause.close(facts.at, facts.at_us, "cycle ended")
 
     def _reopen(self, track: Track, facts: Facts) -> None:
         policy = track.compiled.on_reopen
@@ -352,14 +352,14 @@ class _Replayer:
         if held and track.pause_since is None:
             track.pause_since = facts.event
             if cycle is not None:
-                cycle.pauses.append(_condition_pause(facts.at, facts.event))
+                cycle.pauses.append(_condition_pause(facts.at, facts.at_us, facts.event))
         elif not held and track.pause_since is not None:
             track.pause_since = None
             if cycle is not None:
                 for open_pause in cycle.pauses:
                     if open_pause.end is None and open_pause.kind == "condition":
-                        open_pause.end, open_pause.end_event = facts.at, facts.event
-                        open_pause.end_cause = "pause condition no longer holds"
+                        cause = "pause condition no longer holds"
+                        open_pause.close(facts.at, facts.at_us, cause, facts.event)
 
     def _roll_checkpoints(self, until: int) -> None:
         """Complete dated checkpoints whose deadline has come by ``until`` (microseconds),
@@ -390,8 +390,8 @@ def _ref_of(event: Event | None) -> str:
     return "" if event is None else f" [{event.type} {event.id}]"
 
 
-def _condition_pause(at: datetime, event: Event | None) -> Pause:
-    return Pause(at, None, "condition", "pause condition holds", event)
+def _condition_pause(at: datetime, at_us: int, event: Event | None) -> Pause:
+    return Pause(at, None, "condition", "pause condition holds", event, None, None, at_us)
 
 
 def replay(
