@@ -34,6 +34,7 @@ CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("field", {"field": "owner", "value": "bo"}),
     ("field", {"field": "severity", "value": "high"}),  # read by no definition
     ("priority", {"priority": "P1"}),
+    ("priority", {"priority": "P2"}),  # a downgrade cancels the P1-only milestones
     ("closed", {}),
     ("reopened", {}),
     ("override", {"milestone": "resolution", "extend": "2h", "by": "lee", "reason": "asked"}),

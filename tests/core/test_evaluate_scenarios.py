@@ -361,6 +361,31 @@ def test_lowering_priority_cancels_the_p1_acknowledgement() -> None:
     assert ack.ended_at == at("2026-04-06T09:05:00-04:00")
 
 
+def test_raising_priority_again_restarts_the_cancelled_acknowledgement() -> None:
+    """A P1 acknowledgement cancelled by a downgrade starts again, from that moment, when the
+    case is raised to P1 again: the cancelled cycle stays in the history."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00", priority="P1")
+    t.add("priority", "2026-04-06T09:05:00-04:00", priority="P2")
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    ms = run("gold", t.events, "2026-04-06T11:05:00-04:00")
+    assert ms["acknowledgement", 1].state is MilestoneState.CANCELLED
+    again = ms["acknowledgement", 2]
+    assert again.state is MilestoneState.RUNNING
+    assert again.started_at == at("2026-04-06T11:00:00-04:00")
+    assert again.deadline == at("2026-04-06T11:15:00-04:00")
+
+
+def test_a_completed_acknowledgement_does_not_start_again() -> None:
+    """Only a cycle cancelled for no longer applying starts again; a completed one stays done."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00", priority="P1")
+    t.add("comment", "2026-04-06T09:03:00-04:00", public=True, author_role="agent")
+    t.add("priority", "2026-04-06T09:05:00-04:00", priority="P2")
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    ms = run("gold", t.events, "2026-04-06T11:05:00-04:00")
+    assert ms["acknowledgement", 1].state is MilestoneState.COMPLETED
+    assert ("acknowledgement", 2) not in ms
+
+
 def test_apac_region_uses_the_apac_shifts() -> None:
     """Seed 001: a record in the apac region runs on the Ho Chi Minh City shifts."""
     t = Timeline().created("2026-04-06T16:00:00+07:00", region="apac")

@@ -39,6 +39,7 @@ from caseclock.core.targets import date_instant
 _OVERRIDE: Final = EventType.OVERRIDE
 
 MAX_CHECKPOINT_CYCLES = 1000
+_NO_LONGER_APPLIES: Final = "no longer applies"
 
 
 @dataclass(init=False)
@@ -74,14 +75,19 @@ class Track:
 
     def dormant(self) -> bool:
         """Nothing but a reopening or an override can change this definition any more: it ran
-        its only cycle (``once``) or was stopped, and nothing is open."""
+        its only cycle (``once``) or was stopped, and nothing is open. A cycle cancelled because
+        the definition stopped applying does not count: it starts again when it applies again."""
         cycles = self.cycles
-        return bool(cycles) and cycles[-1].end_kind is not None and (self.stopped or self.once)
+        return (
+            bool(cycles)
+            and cycles[-1].end_kind is not None
+            and (self.stopped or (self.once and cycles[-1].end_cause != _NO_LONGER_APPLIES))
+        )
 
     def idle(self) -> bool:
         """No cycle is open, and one may still start."""
         cycles = self.cycles
-        return not cycles or (cycles[-1].end_kind is not None and not (self.stopped or self.once))
+        return not cycles or (cycles[-1].end_kind is not None and not self.dormant())
 
     def open_cycle(self) -> Cycle | None:
         cycles = self.cycles
@@ -193,7 +199,7 @@ class _Replayer:
             apply_override(cycle, event, track.notes)
         stop = d.until is not None and d.until(facts)
         if cycle is not None and not applies:
-            self._end(track, cycle, "cancelled", facts, "no longer applies")
+            self._end(track, cycle, "cancelled", facts, _NO_LONGER_APPLIES)
             cycle = None
         at_us = facts.at_us
         if cycle is not None and cycle.started_us <= at_us and d.complete and d.complete(facts):
@@ -254,6 +260,11 @@ class _Replayer:
             armed = track.armed
             cause = f"applies since this event; start matched earlier ({armed.type} {armed.id})"
             self._start(track, facts, facts.at_us, cause)
+        elif became_applicable and track.cycles and track.open_cycle() is None:
+            last = track.cycles[-1]
+            if last.end_cause == _NO_LONGER_APPLIES:
+                cause = f"applies again; cycle {last.number} was cancelled when it stopped applying"
+                self._start(track, facts, facts.at_us, cause)
 
     def _try_start(self, track: Track, facts: Facts) -> None:
         mode = track.compiled.mode
