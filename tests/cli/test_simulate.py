@@ -145,6 +145,37 @@ def test_bad_policy_and_events_name_the_file_and_place(tmp_path: Path) -> None:
     assert "e.jsonl:1: at: Input should have timezone info" in bad_events.stderr
 
 
+def test_override_of_an_unknown_milestone_is_refused(tmp_path: Path) -> None:
+    """An override naming a milestone the record's process lacks is an error, not a no-op."""
+    events = tmp_path / "e.jsonl"
+    lines = [
+        {
+            "id": "1",
+            "record": "C-9",
+            "type": "created",
+            "at": "2026-03-09T09:00:00-04:00",
+            "data": {"tier": "Gold"},
+        },
+        {
+            "id": "2",
+            "record": "C-9",
+            "type": "override",
+            "at": "2026-03-09T10:00:00-04:00",
+            "data": {"milestone": "resolutoin", "extend": "4h", "by": "lee", "reason": "typo"},
+        },
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = runner.invoke(
+        app, ["simulate", "--policy", POLICY, "--events", str(events), "--at", AT]
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert "record C-9, event 2: data.milestone: process gold v1 has no milestone" in message
+    assert "'resolutoin'; it has first_response, assignment, resolution" in message
+
+
 def test_accounts_file_fills_in_tier_and_renewal_date() -> None:
     """--accounts supplies the tier (hence the process) and the renewal date of each record."""
     events = str(ROOT / "examples" / "events" / "b2b_week.jsonl")

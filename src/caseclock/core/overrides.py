@@ -16,6 +16,7 @@ from caseclock.core.cycles import Adjustment, Cycle, Pause
 from caseclock.core.events import Event
 from caseclock.core.instants import instant_us
 from caseclock.core.periods import parse_period
+from caseclock.core.policy import Process
 from caseclock.core.targets import amount_on
 
 
@@ -53,3 +54,17 @@ def apply_override(cycle: Cycle | None, event: Event, notes: list[tuple[datetime
         for pause in cycle.pauses:
             if pause.end is None and pause.kind == "override":
                 pause.close(at, instant_us(at), f"resumed {who}", event)
+
+
+def unknown_milestone(process: Process, event: Event) -> str | None:
+    """Why an override cannot apply to a record of ``process``: it names a milestone the process
+    lacks (None when the process has it). A typo must not become an SLA change that silently
+    does nothing."""
+    keys = [m.key for m in process.milestones]
+    wanted = event.data.get("milestone")
+    if wanted in keys:
+        return None
+    return (
+        f"data.milestone: process {process.key} v{process.version} has no milestone "
+        f"{wanted!r}; it has {', '.join(keys)}"
+    )

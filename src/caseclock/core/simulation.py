@@ -18,6 +18,7 @@ from caseclock.core.entitlement import choose_process
 from caseclock.core.evaluate import evaluate_replay, replay_record
 from caseclock.core.events import Event, EventType, build_timeline
 from caseclock.core.milestones import Milestone, Timer, milestone_to_json, timer_to_json
+from caseclock.core.overrides import unknown_milestone
 from caseclock.core.policy import PolicyBundle
 from caseclock.core.replay import Replay
 from caseclock.core.timers import next_timers
@@ -73,6 +74,10 @@ def simulate_record(
     if key is None:
         return RecordResult(record, None, None, [], [], None)
     chosen = bundle.processes[key]
+    for event in timeline:
+        problem = unknown_milestone(chosen, event) if event.type is EventType.OVERRIDE else None
+        if problem is not None:
+            raise ValueError(f"record {record}, event {event.id}: {problem}")
     result = replay_record(chosen, timeline, now, calendars=calendars, account=account)
     milestones = evaluate_replay(result)
     return RecordResult(
