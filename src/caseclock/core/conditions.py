@@ -67,7 +67,15 @@ class Facts:
         self.completed = set() if completed is None else completed
 
 
-Predicate = Callable[[Facts], bool]
+class Predicate:
+    """A compiled condition. ``test(facts)`` is the fast, compiled call the evaluator makes;
+    calling the predicate itself does the same, for everyone else."""
+
+    def test(self, facts: Facts) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, facts: Facts) -> bool:
+        return self.test(facts)
 
 
 def is_set(value: object) -> bool:
@@ -124,40 +132,74 @@ def getter(name: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], Any]:
 def compile_condition(cond: Condition) -> Predicate:
     """Turn a condition into a fast predicate over ``Facts``."""
     if cond.all is not None:
-        parts = tuple(compile_condition(c) for c in cond.all)
-        return lambda facts: all(p(facts) for p in parts)
+        return _All(tuple(compile_condition(c) for c in cond.all))
     if cond.any is not None:
-        parts = tuple(compile_condition(c) for c in cond.any)
-        return lambda facts: any(p(facts) for p in parts)
+        return _Any(tuple(compile_condition(c) for c in cond.any))
     if cond.not_ is not None:
-        inner = compile_condition(cond.not_)
-        return lambda facts: not inner(facts)
+        return _Not(compile_condition(cond.not_))
     if cond.on is not None:
         return _compile_trigger(cond.on, cond)
     name, op = cond.field or "", cond.op or Op.EQ
     if op in (Op.EQ, Op.NE) and not name.startswith("account."):
-        return _equality(name, _fold(cond.value), op is Op.EQ)
+        return _Equality(name, _fold(cond.value), op is Op.EQ)
     return _generic_comparison(name, op, cond.value)
 
 
 def _generic_comparison(name: str, op: Op, operand: object) -> Predicate:
-    read = getter(name)
-    test = _comparison(op, operand)
-    return lambda facts: test(read(facts.after, facts.account), facts.at)
+    return _Comparison(getter(name), _comparison(op, operand))
 
 
-def _equality(name: str, wanted: object, hit: bool) -> Predicate:
+class _All(Predicate):
+    def __init__(self, parts: tuple[Predicate, ...]) -> None:
+        self.parts = parts
+
+    def test(self, facts: Facts) -> bool:
+        return all(part.test(facts) for part in self.parts)
+
+
+class _Any(Predicate):
+    def __init__(self, parts: tuple[Predicate, ...]) -> None:
+        self.parts = parts
+
+    def test(self, facts: Facts) -> bool:
+        return any(part.test(facts) for part in self.parts)
+
+
+class _Not(Predicate):
+    def __init__(self, inner: Predicate) -> None:
+        self.inner = inner
+
+    def test(self, facts: Facts) -> bool:
+        return not self.inner.test(facts)
+
+
+class _Comparison(Predicate):
+    """A field of the record (or the account) compared by ``check`` at the facts' instant."""
+
+    def __init__(
+        self,
+        read: Callable[[Mapping[str, Any], Mapping[str, Any]], Any],
+        check: Callable[[Any, datetime], bool],
+    ) -> None:
+        self.read, self.check = read, check
+
+    def test(self, facts: Facts) -> bool:
+        return self.check(self.read(facts.after, facts.account), facts.at)
+
+
+class _Equality(Predicate):
     """``name = value`` (``hit``) or ``!=`` on a record field, read as ``getter`` does (the
     account's value when the record has none) and compared in one call: the commonest
     condition, evaluated at almost every replay step."""
 
-    def test(facts: Facts) -> bool:
-        value = facts.after.get(name)
-        if value is None:
-            value = facts.account.get(name)
-        return (_fold(value) == wanted) is hit
+    def __init__(self, name: str, wanted: object, hit: bool) -> None:
+        self.name, self.wanted, self.hit = name, wanted, hit
 
-    return test
+    def test(self, facts: Facts) -> bool:
+        value = facts.after.get(self.name)
+        if value is None:
+            value = facts.account.get(self.name)
+        return (_fold(value) == self.wanted) is self.hit
 
 
 def _comparison(op: Op, operand: object) -> Callable[[Any, datetime], bool]:
@@ -233,51 +275,92 @@ _FIELD_OF = {
 
 def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
     if trigger in _EVENT_TRIGGERS:
-        kind = _EVENT_TRIGGERS[trigger]
-        return lambda facts: facts.kind is kind
+        return _Kind(_EVENT_TRIGGERS[trigger])
     if trigger is Trigger.COMMENT:
-        return _comment_trigger(cond.public, cond.author_role)
+        return _Comment(cond.public, cond.author_role)
     if trigger is Trigger.MILESTONE_COMPLETED:
-        key = cond.milestone
-        return lambda facts: key in facts.completed
+        return _Completed(cond.milestone or "")
     if trigger in STATUS_TRIGGERS:
         values = cond.value if isinstance(cond.value, list) else [cond.value]
-        statuses = {_fold(v) for v in values}
-        enters = trigger is Trigger.STATUS_ENTERS
-
-        def status_edge(facts: Facts) -> bool:
-            was = _fold(facts.before.get("status")) in statuses
-            now = _fold(facts.after.get("status")) in statuses
-            return bool(now and not was) if enters else bool(was and not now)
-
-        return status_edge
+        return _StatusEdge(frozenset(_fold(v) for v in values), trigger is Trigger.STATUS_ENTERS)
     field = cond.field or _FIELD_OF[trigger]
-    return _field_edge(trigger, field, cond.value)
+    if trigger in (Trigger.OWNER_SET, Trigger.TEAM_SET, Trigger.FIELD_SET):
+        edge = _SET
+    elif trigger is Trigger.FIELD_CLEARED:
+        edge = _CLEARED
+    else:
+        edge = _CHANGED_TO_SET if trigger is not Trigger.FIELD_CHANGED else _CHANGED
+    return _FieldEdge(edge, field, cond.value)
 
 
-def _comment_trigger(public: bool | None, role: str | None) -> Predicate:
-    def test(facts: Facts) -> bool:
+class _Kind(Predicate):
+    """The event is of one type (``created``, ``closed``, ...)."""
+
+    def __init__(self, kind: EventType) -> None:
+        self.kind = kind
+
+    def test(self, facts: Facts) -> bool:
+        return facts.kind is self.kind
+
+
+class _Completed(Predicate):
+    """Another milestone completed at this event."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def test(self, facts: Facts) -> bool:
+        return self.key in facts.completed
+
+
+class _StatusEdge(Predicate):
+    """The status enters (``enters``) or leaves one of ``statuses`` (casefolded)."""
+
+    def __init__(self, statuses: frozenset[object], enters: bool) -> None:
+        self.statuses, self.enters = statuses, enters
+
+    def test(self, facts: Facts) -> bool:
+        was = _fold(facts.before.get("status")) in self.statuses
+        now = _fold(facts.after.get("status")) in self.statuses
+        return bool(now and not was) if self.enters else bool(was and not now)
+
+
+class _Comment(Predicate):
+    """A comment, public or not, by an author of a role, as asked."""
+
+    def __init__(self, public: bool | None, role: str | None) -> None:
+        self.public, self.role = public, role
+
+    def test(self, facts: Facts) -> bool:
         event = facts.event
         if event is None or facts.kind is not _COMMENT:
             return False
         data = event.data
-        return (public is None or data.get("public") is public) and (
-            role is None or data.get("author_role") == role
+        return (self.public is None or data.get("public") is self.public) and (
+            self.role is None or data.get("author_role") == self.role
         )
 
-    return test
+
+# How a field edge is read: set (was unset), cleared (was set), changed to a set value, or
+# changed at all (cleared included).
+_SET: Final = 0
+_CLEARED: Final = 1
+_CHANGED_TO_SET: Final = 2
+_CHANGED: Final = 3
 
 
-def _field_edge(trigger: Trigger, field: str, value: object) -> Predicate:
-    wanted = _fold(value)
+class _FieldEdge(Predicate):
+    """A field set, cleared or changed at this event (optionally: changed to ``value``)."""
 
-    def test(facts: Facts) -> bool:
-        old, new = facts.before.get(field), facts.after.get(field)
-        if trigger in (Trigger.OWNER_SET, Trigger.TEAM_SET, Trigger.FIELD_SET):
+    def __init__(self, edge: int, field: str, value: object) -> None:
+        self.edge, self.field, self.value, self.wanted = edge, field, value, _fold(value)
+
+    def test(self, facts: Facts) -> bool:
+        old, new = facts.before.get(self.field), facts.after.get(self.field)
+        edge = self.edge
+        if edge == _SET:
             return is_set(new) and not is_set(old)
-        if trigger is Trigger.FIELD_CLEARED:
+        if edge == _CLEARED:
             return is_set(old) and not is_set(new)
-        changed = old != new and (is_set(new) or trigger is Trigger.FIELD_CHANGED)
-        return bool(changed and (value is None or _fold(new) == wanted))
-
-    return test
+        changed = old != new and (is_set(new) or edge == _CHANGED)
+        return bool(changed and (self.value is None or _fold(new) == self.wanted))

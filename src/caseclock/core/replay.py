@@ -191,18 +191,23 @@ class _Replayer:
         )
         if self.skipping and not (closing or reopening or mine) and track.dormant():
             return
-        applies = d.applies(facts) if d.applies is not None else True
+        applies = d.applies.test(facts) if d.applies is not None else True
         if reopening:
             self._reopen(track, facts)
         cycle = track.open_cycle()
         if mine and event is not None:
             apply_override(cycle, event, track.notes)
-        stop = d.until is not None and d.until(facts)
+        stop = d.until is not None and d.until.test(facts)
         if cycle is not None and not applies:
             self._end(track, cycle, "cancelled", facts, _NO_LONGER_APPLIES)
             cycle = None
         at_us = facts.at_us
-        if cycle is not None and cycle.started_us <= at_us and d.complete and d.complete(facts):
+        if (
+            cycle is not None
+            and cycle.started_us <= at_us
+            and d.complete
+            and d.complete.test(facts)
+        ):
             self._end(track, cycle, "completed", facts, "complete condition matched")
             facts.completed.add(track.key)
             cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
@@ -216,7 +221,7 @@ class _Replayer:
             cycle = None
         if cycle is not None and d.recompute:
             self._recompute_target(track, cycle, facts)
-        if cycle is not None and d.reset is not None and d.reset(facts):
+        if cycle is not None and d.reset is not None and d.reset.test(facts):
             self._end(track, cycle, "cancelled", facts, "reset condition matched")
             self._start(track, facts, at_us, "reset condition matched")
         self._start_edge(track, facts, applies)
@@ -238,7 +243,7 @@ class _Replayer:
         """A cycle whose completion is a level that already holds when it starts completes at
         once (an owner given on creation); a trigger of the starting event completes nothing."""
         complete = track.compiled.complete
-        if complete is not None and track.compiled.complete_is_level and complete(facts):
+        if complete is not None and track.compiled.complete_is_level and complete.test(facts):
             self._end(track, cycle, "completed", facts, "complete condition held at the start")
             facts.completed.add(track.key)
             self._repeat(track, cycle, facts, self.state.closed)
@@ -246,7 +251,7 @@ class _Replayer:
     # -- starting ------------------------------------------------------------------------
 
     def _start_edge(self, track: Track, facts: Facts, applies: bool) -> None:
-        matched = track.compiled.start(facts)
+        matched = track.compiled.start.test(facts)
         rising = matched and not track.start_was
         became_applicable = applies and not track.applies
         track.start_was, track.applies = matched, applies
@@ -358,7 +363,7 @@ class _Replayer:
         pause = track.compiled.pause
         if pause is None:
             return
-        held = pause(facts)
+        held = pause.test(facts)
         cycle = track.open_cycle()
         if held and track.pause_since is None:
             track.pause_since = facts.event

@@ -204,7 +204,7 @@ class CompiledTarget:
         (``start_us``: the same instant in microseconds, when the caller has it)."""
         chosen = self.default
         for matches, rule in self.rules:
-            if matches(facts):
+            if matches.test(facts):
                 chosen = rule
                 break
         reason = chosen.reason
