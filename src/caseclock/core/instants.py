@@ -18,6 +18,7 @@ _SECOND_US: Final = 1_000_000
 _DAY_S: Final = 86_400
 _LAST_SECOND: Final = 253_402_300_799  # 9999-12-31T23:59:59Z
 _FIXED_OFFSETS: Final[dict[tzinfo, int]] = {}  # fixed-offset zones seen, in microseconds
+_FROM_TIMESTAMP: Final = datetime.fromtimestamp  # bound once, not looked up per call
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -58,7 +59,7 @@ def instant_us(value: datetime) -> int:
 
 def local_us(t: int, zone: tzinfo | None) -> datetime:
     """Instant ``t`` (UTC microseconds) as a datetime in ``zone``."""
-    seconds, micro = divmod(t, _SECOND_US)
+    seconds, micro = t // _SECOND_US, t % _SECOND_US  # on machine integers, no tuple
     if micro == 0 and 0 <= seconds <= _LAST_SECOND:
-        return datetime.fromtimestamp(seconds, zone)  # one conversion by the zone: the fast way
+        return _FROM_TIMESTAMP(seconds, zone)  # one conversion by the zone: the fast way
     return (_EPOCH + timedelta(0, seconds, micro)).astimezone(zone)
