@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -29,7 +30,7 @@ from pydantic import Field, field_validator, model_validator
 from caseclock.core.actions import ActionSpec
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.condition_spec import Condition, has_triggers
-from caseclock.core.conditions import Facts, compile_condition
+from caseclock.core.conditions import Facts, Predicate, compile_condition
 from caseclock.core.documents import Document
 from caseclock.core.durations import Duration, DurationKind, parse_duration
 
@@ -60,13 +61,21 @@ class EscalationRule(Document):
         return self
 
     def duration(self) -> Duration:
+        return self._duration_parsed
+
+    @cached_property
+    def _duration_parsed(self) -> Duration:
         return parse_duration(self.after)
+
+    @cached_property
+    def _predicate(self) -> Predicate | None:
+        """``when`` compiled once per rule (ingestion asks every rule about every record)."""
+        return None if self.when is None else compile_condition(self.when)
 
     def applies(self, fields: Mapping[str, Any], account: Mapping[str, Any], at: datetime) -> bool:
         """True when the rule's criteria hold for the record's current fields."""
-        if self.when is None:
-            return True
-        return compile_condition(self.when)(Facts(at, fields, fields, account))
+        predicate = self._predicate
+        return predicate is None or predicate.test(Facts(at, fields, fields, account))
 
 
 def escalation_due(rule: EscalationRule, basis: datetime, calendar: BusinessCalendar) -> datetime:
