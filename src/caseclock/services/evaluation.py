@@ -108,7 +108,7 @@ def wanted_rows(
             (
                 t
                 for t in timers
-                if (record_id, t.milestone, t.cycle, t.kind.value, t.sequence) not in fired
+                if (record_id, t.milestone, t.cycle, str(t.kind), t.sequence) not in fired
             ),
             None,
         )
@@ -151,7 +151,7 @@ class _Row:
             m.key,
             m.cycle,
             m.name,
-            m.state.value,
+            str(m.state),  # a StrEnum's str is its value; .value is a slow property
             m.is_open,
             m.calendar,
             _posix(m.started_at),
@@ -165,11 +165,11 @@ class _Row:
             self.fields.team,
             self.fields.account,
             [
-                (t.at.timestamp(), t.milestone, t.cycle, t.kind.value, t.sequence)
+                (t.at.timestamp(), t.milestone, t.cycle, str(t.kind), t.sequence)
                 for t in self.timers
             ],
             _posix(first.at) if first else None,
-            first.kind.value if first else None,
+            str(first.kind) if first else None,
         )
         return hashlib.blake2b(marshal.dumps(lasting), digest_size=16).hexdigest()
 
