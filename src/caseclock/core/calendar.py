@@ -36,7 +36,8 @@ _MARGIN_DAYS = 3
 _HORIZON_DAYS = 366 * 12
 # Dates whose open intervals are kept as instants (about 27 years' worth).
 _DAY_CACHE_SIZE = 10_000
-_ONE_DAY: Final = timedelta(1)  # a positional constant: compiled keyword calls are slow
+_ONE_DAY: Final = timedelta(1)
+_MIDNIGHT: Final = time()  # a positional constant: compiled keyword calls are slow
 
 Interval = tuple[int, int]
 
@@ -218,11 +219,14 @@ class BusinessCalendar:
             return origin_us
         origin = self.local(origin_us)
         day = self._business_day(origin_us, origin.date())
-        clock = origin.replace(tzinfo=None, fold=0) - datetime.combine(day, time())
+        # The wall-clock time since the business day's midnight (positional arguments only:
+        # keyword calls into C types are slow from compiled code).
+        seconds = origin.hour * 3600 + origin.minute * 60 + origin.second
+        clock = timedelta(origin.toordinal() - day.toordinal(), seconds, origin.microsecond)
         target = self._nth_open_day_after(day, n)
         while True:
             # Aware + timedelta is wall-clock arithmetic with fold=0: the gap/fold rule applies.
-            candidate = instant_us(datetime.combine(target, time(), tzinfo=self.zone) + clock)
+            candidate = instant_us(datetime.combine(target, _MIDNIGHT, self.zone) + clock)
             intervals = self._own_intervals(target)
             landed = next((max(candidate, a) for a, b in intervals if candidate < b), None)
             landed = intervals[-1][1] if landed is None else landed

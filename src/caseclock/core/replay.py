@@ -144,6 +144,7 @@ class _Replayer:
         self.tracks = [Track(d) for d in compiled.definitions]
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
         self.shown_to: dict[tuple[int, ...], list[Track]] = {}  # watcher indices -> tracks
+        self.starts: dict[tuple[str, int], datetime] = {}  # (calendar, instant) -> local
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -299,7 +300,7 @@ class _Replayer:
         d = track.compiled
         name = d.calendar.choose(facts.after, facts.account, self.known)
         calendar = self._calendar(name)
-        start, start_us = calendar.local(at), at
+        start, start_us = self._local(calendar, at), at
         if anchored and d.start_at is not None:
             dated = date_instant(getter(d.start_at)(facts.after, facts.account), calendar)
             if dated is not None:
@@ -313,6 +314,15 @@ class _Replayer:
             cycle.pauses.append(_condition_pause(start, start_us, track.pause_since))
         track.cycles.append(cycle)
         return cycle
+
+    def _local(self, calendar: BusinessCalendar, at: int) -> datetime:
+        """``calendar.local(at)``, once per calendar and instant: several definitions start at
+        the same event."""
+        key = (calendar.name, at)
+        found = self.starts.get(key)
+        if found is None:
+            found = self.starts[key] = calendar.local(at)
+        return found
 
     def _calendar(self, name: str) -> BusinessCalendar:
         try:
