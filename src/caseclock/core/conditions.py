@@ -7,6 +7,7 @@ module holds no pydantic model, so it can be compiled (see ``setup.py``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -32,6 +33,9 @@ from caseclock.core.instants import instant_us
 _COMMENT: Final = EventType.COMMENT
 
 
+_NONE_COMPLETED: Final[frozenset[str]] = frozenset()  # shared: most events complete nothing
+
+
 @dataclass(init=False)
 class Facts:
     """What a condition sees: the fields before and after one event, the event, the account."""
@@ -43,7 +47,7 @@ class Facts:
     event: Event | None = None
     kind: EventType | None = dataclass_field(init=False)  # the event's type, read once
     at_us: int = dataclass_field(init=False)  # ``at`` in UTC microseconds
-    completed: set[str] = dataclass_field(default_factory=set)
+    completed: AbstractSet[str] = dataclass_field(default_factory=frozenset)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -54,7 +58,7 @@ class Facts:
         after: Mapping[str, Any],
         account: Mapping[str, Any],
         event: Event | None = None,
-        completed: set[str] | None = None,
+        completed: AbstractSet[str] | None = None,
         at_us: int | None = None,
     ) -> None:
         self.at = at
@@ -64,7 +68,11 @@ class Facts:
         self.account = account
         self.event = event
         self.kind = None if event is None else event.type
-        self.completed = set() if completed is None else completed
+        self.completed = _NONE_COMPLETED if completed is None else completed
+
+    def add_completed(self, key: str) -> None:
+        """Note that milestone ``key`` completed at this event (for relative milestones)."""
+        self.completed = {*self.completed, key}
 
 
 class Predicate:

@@ -233,6 +233,8 @@ class Cycle:
         stop_us, stop = self.ended_us, self.ended_at
         if until_us is not None and (stop_us is None or until_us < stop_us):
             stop_us, stop = until_us, until
+        if not self.pauses:
+            return _NO_SPANS
         spans: list[_MergedSpan] = []
         for pause in sorted(self.pauses, key=_start_us):
             start_us, start = pause.start_us, pause.start
@@ -384,6 +386,7 @@ class Cycle:
 
 
 _MergedSpan = tuple[int, int | None, datetime, datetime | None]
+_NO_SPANS: Final[list[_MergedSpan]] = []  # shared, never changed: most cycles never pause
 
 
 def _start_us(pause: Pause) -> int:

@@ -158,10 +158,7 @@ class _Replayer:
                 self._roll_checkpoints(at_us)
             before = self.state
             self.state = advance(before, kind, data, closed_statuses)
-            completed: set[str] = set()
-            facts = Facts(
-                at, before.fields, self.state.fields, self.account, event, completed, at_us
-            )
+            facts = Facts(at, before.fields, self.state.fields, self.account, event, None, at_us)
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
             everyone = closing or reopening or kind is _OVERRIDE
@@ -210,7 +207,7 @@ class _Replayer:
             and d.complete.test(facts)
         ):
             self._end(track, cycle, "completed", facts, "complete condition matched")
-            facts.completed.add(track.key)
+            facts.add_completed(track.key)
             cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
         if stop:
             track.stopped = True
@@ -246,7 +243,7 @@ class _Replayer:
         complete = track.compiled.complete
         if complete is not None and track.compiled.complete_is_level and complete.test(facts):
             self._end(track, cycle, "completed", facts, "complete condition held at the start")
-            facts.completed.add(track.key)
+            facts.add_completed(track.key)
             self._repeat(track, cycle, facts, self.state.closed)
 
     # -- starting ------------------------------------------------------------------------
