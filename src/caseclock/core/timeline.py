@@ -33,16 +33,19 @@ def build_timeline(events: Iterable[Event]) -> list[Event]:
 def stamped_timeline(events: Iterable[Event]) -> tuple[list[Event], list[int]]:
     """``build_timeline``, with each event's instant in UTC microseconds beside it."""
     seen: set[str] = set()
-    keyed: list[tuple[tuple[int, int, str], Event]] = []
+    keys: list[tuple[int, int, str]] = []
+    kept: list[Event] = []
     ordered = True
     for event in events:
         key = timeline_key(event)
         if key[2] in seen:
             continue
         seen.add(key[2])
-        if keyed and key < keyed[-1][0]:
+        if keys and key < keys[-1]:
             ordered = False
-        keyed.append((key, event))
+        keys.append(key)
+        kept.append(event)
     if not ordered:  # a timeline read from the store is in order already
-        keyed.sort()
-    return [event for _, event in keyed], [key[0] for key, _ in keyed]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        keys, kept = [keys[i] for i in order], [kept[i] for i in order]
+    return kept, [key[0] for key in keys]
