@@ -44,12 +44,15 @@ class RecordState:
         self.closed = closed
 
 
+_NO_CHANGES: Final[dict[str, Any]] = {}  # shared, never changed: most events set no field
+
+
 def _changes(kind: EventType, data: Mapping[str, Any], closed_label: str) -> dict[str, Any]:
     """The fields an event sets (a ``created`` event sets all its data)."""
     if kind is _CREATED:
         return dict(data)
     if kind is _STATUS or kind is _PRIORITY:
-        key = kind.value
+        key = "status" if kind is _STATUS else "priority"  # not kind.value: a slow property
         return {key: data[key]}
     if kind is _OWNER:
         return {k: data[k] for k in ("owner", "team") if k in data}
@@ -58,7 +61,7 @@ def _changes(kind: EventType, data: Mapping[str, Any], closed_label: str) -> dic
     if kind is _CLOSED or kind is _REOPENED:
         default = closed_label if kind is _CLOSED else REOPENED_STATUS
         return {"status": data.get("status") or default}
-    return {}
+    return _NO_CHANGES
 
 
 def advance(
