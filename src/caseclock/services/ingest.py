@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.overrides import unknown_milestone
 from caseclock.core.validation import describe_validation_error
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
@@ -179,13 +180,9 @@ def _check_overrides(
         process = evaluator.process(row.get("process_key"), row.get("process_version"))
         if process is None:
             continue  # no clock runs yet; an entitlement added later may give it one
-        keys = [m.key for m in process.milestones]
-        wanted = event.data.get("milestone")
-        if wanted not in keys:
-            results[index].reject(
-                f"data.milestone: process {process.key} v{process.version} has no milestone "
-                f"{wanted!r}; it has {', '.join(keys)}"
-            )
+        problem = unknown_milestone(process, event)
+        if problem is not None:
+            results[index].reject(problem)
 
 
 def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> bool:
