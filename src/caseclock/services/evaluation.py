@@ -7,6 +7,7 @@ calendar once, however many records a batch touches.
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
@@ -48,6 +49,27 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+_PARSED: dict[str, Process] = {}  # canonical document -> parsed process version
+_PARSED_MAX = 256
+
+
+def parsed_process(document: Mapping[str, Any], version: int) -> Process:
+    """A stored process version, parsed once per process while its document is the same.
+
+    Keyed by the document's content, not its name, so two databases (tests, a what-if) never
+    share an entry by accident. Parsing a process costs milliseconds and compiling it for the
+    evaluator more; a 500-event batch used to pay both on every request. The same ``Process``
+    object also keeps the evaluator's compiled form (``core.process_compiled``) warm.
+    """
+    key = json.dumps({**document, "version": version}, sort_keys=True, default=str)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[key] = Process.model_validate({**document, "version": version})
+    return found
+
+
 class RecordEvaluator:
     """Evaluates records on the process version each one keeps."""
 
@@ -62,9 +84,7 @@ class RecordEvaluator:
         if (key, version) not in self._parsed:
             row = self._processes.get(key, version)
             self._parsed[(key, version)] = (
-                Process.model_validate({**row.document, "version": version})
-                if row is not None
-                else None
+                parsed_process(row.document, version) if row is not None else None
             )
         return self._parsed[(key, version)]
 
@@ -72,7 +92,7 @@ class RecordEvaluator:
         """Parse every process version a batch needs with one query."""
         missing = [pair for pair in set(pairs) if pair not in self._parsed]
         for pair, row in self._processes.get_many(missing).items():
-            self._parsed[pair] = Process.model_validate({**row.document, "version": row.version})
+            self._parsed[pair] = parsed_process(row.document, row.version)
 
     def evaluate(
         self,
