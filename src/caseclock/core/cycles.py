@@ -192,6 +192,11 @@ class Cycle:
     def clock(self) -> Clockwork:
         return self.target.clock
 
+    def _calendar(self) -> BusinessCalendar | None:
+        """The business calendar the cycle counts on, or None on the wall clock."""
+        clock = self.target.clock
+        return clock if isinstance(clock, BusinessCalendar) else None
+
     @property
     def is_open(self) -> bool:
         return self.end_kind is None
@@ -302,20 +307,19 @@ class Cycle:
     def _elapsed_us(self, until: int) -> int:
         """The open time of the running segments, the pauses clipped to ``until`` (as
         ``running_segments`` does), on the business calendar or the wall clock."""
-        clock = self.clock
-        calendar = clock if isinstance(clock, BusinessCalendar) else None
+        calendar = self._calendar()
         cursor, pauses = self._pauses_us()
         total = 0
         for start, end in pauses:
             if start >= until:
                 break
             if start > cursor:
-                total += start - cursor if calendar is None else calendar.between_us(cursor, start)
+                total += _count_us(calendar, cursor, start)
             if end is None or end >= until:
                 return total
             cursor = max(cursor, end)
         if until > cursor:
-            total += until - cursor if calendar is None else calendar.between_us(cursor, until)
+            total += _count_us(calendar, cursor, until)
         return total
 
     def open_time(self, until: datetime) -> timedelta:
@@ -324,10 +328,7 @@ class Cycle:
 
     def open_time_us(self, until: int) -> int:
         """``open_time`` in microseconds, for an instant in microseconds."""
-        clock = self.clock
-        if isinstance(clock, BusinessCalendar):
-            return clock.between_us(self.started_us, until)
-        return until - self.started_us
+        return _count_us(self._calendar(), self.started_us, until)
 
     def position(self, amount: timedelta) -> datetime | None:
         """The instant at which ``amount`` has been counted; None inside an endless pause."""
@@ -356,16 +357,14 @@ class Cycle:
         memo = self.memo_local
         if memo is not None and t in memo:
             return memo[t]
-        clock = self.clock
-        zone = clock.zone if isinstance(clock, BusinessCalendar) else self.started_at.tzinfo
-        found = local_us(t, zone)
+        calendar = self._calendar()
+        found = local_us(t, self.started_at.tzinfo if calendar is None else calendar.zone)
         if memo is not None:
             memo[t] = found
         return found
 
     def _position_us(self, amount: int) -> int | None:
-        clock = self.clock
-        calendar = clock if isinstance(clock, BusinessCalendar) else None
+        calendar = self._calendar()
         if calendar is not None and amount < 0:
             raise ValueError(f"duration must not be negative (got {timedelta(0, 0, amount)})")
         start, pauses = self._pauses_us()
@@ -405,17 +404,22 @@ def _reach(
     cursor, remaining = start, amount
     for pause_start, pause_end in pauses:
         if pause_start > cursor:
-            available = (
-                pause_start - cursor
-                if calendar is None
-                else calendar.between_us(cursor, pause_start)
-            )
+            available = _count_us(calendar, cursor, pause_start)
             if available >= remaining:
-                return (
-                    cursor + remaining if calendar is None else calendar.add_us(cursor, remaining)
-                )
+                return _add_us(calendar, cursor, remaining)
             remaining -= available
         if pause_end is None:
             return None
         cursor = max(cursor, pause_end)
-    return cursor + remaining if calendar is None else calendar.add_us(cursor, remaining)
+    return _add_us(calendar, cursor, remaining)
+
+
+def _count_us(calendar: BusinessCalendar | None, t0: int, t1: int) -> int:
+    """Counted time in [t0, t1): open time on ``calendar``, every microsecond on the wall clock
+    (``calendar`` None)."""
+    return t1 - t0 if calendar is None else calendar.between_us(t0, t1)
+
+
+def _add_us(calendar: BusinessCalendar | None, t: int, amount: int) -> int:
+    """The instant ``amount`` of counted time after ``t`` (see ``_count_us``)."""
+    return t + amount if calendar is None else calendar.add_us(t, amount)

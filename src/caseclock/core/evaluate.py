@@ -69,11 +69,9 @@ def _paused_us(cycle: Cycle, until: int, counted: int) -> int:
 
 
 def cycle_milestone(
-    track: Track, cycle: Cycle, now: datetime, fields: Mapping[str, Any], now_us: int | None = None
+    track: Track, cycle: Cycle, now_at: int, fields: Mapping[str, Any]
 ) -> Milestone:
-    """The milestone value of one replayed cycle at ``now`` (``now_us``: the same instant in
-    UTC microseconds, when the caller has it)."""
-    now_at = instant_us(now) if now_us is None else now_us
+    """The milestone value of one replayed cycle at instant ``now_at`` (UTC microseconds)."""
     compiled = track.compiled
     target = cycle.effective_target()
     target_us = cycle.effective_target_us()
@@ -122,10 +120,10 @@ def evaluate_replay(result: Replay) -> list[Milestone]:
     order = {d.key: i for i, d in enumerate(result.process.milestones)}
     fields, closed = result.state.fields, result.state.closed
     milestones: list[Milestone] = []
-    now, now_us = result.now, instant_us(result.now)
+    now = instant_us(result.now)
     for track in sorted(result.tracks, key=lambda t: order[t.key]):
         if track.cycles:
-            milestones.extend(cycle_milestone(track, c, now, fields, now_us) for c in track.cycles)
+            milestones.extend(cycle_milestone(track, c, now, fields) for c in track.cycles)
         elif track.applies:
             milestones.append(_unstarted(track, closed, fields))
     return milestones

@@ -24,11 +24,15 @@ _FROM_TIMESTAMP: Final = datetime.fromtimestamp  # bound once, not looked up per
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
     """Return ``value`` if it carries a time zone, else raise a ValueError that says so."""
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValueError(
-            f"{what} must be timezone-aware (got naive {value.isoformat()}); "
-            "add an offset such as +00:00 or a zone"
-        )
+        raise _naive(value, what)
     return value
+
+
+def _naive(value: datetime, what: str) -> ValueError:
+    return ValueError(
+        f"{what} must be timezone-aware (got naive {value.isoformat()}); "
+        "add an offset such as +00:00 or a zone"
+    )
 
 
 def timedelta_us(value: timedelta) -> int:
@@ -46,7 +50,7 @@ def instant_us(value: datetime) -> int:
     else:
         offset = value.utcoffset()
         if offset is None:
-            raise ValueError(f"an instant must be timezone-aware (got naive {value.isoformat()})")
+            raise _naive(value, "an instant")
         shift = timedelta_us(offset)
     seconds = (
         (value.toordinal() - _EPOCH_ORDINAL) * _DAY_S

@@ -394,9 +394,9 @@ class _Replayer:
                 if cycle is None:
                     break
                 deadline_us = cycle.deadline_us()
-                deadline = cycle.deadline()
-                if deadline_us is None or deadline is None or deadline_us > until:
+                if deadline_us is None or deadline_us > until:
                     break
+                deadline = cycle.local(deadline_us)
                 facts = Facts(deadline, fields, fields, self.account, None, None, deadline_us)
                 self._end(track, cycle, "completed", facts, "checkpoint date reached")
                 if self._repeat(track, cycle, facts, False) is None:

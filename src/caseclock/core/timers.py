@@ -29,7 +29,6 @@ _WARNING: Final = TimerKind.WARNING
 _VIOLATION: Final = TimerKind.VIOLATION
 _SUCCESS: Final = TimerKind.SUCCESS
 _CALENDAR_TIME: Final = DurationKind.CALENDAR_TIME
-_BUSINESS_TIME: Final = DurationKind.BUSINESS_TIME
 
 _KIND_ORDER = {_WARNING: 0, _VIOLATION: 1, _SUCCESS: 2}
 
@@ -38,14 +37,12 @@ _KIND_ORDER = {_WARNING: 0, _VIOLATION: 1, _SUCCESS: 2}
 class WarningRule:
     """A definition's warning plan, parsed once per process: when the warning fires."""
 
-    share: float  # of the target, when ``before`` is None
     before: Period | None  # an offset before the deadline
-    ratio: tuple[int, int]  # ``share`` as an exact fraction
+    ratio: tuple[int, int]  # else the share of the target, as an exact fraction
 
     @classmethod
     def of(cls, plan: WarningPlan) -> WarningRule:
-        share = plan.effective_share()
-        return cls(share, plan.before_period(), share.as_integer_ratio())
+        return cls(plan.before_period(), plan.effective_share().as_integer_ratio())
 
 
 @dataclass(frozen=True, slots=True)
