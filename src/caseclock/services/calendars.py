@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec
 from caseclock.core.validation import describe_validation_error
 from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.services.document_cache import DocumentCache
 from caseclock.store.models import CalendarRow
 from caseclock.store.repositories.policy import CalendarRepository
 
@@ -90,8 +90,7 @@ def list_calendars(session: Session) -> Sequence[CalendarRow]:
     return CalendarRepository(session).list()
 
 
-_BUILT: dict[str, BusinessCalendar] = {}
-_BUILT_MAX = 256
+_BUILT: DocumentCache[BusinessCalendar] = DocumentCache()
 
 
 def business_calendar(document: Mapping[str, Any]) -> BusinessCalendar:
@@ -100,13 +99,7 @@ def business_calendar(document: Mapping[str, Any]) -> BusinessCalendar:
     A ``BusinessCalendar`` is an immutable value that warms internal caches (holidays, open
     spans) as it is used, so reusing it keeps per-request arithmetic cheap.
     """
-    key = json.dumps(document, sort_keys=True)
-    built = _BUILT.get(key)
-    if built is None:
-        if len(_BUILT) >= _BUILT_MAX:
-            _BUILT.clear()
-        built = _BUILT[key] = BusinessCalendar(CalendarSpec.model_validate(document))
-    return built
+    return _BUILT.get(document, lambda: BusinessCalendar(CalendarSpec.model_validate(document)))
 
 
 class CalendarCache:

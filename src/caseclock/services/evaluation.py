@@ -7,7 +7,6 @@ calendar once, however many records a batch touches.
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone, Timer, timer_to_json
 from caseclock.core.policy import Process
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.document_cache import DocumentCache
 from caseclock.services.projection import RecordFields
 from caseclock.store.models import AccountRow
 from caseclock.store.repositories.milestones import Wanted
@@ -49,25 +49,18 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-_PARSED: dict[str, Process] = {}  # canonical document -> parsed process version
-_PARSED_MAX = 256
+_PARSED: DocumentCache[Process] = DocumentCache()
 
 
 def parsed_process(document: Mapping[str, Any], version: int) -> Process:
     """A stored process version, parsed once per process while its document is the same.
 
-    Keyed by the document's content, not its name, so two databases (tests, a what-if) never
-    share an entry by accident. Parsing a process costs milliseconds and compiling it for the
-    evaluator more; a 500-event batch used to pay both on every request. The same ``Process``
-    object also keeps the evaluator's compiled form (``core.process_compiled``) warm.
+    Parsing a process costs milliseconds and compiling it for the evaluator more; a 500-event
+    batch used to pay both on every request. The same ``Process`` object also keeps the
+    evaluator's compiled form (``core.process_compiled``) warm.
     """
-    key = json.dumps({**document, "version": version}, sort_keys=True, default=str)
-    found = _PARSED.get(key)
-    if found is None:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        found = _PARSED[key] = Process.model_validate({**document, "version": version})
-    return found
+    versioned = {**document, "version": version}
+    return _PARSED.get(versioned, lambda: Process.model_validate(versioned))
 
 
 class RecordEvaluator:
