@@ -168,7 +168,7 @@ def timer_to_json(timer: Timer) -> dict[str, Any]:
         "at": timer.at.isoformat(),
         "milestone": timer.milestone,
         "cycle": timer.cycle,
-        "kind": timer.kind.value,
+        "kind": str(timer.kind),  # a StrEnum's str is its value; .value is a slow property
         "sequence": timer.sequence,
     }
 

@@ -116,18 +116,27 @@ def wanted_rows(
     """
     rows = []
     for milestone in milestones:
-        timers = sorted(milestone.timers, key=lambda t: (t.at, t.sequence))
-        first = next(
-            (
-                t
-                for t in timers
-                if (record_id, t.milestone, t.cycle, str(t.kind), t.sequence) not in fired
-            ),
-            None,
-        )
+        timers = milestone.timers
+        if len(timers) > 1:
+            timers = tuple(sorted(timers, key=_plan_order))
+        if not fired:
+            first = timers[0] if timers else None
+        else:
+            first = next(
+                (
+                    t
+                    for t in timers
+                    if (record_id, t.milestone, t.cycle, str(t.kind), t.sequence) not in fired
+                ),
+                None,
+            )
         row = _Row(record_id, fields, milestone, timers=timers, first=first, now=now)
         rows.append(Wanted(record_id, milestone.key, milestone.cycle, row.digest(), row.values))
     return rows
+
+
+def _plan_order(timer: Timer) -> tuple[datetime, int]:
+    return (timer.at, timer.sequence)
 
 
 class _Row:
@@ -141,7 +150,7 @@ class _Row:
         fields: RecordFields,
         milestone: Milestone,
         *,
-        timers: list[Timer],
+        timers: Sequence[Timer],
         first: Timer | None,
         now: datetime,
     ) -> None:
@@ -157,32 +166,29 @@ class _Row:
         evaluation instant), so that re-evaluating a record rewrites only the rows that
         changed. ``marshal`` serializes plain values (instants as POSIX timestamps) in C; its
         format may change with the Python version, which only rewrites each row once more.
+        The timers' milestone and cycle are the row's own, and the first timer is named by its
+        place in the plan.
         """
-        m, first = self.milestone, self.first
+        m, first, fields = self.milestone, self.first, self.fields
         lasting = (
             self.record_id,
             m.key,
             m.cycle,
             m.name,
             str(m.state),  # a StrEnum's str is its value; .value is a slow property
-            m.is_open,
             m.calendar,
-            _posix(m.started_at),
-            _posix(m.deadline),
-            _posix(m.warning_at),
-            _posix(m.completed_at),
-            _seconds(m.target),
+            None if m.started_at is None else m.started_at.timestamp(),
+            None if m.deadline is None else m.deadline.timestamp(),
+            None if m.warning_at is None else m.warning_at.timestamp(),
+            None if m.completed_at is None else m.completed_at.timestamp(),
+            None if m.target is None else m.target.total_seconds(),
             m.paused.total_seconds(),
             m.late,
-            m.owner or self.fields.owner,
-            self.fields.team,
-            self.fields.account,
-            [
-                (t.at.timestamp(), t.milestone, t.cycle, str(t.kind), t.sequence)
-                for t in self.timers
-            ],
-            _posix(first.at) if first else None,
-            str(first.kind) if first else None,
+            m.owner or fields.owner,
+            fields.team,
+            fields.account,
+            [(t.at.timestamp(), str(t.kind), t.sequence) for t in self.timers],
+            -1 if first is None else self.timers.index(first),
         )
         return hashlib.blake2b(marshal.dumps(lasting), digest_size=16).hexdigest()
 
@@ -193,7 +199,7 @@ class _Row:
             "key": m.key,
             "cycle": m.cycle,
             "name": m.name,
-            "state": m.state.value,
+            "state": str(m.state),
             "is_open": m.is_open,
             "calendar": m.calendar,
             "started_at": m.started_at,
@@ -210,13 +216,9 @@ class _Row:
             "account_id": self.fields.account,
             "timers": [timer_to_json(t) for t in self.timers],
             "next_timer_at": first.at if first else None,
-            "next_timer_kind": first.kind.value if first else None,
+            "next_timer_kind": str(first.kind) if first else None,
             "evaluated_at": self.now,
         }
-
-
-def _posix(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
 
 
 def _seconds(value: Any) -> float | None:

@@ -34,7 +34,7 @@ from caseclock.store.repositories.records import (
     StoredEvent,
     WorkItemRepository,
 )
-from caseclock.store.repositories.timers import FiringRepository
+from caseclock.store.repositories.timers import FiringRepository, TimerId
 
 
 class Outcome(StrEnum):
@@ -87,7 +87,7 @@ def ingest(
             {
                 "record_id": e.record,
                 "event_id": e.id,
-                "type": e.type.value,
+                "type": str(e.type),
                 "occurred_at": e.at,
                 "received_at": now,
                 "data": dict(e.data),
@@ -275,12 +275,15 @@ def _materialize_work_items(session: Session, events: list[Event]) -> None:
     repo.add_notes(notes)
 
 
+_EVENT_TYPES = {str(kind): kind for kind in EventType}  # a dict lookup; EventType() is slow
+
+
 def to_event(stored: StoredEvent) -> Event:
     """Rebuild an already validated event without validating it again."""
     return Event.model_construct(
         id=stored.event_id,
         record=stored.record_id,
-        type=EventType(stored.type),
+        type=_EVENT_TYPES[stored.type],
         at=stored.occurred_at,
         data=stored.data,
     )
@@ -312,7 +315,9 @@ def refresh(
             if r["process_key"] is not None and r["process_version"] is not None
         ]
     )
-    fired = FiringRepository(session).fired(record_ids)
+    fired: dict[str, set[TimerId]] = {}  # each record's fired timers, most have none
+    for timer in FiringRepository(session).fired(record_ids):
+        fired.setdefault(timer[0], set()).add(timer)
     changed: list[dict[str, Any]] = []
     stored: dict[str, Mapping[str, Any]] = dict(current)  # the columns once updated
     wanted: list[Wanted] = []
@@ -344,7 +349,9 @@ def refresh(
             now,
             account_facts(accounts.get(row["account_id"] or "")),
         )
-        wanted.extend(wanted_rows(record_id, fields, milestones, now=now, fired=fired))
+        wanted.extend(
+            wanted_rows(record_id, fields, milestones, now=now, fired=fired.get(record_id, ()))
+        )
     records.update_many(changed)
     written = MilestoneRepository(session).replace(record_ids, wanted)
     after_refresh(  # the worker's next timers and wake-up, from what is in hand

@@ -42,7 +42,7 @@ class EscalationRepository:
         )
         return {
             (record_id, rule): {"id": row_id, "basis": basis, "due_at": due_at}
-            for row_id, record_id, rule, basis, due_at in rows
+            for row_id, record_id, rule, basis, due_at in rows.all()
         }
 
     def write(

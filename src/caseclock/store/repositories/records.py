@@ -85,7 +85,7 @@ class RecordRepository:
         rows = self.session.execute(
             select(RECORDS).where(among(self.session, RECORDS.c.id, wanted))
         ).mappings()
-        return {row["id"]: dict(row) for row in rows}
+        return {row["id"]: dict(row) for row in rows.all()}  # all(): one fetch, not one per row
 
     def update_many(self, values: Sequence[Mapping[str, Any]]) -> None:
         """Update records by id in one statement; every mapping has the same keys."""
@@ -122,7 +122,7 @@ class RecordRepository:
         )
         if is_postgres(self.session):
             query = query.with_for_update()
-        return {row["id"]: dict(row) for row in self.session.execute(query).mappings()}
+        return {row["id"]: dict(row) for row in self.session.execute(query).mappings().all()}
 
 
 class EventRepository:
@@ -188,7 +188,7 @@ class EventRepository:
             .where(among(self.session, columns.record_id, wanted))
             .order_by(columns.record_id, columns.occurred_at, columns.seq)
         )
-        for row in rows:
+        for row in rows.all():  # one fetch of every row: iterating fetches them one by one
             found[row[1]].append(StoredEvent(*row))
         return found
 
