@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections per process")
     sql_echo: bool = Field(default=False, description="log every SQL statement (debugging)")
+    gc_tuning: bool = Field(
+        default=True,
+        description="once started, a server or worker process freezes its long-lived objects "
+        "out of the garbage collector's walks and collects young objects less often "
+        "(caseclock.collector)",
+    )
     console_secret: str | None = Field(
         default=None,
         description="signs the web console's session cookies and CSRF tokens; unset, one is "

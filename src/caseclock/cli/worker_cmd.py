@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from caseclock import collector
 from caseclock.cli.db_cmd import safe_url
 from caseclock.cli.output import fail
 from caseclock.clock import SystemClock, require_aware
@@ -100,6 +101,8 @@ def worker(
             fail(str(exc))
     engine = migrated_engine(settings)
     made, wakeup, http = start_worker(settings, engine)
+    if settings.gc_tuning and not once:
+        collector.tune()
     report = None if quiet else _report
     try:
         if once:
