@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import pytest
+
+from caseclock.api import routers
+from caseclock.api.strict_json import StrictJsonRoute
 from tests.api.conftest import Api
 
 
@@ -17,6 +24,38 @@ def test_broken_json_names_the_body(admin: Api) -> None:
     error = response.json()["errors"][0]
     assert error["path"] == "body"
     assert error["message"].startswith("invalid JSON at character 20")
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(admin: Api, number: str) -> None:
+    """Python's JSON reader takes NaN and the infinities; the API does not, anywhere in a body
+    (they used to be stored as text PostgreSQL refuses: a 500 after the fact)."""
+    body = (
+        '{"id": "a1", "name": "NaN Corp", "tier": "Gold", "region": "US", '
+        f'"start_date": "2026-01-01", "fields": {{"score": {number}}}}}'
+    )
+    response = admin.client.post(
+        "/api/v1/accounts",
+        content=body.encode(),
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["path"] == "body"
+    at = body.index(number, body.index('"score"'))
+    assert error["message"] == (f"invalid JSON at character {at}: {number} is not a JSON number")
+    assert admin.get("/api/v1/accounts/a1").status_code == 404
+
+
+def test_every_api_route_reads_strict_json() -> None:
+    """No API route reads its body with Python's lenient reader."""
+    modules = [
+        importlib.import_module(f"caseclock.api.routers.{info.name}")
+        for info in pkgutil.iter_modules(routers.__path__)
+    ]
+    routes = [route for module in modules for route in module.router.routes]
+    assert "/events" in {getattr(route, "path", None) for route in routes}
+    assert [route for route in routes if not isinstance(route, StrictJsonRoute)] == []
 
 
 def test_wrong_method_is_a_405_problem(admin: Api) -> None:

@@ -145,6 +145,24 @@ def test_bad_policy_and_events_name_the_file_and_place(tmp_path: Path) -> None:
     assert "e.jsonl:1: at: Input should have timezone info" in bad_events.stderr
 
 
+def test_nan_in_event_data_is_refused_with_its_line_and_path(tmp_path: Path) -> None:
+    """Python's JSON reader takes NaN and Infinity, JSON does not: an events file holding one
+    is refused like any invalid event (the API refuses such a body as invalid JSON)."""
+    events = tmp_path / "e.jsonl"
+    events.write_text(
+        '{"id": "1", "record": "C", "type": "created", "at": "2026-03-09T09:00:00-04:00", '
+        '"data": {"tier": "Gold", "odd": {"scores": [1.5, {"risk": -Infinity}]}}}\n'
+    )
+    result = runner.invoke(
+        app, ["simulate", "--policy", POLICY, "--events", str(events), "--at", AT]
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().endswith(
+        "e.jsonl:1: data.odd.scores[1].risk: NaN and infinities are not JSON numbers"
+    )
+
+
 def test_override_of_an_unknown_milestone_is_refused(tmp_path: Path) -> None:
     """An override naming a milestone the record's process lacks is an error, not a no-op."""
     events = tmp_path / "e.jsonl"

@@ -173,7 +173,7 @@ class Event(BaseModel):
     def _data_fits_type(self) -> Event:
         where = _non_finite(self.data, "data")
         if where is not None:
-            # Not JSON (RFC 8259): refused, rather than stored as null or as text.
+            # Not JSON (RFC 8259); the API refuses such bodies already (api.strict_json).
             raise ValueError(f"{where}: NaN and infinities are not JSON numbers")
         try:
             DATA_MODELS[self.type].model_validate(self.data)

@@ -20,10 +20,11 @@ from caseclock.api.schemas.accounts import (
     EntitlementOut,
 )
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import accounts
 from caseclock.store.models import AccountRow, EntitlementRow
 
-router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 def account_out(row: AccountRow) -> AccountOut:

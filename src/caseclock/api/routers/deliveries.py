@@ -11,10 +11,11 @@ from pydantic import BaseModel
 
 from caseclock.api.deps import Admin, DbSession, Now
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import outbox
 from caseclock.store.models import DeliveryRow
 
-router = APIRouter(tags=["actions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["actions"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 class DeliveryOut(BaseModel):

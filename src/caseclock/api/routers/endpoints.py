@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 from caseclock.api.deps import Admin, DbSession, Now
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Strict
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services.endpoints import list_endpoints, register_endpoint
 from caseclock.store.models import EndpointRow
 
-router = APIRouter(tags=["actions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["actions"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 class EndpointIn(Strict):

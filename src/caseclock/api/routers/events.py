@@ -9,11 +9,12 @@ from fastapi import APIRouter, Body
 from caseclock.api.deps import Agent, DbSession, Now, SettingsDep
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.schemas.records import EventResultOut, IngestOut
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.errors import ValidationFailed
 from caseclock.services import ingest
 from caseclock.services.records import raise_for
 
-router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 @router.post(

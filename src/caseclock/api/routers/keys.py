@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 from caseclock.api.deps import Admin, DbSession, Now
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Strict
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import access
 from caseclock.services.access import list_keys
 from caseclock.store.models import ApiKeyRow
 
-router = APIRouter(tags=["access"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["access"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 class KeyIn(Strict):

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from caseclock.api.deps import DbSession, Now, SettingsDep, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.schemas.records import QueueItemOut, QueueOut
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services.queue import milestone_queue
 from caseclock.store.repositories.milestones import QueueFilter
 
-router = APIRouter(tags=["milestones"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["milestones"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 State = Literal["pending", "running", "paused", "violated", "completed", "cancelled"]
 

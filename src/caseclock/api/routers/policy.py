@@ -16,12 +16,13 @@ from caseclock.api.schemas.policy import (
     ProcessOut,
     ProcessSummary,
 )
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.policy import load_bundle
 from caseclock.errors import ValidationFailed
 from caseclock.services import calendars, policy
 from caseclock.store.models import CalendarRow, ProcessRow
 
-router = APIRouter(tags=["policy"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["policy"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 def _calendar(row: CalendarRow) -> CalendarOut:

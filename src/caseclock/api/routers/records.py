@@ -18,13 +18,14 @@ from caseclock.api.schemas.records import (
     RecordSummary,
     TaskOut,
 )
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.milestones import milestone_to_json, timer_to_json
 from caseclock.core.timers import next_timers
 from caseclock.services import records
 from caseclock.store.models import EventRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter
 
-router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 def record_summary(row: RecordRow) -> RecordSummary:

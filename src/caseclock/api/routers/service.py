@@ -7,9 +7,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.store import migrate
 
-router = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"], route_class=StrictJsonRoute)
 
 
 @router.get("/health", summary="Liveness: the process answers")
