@@ -6,6 +6,9 @@ These are plain values; the store materializes them as rows and the API renders 
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -193,3 +196,49 @@ def milestone_to_json(milestone: Milestone) -> dict[str, Any]:
         "paused_seconds": milestone.paused.total_seconds(),
         "remaining_seconds": _seconds(milestone.remaining),
     }
+
+
+def lasting_digest(
+    record_id: str,
+    milestone: Milestone,
+    timers: Sequence[Timer],
+    first: int,
+    *,
+    owner: str | None,
+    team: str | None,
+    account: str | None,
+) -> str:
+    """A digest of what a materialized milestone row keeps that does not move with the clock:
+    the same values, the same digest, so re-evaluating a record rewrites only the rows that
+    changed. Left out: elapsed and remaining time (they move with every evaluation), what is
+    implied (``is_open`` by the state; the timers' milestone and cycle are the row's own).
+
+    ``timers`` is the plan in order, ``first`` the place in it of the row's next timer (-1 for
+    none); ``owner``, ``team`` and ``account`` are the row's (the record's, where the milestone
+    names no owner). ``marshal`` serializes the plain values (instants as POSIX timestamps) in
+    C. Its version 2: from version 3 on it writes an object that appears twice, or is shared
+    with the rest of the process, as a back-reference, so equal values could give different
+    bytes. The format may change with the Python version, which only rewrites each row once.
+    """
+    m = milestone
+    lasting = (
+        record_id,
+        m.key,
+        m.cycle,
+        m.name,
+        str(m.state),  # a StrEnum's str is its value; .value is a slow property
+        m.calendar,
+        None if m.started_at is None else m.started_at.timestamp(),
+        None if m.deadline is None else m.deadline.timestamp(),
+        None if m.warning_at is None else m.warning_at.timestamp(),
+        None if m.completed_at is None else m.completed_at.timestamp(),
+        None if m.target is None else m.target.total_seconds(),
+        m.paused.total_seconds(),
+        m.late,
+        owner,
+        team,
+        account,
+        [(t.at.timestamp(), str(t.kind), t.sequence) for t in timers],
+        first,
+    )
+    return hashlib.blake2b(marshal.dumps(lasting, 2), digest_size=16).hexdigest()

@@ -6,8 +6,6 @@ calendar once, however many records a batch touches.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event
-from caseclock.core.milestones import Milestone, Timer, timer_to_json
+from caseclock.core.milestones import Milestone, Timer, lasting_digest, timer_to_json
 from caseclock.core.policy import Process
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.document_cache import DocumentCache
@@ -162,35 +160,17 @@ class _Row:
         self.now = now
 
     def digest(self) -> str:
-        """A digest of every column but the time-dependent ones (elapsed and remaining time,
-        evaluation instant), so that re-evaluating a record rewrites only the rows that
-        changed. ``marshal`` serializes plain values (instants as POSIX timestamps) in C; its
-        format may change with the Python version, which only rewrites each row once more.
-        The timers' milestone and cycle are the row's own, and the first timer is named by its
-        place in the plan.
-        """
-        m, first, fields = self.milestone, self.first, self.fields
-        lasting = (
+        """The digest of the row's lasting values (``core.milestones.lasting_digest``)."""
+        first, fields = self.first, self.fields
+        return lasting_digest(
             self.record_id,
-            m.key,
-            m.cycle,
-            m.name,
-            str(m.state),  # a StrEnum's str is its value; .value is a slow property
-            m.calendar,
-            None if m.started_at is None else m.started_at.timestamp(),
-            None if m.deadline is None else m.deadline.timestamp(),
-            None if m.warning_at is None else m.warning_at.timestamp(),
-            None if m.completed_at is None else m.completed_at.timestamp(),
-            None if m.target is None else m.target.total_seconds(),
-            m.paused.total_seconds(),
-            m.late,
-            m.owner or fields.owner,
-            fields.team,
-            fields.account,
-            [(t.at.timestamp(), str(t.kind), t.sequence) for t in self.timers],
+            self.milestone,
+            self.timers,
             -1 if first is None else self.timers.index(first),
+            owner=self.milestone.owner or fields.owner,
+            team=fields.team,
+            account=fields.account,
         )
-        return hashlib.blake2b(marshal.dumps(lasting), digest_size=16).hexdigest()
 
     def values(self) -> dict[str, Any]:
         m, first = self.milestone, self.first
