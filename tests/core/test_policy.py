@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
@@ -151,6 +152,19 @@ def test_yaml_syntax_error_names_the_line() -> None:
     """Broken YAML is reported with its line and column."""
     with pytest.raises(PolicyInvalid, match=r"line \d+, column \d+: expected"):
         load_bundle("processes:\n  gold: [unclosed\n")
+
+
+@pytest.mark.parametrize("number", [".nan", ".inf", "-.inf", ".NaN"])
+def test_nan_and_infinity_are_refused_where_they_stand(number: str) -> None:
+    """A document is stored as JSON, which has no NaN: a NaN condition value used to vanish
+    on the way (the rule then matched any tier). It is refused with its line and column."""
+    text = B2B_PATH.read_text(encoding="utf-8").replace(
+        "{field: tier, value: Gold}", f"{{field: tier, value: {number}}}"
+    )
+    assert number in text
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if number in row)
+    with pytest.raises(PolicyInvalid, match=rf"^line {line}, column \d+: {re.escape(number)} "):
+        load_bundle(text)
 
 
 def test_missing_file_is_a_validation_error() -> None:

@@ -33,6 +33,7 @@ raises ``PolicyInvalid`` with all of them, so nothing ever half-loads.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -363,8 +364,20 @@ def describe_policy_error(exc: ValidationError) -> list[str]:
 
 
 class _PolicyLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false, so ``on: created`` keeps its key ``on``."""
+    """YAML 1.2 booleans: only true/false, so ``on: created`` keeps its key ``on``. Numbers are
+    JSON's: ``.nan`` and ``.inf`` are refused where they stand, since a document is stored as
+    JSON, which has no such numbers (a NaN condition value used to vanish on the way)."""
 
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a JSON number", node.start_mark
+            )
+        return value
+
+
+_PolicyLoader.add_constructor("tag:yaml.org,2002:float", _PolicyLoader.construct_yaml_float)
 
 _PolicyLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
