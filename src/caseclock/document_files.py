@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from caseclock.core.json_numbers import strict_loads
 from caseclock.core.policy import PolicyInvalid, parse_document
 from caseclock.errors import ValidationFailed
 
@@ -26,7 +27,7 @@ def load_document(path: str | Path) -> dict[str, Any]:
         raise ValidationFailed(f"{file}: cannot read: {exc}") from None
     if file.suffix.lower() == ".json":
         try:
-            data = json.loads(text)
+            data = strict_loads(text)  # finite numbers only, as JSON has them
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
                 f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"

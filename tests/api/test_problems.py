@@ -26,10 +26,11 @@ def test_broken_json_names_the_body(admin: Api) -> None:
     assert error["message"].startswith("invalid JSON at character 20")
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1E999"])
 def test_nan_and_infinity_are_not_json(admin: Api, number: str) -> None:
-    """Python's JSON reader takes NaN and the infinities; the API does not, anywhere in a body
-    (they used to be stored as text PostgreSQL refuses: a 500 after the fact)."""
+    """Python's JSON reader takes NaN and the infinities, and turns 1e400 into one; the API
+    does not, anywhere in a body (they used to be stored as text PostgreSQL refuses: a 500
+    after the fact)."""
     body = (
         '{"id": "a1", "name": "NaN Corp", "tier": "Gold", "region": "US", '
         f'"start_date": "2026-01-01", "fields": {{"score": {number}}}}}'
@@ -45,6 +46,23 @@ def test_nan_and_infinity_are_not_json(admin: Api, number: str) -> None:
     at = body.index(number, body.index('"score"'))
     assert error["message"] == (f"invalid JSON at character {at}: {number} is not a JSON number")
     assert admin.get("/api/v1/accounts/a1").status_code == 404
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32-le"])
+def test_json_in_any_of_its_encodings_is_read(admin: Api, encoding: str) -> None:
+    """JSON may come with a byte order mark or in UTF-16/32 (RFC 8259 lets a reader take
+    them); the strict reader takes what Python's reader took."""
+    body = (
+        '{"id": "a1", "name": "Ünïcode GmbH", "tier": "Gold", "region": "US", '
+        '"start_date": "2026-01-01", "fields": {"score": 1.5}}'
+    )
+    response = admin.client.post(
+        "/api/v1/accounts",
+        content=body.encode(encoding),
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    assert admin.get("/api/v1/accounts/a1").json()["name"] == "Ünïcode GmbH"
 
 
 def test_every_api_route_reads_strict_json() -> None:

@@ -72,6 +72,10 @@ def test_a_calendar_can_be_picked_from_a_bundle(tmp_path: Path) -> None:
         (["between", "{cal}", "2026-03-09T00:00:00Z", "2026-03-06T00:00:00Z"], "before start"),
         (["add", "{bad}", "2026-03-06T16:30:00Z", "8h"], "week.mon"),
         (["add", "{broken}", "2026-03-06T16:30:00Z", "8h"], "not valid JSON at line 1"),
+        (
+            ["add", "{nan}", "2026-03-06T16:30:00Z", "8h"],
+            "not valid JSON at line 2, column 13: NaN is not a JSON number",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -80,7 +84,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
     bad.write_text("name: x\ntimezone: UTC\nweek:\n  mon: [['09:00', '33:00']]\n")
     broken = tmp_path / "broken.json"
     broken.write_text('{"name": ')
-    paths = {"{cal}": str(EXAMPLE), "{bad}": str(bad), "{broken}": str(broken)}
+    nan = tmp_path / "nan.json"
+    nan.write_text('{"name": "x", "timezone": "UTC",\n "version": NaN, "week": {}}')
+    paths = {"{cal}": str(EXAMPLE), "{bad}": str(bad), "{broken}": str(broken), "{nan}": str(nan)}
     code, out, err = run("calendar", *[paths.get(a, a) for a in args])
     assert code == 2
     assert out == ""

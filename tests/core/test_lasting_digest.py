@@ -80,3 +80,43 @@ def test_owner_team_state_and_next_timer_are_lasting() -> None:
     assert digest(completed) != base
     m = running()
     assert lasting_digest("C-1", m, plan(m), 1, owner="ana", team="L1", account="acme") != base
+
+
+def test_identity_account_and_the_plan_are_lasting() -> None:
+    m = running()
+    timers = plan(m)
+    base = lasting_digest("C-1", m, timers, 0, owner="ana", team="L1", account="acme")
+
+    def with_(**changes: object) -> str:
+        args: dict[str, object] = {
+            "record_id": "C-1",
+            "milestone": m,
+            "timers": timers,
+            "first": 0,
+            "owner": "ana",
+            "team": "L1",
+            "account": "acme",
+        }
+        args.update(changes)
+        return lasting_digest(**args)  # type: ignore[arg-type]
+
+    other_key = Milestone("resolution", m.name, 1, m.state, deadline=m.deadline)
+    renamed = Milestone(m.key, "First reply", 1, m.state, deadline=m.deadline)
+    second_cycle = Milestone(m.key, m.name, 2, m.state, deadline=m.deadline)
+    later_warning = [Timer(timers[0].at + timedelta(minutes=1), m.key, 1, TimerKind.WARNING)]
+    repeated = [timers[0], Timer(timers[1].at, m.key, 1, TimerKind.VIOLATION, sequence=1)]
+    success = [timers[0], Timer(timers[1].at, m.key, 1, TimerKind.SUCCESS)]
+    digests = [
+        with_(record_id="C-2"),
+        with_(milestone=other_key),
+        with_(milestone=renamed),
+        with_(milestone=second_cycle),
+        with_(account="globex"),
+        with_(timers=[*timers, later_warning[0]]),
+        with_(timers=repeated),
+        with_(timers=success),
+        with_(timers=list(reversed(timers))),
+        with_(timers=timers[:1]),
+    ]
+    assert base not in digests
+    assert len(set(digests)) == len(digests)

@@ -26,7 +26,6 @@ task         ``{"title": ..., "assignee": ..., "due": ISO}``  a task created on 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Literal
@@ -42,6 +41,7 @@ from pydantic import (
 )
 
 from caseclock.core.durations import parse_duration
+from caseclock.core.json_numbers import first_non_finite
 
 
 class EventType(StrEnum):
@@ -171,9 +171,9 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _data_fits_type(self) -> Event:
-        where = _non_finite(self.data, "data")
+        where = first_non_finite(self.data, "data")
         if where is not None:
-            # Not JSON (RFC 8259); the API refuses such bodies already (api.strict_json).
+            # Not JSON (core.json_numbers); the API refuses such bodies already.
             raise ValueError(f"{where}: NaN and infinities are not JSON numbers")
         try:
             DATA_MODELS[self.type].model_validate(self.data)
@@ -187,25 +187,6 @@ class Event(BaseModel):
     def payload(self) -> BaseModel:
         """The validated ``data`` model of this event's type."""
         return DATA_MODELS[self.type].model_validate(self.data)
-
-
-def _non_finite(value: JsonValue, path: str) -> str | None:
-    """The path of the first NaN or infinite number in ``value``, if any."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, float | dict | list):
-                found = _non_finite(item, f"{path}.{key}")
-                if found is not None:
-                    return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, float | dict | list):
-                found = _non_finite(item, f"{path}[{index}]")
-                if found is not None:
-                    return found
-    return None
 
 
 def build_timeline(events: Iterable[Event]) -> list[Event]:

@@ -1,0 +1,84 @@
+"""JSON numbers are finite (RFC 8259); Python's ``json`` reader would also take NaN and infinities.
+
+It reads the words ``NaN``, ``Infinity`` and ``-Infinity``, and a literal too large for a float
+(``1e400``) becomes ``inf``. Stored, such a value is text PostgreSQL refuses (a failed request
+after the work is done) or text SQLite keeps that no JSON reader takes back; pydantic's JSON
+dump silently writes it as null. Every way in refuses it instead: ``strict_loads`` for JSON
+text (API bodies, JSON files), ``first_non_finite`` for values already parsed (events read
+by the CLI); the YAML loader (``core.policy``) refuses ``.nan`` and ``.inf`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def strict_loads(text: bytes | str) -> Any:
+    """``json.loads`` (bytes in any JSON encoding, a BOM allowed), refusing non-finite numbers
+    with a ``json.JSONDecodeError`` that says where."""
+    try:
+        return json.loads(text, parse_constant=_refuse_word, parse_float=_finite_float)
+    except _NotJsonNumber as exc:
+        document = text.decode(json.detect_encoding(text)) if isinstance(text, bytes) else text
+        raise json.JSONDecodeError(
+            f"{exc.literal} is not a JSON number",
+            document,
+            _outside_strings(document, exc.literal),
+        ) from None
+
+
+def first_non_finite(value: object, path: str) -> str | None:
+    """The path (``data.a.b[1]``) of the first NaN or infinite number in ``value``, if any."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, float | dict | list):
+                found = first_non_finite(item, f"{path}.{key}")
+                if found is not None:
+                    return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, float | dict | list):
+                found = first_non_finite(item, f"{path}[{index}]")
+                if found is not None:
+                    return found
+    return None
+
+
+class _NotJsonNumber(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _refuse_word(word: str) -> Any:
+    raise _NotJsonNumber(word)
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _NotJsonNumber(literal)
+    return value
+
+
+def _outside_strings(text: str, literal: str) -> int:
+    """Where ``literal`` first occurs in ``text`` outside JSON strings (0 if it does not): the
+    reader's hooks get no position. Runs only on the error path."""
+    inside = escaped = False
+    for index, char in enumerate(text):
+        if inside:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                inside = False
+        elif char == '"':
+            inside = True
+        elif text.startswith(literal, index):
+            return index
+    return 0
