@@ -48,7 +48,7 @@ import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402 (after the warning filter)
 
-from caseclock.api.app import create_app  # noqa: E402
+from caseclock.api.asgi import serving_app  # noqa: E402
 from caseclock.clock import FixedClock  # noqa: E402
 from caseclock.config import Settings  # noqa: E402
 from caseclock.core.policy import load_bundle  # noqa: E402
@@ -270,7 +270,7 @@ def run(
     figures = Figures(open_cases_ingest=ingest_cases, open_cases_queue=queue_cases)
     key, records, figures.created_per_s = prepare(engine, ingest_cases)
     clock = FixedClock(NOW + timedelta(hours=1))
-    app = create_app(
+    app = serving_app(  # as `caseclock serve` builds it: the collector tuned for the long run
         Settings(database_url=str(engine.url)),
         clock=clock,
         engine=engine,
@@ -298,7 +298,7 @@ def served_app() -> FastAPI:
     """The app each uvicorn worker builds: the database named in the environment, and the
     fixed clock of the in-process runs."""
     url = os.environ[SERVED_URL_VARIABLE]
-    return create_app(Settings(database_url=url), clock=FixedClock(NOW + timedelta(hours=1)))
+    return serving_app(Settings(database_url=url), clock=FixedClock(NOW + timedelta(hours=1)))
 
 
 def run_served(engine: Engine, *, ingest_cases: int, batches: int) -> float:

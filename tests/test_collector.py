@@ -1,4 +1,4 @@
-"""The garbage collector's settings: a started app tunes them, unless told not to."""
+"""The garbage collector's settings: a server process's app tunes them, an app factory does not."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 
 from caseclock import collector
 from caseclock.api.app import create_app
+from caseclock.api.asgi import serving_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from tests.conftest import Database
 
 CPYTHON_DEFAULTS = (700, 10, 10)
+TUNED = (collector.YOUNG_THRESHOLD, *collector.OLDER_THRESHOLDS)
 
 
 @pytest.fixture
@@ -26,41 +28,48 @@ def pristine_collector() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.unfreeze()
         gc.set_threshold(*thresholds)
         if frozen:
             gc.freeze()
 
 
+def walked(obj: object) -> bool:
+    """Whether the collector's generations (not the frozen ones) hold ``obj``."""
+    return any(tracked is obj for tracked in gc.get_objects())
+
+
 @pytest.mark.usefixtures("pristine_collector")
-def test_tune_freezes_what_is_alive_once_and_collects_young_objects_less_often() -> None:
-    kept = [[index] for index in range(1000)]  # long-lived containers, as an app holds
+def test_tune_freezes_what_is_alive_and_collects_young_objects_less_often() -> None:
+    kept = [[index] for index in range(100)]  # long-lived containers, as an app holds
+    assert walked(kept)
     collector.tune()
-    frozen = gc.get_freeze_count()
-    assert frozen >= len(kept)
-    assert gc.get_threshold() == (collector.YOUNG_THRESHOLD, *collector.OLDER_THRESHOLDS)
-    more = [[index] for index in range(1000)]
-    collector.tune()  # again: thresholds only, what came since is not frozen
-    assert gc.get_freeze_count() == frozen
-    assert len(more) == len(kept)
+    assert not walked(kept)
+    assert gc.get_threshold() == TUNED
+    later = [[index] for index in range(100)]
+    assert walked(later)
+    collector.tune()  # again (a second app in one process): what came since is frozen too
+    assert not walked(later)
 
 
 @pytest.mark.usefixtures("pristine_collector")
 @pytest.mark.parametrize("tuning", [True, False])
-def test_the_app_tunes_the_collector_at_start_up(
+def test_the_serving_app_tunes_the_collector_unless_told_not_to(
     db: Database, clock: FixedClock, tuning: bool
 ) -> None:
-    app = create_app(
-        Settings(database_url=db.url, gc_tuning=tuning),
-        clock=clock,
-        engine=db.engine,
-        session_factory=db.session_factory,
-    )
-    assert gc.get_threshold() == CPYTHON_DEFAULTS  # building the app changes nothing
+    settings = Settings(database_url=db.url, gc_tuning=tuning)
+    app = serving_app(settings, clock=clock, engine=db.engine)
+    assert walked(app) is not tuning
+    assert gc.get_threshold() == (TUNED if tuning else CPYTHON_DEFAULTS)
     with TestClient(app) as client:
         assert client.get("/health").status_code == 200
-        if tuning:
-            assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD
-            assert gc.get_freeze_count() > 0
-        else:
-            assert gc.get_threshold() == CPYTHON_DEFAULTS
-            assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("pristine_collector")
+def test_the_app_factory_leaves_the_collector_alone(db: Database, clock: FixedClock) -> None:
+    """Tests and scripts build many apps: building and starting one changes nothing here."""
+    app = create_app(Settings(database_url=db.url), clock=clock, engine=db.engine)
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+    assert gc.get_threshold() == CPYTHON_DEFAULTS
+    assert gc.get_freeze_count() == 0

@@ -26,12 +26,12 @@ OLDER_THRESHOLDS: Final = (10, 10)
 
 
 def tune() -> None:
-    """Freeze what start-up left alive (once per process) and collect young objects less often.
+    """Freeze what start-up left alive and collect young objects less often.
 
-    Call it once the process has built what it keeps: the app, its engine, its caches' first
-    entries. Once objects are frozen, calling it again only sets the thresholds again.
+    Call it once the process has built what it keeps (the app, its engine): the entry points
+    of server and worker processes do (``api.asgi.serving_app``, ``caseclock worker``), never
+    the app factory, so a process that merely builds apps (the tests) keeps CPython's settings.
     """
-    if gc.get_freeze_count() == 0:
-        gc.collect()  # garbage left by start-up is freed, not frozen
-        gc.freeze()
+    gc.collect()  # garbage left by start-up is freed, not frozen
+    gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *OLDER_THRESHOLDS)

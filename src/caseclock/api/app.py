@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,7 +10,6 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 import caseclock
-from caseclock import collector
 from caseclock.api import problems
 from caseclock.api.routers import (
     accounts,
@@ -53,7 +50,6 @@ def create_app(
             "SLA and milestone engine for B2B support. Send `Authorization: Bearer <key>` "
             "(`caseclock apikey create --role admin`). Errors are RFC 9457 problem details."
         ),
-        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -66,14 +62,6 @@ def create_app(
     install_console(app)
     _document_event_schema(app)
     return app
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Once the app is built and about to serve: the collector's settings for a long run."""
-    if app.state.settings.gc_tuning:
-        collector.tune()
-    yield
 
 
 def _document_event_schema(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from caseclock.api.app import create_app
+from caseclock.api.asgi import serving_app
 from caseclock.cli import admin_cmd, db_cmd
 from caseclock.cli.db_cmd import safe_url
 from caseclock.cli.output import fail
@@ -91,7 +91,7 @@ def _run_server(settings: Settings, engine: Engine, host: str, port: int, worker
         )
         return
     uvicorn.run(
-        create_app(settings, clock=SystemClock(), engine=engine), host=bind_host, port=bind_port
+        serving_app(settings, clock=SystemClock(), engine=engine), host=bind_host, port=bind_port
     )
 
 
@@ -171,4 +171,4 @@ def quickstart(
         f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
     )
     with background_worker(settings, engine):  # milestone actions fire in this process
-        uvicorn.run(create_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)
+        uvicorn.run(serving_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)
