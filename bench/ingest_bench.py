@@ -8,7 +8,8 @@
    changes, field flags — on random open cases; each batch is one transaction that stores the
    events and re-evaluates every touched record. Prints events/s.
 2. At risk: with M open cases (the ingest ones plus synthetic rows written straight to the
-   store), GET /api/v1/milestones?at_risk=true&sort=deadline&limit=50, repeated; prints p50/p95.
+   store), GET /api/v1/milestones?at_risk=true&sort=deadline&limit=50, repeated; prints p50/p95,
+   and the p95 of the same query for one owner and for one team (QUEUE_FILTERS).
 3. Served (PostgreSQL only, a second figure beside the single-process one): the same ingest
    through a real server, uvicorn with 2 worker processes, fed over HTTP by 2 concurrent
    clients: how a deployment on PostgreSQL with several workers runs. The server takes the
@@ -73,6 +74,9 @@ QUEUE_P95_TARGET_MS = 50
 # read as on a spinning disk, and scans whole tables rather than probe their indexes); README's
 # deployment section recommends it, so the benchmark's sessions run with it.
 RANDOM_PAGE_COST = 1.1
+QUEUE_URL = "/api/v1/milestones?at_risk=true&sort=deadline&limit=50"
+# Beside the target's query: one person's queue and one team's (each has its own index).
+QUEUE_FILTERS = ("owner=eli", "team=L2")
 SERVED_WORKERS = 2  # uvicorn worker processes
 SERVED_CLIENTS = 2  # concurrent HTTP clients
 SERVED_URL_VARIABLE = "CASECLOCK_BENCH_SERVED_URL"
@@ -85,9 +89,10 @@ class Figures:
     open_cases_ingest: int = 0
     open_cases_queue: int = 0
     queue_ms: list[float] = field(default_factory=list)
+    filtered_ms: dict[str, list[float]] = field(default_factory=dict)  # by QUEUE_FILTERS
 
-    def p(self, q: float) -> float:
-        ordered = sorted(self.queue_ms)
+    def p(self, q: float, filtered: str | None = None) -> float:
+        ordered = sorted(self.queue_ms if filtered is None else self.filtered_ms[filtered])
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
@@ -285,13 +290,22 @@ def run(
             sent += len(batch)
         figures.events_per_s = sent / (time.perf_counter() - started)
         fill_queue(engine, ingest_cases, queue_cases)
-        url = "/api/v1/milestones?at_risk=true&sort=deadline&limit=50"
-        client.get(url, headers=headers).raise_for_status()  # warm up
-        for _ in range(queries):
-            started = time.perf_counter()
-            client.get(url, headers=headers).raise_for_status()
-            figures.queue_ms.append((time.perf_counter() - started) * 1000)
+        figures.queue_ms = time_queries(client, QUEUE_URL, headers, queries)
+        for extra in QUEUE_FILTERS:
+            url = f"{QUEUE_URL}&{extra}"
+            figures.filtered_ms[extra] = time_queries(client, url, headers, queries)
     return figures
+
+
+def time_queries(client: TestClient, url: str, headers: dict[str, str], count: int) -> list[float]:
+    """Milliseconds per GET of ``url``, ``count`` times after one to warm up."""
+    client.get(url, headers=headers).raise_for_status()
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        client.get(url, headers=headers).raise_for_status()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def served_app() -> FastAPI:
@@ -423,6 +437,7 @@ def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
             "",
         ),
         ("GET at-risk limit=50, p95 ms", lambda f: f"{f.p(0.95):.1f}", "< 50"),
+        *((f"GET at-risk limit=50 {extra}, p95 ms", _p95_of(extra), "") for extra in QUEUE_FILTERS),
     ]
     names = list(results)
     width = max(len(r[0]) for r in rows) + 2
@@ -439,6 +454,10 @@ def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
         f"({os.cpu_count()} CPUs, load average {load}; single process, in-process ASGI client; "
         f"PostgreSQL sessions with random_page_cost = {RANDOM_PAGE_COST})"
     )
+
+
+def _p95_of(extra: str) -> Callable[[Figures], str]:
+    return lambda f: f"{f.p(0.95, extra):.1f}"
 
 
 def report_served(served: float | str, sizes: dict[str, int]) -> None:
