@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///caseclock.db"
 
@@ -84,6 +86,26 @@ class Settings(BaseSettings):
     worker_idle_seconds: float = Field(
         default=60, gt=0, le=60, description="longest sleep without a due timer or a wake-up"
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_caseclock_runs_on(cls, value: str) -> str:
+        """SQLite or PostgreSQL (through psycopg 3, the driver installed: ``postgresql://``
+        means ``postgresql+psycopg://``); anything else is refused before it is used."""
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; use sqlite:///path.db or "
+                "postgresql+psycopg://user:password@host:5432/dbname"
+            ) from None
+        if url.drivername == "postgresql":
+            return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        if url.drivername not in ("sqlite", "postgresql+psycopg"):
+            raise ValueError(
+                f"caseclock runs on sqlite or postgresql+psycopg, not {url.drivername}"
+            )
+        return value
 
     @property
     def yellow_within(self) -> timedelta:

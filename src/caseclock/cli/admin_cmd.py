@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
+from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.clock import SystemClock
-from caseclock.config import Settings
 from caseclock.core.policy import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key
@@ -24,7 +24,7 @@ apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 @policy_app.command("apply")
 def apply(bundle: Annotated[Path, typer.Argument(help="a YAML or JSON policy bundle")]) -> None:
     """Validate a bundle and apply it atomically; print the process versions it created."""
-    settings = Settings()
+    settings = load_settings()
     try:
         loaded = load_bundle(bundle)
     except CaseclockError as exc:
@@ -54,7 +54,7 @@ def create(
     ] = None,
 ) -> None:
     """Create an API key and print it once (only its digest is stored)."""
-    settings = Settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
         if migrate.pending(engine):

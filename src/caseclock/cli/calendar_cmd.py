@@ -33,6 +33,9 @@ CalendarName = Annotated[
 ]
 
 
+OUT_OF_RANGE = "the arithmetic leaves the years 1 to 9999 in the calendar's time zone"
+
+
 def parse_instant(text: str, what: str) -> datetime:
     """An ISO-8601 instant with an offset; a naive one is refused, not guessed."""
     try:
@@ -96,6 +99,8 @@ def add_command(
             result = cal.add(at, amount.amount)
     except ValueError as exc:
         fail(str(exc))
+    except OverflowError:
+        fail(OUT_OF_RANGE)
     typer.echo(result.isoformat())
 
 
@@ -114,6 +119,8 @@ def between_command(
         open_time = cal.between(first, last)
     except ValueError as exc:
         fail(str(exc))
+    except OverflowError:
+        fail(OUT_OF_RANGE)
     typer.echo(str(int(open_time.total_seconds())) if seconds else format_timedelta(open_time))
 
 

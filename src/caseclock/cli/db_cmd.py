@@ -6,6 +6,7 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.config import Settings
 from caseclock.store import migrate
@@ -33,7 +34,7 @@ def upgrade_database(settings: Settings) -> str | None:
 @app.command("upgrade")
 def upgrade() -> None:
     """Apply pending migrations to CASECLOCK_DATABASE_URL (default: ./caseclock.db)."""
-    settings = Settings()
+    settings = load_settings()
     revision = upgrade_database(settings)
     typer.echo(f"database {safe_url(settings.database_url)} is at migration {revision}")
 
@@ -41,7 +42,7 @@ def upgrade() -> None:
 @app.command("check")
 def check() -> None:
     """Exit 2 unless the database is at the newest migration."""
-    settings = Settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
         if migrate.pending(engine):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from caseclock.cli import calendar_cmd, service_cmd, simulate_cmd, worker_cmd
+from caseclock.cli.output import USAGE_ERROR, report
 
 app = typer.Typer(
     name="caseclock",
@@ -20,4 +23,20 @@ worker_cmd.register(app)
 
 
 def main() -> None:
-    app()
+    """Run a command. Bad options and arguments are reported as every other bad input is: one
+    line on stderr (with where to look) and exit status 2, not click's usage box."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors, as typer raises them
+        # A group run without a command has printed its help already (typer's vendored
+        # NoArgsIsHelpError, matched by name: its module is private).
+        if type(exc).__name__ != "NoArgsIsHelpError":
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            context = getattr(exc, "ctx", None)
+            hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            report(f"{message}{hint}")
+        sys.exit(USAGE_ERROR)
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -11,6 +11,11 @@ USAGE_ERROR = 2
 
 def fail(message: str) -> NoReturn:
     """Print ``caseclock: error: <message>`` (one line) to stderr and exit with status 2."""
+    report(message)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def report(message: str) -> None:
+    """Print ``caseclock: error: <message>`` on one line to stderr."""
     one_line = " ".join(message.split())
     typer.echo(f"caseclock: error: {one_line}", err=True)
-    raise typer.Exit(USAGE_ERROR)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from caseclock.api.asgi import serving_app
 from caseclock.cli import admin_cmd, db_cmd
 from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.worker_cmd import background_worker
 from caseclock.clock import SystemClock
@@ -63,7 +64,7 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API server; refuses a database that is not migrated."""
-    settings = Settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
         if migrate.pending(engine):
@@ -101,7 +102,7 @@ def demo(
     policy: Annotated[Path | None, typer.Option(help="bundle (default: examples b2b)")] = None,
 ) -> None:
     """Load a realistic demo (accounts, months of cases) into the migrated database."""
-    settings = Settings()
+    settings = load_settings()
     loaded = _load_demo(settings, cases=cases, seed=seed, policy=find_policy(policy))
     typer.echo(loaded)
 
@@ -134,7 +135,10 @@ def quickstart(
     cases: Annotated[int, typer.Option(min=1)] = 300,
 ) -> None:
     """Migrate a SQLite file under DATA_DIR, load the demo once, make an admin key, serve."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create the data directory {data_dir}: {exc.strerror}")
     database = (data_dir / "caseclock.db").resolve()
     settings = Settings(database_url=f"sqlite:///{database}", host=host, port=port)
     db_cmd.upgrade_database(settings)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from caseclock import collector
 from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.clock import SystemClock, require_aware
 from caseclock.config import Settings
@@ -91,7 +92,7 @@ def worker(
     quiet: Annotated[bool, typer.Option(help="print nothing per iteration")] = False,
 ) -> None:
     """Fire milestone timers and escalations when due; deliver webhooks, chat and email."""
-    settings = Settings()
+    settings = load_settings()
     if at is not None and not once:
         fail("--at needs --once: a running worker follows the real clock")
     if at is not None:
@@ -133,10 +134,15 @@ def _summary(iteration: Iteration) -> str:
     )
 
 
+LARGEST_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one is no id at all
+
+
 @deliveries_app.command("retry")
-def retry(delivery_id: Annotated[int, typer.Argument(help="the delivery's id")]) -> None:
+def retry(
+    delivery_id: Annotated[int, typer.Argument(min=1, max=LARGEST_ID, help="the delivery's id")],
+) -> None:
     """Send a dead-lettered delivery again (a fresh round of attempts, the same key)."""
-    settings = Settings()
+    settings = load_settings()
     engine = migrated_engine(settings)
     try:
         with make_session_factory(engine)() as session:
@@ -156,7 +162,7 @@ def list_(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
 ) -> None:
     """List deliveries, newest first: id, state, attempts, channel, target, last error."""
-    settings = Settings()
+    settings = load_settings()
     engine = migrated_engine(settings)
     try:
         with make_session_factory(engine)() as session:

@@ -1,0 +1,22 @@
+"""The settings every command reads from the environment; a bad one is a one-line error."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from caseclock.cli.output import fail
+from caseclock.config import Settings
+from caseclock.core.validation import error_message
+
+
+def load_settings() -> Settings:
+    """``Settings()``, or exit 2 naming each bad variable (``CASECLOCK_PORT: ...``)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fail(
+            "; ".join(
+                f"CASECLOCK_{str(error['loc'][0]).upper()}: {error_message(error)}"
+                for error in exc.errors()
+            )
+        )
