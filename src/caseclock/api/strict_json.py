@@ -3,17 +3,24 @@
 Every API route reads its body with ``core.json_numbers.strict_loads``: NaN, the infinities and
 numbers too large for a float answer 422 ``invalid JSON at character N`` and nothing is stored
 (an account's fields holding one used to fail on PostgreSQL after the fact, with a 500).
+
+No text reaches a route holding U+0000 either, in its body (keys included), query or path:
+PostgreSQL's text and JSONB cannot store it, so it used to fail there with a 500 while SQLite
+kept it. It answers 422 naming the field, on every backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from caseclock.core.json_numbers import strict_loads
+from caseclock.errors import ValidationFailed
+
+NUL = "\x00"
 
 
 class StrictJsonRequest(Request):
@@ -24,12 +31,49 @@ class StrictJsonRequest(Request):
 
 
 class StrictJsonRoute(APIRoute):
-    """A route whose request body is read by ``strict_loads``."""
+    """A route whose request body is read by ``strict_loads`` and whose text holds no NUL."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
-            return await handler(StrictJsonRequest(request.scope, request.receive))
+            strict_request = StrictJsonRequest(request.scope, request.receive)
+            await _refuse_nul(strict_request)
+            return await handler(strict_request)
 
         return strict
+
+
+async def _refuse_nul(request: StrictJsonRequest) -> None:
+    params = [
+        *((f"path.{k}", v) for k, v in request.path_params.items()),
+        *((f"query.{k}", v) for k, v in request.query_params.multi_items()),
+    ]
+    where = next((path for path, value in params if NUL in f"{path}{value}"), None)
+    if where is None and "json" in request.headers.get("content-type", ""):
+        try:
+            body = await request.json()
+        except (ValueError, RecursionError):  # the route answers for a body it cannot read
+            return
+        where = _nul_path(body)
+    if where is not None:
+        raise ValidationFailed("text cannot hold U+0000 (NUL)", path=where.replace(NUL, "\\0"))
+
+
+def _nul_path(document: Any) -> str | None:
+    """The path (``fields.a[2]``, ``body`` for the whole) of the first text holding NUL."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        items: Iterable[tuple[str, Any]] = ()
+        if isinstance(value, str) and NUL in value:
+            return path or "body"
+        if isinstance(value, dict):
+            items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+        for child_path, child in items:
+            if NUL in child_path:
+                return child_path
+            stack.append((child_path, child))
+    return None
