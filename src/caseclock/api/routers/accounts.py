@@ -19,7 +19,7 @@ from caseclock.api.schemas.accounts import (
     EntitlementIn,
     EntitlementOut,
 )
-from caseclock.api.schemas.common import PROBLEM_RESPONSES
+from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import accounts
 from caseclock.store.models import AccountRow, EntitlementRow
@@ -77,8 +77,8 @@ def create_account(
 def list_accounts(
     session: DbSession,
     principal: Viewer,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Limit, Query()] = 50,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[AccountOut]:
     rows = accounts.list_accounts(session, principal, limit=limit, offset=offset)
     return [account_out(row) for row in rows]

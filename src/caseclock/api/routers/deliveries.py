@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from caseclock.api.deps import Admin, DbSession, Now
-from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
+from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset, RowId
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import outbox
 from caseclock.store.models import DeliveryRow
@@ -72,5 +72,7 @@ def get_deliveries(
     "/deliveries/{delivery_id}/retry",
     summary="Send a dead-lettered delivery again (a fresh round of attempts, the same key)",
 )
-def retry_delivery(delivery_id: int, session: DbSession, now: Now, _: Admin) -> DeliveryOut:
+def retry_delivery(
+    delivery_id: Annotated[RowId, Path()], session: DbSession, now: Now, _: Admin
+) -> DeliveryOut:
     return _out(outbox.retry(session, delivery_id, now=now))

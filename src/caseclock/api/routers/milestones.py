@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from caseclock.api.deps import DbSession, Now, SettingsDep, Viewer
-from caseclock.api.schemas.common import PROBLEM_RESPONSES
+from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
 from caseclock.api.schemas.records import QueueItemOut, QueueOut
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services.queue import milestone_queue
@@ -42,8 +42,8 @@ def list_milestones(
     account: str | None = None,
     milestone: Annotated[str | None, Query(description="a milestone key")] = None,
     sort: Literal["deadline", "id"] = "deadline",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Limit, Query()] = 50,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> QueueOut:
     where = QueueFilter(
         states=frozenset(state) if state else None,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 
 from caseclock.api.deps import Agent, CurrentRecord, DbSession, Now, Viewer
-from caseclock.api.schemas.common import PROBLEM_RESPONSES
+from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
 from caseclock.api.schemas.records import (
     EventOut,
     NoteOut,
@@ -102,8 +102,8 @@ def list_records(
         Literal["missing"] | None,
         Query(description="`missing`: records without a process (no clock runs)"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Limit, Query()] = 50,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[RecordSummary]:
     where = RecordFilter(
         status=status_,
@@ -130,7 +130,7 @@ def record_events(
     record: CurrentRecord,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[EventOut]:
     rows = records.record_events(session, record, limit=limit, offset=offset)
     return [event_out(row) for row in rows]

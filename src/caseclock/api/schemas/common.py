@@ -29,8 +29,12 @@ class Problem(BaseModel):
     errors: list[FieldError] = Field(default_factory=list)
 
 
+# The database's integers are 32-bit (PostgreSQL ``integer``; a bigger number overflows it,
+# and SQLite's 64 bits): numbers from a request stay within them.
+INT_MAX = 2**31 - 1
 Limit = Annotated[int, Field(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Field(ge=0, description="rows to skip")]
+Offset = Annotated[int, Field(ge=0, le=INT_MAX, description="rows to skip")]
+RowId = Annotated[int, Field(ge=1, le=INT_MAX)]
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
