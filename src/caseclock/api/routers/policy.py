@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, status
 
 from caseclock.api.deps import Admin, DbSession, Now, Viewer
-from caseclock.api.schemas.common import PROBLEM_RESPONSES
+from caseclock.api.schemas.common import PROBLEM_RESPONSES, RowId
 from caseclock.api.schemas.policy import (
     AppliedCalendarOut,
     AppliedProcessOut,
@@ -80,7 +80,13 @@ async def apply_policy(request: Request, session: DbSession, now: Now, _: Admin)
         raise ValidationFailed("the bundle is not UTF-8 text", path="body") from None
     if not text.strip():
         raise ValidationFailed("send a bundle as JSON or YAML", path="body")
-    bundle = load_bundle(text if "\n" in text else text + "\n")
+    try:
+        with calendars.zone_names_checked("calendars"):
+            bundle = load_bundle(text if "\n" in text else text + "\n")
+    except RecursionError:  # the YAML reader recurses once per level of nesting
+        raise ValidationFailed("the bundle is nested too deeply to read", path="body") from None
+    except OverflowError:  # core.durations: more days than a timedelta holds
+        raise ValidationFailed("a duration in the bundle is too long", path="body") from None
     applied = policy.apply_bundle(session, bundle, now=now)
     return PolicyApplied(
         calendars=[AppliedCalendarOut(name=n, changed=c) for n, c in applied.calendars],
@@ -102,7 +108,7 @@ def get_process(
     key: str,
     session: DbSession,
     _: Viewer,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[RowId | None, Query()] = None,
 ) -> ProcessOut:
     row = policy.get_process(session, key, version)
     return ProcessOut(
