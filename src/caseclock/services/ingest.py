@@ -25,6 +25,7 @@ from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import RecordEvaluator, account_facts, wanted_rows
 from caseclock.services.projection import project
+from caseclock.services.storable import unstorable
 from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
@@ -113,10 +114,19 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], di
         )
         results.append(result)
         try:
-            events[index] = Event.model_validate(item)
+            event = Event.model_validate(item)
         except ValidationError as exc:
             for message in describe_validation_error(exc):
                 result.reject(message)
+            continue
+        except OverflowError:  # a duration of more days than a timedelta holds
+            result.reject("data: a duration there is too long")
+            continue
+        problem = unstorable(event)
+        if problem is None:
+            events[index] = event
+        else:
+            result.reject(problem)
     return results, events
 
 

@@ -32,7 +32,7 @@ class AccountPatch(Strict):
 class EntitlementIn(Strict):
     account: str = Field(min_length=1)
     process: str = Field(min_length=1, description="a process key; records get its newest version")
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=300)
     valid_from: date | None = Field(default=None, description="default: today")
     valid_to: date | None = None
     contact: str | None = None
@@ -72,7 +72,7 @@ class ContactIn(Strict):
     id: str = Field(min_length=1, max_length=200)
     account: str = Field(min_length=1)
     name: str = Field(min_length=1, max_length=300)
-    email: str | None = None
+    email: str | None = Field(default=None, max_length=300)
 
 
 class ContactOut(BaseModel):
@@ -86,7 +86,7 @@ class AssetIn(Strict):
     id: str = Field(min_length=1, max_length=200)
     account: str = Field(min_length=1)
     name: str = Field(min_length=1, max_length=300)
-    product: str | None = None
+    product: str | None = Field(default=None, max_length=200)
 
 
 class AssetOut(BaseModel):

@@ -13,20 +13,23 @@ from caseclock.api.schemas.common import Strict
 class RecordIn(Strict):
     id: str = Field(min_length=1, max_length=200, examples=["C-1042"])
     type: str = Field(default="case", max_length=100)
-    status: str | None = "New"
-    priority: str | None = None
-    account: str | None = None
-    owner: str | None = None
-    team: str | None = None
-    tier: str | None = None
-    region: str | None = None
-    product: str | None = None
+    # The lengths of the record's columns: longer text is refused here, not by PostgreSQL.
+    status: str | None = Field(default="New", max_length=200)
+    priority: str | None = Field(default=None, max_length=50)
+    account: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
+    tier: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    product: str | None = Field(default=None, max_length=200)
     fields: dict[str, JsonValue] = Field(default_factory=dict, description="custom fields")
     process: str | None = Field(
         default=None, description="a process key; default: the account's entitlement or the rules"
     )
     at: AwareDatetime | None = Field(default=None, description="when it was created; default now")
-    event_id: str | None = Field(default=None, description="default: '<id>:created'")
+    event_id: str | None = Field(
+        default=None, max_length=200, description="default: '<id>:created'"
+    )
 
 
 class ProcessRef(BaseModel):
