@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from caseclock.api.schemas.common import Strict
 
@@ -27,6 +27,13 @@ class AccountPatch(Strict):
     start_date: date | None = None
     renewal_date: date | None = None
     fields: dict[str, Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_stays(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("an account keeps a name; it cannot be cleared")
+        return value
 
 
 class EntitlementIn(Strict):
