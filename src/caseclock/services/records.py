@@ -75,8 +75,10 @@ def raise_for(result: EventResult) -> None:
     message = "; ".join(result.errors)
     if result.not_found:
         raise NotFound(message)
-    path, _, detail = message.partition(": ")
-    raise ValidationFailed(detail or message, path=path if detail else None)
+    path, sep, detail = message.partition(": ")
+    if not sep or " " in path:  # a reason about the whole event ("unknown field 'x'")
+        path, detail = "body", message
+    raise ValidationFailed(detail, path=path)
 
 
 def list_records(
