@@ -37,6 +37,26 @@ def test_bad_durations_say_what_is_accepted(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize(
+    "text", [f"{10**30}h", f"{10**30}d", "36501d", "5215w", "36501bd", "36501eobd", "876025h"]
+)
+def test_durations_longer_than_a_century_are_refused(text: str) -> None:
+    """No SLA runs a century; 10**30 hours would overflow a timedelta instead of answering."""
+    with pytest.raises(ValueError, match=r"is longer than 36,500 days \(100 years\)"):
+        parse_duration(text)
+
+
+def test_the_longest_duration_is_a_century() -> None:
+    assert parse_duration("36500d").amount == timedelta(days=36_500)
+    assert parse_duration("876000h").amount == timedelta(days=36_500)
+    assert parse_duration("36500bd").days == 36_500
+
+
+def test_a_duration_thousands_of_digits_long_is_refused_briefly() -> None:
+    with pytest.raises(ValueError, match=r"^not a duration: '9{40}'\.\.\. is too long$"):
+        parse_duration("9" * 5000 + "h")
+
+
 def test_format_is_the_inverse_of_parse() -> None:
     """format_timedelta writes what parse_duration reads."""
     for text in ("2h30m", "45s", "90h"):

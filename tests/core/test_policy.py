@@ -167,6 +167,19 @@ def test_nan_and_infinity_are_refused_where_they_stand(number: str) -> None:
         load_bundle(text)
 
 
+def test_a_document_nested_too_deeply_is_refused() -> None:
+    with pytest.raises(PolicyInvalid, match=r"^document: nested too deeply to read$"):
+        load_bundle("calendars: " + "[" * 100_000 + "\n")
+
+
+def test_a_time_zone_name_too_long_for_a_file_is_unknown() -> None:
+    """ZoneInfo raises OSError (file name too long) for such a name, not its usual error."""
+    bundle = _doc()
+    bundle["calendars"][0]["timezone"] = "Europe/" + "x" * 10_000
+    with pytest.raises(PolicyInvalid, match=r"calendars\[0\]\.timezone: unknown time zone"):
+        load_bundle(json.dumps(bundle))
+
+
 def test_missing_file_is_a_validation_error() -> None:
     """A path that cannot be read is one clear error."""
     with pytest.raises(PolicyInvalid, match="cannot read"):

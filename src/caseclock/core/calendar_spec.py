@@ -142,9 +142,10 @@ class CalendarSpec(BaseModel):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+            shown = value if len(value) <= 60 else f"{value[:60]}..."
             raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as America/New_York"
+                f"unknown time zone {shown!r}; use an IANA name such as America/New_York"
             ) from None
         return value
 

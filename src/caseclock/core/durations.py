@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Final
 
 
 class DurationKind(StrEnum):
@@ -34,6 +35,7 @@ class Duration:
         return self.text or format_timedelta(self.amount)
 
 
+LONGEST_DAYS: Final = 36_500
 _HMS = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 _BD = re.compile(r"^(?P<n>\d+)bd$")
 _EOBD = re.compile(r"^(?P<n>\d*)eobd$")
@@ -41,28 +43,37 @@ _CAL = re.compile(r"^(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?$")
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse a duration; raise ValueError with the accepted forms when it is not one."""
+    """Parse a duration; raise ValueError with the accepted forms when it is not one, or when
+    it is longer than ``LONGEST_DAYS`` (no SLA runs a century, and a timedelta ends at
+    999,999,999 days)."""
     raw = text.strip().lower().replace(" ", "")
     if not raw:
         raise ValueError("empty duration; use e.g. 8h, 90m, 2h30m, 5bd, eobd or 30d")
+    if len(raw) > 40:  # no duration is this long; also keeps int() off thousands of digits
+        raise ValueError(f"not a duration: {text[:40]!r}... is too long")
     if m := _BD.match(raw):
-        n = int(m["n"])
-        return Duration(DurationKind.BUSINESS_DAYS, days=n, text=raw)
+        return Duration(DurationKind.BUSINESS_DAYS, days=_days(int(m["n"]), text), text=raw)
     if m := _EOBD.match(raw):
         n = int(m["n"]) if m["n"] else 1
-        return Duration(DurationKind.END_OF_BUSINESS_DAY, days=n, text=raw)
+        return Duration(DurationKind.END_OF_BUSINESS_DAY, days=_days(n, text), text=raw)
     if (m := _CAL.match(raw)) and (m["w"] or m["d"]):
-        days = int(m["w"] or 0) * 7 + int(m["d"] or 0)
+        days = _days(int(m["w"] or 0) * 7 + int(m["d"] or 0), text)
         return Duration(DurationKind.CALENDAR_TIME, amount=timedelta(days=days), text=raw)
     if (m := _HMS.match(raw)) and (m["h"] or m["m"] or m["s"]):
-        amount = timedelta(
-            hours=int(m["h"] or 0), minutes=int(m["m"] or 0), seconds=int(m["s"] or 0)
-        )
-        return Duration(DurationKind.BUSINESS_TIME, amount=amount, text=raw)
+        seconds = int(m["h"] or 0) * 3600 + int(m["m"] or 0) * 60 + int(m["s"] or 0)
+        _days(-(-seconds // 86400), text)
+        return Duration(DurationKind.BUSINESS_TIME, amount=timedelta(seconds=seconds), text=raw)
     raise ValueError(
         f"not a duration: {text!r}; use hours/minutes/seconds of business time (8h, 90m, 2h30m), "
         "business days (5bd), end of business day (eobd, 2eobd) or calendar days/weeks (30d, 2w)"
     )
+
+
+def _days(days: int, text: str) -> int:
+    """``days``, or ValueError when a duration of that many days is longer than any SLA."""
+    if days > LONGEST_DAYS:
+        raise ValueError(f"{text.strip()!r} is longer than {LONGEST_DAYS:,} days (100 years)")
+    return days
 
 
 def parse_timedelta(text: str) -> timedelta:

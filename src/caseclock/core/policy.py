@@ -401,6 +401,8 @@ def parse_document(text: str) -> Any:
         raise PolicyInvalid([f"{where}: {exc.problem or 'not valid YAML or JSON'}"]) from None
     except yaml.YAMLError as exc:
         raise PolicyInvalid([f"document: {exc}"]) from None
+    except RecursionError:  # the reader recurses once per level of nesting
+        raise PolicyInvalid(["document: nested too deeply to read"]) from None
 
 
 def load_bundle(source: str | Path) -> PolicyBundle:

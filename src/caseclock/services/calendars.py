@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,27 +11,16 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec
-from caseclock.core.validation import describe_validation_error, error_path
+from caseclock.core.validation import describe_validation_error
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.document_cache import DocumentCache
 from caseclock.store.models import CalendarRow
 from caseclock.store.repositories.policy import CalendarRepository
 
 
-@contextmanager
-def zone_names_checked(path: str) -> Iterator[None]:
-    """Refuse a time zone name too long for a file name: ``CalendarSpec`` turns unknown zones
-    into validation errors, but the OSError such a name raises escaped it (a 500)."""
-    try:
-        yield
-    except OSError:
-        raise ValidationFailed("unknown time zone (a name too long to be one)", path=path) from None
-
-
 def parse_calendar(document: Mapping[str, Any], prefix: str = "") -> CalendarSpec:
     try:
-        with zone_names_checked(error_path(["timezone"], prefix)):
-            return CalendarSpec.model_validate(document)
+        return CalendarSpec.model_validate(document)
     except ValidationError as exc:
         first = describe_validation_error(exc, prefix)[0]
         path, _, message = first.partition(": ")

@@ -119,9 +119,6 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], di
             for message in describe_validation_error(exc):
                 result.reject(message)
             continue
-        except OverflowError:  # a duration of more days than a timedelta holds
-            result.reject("data: a duration there is too long")
-            continue
         problem = unstorable(event)
         if problem is None:
             events[index] = event
