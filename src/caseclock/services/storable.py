@@ -48,12 +48,23 @@ def unstorable(event: Event) -> str | None:
     for path, instant in instants.items():
         if instant is not None and not EARLIEST <= instant < LATEST:
             return f"{path}: give an instant from {EARLIEST.year} to {LATEST.year - 1}"
-    targets = dict(_TARGETS.get(event.type, {}))
+    lengths = _LENGTHS.get(event.type, {})
     if event.type is EventType.FIELD and event.data.get("field") in COLUMNS:
-        targets = {"value": _TARGETS[EventType.CREATED][str(event.data["field"])]}
-    for key, column in targets.items():
+        column = _LENGTHS[EventType.CREATED].get(str(event.data["field"]))
+        lengths = {} if column is None else {"value": column}
+    for key, length in lengths.items():
         value = event.data.get(key)
-        length = column.type.length if isinstance(column.type, String) else None
-        if value is not None and length is not None and len(str(value)) > length:
+        if value is not None and len(str(value)) > length:
             return f"data.{key}: at most {length} characters"
     return None
+
+
+# The same, as the columns' lengths (read once: a column's type is a lookup away).
+_LENGTHS: dict[EventType, dict[str, int]] = {
+    kind: {
+        key: column.type.length
+        for key, column in columns.items()
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+    for kind, columns in _TARGETS.items()
+}
