@@ -101,7 +101,7 @@ class Settings(BaseSettings):
             ) from None
         if url.drivername == "postgresql":
             return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        if url.drivername not in ("sqlite", "postgresql+psycopg"):
+        if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
             raise ValueError(
                 f"caseclock runs on sqlite or postgresql+psycopg, not {url.drivername}"
             )

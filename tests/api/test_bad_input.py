@@ -405,3 +405,29 @@ def test_bad_policy_bundle_is_a_problem_and_applies_nothing(admin: Api, db: Data
         )
         assert_problem(response, bundle)
     assert counts(db) == before
+
+
+@pytest.mark.parametrize("content_type", ["Application/JSON", "application/merge-patch+json"])
+def test_nul_is_refused_whatever_the_case_of_the_json_content_type(
+    agent: Api, content_type: str
+) -> None:
+    """FastAPI reads any application/json or +json type as JSON, in any case: so does the
+    NUL check (a mixed-case type used to slip past it, a 500 on PostgreSQL)."""
+    response = agent.client.post(
+        "/api/v1/records",
+        content=b'{"id": "R-nul", "status": "a\\u0000b"}',
+        headers={**agent.headers, "Content-Type": content_type},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "status"
+    assert agent.get("/api/v1/records/R-nul").status_code == 404
+
+
+def test_a_column_set_through_custom_fields_is_named_where_it_was_sent(agent: Api) -> None:
+    """A record's custom fields may set a column; too long a value is named under fields."""
+    response = agent.post("/api/v1/records", json={"id": "R-f", "fields": {"owner": "x" * 201}})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "fields.owner"
+    response = agent.post("/api/v1/records", json={"id": "R-g", "owner": "x" * 201})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "owner"

@@ -103,6 +103,23 @@ def test_postgresql_urls_take_the_installed_driver() -> None:
     assert url == "postgresql+psycopg://cc:secret@db:5432/caseclock"
 
 
+def test_sqlite_urls_may_name_their_driver() -> None:
+    url = "sqlite+pysqlite:////var/lib/caseclock/caseclock.db"
+    assert Settings(database_url=url).database_url == url
+
+
+def test_quickstart_names_a_bad_setting_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """quickstart sets the database, host and port itself; the rest still comes from the
+    environment, and a bad value there is one line, as for every command."""
+    monkeypatch.setenv("CASECLOCK_YELLOW_MINUTES", "soon")
+    line = one_line_error(
+        *run(monkeypatch, capsys, "quickstart", "--data-dir", str(tmp_path / "var"))
+    )
+    assert "CASECLOCK_YELLOW_MINUTES: Input should be a valid integer" in line
+
+
 def test_calendar_arithmetic_out_of_range_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

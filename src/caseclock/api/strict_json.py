@@ -51,7 +51,7 @@ async def _refuse_nul(request: StrictJsonRequest) -> None:
         *((f"query.{k}", v) for k, v in request.query_params.multi_items()),
     ]
     where = next((path for path, value in params if NUL in f"{path}{value}"), None)
-    if where is None and "json" in request.headers.get("content-type", ""):
+    if where is None and _is_json(request.headers.get("content-type", "")):
         try:
             body = await request.json()
         except (ValueError, RecursionError):  # the route answers for a body it cannot read
@@ -60,6 +60,14 @@ async def _refuse_nul(request: StrictJsonRequest) -> None:
             where = _nul_path(body)
     if where is not None:
         raise ValidationFailed("text cannot hold U+0000 (NUL)", path=where.replace(NUL, "\\0"))
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this type as JSON: ``application/json`` or
+    ``application/...+json``, in any case, with or without parameters."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def _may_hold_nul(raw: bytes) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from caseclock.cli.output import fail
@@ -9,10 +11,11 @@ from caseclock.config import Settings
 from caseclock.core.validation import error_message
 
 
-def load_settings() -> Settings:
-    """``Settings()``, or exit 2 naming each bad variable (``CASECLOCK_PORT: ...``)."""
+def load_settings(**given: Any) -> Settings:
+    """``Settings(**given)`` (the rest from the environment), or exit 2 naming each bad
+    variable (``CASECLOCK_PORT: ...``)."""
     try:
-        return Settings()
+        return Settings(**given)
     except ValidationError as exc:
         fail(
             "; ".join(

@@ -131,7 +131,7 @@ def _load_demo(settings: Settings, *, cases: int, seed: int, policy: Path) -> st
 def quickstart(
     data_dir: Annotated[Path, typer.Option(help="where the SQLite file lives")] = Path("var"),
     host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     cases: Annotated[int, typer.Option(min=1)] = 300,
 ) -> None:
     """Migrate a SQLite file under DATA_DIR, load the demo once, make an admin key, serve."""
@@ -140,7 +140,7 @@ def quickstart(
     except OSError as exc:
         fail(f"cannot create the data directory {data_dir}: {exc.strerror}")
     database = (data_dir / "caseclock.db").resolve()
-    settings = Settings(database_url=f"sqlite:///{database}", host=host, port=port)
+    settings = load_settings(database_url=f"sqlite:///{database}", host=host, port=port)
     db_cmd.upgrade_database(settings)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -21,6 +22,7 @@ from caseclock.api.schemas.records import (
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.milestones import milestone_to_json, timer_to_json
 from caseclock.core.timers import next_timers
+from caseclock.errors import ValidationFailed
 from caseclock.services import records
 from caseclock.store.models import EventRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter
@@ -75,16 +77,29 @@ def create_record(body: RecordIn, session: DbSession, now: Now, principal: Agent
         exclude={"id", "fields", "at", "event_id"}, exclude_none=True
     )
     created.update(body.fields)
-    row = records.create_record(
-        session,
-        record_id=body.id,
-        created=created,
-        at=body.at,
-        event_id=body.event_id,
-        principal=principal,
-        now=now,
-    )
+    try:
+        row = records.create_record(
+            session,
+            record_id=body.id,
+            created=created,
+            at=body.at,
+            event_id=body.event_id,
+            principal=principal,
+            now=now,
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.detail, path=_body_path(exc.path, body.fields)) from None
     return _detail(session, row, now)
+
+
+def _body_path(path: str | None, custom: Mapping[str, Any]) -> str | None:
+    """Where in the request body a problem of the created event's ``data.X`` lies: ``fields.X``
+    for a custom field (which ``fields`` may also use to set a column), else ``X``."""
+    if path is None or not path.startswith("data."):
+        return path
+    inner = path.removeprefix("data.")
+    name = inner.split(".", 1)[0].split("[", 1)[0]
+    return f"fields.{inner}" if name in custom or name not in RecordIn.model_fields else inner
 
 
 @router.get("/records", summary="List records, newest activity first")
