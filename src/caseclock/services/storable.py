@@ -3,7 +3,9 @@
 An event's text that lands in a record, task or note column must fit the column (PostgreSQL
 refuses longer text, SQLite would keep it), and its instants must lie in years the store and
 the calendar arithmetic handle: a deadline past year 9999 cannot be computed, nor one before
-year 1 stored. Each failure is a ``data.field: message`` line, as event validation writes.
+year 1 stored. The window kept, 1900 to 2999, is wider than any support history and leaves
+room for the longest duration a policy may hold (100 years, ``core.durations``) on either
+side. Each failure is a ``data.field: message`` line, as event validation writes.
 """
 
 from __future__ import annotations
