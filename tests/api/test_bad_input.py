@@ -431,3 +431,16 @@ def test_a_column_set_through_custom_fields_is_named_where_it_was_sent(agent: Ap
     response = agent.post("/api/v1/records", json={"id": "R-g", "owner": "x" * 201})
     assert response.status_code == 422
     assert response.json()["errors"][0]["path"] == "owner"
+
+
+def test_a_record_id_of_full_length_is_created(agent: Api) -> None:
+    """'<id>:created', the default id of its created event, would be over 200 characters:
+    the event is then plain 'created' (ids are unique per record)."""
+    record = "R" * 200
+    response = agent.post("/api/v1/records", json={"id": record})
+    assert response.status_code == 201, response.text
+    events = agent.get(f"/api/v1/records/{record}/events").json()
+    assert [e["id"] for e in events] == ["created"]
+    short = agent.post("/api/v1/records", json={"id": "R-1"})
+    assert short.status_code == 201
+    assert [e["id"] for e in agent.get("/api/v1/records/R-1/events").json()] == ["R-1:created"]

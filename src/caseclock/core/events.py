@@ -158,13 +158,16 @@ DATA_MODELS: dict[EventType, type[BaseModel]] = {
 }
 
 
+ID_LENGTH = 200  # an event's id and its record's id, as the store keeps them
+
+
 class Event(BaseModel):
     """One fact about one record. ``id`` is the idempotency key."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, max_length=200)
-    record: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=ID_LENGTH)
+    record: str = Field(min_length=1, max_length=ID_LENGTH)
     type: EventType
     at: AwareDatetime
     data: dict[str, JsonValue] = Field(default_factory=dict)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.core.events import build_timeline
+from caseclock.core.events import ID_LENGTH, build_timeline
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import Process
 from caseclock.errors import Conflict, NotFound, ValidationFailed
@@ -57,7 +57,7 @@ def create_record(
     if RecordRepository(session).get(record_id) is not None:
         raise Conflict(f"record {record_id!r} already exists", path="id")
     event = {
-        "id": event_id or f"{record_id}:created",
+        "id": event_id or _created_event_id(record_id),
         "record": record_id,
         "type": "created",
         "at": (at or now).isoformat(),
@@ -66,6 +66,13 @@ def create_record(
     result = ingest(session, [event], principal=principal, now=now)[0]
     raise_for(result)
     return get_record(session, record_id, principal)
+
+
+def _created_event_id(record_id: str) -> str:
+    """``<id>:created``; plain ``created`` when that would be longer than an event id may be
+    (ids are unique per record, so either is)."""
+    default = f"{record_id}:created"
+    return default if len(default) <= ID_LENGTH else "created"
 
 
 def raise_for(result: EventResult) -> None:

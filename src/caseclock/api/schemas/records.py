@@ -28,7 +28,9 @@ class RecordIn(Strict):
     )
     at: AwareDatetime | None = Field(default=None, description="when it was created; default now")
     event_id: str | None = Field(
-        default=None, max_length=200, description="default: '<id>:created'"
+        default=None,
+        max_length=200,
+        description="default: '<id>:created' ('created' when that is over 200 characters)",
     )
 
 
