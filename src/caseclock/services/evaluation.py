@@ -117,16 +117,16 @@ def wanted_rows(
         timers = milestone.timers
         if len(timers) > 1:
             timers = tuple(sorted(timers, key=_plan_order))
-        if not fired:
-            first = timers[0] if timers else None
+        if not fired:  # most records: the plan's first timer
+            first = 0 if timers else -1
         else:
             first = next(
                 (
-                    t
-                    for t in timers
+                    place
+                    for place, t in enumerate(timers)
                     if (record_id, t.milestone, t.cycle, str(t.kind), t.sequence) not in fired
                 ),
-                None,
+                -1,
             )
         row = _Row(record_id, fields, milestone, timers=timers, first=first, now=now)
         rows.append(Wanted(record_id, milestone.key, milestone.cycle, row.digest(), row.values))
@@ -138,7 +138,8 @@ def _plan_order(timer: Timer) -> tuple[datetime, int]:
 
 
 class _Row:
-    """One milestone row: the digest of its lasting values, and all its column values."""
+    """One milestone row: the digest of its lasting values, and all its column values.
+    ``first`` is the place in ``timers`` of the earliest one not fired (-1: none)."""
 
     __slots__ = ("fields", "first", "milestone", "now", "record_id", "timers")
 
@@ -149,7 +150,7 @@ class _Row:
         milestone: Milestone,
         *,
         timers: Sequence[Timer],
-        first: Timer | None,
+        first: int,
         now: datetime,
     ) -> None:
         self.record_id = record_id
@@ -161,19 +162,20 @@ class _Row:
 
     def digest(self) -> str:
         """The digest of the row's lasting values (``core.milestones.lasting_digest``)."""
-        first, fields = self.first, self.fields
+        fields = self.fields
         return lasting_digest(
             self.record_id,
             self.milestone,
             self.timers,
-            -1 if first is None else self.timers.index(first),
+            self.first,
             owner=self.milestone.owner or fields.owner,
             team=fields.team,
             account=fields.account,
         )
 
     def values(self) -> dict[str, Any]:
-        m, first = self.milestone, self.first
+        m = self.milestone
+        first = self.timers[self.first] if self.first >= 0 else None
         return {
             "record_id": self.record_id,
             "key": m.key,
