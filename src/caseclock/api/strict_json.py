@@ -12,13 +12,14 @@ kept it. It answers 422 naming the field, on every backend.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from caseclock.core.json_numbers import strict_loads
+from caseclock.core.json_paths import walk
 from caseclock.errors import ValidationFailed
 
 NUL = "\x00"
@@ -79,19 +80,13 @@ def _may_hold_nul(raw: bytes) -> bool:
 
 
 def _nul_path(document: Any) -> str | None:
-    """The path (``fields.a[2]``, ``body`` for the whole) of the first text holding NUL."""
-    stack: list[tuple[str, Any]] = [("", document)]
-    while stack:
-        path, value = stack.pop()
-        items: Iterable[tuple[str, Any]] = ()
-        if isinstance(value, str) and NUL in value:
-            return path or "body"
-        if isinstance(value, dict):
-            items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-        elif isinstance(value, list):
-            items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
-        for child_path, child in items:
-            if NUL in child_path:
-                return child_path
-            stack.append((child_path, child))
-    return None
+    """The path (``fields.a[2]``, ``body`` for the whole) of the first text holding NUL, in a
+    value or a key."""
+    return next(
+        (
+            path or "body"
+            for path, value in walk(document, "")
+            if NUL in path or (isinstance(value, str) and NUL in value)
+        ),
+        None,
+    )

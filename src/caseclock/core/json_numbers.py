@@ -14,6 +14,8 @@ import json
 import math
 from typing import Any
 
+from caseclock.core.json_paths import walk
+
 
 def strict_loads(text: bytes | str) -> Any:
     """``json.loads`` (bytes in any JSON encoding, a BOM allowed), refusing non-finite numbers
@@ -31,21 +33,10 @@ def strict_loads(text: bytes | str) -> Any:
 
 def first_non_finite(value: object, path: str) -> str | None:
     """The path (``data.a.b[1]``) of the first NaN or infinite number in ``value``, if any."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, float | dict | list):
-                found = first_non_finite(item, f"{path}.{key}")
-                if found is not None:
-                    return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, float | dict | list):
-                found = first_non_finite(item, f"{path}[{index}]")
-                if found is not None:
-                    return found
-    return None
+    return next(
+        (p for p, v in walk(value, path) if isinstance(v, float) and not math.isfinite(v)),
+        None,
+    )
 
 
 class _NotJsonNumber(ValueError):
