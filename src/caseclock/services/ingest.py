@@ -79,7 +79,7 @@ def ingest(
         # A concurrent batch created one of these records since it was looked up: go again,
         # now that it is there (its created event is then refused, or a duplicate).
         return ingest(session, items, principal=principal, now=now)
-    _check_overrides(session, results, accepted)
+    _check_overrides(session, results, accepted, known)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
@@ -173,14 +173,17 @@ def _check_records(
 
 
 def _check_overrides(
-    session: Session, results: list[EventResult], accepted: dict[int, Event]
+    session: Session,
+    results: list[EventResult],
+    accepted: dict[int, Event],
+    known: Mapping[str, Mapping[str, Any]],
 ) -> None:
     """Reject an override naming a milestone the record's process version does not have: a
     typo must not be stored as an SLA change that silently does nothing."""
     overrides = {i: e for i, e in accepted.items() if e.type is EventType.OVERRIDE}
     if not overrides:
         return
-    columns = RecordRepository(session).columns({e.record for e in overrides.values()})
+    columns = _columns(session, {e.record for e in overrides.values()}, known)
     evaluator = RecordEvaluator(session)
     for index, event in overrides.items():
         row = columns.get(event.record, {})
@@ -296,6 +299,14 @@ def to_event(stored: StoredEvent) -> Event:
     )
 
 
+def _columns(
+    session: Session, record_ids: set[str], known: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """The records' columns: those in ``known`` (just read by the caller), the rest read."""
+    given = {r: known[r] for r in record_ids if r in known}
+    return {**given, **RecordRepository(session).columns(record_ids - given.keys())}
+
+
 def refresh(
     session: Session,
     record_ids: set[str],
@@ -308,8 +319,7 @@ def refresh(
     ``known`` holds the columns of records the caller has just read (the others are read).
     """
     records = RecordRepository(session)
-    given = {r: known[r] for r in record_ids if r in known} if known else {}
-    current = {**given, **records.columns(record_ids - given.keys())}
+    current = _columns(session, record_ids, known or {})
     timelines = EventRepository(session).timelines(record_ids)
     accounts = AccountRepository(session).get_many(
         {r["account_id"] for r in current.values() if r["account_id"] is not None}
