@@ -21,7 +21,7 @@ from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.policy import PolicyBundle
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import KEY_PREFIX
-from caseclock.services.evaluation import account_facts
+from caseclock.services.evaluation import AccountFacts
 from caseclock.store.models import AccountRow, EscalationRuleSetRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
@@ -100,20 +100,6 @@ def _activity_of(
     return last_activity(timelines)
 
 
-class _FactsByAccount:
-    """``account_facts`` of each account, built once however many records share it."""
-
-    def __init__(self, accounts: Mapping[str, AccountRow]) -> None:
-        self._accounts = accounts
-        self._facts: dict[str | None, dict[str, Any]] = {}
-
-    def __call__(self, account_id: str | None) -> dict[str, Any]:
-        if account_id not in self._facts:
-            row = self._accounts.get(account_id) if account_id is not None else None
-            self._facts[account_id] = account_facts(row) or {}
-        return self._facts[account_id]
-
-
 def basis_of(
     rule: EscalationRule, columns: Mapping[str, Any], activity: Mapping[str, datetime]
 ) -> datetime:
@@ -152,7 +138,7 @@ def schedule(
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, datetime, datetime | None]] = []
     sooner: datetime | None = None
-    account_facts_of = _FactsByAccount(accounts)
+    account_facts_of = AccountFacts(accounts)
     for record_id, columns in records.items():
         facts = record_facts(columns)
         account = account_facts_of(columns["account_id"])

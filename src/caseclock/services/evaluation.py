@@ -43,6 +43,21 @@ def account_facts(account: AccountRow | None) -> dict[str, Any] | None:
     return facts
 
 
+class AccountFacts:
+    """``account_facts`` of each account of ``accounts`` by id (``{}`` for none, or one not
+    there), built once however many records of a batch share the account."""
+
+    def __init__(self, accounts: Mapping[str, AccountRow]) -> None:
+        self._accounts = accounts
+        self._facts: dict[str | None, dict[str, Any]] = {}
+
+    def __call__(self, account_id: str | None) -> dict[str, Any]:
+        if account_id not in self._facts:
+            row = self._accounts.get(account_id) if account_id is not None else None
+            self._facts[account_id] = account_facts(row) or {}
+        return self._facts[account_id]
+
+
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 

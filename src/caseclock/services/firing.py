@@ -29,7 +29,7 @@ from caseclock.services import answers, escalations, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
-from caseclock.services.evaluation import RecordEvaluator, account_facts
+from caseclock.services.evaluation import AccountFacts, RecordEvaluator
 from caseclock.services.timers import (
     DueTimer,
     due_now,
@@ -96,8 +96,10 @@ class _Batch:
         self.session = session
         self.targets = targets
         self.records = RecordRepository(session).columns(record_ids)
-        self.accounts = AccountRepository(session).get_many(
-            {r["account_id"] for r in self.records.values() if r["account_id"] is not None}
+        self.account_facts = AccountFacts(
+            AccountRepository(session).get_many(
+                {r["account_id"] for r in self.records.values() if r["account_id"] is not None}
+            )
         )
         self.rows = {
             (row.record_id, row.key, row.cycle): row
@@ -120,7 +122,7 @@ class _Batch:
 
     def account(self, record_id: str) -> dict[str, Any]:
         account_id = self.records[record_id]["account_id"]
-        return account_facts(self.accounts.get(account_id or "")) or {}
+        return self.account_facts(account_id)
 
     def process(self, record_id: str) -> Process | None:
         columns = self.records[record_id]

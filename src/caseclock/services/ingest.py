@@ -23,7 +23,12 @@ from caseclock.core.overrides import unknown_milestone
 from caseclock.core.validation import describe_validation_error
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
-from caseclock.services.evaluation import RecordEvaluator, account_facts, wanted_rows
+from caseclock.services.evaluation import (
+    AccountFacts,
+    RecordEvaluator,
+    account_facts,
+    wanted_rows,
+)
 from caseclock.services.projection import project
 from caseclock.services.storable import unstorable
 from caseclock.services.timers import Refreshed, after_refresh
@@ -324,6 +329,7 @@ def refresh(
     accounts = AccountRepository(session).get_many(
         {r["account_id"] for r in current.values() if r["account_id"] is not None}
     )
+    account_facts_of = AccountFacts(accounts)
     evaluator = RecordEvaluator(session)
     evaluator.preload(
         [
@@ -364,7 +370,7 @@ def refresh(
             evaluator.process(row["process_key"], row["process_version"]),
             timeline,
             now,
-            account_facts(accounts.get(row["account_id"] or "")),
+            account_facts_of(row["account_id"]),
         )
         wanted.extend(
             wanted_rows(record_id, fields, milestones, now=now, fired=fired.get(record_id, ()))
