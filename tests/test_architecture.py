@@ -21,6 +21,7 @@ FORBIDDEN = (
     "caseclock.api",
     "caseclock.services",
     "caseclock.worker",
+    "caseclock.channels",
     "caseclock.console",
     "caseclock.cli",
     "caseclock.clock",
@@ -59,4 +60,32 @@ def test_core_never_reads_the_clock() -> None:
         for needle in (".now(", "utcnow(", ".today(", "time.time(", "monotonic("):
             if needle in text:
                 offenders.append(f"{path.name}: {needle}")
+    assert offenders == []
+
+
+# The delivery channels sit below the services; the worker's loops sit above them.
+LAYERS_BELOW = {
+    "services": ("caseclock.worker", "caseclock.api", "caseclock.console", "caseclock.cli"),
+    "channels": (
+        "caseclock.worker",
+        "caseclock.services",
+        "caseclock.store",
+        "caseclock.api",
+        "caseclock.console",
+        "caseclock.cli",
+    ),
+}
+
+
+def test_services_and_channels_never_import_the_layers_above_them() -> None:
+    """Services import no worker, API, console or CLI; the channels (renderers and adapters)
+    import none of those nor the services or the store."""
+    package = Path(caseclock.core.__file__).parent.parent
+    offenders = [
+        f"{layer}/{path.name} imports {name}"
+        for layer, above in LAYERS_BELOW.items()
+        for path in sorted((package / layer).rglob("*.py"))
+        for name in _imports(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in above)
+    ]
     assert offenders == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from caseclock.channels.payloads import Trigger, TriggerKind
 from caseclock.core.milestones import Milestone, MilestoneState
-from caseclock.worker.payloads import Trigger, TriggerKind
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 CONSOLE = "https://sla.example.com/console"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from caseclock.worker.backoff import RetryPolicy
+from caseclock.channels.backoff import RetryPolicy
 
 POLICY = RetryPolicy(base=timedelta(seconds=10), cap=timedelta(minutes=10), max_attempts=5)
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import httpx
 
+from caseclock.channels.chat import chat_message, deliver_chat
+from caseclock.channels.outcome import DeliveryStatus
+from caseclock.channels.payloads import TriggerKind
 from caseclock.core.milestones import MilestoneState
-from caseclock.worker.chat import chat_message, deliver_chat
-from caseclock.worker.outcome import DeliveryStatus
-from caseclock.worker.payloads import TriggerKind
 from tests.worker.samples import CONSOLE, KEY, NOW, milestone, record, trigger
 from tests.worker.servers import Receiver, Reply
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from caseclock.worker.payloads import build_payload
-from caseclock.worker.webhook import deliver_webhook
+from caseclock.channels.payloads import build_payload
+from caseclock.channels.webhook import deliver_webhook
 from tests.worker.samples import CONSOLE, NOW, SECRET, milestone, record, trigger
 from tests.worker.servers import Receiver
 

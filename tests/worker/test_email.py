@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from caseclock.core.milestones import MilestoneState
-from caseclock.worker.email import (
+from caseclock.channels.email import (
     EmailTemplateError,
     EmailTemplates,
     SmtpSettings,
@@ -20,8 +19,9 @@ from caseclock.worker.email import (
     email_context,
     send_message,
 )
-from caseclock.worker.outcome import DeliveryStatus
-from caseclock.worker.payloads import TriggerKind
+from caseclock.channels.outcome import DeliveryStatus
+from caseclock.channels.payloads import TriggerKind
+from caseclock.core.milestones import MilestoneState
 from tests.worker.samples import CONSOLE, KEY, NOW, milestone, record, trigger
 from tests.worker.servers import LocalController, SmtpSink
 

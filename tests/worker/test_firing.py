@@ -7,10 +7,10 @@ import json
 
 from sqlalchemy import select
 
+from caseclock.channels.signing import verify
 from caseclock.clock import FixedClock
 from caseclock.store.models import DeliveryRow, EventRow, FiringRow, RecordRow, TaskRow
 from caseclock.worker.loop import Worker
-from caseclock.worker.signing import verify
 from tests.conftest import T0, Database
 from tests.worker.firing_setup import (
     SECRET,

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from caseclock.core.milestones import MilestoneState
-from caseclock.worker.payloads import (
+from caseclock.channels.payloads import (
     Trigger,
     TriggerKind,
     build_payload,
@@ -17,6 +16,7 @@ from caseclock.worker.payloads import (
     instant,
     seconds,
 )
+from caseclock.core.milestones import MilestoneState
 from tests.worker.samples import CONSOLE, KEY, NOW, milestone, record, trigger
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from caseclock.worker.signing import (
+from caseclock.channels.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     InvalidSignature,

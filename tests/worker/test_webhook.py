@@ -10,10 +10,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from caseclock.worker.outcome import DeliveryStatus
-from caseclock.worker.payloads import build_payload
-from caseclock.worker.signing import verify
-from caseclock.worker.webhook import USER_AGENT, deliver_webhook, post_json, retry_after
+from caseclock.channels.outcome import DeliveryStatus
+from caseclock.channels.payloads import build_payload
+from caseclock.channels.signing import verify
+from caseclock.channels.webhook import USER_AGENT, deliver_webhook, post_json, retry_after
 from tests.worker.samples import CONSOLE, KEY, NOW, SECRET, milestone, record, trigger
 from tests.worker.servers import Receiver, Reply
 

@@ -19,17 +19,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from caseclock.core.actions import ActionSpec
-from caseclock.core.milestones import Milestone
-from caseclock.worker.chat import chat_message
-from caseclock.worker.email import (
+from caseclock.channels.chat import chat_message
+from caseclock.channels.email import (
     DEFAULT_TEMPLATES,
     EmailTemplateError,
     EmailTemplates,
     email_context,
 )
-from caseclock.worker.payloads import Trigger, build_payload, instant
-from caseclock.worker.wording import TITLES
+from caseclock.channels.payloads import Trigger, build_payload, instant
+from caseclock.channels.wording import TITLES
+from caseclock.core.actions import ActionSpec
+from caseclock.core.milestones import Milestone
 
 ACTOR = "caseclock"
 WAITING = "waiting for the customer"  # how request_info's pause reads (services.answers)

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.channels.email import EmailTemplates
+from caseclock.channels.payloads import Trigger, TriggerKind
 from caseclock.core.actions import ActionSpec
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
@@ -44,8 +46,6 @@ from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.outbox import PENDING, DeliveryRepository, EndpointRepository
 from caseclock.store.repositories.records import EventRepository, RecordRepository
 from caseclock.store.repositories.timers import FiringRepository, TimerRepository
-from caseclock.worker.email import EmailTemplates
-from caseclock.worker.payloads import Trigger, TriggerKind
 
 SYSTEM = Principal(key_id=0, name="caseclock", role=Role.ADMIN)
 ESCALATION_KIND = "escalation"

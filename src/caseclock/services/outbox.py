@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.channels.backoff import RetryPolicy
+from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.wakeup import announce
 from caseclock.store.models import DeliveryRow
@@ -29,8 +31,6 @@ from caseclock.store.repositories.outbox import (
     DeliveryRepository,
     EndpointRepository,
 )
-from caseclock.worker.backoff import RetryPolicy
-from caseclock.worker.outcome import DeliveryOutcome, DeliveryStatus
 
 LEASE = timedelta(minutes=2)  # longer than any one attempt may take (timeouts are 10 s)
 _ERROR_LIMIT = 500

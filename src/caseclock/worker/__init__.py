@@ -1,7 +1,6 @@
-"""The worker: the timer loop (``loop``, ``listen``) and the adapters that carry actions out.
+"""The worker: the loops that fire timers (``loop``), wake on new ones (``listen``) and send
+the outbox (``delivery``).
 
-Adapters are plain functions over values: a signed webhook (``webhook``), a Slack-compatible chat
-message (``chat``), SMTP email (``email``); each returns a ``DeliveryOutcome`` (``outcome``) that
-the outbox turns into delivered, retry later (``backoff``) or dead-lettered. None reads a clock:
-the loop passes ``now`` down.
+The adapters and renderers the loops use live below the services, in ``caseclock.channels``;
+nothing below this package imports it.
 """

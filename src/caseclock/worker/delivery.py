@@ -10,13 +10,13 @@ from datetime import datetime
 
 import httpx
 
+from caseclock.channels.chat import deliver_chat
+from caseclock.channels.email import RenderedEmail, SmtpSettings, build_message, send_message
+from caseclock.channels.outcome import DeliveryOutcome
+from caseclock.channels.payloads import encode_json
+from caseclock.channels.webhook import deliver_webhook, post_json
 from caseclock.config import Settings
 from caseclock.services.outbox import Claimed
-from caseclock.worker.chat import deliver_chat
-from caseclock.worker.email import RenderedEmail, SmtpSettings, build_message, send_message
-from caseclock.worker.outcome import DeliveryOutcome
-from caseclock.worker.payloads import encode_json
-from caseclock.worker.webhook import deliver_webhook, post_json
 
 
 def smtp_settings(settings: Settings) -> SmtpSettings:

@@ -21,6 +21,9 @@ import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from caseclock.channels.backoff import RetryPolicy
+from caseclock.channels.email import EmailTemplates
+from caseclock.channels.outcome import DeliveryStatus
 from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.services import outbox
@@ -28,11 +31,8 @@ from caseclock.services.firing import Fired, FireOptions, fire_due, targets_for
 from caseclock.services.timers import WAKE_HORIZON
 from caseclock.store.database import SessionFactory
 from caseclock.store.repositories.timers import TimerRepository
-from caseclock.worker.backoff import RetryPolicy
 from caseclock.worker.delivery import send, smtp_settings
-from caseclock.worker.email import EmailTemplates
 from caseclock.worker.listen import Wakeup
-from caseclock.worker.outcome import DeliveryStatus
 
 SEND_THREADS = 8
 ERROR_PAUSE = 1.0  # seconds after a failed iteration (database unreachable, deadlock, ...)

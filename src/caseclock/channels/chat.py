@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
+from caseclock.channels.outcome import DeliveryOutcome
+from caseclock.channels.payloads import Trigger, console_link, encode_json, record_summary
+from caseclock.channels.webhook import DEFAULT_TIMEOUT, post_json
+from caseclock.channels.wording import TITLES, time_left, utc_time
 from caseclock.core.milestones import Milestone
-from caseclock.worker.outcome import DeliveryOutcome
-from caseclock.worker.payloads import Trigger, console_link, encode_json, record_summary
-from caseclock.worker.webhook import DEFAULT_TIMEOUT, post_json
-from caseclock.worker.wording import TITLES, time_left, utc_time
 
 LINK_LABEL = "Open in caseclock"
 

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 
 from caseclock import __version__
+from caseclock.channels.outcome import DeliveryOutcome
+from caseclock.channels.payloads import check_key, encode_json
+from caseclock.channels.signing import signature_headers
 from caseclock.clock import require_aware
-from caseclock.worker.outcome import DeliveryOutcome
-from caseclock.worker.payloads import check_key, encode_json
-from caseclock.worker.signing import signature_headers
 
 USER_AGENT = f"caseclock/{__version__}"
 DEFAULT_TIMEOUT = 10.0  # seconds, for connect, write and for the receiver's answer

@@ -21,11 +21,17 @@ from typing import Any
 
 import jinja2
 
+from caseclock.channels.outcome import DeliveryOutcome
+from caseclock.channels.payloads import (
+    Trigger,
+    TriggerKind,
+    check_key,
+    console_link,
+    record_summary,
+)
+from caseclock.channels.wording import TITLES, local_time, time_left, utc_time
 from caseclock.clock import require_aware
 from caseclock.core.milestones import Milestone
-from caseclock.worker.outcome import DeliveryOutcome
-from caseclock.worker.payloads import Trigger, TriggerKind, check_key, console_link, record_summary
-from caseclock.worker.wording import TITLES, local_time, time_left, utc_time
 
 MESSAGE_ID_DOMAIN = "caseclock"
 DEFAULT_TEMPLATES: dict[TriggerKind, str] = {
@@ -69,7 +75,7 @@ class EmailTemplates:
         loaders: list[jinja2.BaseLoader] = []
         if directory is not None:
             loaders.append(jinja2.FileSystemLoader(directory))
-        loaders.append(jinja2.PackageLoader("caseclock.worker", "templates/email"))
+        loaders.append(jinja2.PackageLoader("caseclock.channels", "templates/email"))
         self._env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=jinja2.select_autoescape(

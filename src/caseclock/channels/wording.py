@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
+from caseclock.channels.payloads import TriggerKind
 from caseclock.core.durations import format_timedelta
 from caseclock.core.milestones import Milestone, MilestoneState
-from caseclock.worker.payloads import TriggerKind
 
 TITLES: dict[TriggerKind, str] = {
     TriggerKind.WARNING: "Milestone at risk",
