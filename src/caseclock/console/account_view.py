@@ -12,13 +12,13 @@ from caseclock.console.auth import ConsoleUser
 from caseclock.console.board import BoardItem, Filters, board
 from caseclock.core.milestones import Health
 from caseclock.errors import NotFound
+from caseclock.services.account_standing import open_by_account
 from caseclock.services.accounts import get_account, list_accounts, list_entitlements
 from caseclock.services.policy import get_process
+from caseclock.services.record_search import RecordFilter
 from caseclock.services.records import list_records
 from caseclock.services.reports import ComplianceReport, compliance_report
 from caseclock.store.models import AccountRow, EntitlementRow, RecordRow
-from caseclock.store.repositories.records import RecordFilter
-from caseclock.store.repositories.reports import ReportRepository
 
 _RANK = {Health.RED: 0, Health.YELLOW: 1, Health.GREEN: 2}
 
@@ -47,7 +47,7 @@ def accounts(
 ) -> list[tuple[AccountRow, int, int]]:
     """Every visible account with its open milestones and how many are overdue, the accounts
     with the most overdue first."""
-    counts = ReportRepository(session).open_by_account(now=now, scope=user.principal.accounts)
+    counts = open_by_account(session, user.principal, now=now)
     rows = [
         (a, *counts.get(a.id, (0, 0)))
         for a in list_accounts(session, user.principal, limit=500, offset=0)

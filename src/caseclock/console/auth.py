@@ -35,8 +35,13 @@ from sqlalchemy.orm import Session
 
 from caseclock.api.deps import DbSession, Now
 from caseclock.config import Settings
-from caseclock.services.access import Principal, Role, authenticate, digest
-from caseclock.store.repositories.access import ApiKeyRepository
+from caseclock.services.access import (
+    Principal,
+    Role,
+    authenticate,
+    digest,
+    principal_for_digest,
+)
 
 SESSION_COOKIE = "cc_session"
 CSRF_COOKIE = "cc_csrf"
@@ -144,18 +149,6 @@ def zone_named(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _principal_for_digest(session: Session, key_digest: str) -> Principal | None:
-    row = ApiKeyRepository(session).by_hash(key_digest)
-    if row is None or row.revoked_at is not None:
-        return None
-    return Principal(
-        key_id=row.id,
-        name=row.name,
-        role=Role(row.role),
-        accounts=frozenset(row.accounts) if row.accounts is not None else None,
-    )
-
-
 def sign_in(
     session: Session,
     *,
@@ -183,7 +176,7 @@ def current_user(request: Request, session: DbSession, now: Now) -> ConsoleUser:
     payload = unsign(app_secret(request), raw) if raw else None
     if payload is None or int(payload.get("exp", 0)) <= now.timestamp():
         raise LoginRequired
-    principal = _principal_for_digest(session, str(payload.get("h", "")))
+    principal = principal_for_digest(session, str(payload.get("h", "")))
     if principal is None:
         raise LoginRequired
     return ConsoleUser(

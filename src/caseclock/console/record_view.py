@@ -1,10 +1,10 @@
 """The record page: the milestone tracker, each deadline's explanation, the timeline, handoffs,
 tasks, overrides and the worker's deliveries.
 
-The record's timeline is replayed once through its process version with the core
-(``replay_record``); the same replay gives the milestones (``evaluate_replay``), the paused
-spans of each cycle and the explanation of each deadline (``core.explain``), so the page shows
-exactly what the engine computed, never a second reckoning.
+The record is evaluated by the records service (``evaluate_record``), as the API reads it; the
+replay the milestones come from also gives the paused spans of each cycle and the explanation
+of each deadline (``core.explain``), so the page shows exactly what the engine computed, never
+a second reckoning.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
 from caseclock.core.cycles import Cycle
-from caseclock.core.evaluate import evaluate_replay, replay_record
-from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.events import Event, EventType
 from caseclock.core.explain import CycleExplanation, explain
 from caseclock.core.milestones import Health, Milestone, MilestoneState, health
 from caseclock.core.policy import Process
-from caseclock.services.evaluation import RecordEvaluator, account_facts
-from caseclock.services.ingest import to_event
-from caseclock.services.records import work_items
+from caseclock.services.record_firings import fired_on
+from caseclock.services.records import evaluate_record, work_items
 from caseclock.store.models import (
     AccountRow,
     DeliveryRow,
@@ -33,9 +31,6 @@ from caseclock.store.models import (
     RecordRow,
     TaskRow,
 )
-from caseclock.store.repositories.customers import AccountRepository
-from caseclock.store.repositories.records import EventRepository
-from caseclock.store.repositories.reports import ReportRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,20 +103,13 @@ class RecordPage:
 def record_page(
     session: Session, record: RecordRow, *, now: datetime, yellow_within: timedelta
 ) -> RecordPage:
-    evaluator = RecordEvaluator(session)
-    process = evaluator.process(record.process_key, record.process_version)
-    stored = EventRepository(session).timelines({record.id})[record.id]
-    timeline = build_timeline(to_event(s) for s in stored)
-    account = AccountRepository(session).get(record.account_id) if record.account_id else None
-    page = RecordPage(record=record, account=account, process=process)
-    if process is not None and timeline:
-        calendars = evaluator.calendars.all()
-        replay = replay_record(
-            process, timeline, now, calendars=calendars, account=account_facts(account)
-        )
+    evaluated = evaluate_record(session, record, now=now)
+    replay, calendars = evaluated.replay, evaluated.calendars
+    page = RecordPage(record=record, account=evaluated.account, process=evaluated.process)
+    if replay is not None:
         explained = {(e.key, e.cycle): e for e in explain(replay)}
         cycles = {(c.key, c.number): c for t in replay.tracks for c in t.cycles}
-        for milestone in evaluate_replay(replay):
+        for milestone in evaluated.milestones:
             calendar = calendars.get(milestone.calendar or "")
             cycle = cycles.get((milestone.key, milestone.cycle))
             level = health(milestone, now, yellow_within)
@@ -141,29 +129,22 @@ def record_page(
             )
         page.tracker.sort(key=_urgency)
         page.open_keys = _open_keys(page.tracker)
+    timeline = evaluated.timeline
     page.timeline = [_entry(e) for e in timeline]
     page.handoffs = _handoffs(timeline)
     page.overrides = [_entry(e) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
-    page.fired = _fired(session, record.id, process)
-    return page
-
-
-def _fired(session: Session, record_id: str, process: Process | None) -> list[Fired]:
-    repo = ReportRepository(session)
-    by_firing: dict[int, list[DeliveryRow]] = {}
-    for delivery in repo.deliveries(record_id):
-        by_firing.setdefault(delivery.firing_id, []).append(delivery)
-    titles = {m.key: m.title for m in process.milestones} if process else {}
-    return [
+    titles = {m.key: m.title for m in evaluated.process.milestones} if evaluated.process else {}
+    page.fired = [
         Fired(
-            firing=f,
-            title=titles.get(f.source, f.source.replace("rule:", "escalation rule ")),
-            deliveries=by_firing.get(f.id, []),
+            firing=f.firing,
+            title=titles.get(f.firing.source, f.firing.source.replace("rule:", "escalation rule ")),
+            deliveries=f.deliveries,
         )
-        for f in repo.firings(record_id)
+        for f in fired_on(session, record.id)
     ]
+    return page
 
 
 def _health_text(milestone: Milestone, level: Health) -> str:

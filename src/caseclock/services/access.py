@@ -100,9 +100,18 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <key>'")
-    row = ApiKeyRepository(session).by_hash(digest(secret.strip()))
-    if row is None or row.revoked_at is not None:
+    principal = principal_for_digest(session, digest(secret.strip()))
+    if principal is None:
         raise Unauthorized("unknown or revoked API key")
+    return principal
+
+
+def principal_for_digest(session: Session, key_digest: str) -> Principal | None:
+    """The principal of the live key with this digest; None when it is unknown or revoked
+    (the console's session cookie carries the digest, never the key)."""
+    row = ApiKeyRepository(session).by_hash(key_digest)
+    if row is None or row.revoked_at is not None:
+        return None
     return Principal(
         key_id=row.id,
         name=row.name,

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.core.events import ID_LENGTH, build_timeline
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.evaluate import evaluate_replay, replay_record
+from caseclock.core.events import ID_LENGTH, Event, build_timeline
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import Process
+from caseclock.core.replay import Replay
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.access import Principal
 from caseclock.services.evaluation import RecordEvaluator, account_facts
 from caseclock.services.ingest import EventResult, Outcome, ingest, to_event
-from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.records import (
     EventRepository,
@@ -34,6 +37,10 @@ class Evaluated:
     process: Process | None
     milestones: list[Milestone]
     now: datetime
+    timeline: list[Event]
+    account: AccountRow | None
+    calendars: Mapping[str, BusinessCalendar]
+    replay: Replay | None  # None without a process or events: no clock runs
 
 
 def get_record(session: Session, record_id: str, principal: Principal) -> RecordRow:
@@ -110,13 +117,29 @@ def record_events(
 
 
 def evaluate_record(session: Session, record: RecordRow, *, now: datetime) -> Evaluated:
+    """The record's milestones at ``now``, with the replay they come from (the console draws
+    pauses and explains deadlines from it: the same reckoning, never a second one)."""
     evaluator = RecordEvaluator(session)
     process = evaluator.process(record.process_key, record.process_version)
     stored = EventRepository(session).timelines({record.id})[record.id]
     timeline = build_timeline(to_event(s) for s in stored)
     account = AccountRepository(session).get(record.account_id) if record.account_id else None
-    milestones = evaluator.evaluate(process, timeline, now, account_facts(account))
-    return Evaluated(record=record, process=process, milestones=milestones, now=now)
+    calendars = evaluator.calendars.all()
+    replay = (
+        replay_record(process, timeline, now, calendars=calendars, account=account_facts(account))
+        if process is not None and timeline
+        else None
+    )
+    return Evaluated(
+        record=record,
+        process=process,
+        milestones=evaluate_replay(replay) if replay is not None else [],
+        now=now,
+        timeline=timeline,
+        account=account,
+        calendars=calendars,
+        replay=replay,
+    )
 
 
 def work_items(session: Session, record: RecordRow) -> tuple[Sequence[TaskRow], Sequence[NoteRow]]:

@@ -1,6 +1,5 @@
-"""Console pages: sign in and out, the at-risk board (and its self-refreshing rows), a record
-and its forms. Routes are thin: the view modules build what the templates show, the forms go
-through the ingestion service."""
+"""A record's page and the forms that act on it; each form writes one event through the
+ingestion service (``console.actions``)."""
 
 from __future__ import annotations
 
@@ -13,115 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from caseclock.api.deps import DbSession, Now, SettingsDep
 from caseclock.console import actions
-from caseclock.console.auth import (
-    CsrfChecked,
-    User,
-    app_secret,
-    clear_session,
-    set_session,
-    sign_in,
-)
-from caseclock.console.board import Filters, board
+from caseclock.console.auth import CsrfChecked, User
 from caseclock.console.record_view import record_page
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
-from caseclock.errors import Unauthorized, ValidationFailed
+from caseclock.errors import ValidationFailed
 from caseclock.services.records import get_record
 from caseclock.store.models import RecordRow
-from caseclock.store.repositories.reports import ReportRepository
 
 router = console_router()
-REFRESH_SECONDS = 30  # the board polls its rows this often (the seed asks for 55 s at most)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a local path: never redirect a signed-in person to another site."""
-    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
-        return "/"
-    return target
-
-
-@router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": _safe_next(next), "error": None}, user=None)
-
-
-@router.post("/login", dependencies=[CsrfChecked])
-def login(
-    request: Request,
-    *,
-    session: DbSession,
-    now: Now,
-    key: Annotated[str, Form()] = "",
-    me: Annotated[str, Form()] = "",
-    team: Annotated[str, Form()] = "",
-    tz: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    try:
-        cookie = sign_in(
-            session, key=key, me=me, team=team, zone=tz, now=now, secret=app_secret(request)
-        )
-    except Unauthorized:
-        context = {"next": _safe_next(next), "error": "That API key is unknown or revoked."}
-        return render(request, "login.html", context, user=None, status_code=401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session(response, request, cookie)
-    return response
-
-
-@router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    clear_session(response, request)
-    return response
-
-
-def board_filters(
-    scope: str | None = None,
-    tier: str | None = None,
-    account: str | None = None,
-    milestone: str | None = None,
-) -> Filters:
-    return Filters.parse(scope, tier, account, milestone)
-
-
-BoardFilters = Annotated[Filters, Depends(board_filters)]
-
-
-def _board_context(
-    session: DbSession, user: User, now: Now, settings: SettingsDep, filters: BoardFilters
-) -> dict[str, object]:
-    accounts = ReportRepository(session).accounts(user.principal.accounts)
-    return {
-        "board": board(session, user, filters, now=now, yellow_within=settings.yellow_within),
-        "accounts": accounts,
-        "account_names": dict(accounts),
-        "now": now,
-        "refresh_seconds": REFRESH_SECONDS,
-        "yellow_minutes": settings.yellow_minutes,
-        "query": urlencode(filters.query()),
-    }
-
-
-BoardContext = Annotated[dict[str, object], Depends(_board_context)]
-
-
-@router.get("/")
-def at_risk(request: Request, session: DbSession, user: User, context: BoardContext) -> Response:
-    repo = ReportRepository(session)
-    page = {
-        **context,
-        "tiers": repo.tiers(),
-        "milestones": repo.milestone_names(),
-    }
-    return render(request, "board.html", page, user=user)
-
-
-@router.get("/board/rows")
-def at_risk_rows(request: Request, user: User, context: BoardContext) -> Response:
-    """The board's rows alone, for the page to refresh itself without losing its filters."""
-    return render(request, "_board_rows.html", context, user=user)
 
 
 def console_record(record_id: str, session: DbSession, user: User) -> RecordRow:

@@ -1,4 +1,4 @@
-"""Console pages for accounts, processes, calendars and reports (with CSV downloads)."""
+"""Compliance and timing reports, with their CSV downloads."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import io
 from typing import Annotated
 
 from fastapi import Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from caseclock.api.deps import DbSession, Now, SettingsDep
+from caseclock.api.deps import DbSession, Now
 from caseclock.console import charts
-from caseclock.console.account_view import account_page, accounts
 from caseclock.console.auth import User
-from caseclock.console.policy_view import calendars, process_page, processes
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.errors import NotFound
@@ -22,56 +20,6 @@ from caseclock.services import reports
 router = console_router()
 PERIODS = (30, 90, 180, 365)
 Days = Annotated[int, Query(ge=1, le=730)]
-
-
-@router.get("/console/{rest:path}")
-def console_prefix(rest: str, request: Request) -> Response:
-    """Links made with a ``/console`` base URL (the worker's emails and chat messages) land on
-    the same page: the console is served at the root."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(f"/{rest.lstrip('/')}{query}", status_code=308)  # never "//host"
-
-
-@router.get("/accounts")
-def account_list(request: Request, session: DbSession, user: User, now: Now) -> Response:
-    rows = accounts(session, user, now=now)
-    return render(request, "accounts.html", {"accounts": rows}, user=user)
-
-
-@router.get("/accounts/{account_id}")
-def account(
-    request: Request,
-    *,
-    account_id: str,
-    session: DbSession,
-    user: User,
-    now: Now,
-    settings: SettingsDep,
-) -> Response:
-    page = account_page(session, user, account_id, now=now, yellow_within=settings.yellow_within)
-    chart = charts.compliance_bars(
-        "Compliance by milestone, last 90 days", page.compliance.by_milestone
-    )
-    return render(request, "account.html", {"page": page, "chart": chart, "now": now}, user=user)
-
-
-@router.get("/processes")
-def process_list(request: Request, session: DbSession, user: User) -> Response:
-    return render(request, "processes.html", {"processes": processes(session)}, user=user)
-
-
-@router.get("/processes/{key}")
-def process(
-    *, request: Request, key: str, session: DbSession, user: User, version: int | None = None
-) -> Response:
-    page = process_page(session, key, version)
-    return render(request, "process.html", {"process": page}, user=user)
-
-
-@router.get("/calendars")
-def calendar_list(request: Request, session: DbSession, user: User, now: Now) -> Response:
-    pages = calendars(session, now=now)
-    return render(request, "calendars.html", {"calendars": pages, "now": now}, user=user)
 
 
 @router.get("/reports")
