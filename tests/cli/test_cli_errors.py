@@ -3,37 +3,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from caseclock.cli.main import main
 from caseclock.config import Settings
+from tests.cli.entry_point import one_line_error, run
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDAR = str(ROOT / "examples" / "calendars" / "us-east.json")
-
-
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """``caseclock ARGS`` through the installed entry point, in this process."""
-    monkeypatch.setattr(sys, "argv", ["caseclock", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
-def one_line_error(code: int, out: str, err: str) -> str:
-    assert code == 2
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("caseclock: error: ")
-    return lines[0]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.clock import SystemClock
@@ -14,8 +15,7 @@ from caseclock.core.policy import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key
 from caseclock.services.policy import apply_bundle
-from caseclock.store import migrate
-from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.database import make_session_factory
 
 policy_app = typer.Typer(help="Policy bundles: calendars, processes, rules.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -29,15 +29,9 @@ def apply(bundle: Annotated[Path, typer.Argument(help="a YAML or JSON policy bun
         loaded = load_bundle(bundle)
     except CaseclockError as exc:
         fail(str(exc))
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate.pending(engine):
-            fail("the database is not migrated: run `caseclock db upgrade`")
-        with make_session_factory(engine)() as session:
-            applied = apply_bundle(session, loaded, now=SystemClock().now())
-            session.commit()
-    finally:
-        engine.dispose()
+    with migrated_database(settings) as engine, make_session_factory(engine)() as session:
+        applied = apply_bundle(session, loaded, now=SystemClock().now())
+        session.commit()
     for name, changed in applied.calendars:
         typer.echo(f"calendar {name}: {'updated' if changed else 'unchanged'}")
     for process in applied.processes:
@@ -55,24 +49,18 @@ def create(
 ) -> None:
     """Create an API key and print it once (only its digest is stored)."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate.pending(engine):
-            fail("the database is not migrated: run `caseclock db upgrade`")
-        with make_session_factory(engine)() as session:
-            try:
-                made = create_key(
-                    session,
-                    role=role,
-                    name=name,
-                    accounts=accounts.split(",") if accounts is not None else None,
-                    now=SystemClock().now(),
-                )
-            except CaseclockError as exc:
-                fail(str(exc))
-            session.commit()
-    finally:
-        engine.dispose()
+    with migrated_database(settings) as engine, make_session_factory(engine)() as session:
+        try:
+            made = create_key(
+                session,
+                role=role,
+                name=name,
+                accounts=accounts.split(",") if accounts is not None else None,
+                now=SystemClock().now(),
+            )
+        except CaseclockError as exc:
+            fail(str(exc))
+        session.commit()
     scope = f" for accounts {', '.join(made.row.accounts)}" if made.row.accounts else ""
     typer.echo(
         f"created {made.row.role} key {made.row.name!r}{scope}; it is shown only once:", err=True

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from caseclock.cli.database import database_problem, migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.config import Settings
@@ -15,17 +15,13 @@ from caseclock.store.database import make_engine
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
-def safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def upgrade_database(settings: Settings) -> str | None:
     """Apply every pending migration; return the revision it now stands at."""
     engine = make_engine(settings.database_url)
     try:
         migrate.upgrade(engine)
     except SQLAlchemyError as exc:
-        fail(f"cannot migrate {safe_url(settings.database_url)}: {exc.__class__.__name__}: {exc}")
+        fail(f"cannot migrate {safe_url(settings.database_url)}: {database_problem(exc)}")
     finally:
         engine.dispose()
     return migrate.head_revision()
@@ -43,15 +39,6 @@ def upgrade() -> None:
 def check() -> None:
     """Exit 2 unless the database is at the newest migration."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate.pending(engine):
-            fail(
-                f"database {safe_url(settings.database_url)} is not migrated: "
-                "run `caseclock db upgrade`"
-            )
-    except SQLAlchemyError as exc:
-        fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
-    finally:
-        engine.dispose()
+    with migrated_database(settings):
+        pass
     typer.echo(f"database {safe_url(settings.database_url)} is current")

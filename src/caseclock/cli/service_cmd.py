@@ -10,11 +10,10 @@ from typing import Annotated
 import typer
 import uvicorn
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from caseclock.api.asgi import serving_app
 from caseclock.cli import admin_cmd, db_cmd
-from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.worker_cmd import background_worker
@@ -27,8 +26,7 @@ from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key, revoke_keys_named
 from caseclock.services.policy import apply_bundle
 from caseclock.services.records import count_records
-from caseclock.store import migrate
-from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.database import make_session_factory
 
 DEFAULT_POLICY = Path("examples/policies/b2b.yaml")
 QUICKSTART_KEY = "quickstart"
@@ -65,17 +63,11 @@ def serve(
 ) -> None:
     """Run the API server; refuses a database that is not migrated."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate.pending(engine):
-            fail(
-                f"database {safe_url(settings.database_url)} is not migrated: "
-                "run `caseclock db upgrade` first"
-            )
-    except SQLAlchemyError as exc:
-        fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
     bind_host, bind_port = host or settings.host, port or settings.port
-    with background_worker(settings, engine) if with_worker else nullcontext():
+    with (
+        migrated_database(settings) as engine,
+        background_worker(settings, engine) if with_worker else nullcontext(),
+    ):
         _run_server(settings, engine, bind_host, bind_port, workers)
 
 
@@ -112,16 +104,10 @@ def _load_demo(settings: Settings, *, cases: int, seed: int, policy: Path) -> st
         bundle = load_bundle(policy)
     except CaseclockError as exc:
         fail(str(exc))
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate.pending(engine):
-            fail("the database is not migrated: run `caseclock db upgrade`")
-        now = SystemClock().now()
-        with make_session_factory(engine)() as session:
-            loaded = load_demo(session, bundle, generate(now=now, cases=cases, seed=seed), now=now)
-            session.commit()
-    finally:
-        engine.dispose()
+    now = SystemClock().now()
+    with migrated_database(settings) as engine, make_session_factory(engine)() as session:
+        loaded = load_demo(session, bundle, generate(now=now, cases=cases, seed=seed), now=now)
+        session.commit()
     return (
         f"demo loaded: {loaded.accounts} accounts, {loaded.records} cases, "
         f"{loaded.events} events (as of {now:%Y-%m-%d %H:%M} UTC)"
@@ -142,7 +128,14 @@ def quickstart(
     database = (data_dir / "caseclock.db").resolve()
     settings = load_settings(database_url=f"sqlite:///{database}", host=host, port=port)
     db_cmd.upgrade_database(settings)
-    engine = make_engine(settings.database_url)
+    with migrated_database(settings) as engine:
+        _serve_demo(settings, engine, database, cases=cases)
+
+
+def _serve_demo(settings: Settings, engine: Engine, database: Path, *, cases: int) -> None:
+    """Load the demo into an empty database (else update its policy), make the quickstart's
+    admin key and serve with a worker in this process."""
+    host, port = settings.host, settings.port
     factory = make_session_factory(engine)
     with factory() as session:
         existing = count_records(session)

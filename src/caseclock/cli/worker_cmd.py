@@ -20,19 +20,17 @@ from typing import Annotated
 import httpx
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from caseclock import collector
-from caseclock.cli.db_cmd import safe_url
+from caseclock.cli.database import migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.clock import SystemClock, require_aware
 from caseclock.config import Settings
 from caseclock.errors import CaseclockError
 from caseclock.services import outbox
-from caseclock.store import migrate
-from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.database import make_session_factory
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import BeforeCommit, Iteration, Worker, run_in_thread
 
@@ -45,19 +43,6 @@ HOLD_ENV = "CASECLOCK_WORKER_HOLD_BEFORE_COMMIT"
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.add_typer(deliveries_app, name="deliveries")
-
-
-def migrated_engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    try:
-        if migrate.pending(engine):
-            fail(
-                f"database {safe_url(settings.database_url)} is not migrated: "
-                "run `caseclock db upgrade` first"
-            )
-    except SQLAlchemyError as exc:
-        fail(f"cannot reach {safe_url(settings.database_url)}: {exc.__class__.__name__}")
-    return engine
 
 
 def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, httpx.Client]:
@@ -100,24 +85,23 @@ def worker(
             require_aware(at, "--at")
         except ValueError as exc:
             fail(str(exc))
-    engine = migrated_engine(settings)
-    made, wakeup, http = start_worker(settings, engine)
-    if settings.gc_tuning and not once:
-        collector.tune()
-    report = None if quiet else _report
-    try:
-        if once:
-            typer.echo(_summary(made.run_once(at or SystemClock().now())))
-            return
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda _signum, _frame: wakeup.stop())
-        typer.echo(f"worker {os.getpid()} on {safe_url(settings.database_url)}", err=True)
-        made.run(SystemClock(), wakeup, on_iteration=report)
-    finally:
-        wakeup.stop()
-        made.close()
-        http.close()
-        engine.dispose()
+    with migrated_database(settings) as engine:
+        made, wakeup, http = start_worker(settings, engine)
+        if settings.gc_tuning and not once:
+            collector.tune()
+        report = None if quiet else _report
+        try:
+            if once:
+                typer.echo(_summary(made.run_once(at or SystemClock().now())))
+                return
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda _signum, _frame: wakeup.stop())
+            typer.echo(f"worker {os.getpid()} on {safe_url(settings.database_url)}", err=True)
+            made.run(SystemClock(), wakeup, on_iteration=report)
+        finally:
+            wakeup.stop()
+            made.close()
+            http.close()
 
 
 def _report(iteration: Iteration) -> None:
@@ -143,16 +127,12 @@ def retry(
 ) -> None:
     """Send a dead-lettered delivery again (a fresh round of attempts, the same key)."""
     settings = load_settings()
-    engine = migrated_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            try:
-                row = outbox.retry(session, delivery_id, now=SystemClock().now())
-            except CaseclockError as exc:
-                fail(str(exc))
-            session.commit()
-    finally:
-        engine.dispose()
+    with migrated_database(settings) as engine, make_session_factory(engine)() as session:
+        try:
+            row = outbox.retry(session, delivery_id, now=SystemClock().now())
+        except CaseclockError as exc:
+            fail(str(exc))
+        session.commit()
     typer.echo(f"delivery {row.id} ({row.channel}, key {row.key}) is pending again")
 
 
@@ -163,23 +143,19 @@ def list_(
 ) -> None:
     """List deliveries, newest first: id, state, attempts, channel, target, last error."""
     settings = load_settings()
-    engine = migrated_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            try:
-                rows = outbox.list_deliveries(
-                    session, state=state, record_id=None, limit=limit, offset=0
-                )
-            except CaseclockError as exc:
-                fail(str(exc))
-            for row in rows:
-                target = row.endpoint or row.url or ", ".join(row.recipients or [])
-                typer.echo(
-                    f"{row.id}\t{row.state}\t{row.attempts}\t{row.channel}\t{target}\t"
-                    f"{row.record_id}\t{row.last_error or ''}"
-                )
-    finally:
-        engine.dispose()
+    with migrated_database(settings) as engine, make_session_factory(engine)() as session:
+        try:
+            rows = outbox.list_deliveries(
+                session, state=state, record_id=None, limit=limit, offset=0
+            )
+        except CaseclockError as exc:
+            fail(str(exc))
+        for row in rows:
+            target = row.endpoint or row.url or ", ".join(row.recipients or [])
+            typer.echo(
+                f"{row.id}\t{row.state}\t{row.attempts}\t{row.channel}\t{target}\t"
+                f"{row.record_id}\t{row.last_error or ''}"
+            )
 
 
 @contextmanager
