@@ -16,15 +16,25 @@ from caseclock.core.policy import PolicyInvalid, parse_document
 from caseclock.errors import ValidationFailed
 
 
+def read_text(file: Path) -> str:
+    """A UTF-8 text file's content; a file that is missing, unreadable or not UTF-8 raises
+    ``ValidationFailed`` naming it."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationFailed(f"{file}: no such file") from None
+    except OSError as exc:
+        raise ValidationFailed(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"{file}: not UTF-8 text (byte {exc.start + 1} is {exc.object[exc.start]:#04x})"
+        ) from None
+
+
 def load_document(path: str | Path) -> dict[str, Any]:
     """Read and parse a YAML or JSON file into a mapping."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationFailed(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"{file}: cannot read: {exc}") from None
+    text = read_text(file)
     if file.suffix.lower() == ".json":
         try:
             data = strict_loads(text)  # finite numbers only, as JSON has them

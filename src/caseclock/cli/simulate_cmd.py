@@ -20,10 +20,12 @@ from pydantic import ValidationError
 from caseclock.cli.calendar_cmd import parse_instant
 from caseclock.cli.output import fail
 from caseclock.cli.simulate_render import render_explain, render_results, render_what_if
-from caseclock.core.events import Event
+from caseclock.core.events import Event, EventType
 from caseclock.core.policy import PolicyBundle, PolicyInvalid, load_bundle, parse_document
 from caseclock.core.simulation import RecordResult, result_to_json, simulate
 from caseclock.core.validation import describe_validation_error
+from caseclock.document_files import read_text
+from caseclock.errors import ValidationFailed
 
 PolicyOption = Annotated[Path, typer.Option("--policy", help="Policy bundle (YAML or JSON).")]
 EventsOption = Annotated[
@@ -40,21 +42,39 @@ def read_bundle(path: Path) -> PolicyBundle:
 
 
 def read_events(path: Path) -> list[Event]:
-    """Parse a JSON-lines events file; the first bad line is reported with its number."""
+    """Parse a JSON-lines events file; the first bad line is reported with its number.
+
+    The file is refused where the API would refuse its events: a record takes exactly one
+    ``created`` event, and a record's other events need it.
+    """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        fail(f"{path}: cannot read ({exc.strerror})")
+        lines = read_text(path).splitlines()
+    except ValidationFailed as exc:
+        fail(str(exc))
     events = []
+    created: dict[str, int] = {}  # record -> line of its created event
+    first_seen: dict[str, int] = {}  # record -> line of its first event
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            events.append(Event.model_validate_json(line))
+            event = Event.model_validate_json(line)
         except ValidationError as exc:
             fail(f"{path}:{number}: " + "; ".join(describe_validation_error(exc)))
+        if event.type is EventType.CREATED:
+            if event.record in created:
+                fail(
+                    f"{path}:{number}: record {event.record!r} already has a created event "
+                    f"(line {created[event.record]}): a record takes one created event"
+                )
+            created[event.record] = number
+        first_seen.setdefault(event.record, number)
+        events.append(event)
     if not events:
         fail(f"{path}: no events")
+    for record, number in first_seen.items():
+        if record not in created:
+            fail(f"{path}:{number}: record {record!r} has no created event")
     return events
 
 
@@ -63,9 +83,11 @@ def read_accounts(path: Path | None) -> dict[str, dict[str, Any]]:
     if path is None:
         return {}
     try:
-        data = parse_document(path.read_text(encoding="utf-8"))
-    except (OSError, PolicyInvalid) as exc:
+        data = parse_document(read_text(path))
+    except PolicyInvalid as exc:
         fail(f"{path}: {exc}")
+    except ValidationFailed as exc:
+        fail(str(exc))
     items = data.get("accounts", data) if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(a, dict) and "id" in a for a in items):
         fail(f"{path}: expected a list of accounts, each with an 'id'")

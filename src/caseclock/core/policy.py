@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ from caseclock.core.condition_spec import Condition, has_triggers, milestone_ref
 from caseclock.core.documents import Document
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.periods import Period, parse_period
-from caseclock.core.validation import describe_validation_error
+from caseclock.core.validation import describe_validation_error, error_path
 from caseclock.errors import ValidationFailed
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -388,13 +388,50 @@ _PolicyLoader.add_implicit_resolver(
 )
 
 
+def _refuse_duplicate_keys(root: yaml.Node) -> None:
+    """Refuse a mapping that repeats a key: a YAML reader keeps the last one silently, so a
+    second ``target:`` would replace the first without a word. Names the line and the path."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Sequence[int | str]]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        if id(node) in seen:  # an alias repeats a node already walked (or walks into itself)
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], yaml.Node] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                earlier = first.setdefault((key.tag, key.value), key)
+                if earlier is not key:
+                    mark = key.start_mark
+                    where = error_path(loc) or "the top level"
+                    raise PolicyInvalid(
+                        [
+                            f"line {mark.line + 1}, column {mark.column + 1}: {where}: "
+                            f"duplicate key {key.value!r} (first at line "
+                            f"{earlier.start_mark.line + 1})"
+                        ]
+                    )
+                stack.append((value, (*loc, key.value)))
+
+
 def parse_document(text: str) -> Any:
-    """YAML (of which JSON is a subset) to plain data; a syntax error names the line.
+    """YAML (of which JSON is a subset) to plain data; a syntax error or a repeated key names
+    the line.
 
     Booleans are YAML 1.2's ``true`` / ``false`` only: ``on``, ``yes`` and ``no`` stay text.
     """
+    loader = _PolicyLoader(text)
     try:
-        return yaml.load(text, Loader=_PolicyLoader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicate_keys(node)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
@@ -403,6 +440,8 @@ def parse_document(text: str) -> Any:
         raise PolicyInvalid([f"document: {exc}"]) from None
     except RecursionError:  # the reader recurses once per level of nesting
         raise PolicyInvalid(["document: nested too deeply to read"]) from None
+    finally:
+        loader.dispose()
 
 
 def load_bundle(source: str | Path) -> PolicyBundle:
