@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 import caseclock
 from caseclock.api import problems
+from caseclock.api.retry import DatabaseTrouble
 from caseclock.api.routers import (
     accounts,
     deliveries,
@@ -56,6 +57,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory or make_session_factory(engine)
     problems.install(app)
+    app.add_middleware(DatabaseTrouble)
     app.include_router(service.router)
     for module in (policy, accounts, records, events, milestones, keys, endpoints, deliveries):
         app.include_router(module.router, prefix=API_PREFIX)

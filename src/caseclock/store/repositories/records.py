@@ -96,9 +96,14 @@ class RecordRepository:
 
     def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
         """Insert records; return the ids inserted. One created meanwhile by a concurrent
-        request is left as it is (and its id is not returned)."""
+        request is left as it is (and its id is not returned).
+
+        Rows go in id order, as ``lock`` takes its locks: two batches creating the same new
+        records, listed in different orders, then wait for each other instead of deadlocking
+        (each insert waits on the other's uncommitted row with the same id)."""
+        ordered = sorted(rows, key=lambda row: str(row["id"]))
         return set(
-            insert_rows(self.session, RECORDS, rows, ignore_conflicts_on=("id",), returning="id")
+            insert_rows(self.session, RECORDS, ordered, ignore_conflicts_on=("id",), returning="id")
         )
 
     def delete(self, ids: Iterable[str]) -> None:
