@@ -425,13 +425,8 @@ def parse_document(text: str) -> Any:
 
     Booleans are YAML 1.2's ``true`` / ``false`` only: ``on``, ``yes`` and ``no`` stay text.
     """
-    loader = _PolicyLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _refuse_duplicate_keys(node)
-        return loader.construct_document(node)
+        return _read_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
@@ -440,6 +435,17 @@ def parse_document(text: str) -> Any:
         raise PolicyInvalid([f"document: {exc}"]) from None
     except RecursionError:  # the reader recurses once per level of nesting
         raise PolicyInvalid(["document: nested too deeply to read"]) from None
+
+
+def _read_yaml(text: str) -> Any:
+    """``yaml.load`` with the policy reader, refusing repeated keys before building values."""
+    loader = _PolicyLoader(text)  # reads the text: a character YAML refuses raises here
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicate_keys(node)
+        return loader.construct_document(node)
     finally:
         loader.dispose()
 
