@@ -97,3 +97,66 @@ def test_paused_resolution_keeps_its_remaining_time(
     resolution = next(i for i in queue(agent) if i["milestone"] == "resolution")
     assert resolution["state"] == "paused"
     assert resolution["remaining_seconds"] == 22 * 3600
+
+
+def test_counts_cover_the_whole_filtered_queue(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """`counts` counts every open milestone the filters match, however short the page."""
+    open_case(agent, clock, "C-1", 0, owner="ana")
+    open_case(agent, clock, "C-2", 1, owner="bo")
+    open_case(agent, clock, "C-3", 2, owner="ana")
+    clock.set(T0 + timedelta(hours=3, minutes=20))  # C-1's first response is past its warning
+    body = agent.get("/api/v1/milestones", params={"at_risk": "true", "limit": 1}).json()
+    assert len(body["items"]) == 1
+    assert body["counts"] == {"violated": 0, "at_risk": 1, "on_track": 5, "paused": 0}
+    clock.set(T0 + timedelta(hours=5, minutes=30))  # C-1 and C-2 past their first response
+    mine = agent.get("/api/v1/milestones", params={"at_risk": "true", "owner": "ana"}).json()
+    assert mine["counts"] == {"violated": 1, "at_risk": 1, "on_track": 2, "paused": 0}
+
+
+FRIDAY_1330 = T0 + timedelta(days=4, hours=3, minutes=30)  # Friday 13 March, 13:30 in New York
+
+
+def test_deadline_order_and_time_left_order(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """Soonest breach first is the wall-clock deadline: an Enterprise case on 24x7 due at
+    18:00 today comes before a Gold case due Monday 09:30, though the Gold case has less
+    business time left (1 h against 1 h 30); `sort=time_left` gives the other order."""
+    open_case(agent, clock, "GOLD", 4 * 24 + 3.5)
+    open_case(agent, clock, "SUN", 4 * 24 + 6, tier="Enterprise")
+    clock.set(FRIDAY_1330 + timedelta(hours=3))  # 16:30 in New York
+    by_deadline = queue(agent, milestone="first_response")
+    assert [(i["record"], i["remaining_seconds"]) for i in by_deadline] == [
+        ("SUN", 90 * 60),
+        ("GOLD", 60 * 60),
+    ]
+    by_time_left = queue(agent, milestone="first_response", sort="time_left")
+    assert [i["record"] for i in by_time_left] == ["GOLD", "SUN"]
+    second = queue(agent, milestone="first_response", sort="time_left", limit=1, offset=1)
+    assert [i["record"] for i in second] == ["SUN"]
+
+
+def test_one_row_per_record_shows_its_next_breach(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """`per_record=true` gives each record once, with its soonest deadline, soonest first; a
+    record whose first response is answered shows its resolution."""
+    open_case(agent, clock, "C-1", 0)
+    open_case(agent, clock, "C-2", 1)
+    clock.set(T0 + timedelta(hours=1, minutes=30))
+    reply = {
+        "id": "reply",
+        "record": "C-1",
+        "type": "comment",
+        "at": clock.now().isoformat(),
+        "data": {"public": True, "author_role": "agent"},
+    }
+    assert agent.post("/api/v1/events", json=reply).status_code in (200, 201, 207)
+    rows = queue(agent, per_record="true")
+    assert [(i["record"], i["milestone"]) for i in rows] == [
+        ("C-2", "first_response"),
+        ("C-1", "resolution"),
+    ]
+    assert [i["record"] for i in queue(agent, per_record="true", offset=1)] == ["C-1"]

@@ -91,7 +91,7 @@ def test_board_countdowns_carry_business_time_left(agent: Web) -> None:
     """Each row carries its remaining business seconds and whether its calendar is open."""
     html = agent.get("/").text
     assert 'data-remaining="-1800" data-ticking="1"' in html
-    assert "30m overdue" in html
+    assert "30m business time overdue" in html
     assert 'data-remaining="1800" data-ticking="1"' in html
 
 

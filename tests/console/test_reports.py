@@ -20,7 +20,7 @@ from caseclock.services.reports import (
 )
 from tests.conftest import Database
 from tests.console.conftest import Web
-from tests.console.scenario import NOW, SYSTEM, Keys
+from tests.console.scenario import NOW, SYSTEM, T0, Keys
 
 LATER = NOW + timedelta(hours=1)
 EVERYONE = Principal(key_id=0, name="reader", role=Role.VIEWER)
@@ -112,3 +112,30 @@ def test_reports_page_and_csv(agent: Web, db: Database, clock: FixedClock) -> No
     timing = list(csv.reader(io.StringIO(agent.get("/reports/timing.csv").text)))
     assert ["first_response", "all tiers", "2", "14400", "16200"] in timing
     assert agent.get("/reports/nothing.csv").status_code == 404
+
+
+def test_csv_cells_that_would_start_a_formula_are_text(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """A violation owned by '=HYPERLINK(…)' of team '+L1' downloads with both cells prefixed by
+    an apostrophe, so a spreadsheet shows them as text instead of running them; ordinary cells,
+    dates and numbers are left as they are."""
+    formula = '=HYPERLINK("http://example.invalid/x","click")'
+    created = {
+        "id": "F-1:created",
+        "record": "F-1",
+        "type": "created",
+        "at": T0.isoformat(),  # its first response was due at NOW - 30 minutes
+        "data": {"type": "case", "status": "New", "account": "acme", "tier": "Gold"}
+        | {"owner": formula, "team": "+L1"},
+    }
+    with db.session_factory() as session:
+        ingest(session, [created], principal=SYSTEM, now=NOW)
+        session.commit()
+    clock.set(LATER)
+    rows = list(csv.reader(io.StringIO(agent.get("/reports/violations.csv").text)))
+    found = next(row for row in rows if row[0] == "F-1")
+    assert found[5:7] == [f"'{formula}", "'+L1"]
+    assert found[1] == "First response"
+    assert int(found[4]) > 0
+    assert next(row for row in rows if row[0] == "C-1")[5] == "bo"

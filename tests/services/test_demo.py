@@ -12,7 +12,7 @@ from caseclock.core.events import Event
 from caseclock.core.policy import load_bundle
 from caseclock.demo.generator import REGIONS, TIERS, generate
 from caseclock.demo.loader import SYSTEM, load_demo
-from caseclock.services.queue import milestone_queue
+from caseclock.services.at_risk import milestone_queue
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.store.repositories.milestones import QueueFilter
 from tests.conftest import Database
@@ -49,7 +49,6 @@ def test_loaded_demo_has_open_cases_at_every_health(db: Database) -> None:
             QueueFilter(open_only=True),
             SYSTEM,
             now=NOW,
-            sort_by_deadline=True,
             limit=500,
             offset=0,
             yellow_within=timedelta(minutes=15),

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
-from caseclock.console.board import BoardItem, Filters, board
-from caseclock.core.milestones import Health
+from caseclock.console.board import BoardItem, Filters, View, board
 from caseclock.errors import NotFound
 from caseclock.services.account_standing import open_by_account
 from caseclock.services.accounts import get_account, list_accounts, list_entitlements
@@ -20,13 +19,11 @@ from caseclock.services.records import list_records
 from caseclock.services.reports import ComplianceReport, compliance_report
 from caseclock.store.models import AccountRow, EntitlementRow, RecordRow
 
-_RANK = {Health.RED: 0, Health.YELLOW: 1, Health.GREEN: 2}
-
 
 @dataclass(frozen=True, slots=True)
 class OpenRecord:
     record: RecordRow
-    worst: BoardItem | None  # the open milestone closest to (or furthest past) its deadline
+    next_breach: BoardItem | None  # the open milestone with the soonest deadline
 
     @property
     def subject(self) -> str | None:
@@ -71,14 +68,9 @@ def account_page(
         except NotFound:
             name = f"{row.process_key} (not loaded)"
         entitled.append((row, name))
-    items = board(
-        session, user, Filters(account=account.id), now=now, yellow_within=yellow_within
-    ).items
-    worst: dict[str, BoardItem] = {}
-    for item in items:  # already ordered by time to breach: the first per record is the worst
-        current = worst.get(item.milestone.record_id)
-        if current is None or _RANK[item.standing.health] < _RANK[current.standing.health]:
-            worst[item.milestone.record_id] = item
+    shown = Filters(account=account.id, view=View.RECORDS)
+    items = board(session, user, shown, now=now, yellow_within=yellow_within).items
+    next_breach = {item.milestone.record_id: item for item in items}
     records = list_records(
         session,
         RecordFilter(account=account.id, closed=False),
@@ -86,12 +78,10 @@ def account_page(
         limit=300,
         offset=0,
     )
+    order = {record_id: place for place, record_id in enumerate(next_breach)}
     open_records = sorted(
-        (OpenRecord(r, worst.get(r.id)) for r in records),
-        key=lambda o: (
-            _RANK[o.worst.standing.health] if o.worst else 3,
-            o.worst.standing.remaining or timedelta(0) if o.worst else timedelta(0),
-        ),
+        (OpenRecord(r, next_breach.get(r.id)) for r in records),
+        key=lambda o: order.get(o.record.id, len(order)),
     )
     return AccountPage(
         account=account,

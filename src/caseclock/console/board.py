@@ -1,10 +1,11 @@
-"""The at-risk board: open milestones by business time left, with health and live clocks.
+"""The at-risk board: open milestones with health and live clocks, soonest breach first.
 
-Rows come from the repository soonest deadline first; each gets its standing at ``now`` (the
-service's ``row_standing``: remaining business time, health by the configured threshold), then
-the board is ordered by time to breach, most overdue first and paused clocks last. A row
-"ticks" when its calendar is open now: the page's script counts it down until the calendar
-closes, and the board refreshes itself from the server well before that matters.
+Rows come from the at-risk queue service in the order asked for: soonest breach first (the
+wall-clock deadline) or least time left first (each milestone in its own basis), one row per
+milestone or one per record (its next breach). The summary counts are the service's counts of
+the whole filtered queue, however many rows the board shows. A row "ticks" when its clock runs
+now: the page's script counts it down until the calendar closes, and the board refreshes itself
+from the server well before that matters.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from sqlalchemy.orm import Session
 from caseclock.console.auth import ConsoleUser
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.milestones import Health, MilestoneState
+from caseclock.services.at_risk import (
+    Order,
+    QueueCounts,
+    QueueFilter,
+    milestone_queue,
+    queue_counts,
+    record_briefs,
+)
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.health import Standing
-from caseclock.services.queue import row_standing
 from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter
-from caseclock.store.repositories.reports import BoardFilter, BoardRow, ReportRepository
 
 BOARD_LIMIT = 300
 HEALTH_TEXT = {Health.RED: "Violated", Health.YELLOW: "At risk", Health.GREEN: "On track"}
@@ -36,19 +43,39 @@ class Scope(StrEnum):
     ALL = "all"
 
 
+class View(StrEnum):
+    MILESTONES = "milestones"  # one row per open milestone
+    RECORDS = "records"  # one row per record: its next breach
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     scope: Scope = Scope.ALL
     tier: str | None = None
     account: str | None = None
     milestone: str | None = None
+    order: Order = Order.DEADLINE
+    view: View = View.MILESTONES
 
     @classmethod
     def parse(
-        cls, scope: str | None, tier: str | None, account: str | None, milestone: str | None
+        cls,
+        *,
+        scope: str | None,
+        tier: str | None,
+        account: str | None,
+        milestone: str | None,
+        order: str | None = None,
+        view: str | None = None,
     ) -> Filters:
-        chosen = Scope(scope) if scope in set(Scope) else Scope.ALL
-        return cls(chosen, tier or None, account or None, milestone or None)
+        return cls(
+            Scope(scope) if scope in set(Scope) else Scope.ALL,
+            tier or None,
+            account or None,
+            milestone or None,
+            Order.TIME_LEFT if order == Order.TIME_LEFT else Order.DEADLINE,
+            View(view) if view in set(View) else View.MILESTONES,
+        )
 
     def query(self) -> dict[str, str]:
         values = {
@@ -56,6 +83,8 @@ class Filters:
             "tier": self.tier,
             "account": self.account,
             "milestone": self.milestone,
+            "order": None if self.order is Order.DEADLINE else self.order.value,
+            "view": None if self.view is View.MILESTONES else self.view.value,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -89,6 +118,21 @@ class BoardItem:
         return max(0.0, min(100.0, 100 * (target - remaining.total_seconds()) / target))
 
     @property
+    def left_word(self) -> str:
+        """What follows the figure while time is left: it names the basis."""
+        return left_words(self.business)[0]
+
+    @property
+    def over_word(self) -> str:
+        """What follows the figure once past the deadline."""
+        return left_words(self.business)[1]
+
+    @property
+    def business(self) -> bool:
+        """Whether the milestone counts business time (else calendar time)."""
+        return True
+
+    @property
     def health_text(self) -> str:
         if self.standing.state is MilestoneState.PAUSED:
             return "Paused"
@@ -100,9 +144,17 @@ class Board:
     filters: Filters
     items: list[BoardItem] = field(default_factory=list)
     missing: list[RecordRow] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: QueueCounts = field(default_factory=QueueCounts)
     note: str | None = None
-    truncated: bool = False  # more open milestones match than the board shows
+    truncated: bool = False  # more rows match than the board shows
+
+
+def left_words(business: bool) -> tuple[str, str]:
+    """The words after a time-left figure, (left, over): "2h 05m business time left" on a
+    business-hours clock, "6d 7h left" on calendar time; "overdue" once past the deadline."""
+    if business:
+        return ("business time left", "business time overdue")
+    return ("left", "overdue")
 
 
 def tick_of(calendar: BusinessCalendar | None, state: MilestoneState, now: datetime) -> Tick:
@@ -116,12 +168,6 @@ def tick_of(calendar: BusinessCalendar | None, state: MilestoneState, now: datet
     return Tick(True, None if closes is None else (closes - now).total_seconds())
 
 
-def _order(item: BoardItem) -> tuple[int, float]:
-    paused = item.standing.state is MilestoneState.PAUSED
-    remaining = item.standing.remaining
-    return (1 if paused else 0, remaining.total_seconds() if remaining is not None else 1e18)
-
-
 def board(
     session: Session,
     user: ConsoleUser,
@@ -132,7 +178,9 @@ def board(
 ) -> Board:
     """The board for ``user`` under ``filters`` at ``now``."""
     result = Board(filters=filters)
-    where = BoardFilter(tier=filters.tier, account=filters.account, milestone=filters.milestone)
+    where = QueueFilter(
+        open_only=True, tier=filters.tier, account=filters.account, milestone=filters.milestone
+    )
     if filters.scope is Scope.MINE:
         where = replace(where, owner=user.me)
     elif filters.scope is Scope.TEAM:
@@ -140,39 +188,44 @@ def board(
             result.note = "Sign in with your team to see its milestones; showing none."
             return result
         where = replace(where, team=user.team)
-    rows = ReportRepository(session).board(where, scope=user.principal.accounts, limit=BOARD_LIMIT)
-    result.truncated = len(rows) >= BOARD_LIMIT
+    principal = user.principal
+    found = milestone_queue(
+        session,
+        where,
+        principal,
+        now=now,
+        order=filters.order,
+        per_record=filters.view is View.RECORDS,
+        limit=BOARD_LIMIT,
+        offset=0,
+        yellow_within=yellow_within,
+    )
+    result.counts = queue_counts(session, where, principal, now=now, yellow_within=yellow_within)
+    result.truncated = len(found) >= BOARD_LIMIT
     calendars = CalendarCache(session)
-    result.items = sorted((_item(r, calendars, now, yellow_within) for r in rows), key=_order)
-    for item in result.items:
-        key = "paused" if item.standing.state is MilestoneState.PAUSED else item.standing.health
-        result.counts[key] = result.counts.get(key, 0) + 1
+    briefs = record_briefs(session, {item.row.record_id for item in found})
+    for item in found:
+        calendar = calendars.get(item.row.calendar)
+        brief = briefs.get(item.row.record_id)
+        result.items.append(
+            BoardItem(
+                milestone=item.row,
+                subject=brief.subject if brief else None,
+                tier=brief.tier if brief else None,
+                priority=brief.priority if brief else None,
+                status=brief.status if brief else None,
+                standing=item.standing,
+                tick=tick_of(calendar, item.standing.state, now),
+                calendar_zone=calendar.zone if calendar else None,
+            )
+        )
     result.missing = list(
         list_records(
             session,
             RecordFilter(closed=False, entitlement_missing=True, account=filters.account),
-            user.principal,
+            principal,
             limit=50,
             offset=0,
         )
     )
     return result
-
-
-def _item(
-    row: BoardRow, calendars: CalendarCache, now: datetime, yellow_within: timedelta
-) -> BoardItem:
-    calendar = calendars.get(row.milestone.calendar)
-    standing = row_standing(
-        row.milestone, calendars=calendars, now=now, yellow_within=yellow_within
-    )
-    return BoardItem(
-        milestone=row.milestone,
-        subject=row.subject,
-        tier=row.tier,
-        priority=row.priority,
-        status=row.status,
-        standing=standing,
-        tick=tick_of(calendar, standing.state, now),
-        calendar_zone=calendar.zone if calendar else None,
-    )

@@ -24,6 +24,9 @@ from caseclock.store.repositories.reports import OutcomeRow, ReportRepository
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
 NONE_LABEL = "(none)"
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
+# return, strips it and reads what follows as one): OWASP's CSV injection guidance.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,16 @@ def timing_report(
     )
 
 
+def spreadsheet_cell(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: one that would start a formula
+    gets a leading apostrophe, which spreadsheets read as "text follows" and do not show."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _safe(rows: list[list[str]]) -> list[list[str]]:
+    return [[spreadsheet_cell(cell) for cell in row] for row in rows]
+
+
 def compliance_rows(report: ComplianceReport) -> list[list[str]]:
     """The compliance report as CSV rows, header first."""
     out = [["dimension", "label", "on_time", "late", "violated", "decided", "share_met"]]
@@ -248,10 +261,11 @@ def compliance_rows(report: ComplianceReport) -> list[list[str]]:
                     rate,
                 ]
             )
-    return out
+    return _safe(out)
 
 
 def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
+    """The violations as CSV rows, header first."""
     out = [
         [
             "record",
@@ -279,10 +293,11 @@ def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
                 v.account_id or "",
             ]
         )
-    return out
+    return _safe(out)
 
 
 def timing_rows(report: TimingReport) -> list[list[str]]:
+    """The timing report as CSV rows, header first."""
     out = [["measure", "tier", "count", "average_seconds", "p90_seconds"]]
     for measure, stats in (
         ("first_response", report.first_response),
@@ -298,4 +313,4 @@ def timing_rows(report: TimingReport) -> list[list[str]]:
                     "" if s.p90 is None else str(int(s.p90.total_seconds())),
                 ]
             )
-    return out
+    return _safe(out)

@@ -1,4 +1,5 @@
-"""``GET /milestones``: the at-risk queue, soonest breach first."""
+"""``GET /milestones``: the at-risk queue, soonest breach first or least time left first,
+per milestone or one row per record (its next breach), with counts of the whole queue."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from fastapi import APIRouter, Query
 
 from caseclock.api.deps import DbSession, Now, SettingsDep, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
-from caseclock.api.schemas.records import QueueItemOut, QueueOut
+from caseclock.api.schemas.milestones import QueueCountsOut, QueueItemOut, QueueOut
 from caseclock.api.strict_json import StrictJsonRoute
-from caseclock.services.queue import milestone_queue
-from caseclock.store.repositories.milestones import QueueFilter
+from caseclock.services.at_risk import (
+    Order,
+    QueueFilter,
+    QueueItem,
+    milestone_queue,
+    queue_counts,
+)
 
 router = APIRouter(tags=["milestones"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
@@ -24,9 +30,14 @@ State = Literal["pending", "running", "paused", "violated", "completed", "cancel
     description=(
         "`at_risk=true` keeps open milestones (running, paused, violated). `state` filters by "
         "state as of now (a running milestone past its deadline counts as violated); repeat it "
-        "for several. `health`: red when violated, yellow when the warning is reached or few "
-        "business minutes remain (CASECLOCK_YELLOW_MINUTES), else green. `remaining_seconds` "
-        "is business time left now (negative once overdue; frozen while paused)."
+        "for several. `sort=deadline` is soonest breach first (the wall-clock deadline); "
+        "`sort=time_left` is least time left first, each milestone in its own basis. "
+        "`per_record=true` gives one row per record: its next breach (the open milestone with "
+        "the soonest deadline), in deadline order. `health`: red when violated, yellow when "
+        "the warning is reached or little time remains (CASECLOCK_YELLOW_MINUTES, in the "
+        "milestone's basis), else green. `remaining_seconds` is time left now in the "
+        "milestone's basis (negative once overdue; frozen while paused). `counts` counts every "
+        "open milestone the filters match, not only this page."
     ),
 )
 def list_milestones(
@@ -41,7 +52,8 @@ def list_milestones(
     team: str | None = None,
     account: str | None = None,
     milestone: Annotated[str | None, Query(description="a milestone key")] = None,
-    sort: Literal["deadline", "id"] = "deadline",
+    sort: Literal["deadline", "time_left", "id"] = "deadline",
+    per_record: bool = False,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> QueueOut:
@@ -58,35 +70,41 @@ def list_milestones(
         where,
         principal,
         now=now,
-        sort_by_deadline=sort == "deadline",
+        order=Order(sort),
+        per_record=per_record,
         limit=limit,
         offset=offset,
         yellow_within=settings.yellow_within,
     )
+    counts = queue_counts(session, where, principal, now=now, yellow_within=settings.yellow_within)
     return QueueOut(
         at=now,
-        items=[
-            QueueItemOut(
-                record=item.row.record_id,
-                milestone=item.row.key,
-                name=item.row.name,
-                cycle=item.row.cycle,
-                state=item.standing.state.value,
-                health=item.standing.health.value,
-                deadline=item.row.deadline,
-                warning_at=item.row.warning_at,
-                started_at=item.row.started_at,
-                completed_at=item.row.completed_at,
-                remaining_seconds=(
-                    item.standing.remaining.total_seconds()
-                    if item.standing.remaining is not None
-                    else None
-                ),
-                owner=item.row.owner,
-                team=item.row.team,
-                account=item.row.account_id,
-                calendar=item.row.calendar,
-            )
-            for item in items
-        ],
+        counts=QueueCountsOut(
+            violated=counts.violated,
+            at_risk=counts.at_risk,
+            on_track=counts.on_track,
+            paused=counts.paused,
+        ),
+        items=[_item_out(item) for item in items],
+    )
+
+
+def _item_out(item: QueueItem) -> QueueItemOut:
+    row, remaining = item.row, item.standing.remaining
+    return QueueItemOut(
+        record=row.record_id,
+        milestone=row.key,
+        name=row.name,
+        cycle=row.cycle,
+        state=item.standing.state.value,
+        health=item.standing.health.value,
+        deadline=row.deadline,
+        warning_at=row.warning_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        remaining_seconds=None if remaining is None else remaining.total_seconds(),
+        owner=row.owner,
+        team=row.team,
+        account=row.account_id,
+        calendar=row.calendar,
     )

@@ -113,26 +113,3 @@ class IngestOut(BaseModel):
     duplicate: int
     rejected: int
     results: list[EventResultOut]
-
-
-class QueueItemOut(BaseModel):
-    record: str
-    milestone: str
-    name: str
-    cycle: int
-    state: str
-    health: Literal["green", "yellow", "red"]
-    deadline: datetime | None
-    warning_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    remaining_seconds: float | None
-    owner: str | None
-    team: str | None
-    account: str | None
-    calendar: str | None
-
-
-class QueueOut(BaseModel):
-    at: datetime
-    items: list[QueueItemOut]

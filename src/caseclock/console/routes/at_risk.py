@@ -20,12 +20,17 @@ REFRESH_SECONDS = 30  # the board polls its rows this often (the seed asks for 5
 
 
 def board_filters(
+    *,
     scope: str | None = None,
     tier: str | None = None,
     account: str | None = None,
     milestone: str | None = None,
+    order: str | None = None,
+    view: str | None = None,
 ) -> Filters:
-    return Filters.parse(scope, tier, account, milestone)
+    return Filters.parse(
+        scope=scope, tier=tier, account=account, milestone=milestone, order=order, view=view
+    )
 
 
 BoardFilters = Annotated[Filters, Depends(board_filters)]

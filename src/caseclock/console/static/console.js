@@ -3,7 +3,9 @@
 (function () {
   "use strict";
 
-  function format(seconds) {
+  // The words around the figure come from the row (data-left, data-over): "business time
+  // left" for a business-hours clock, "left" for one on calendar time.
+  function format(seconds, el) {
     var s = Math.abs(Math.round(seconds));
     var d = s >= 360000 ? Math.floor(s / 86400) : 0;
     var h = Math.floor((s - d * 86400) / 3600);
@@ -13,7 +15,8 @@
     else if (h) text = h + "h " + String(m).padStart(2, "0") + "m";
     else if (m) text = m + "m " + String(sec).padStart(2, "0") + "s";
     else text = sec + "s";
-    return seconds < 0 ? text + " overdue" : text + " left";
+    var left = el.dataset.left || "left", over = el.dataset.over || "overdue";
+    return seconds < 0 ? text + " " + over : text + " " + left;
   }
 
   var loadedAt = performance.now();
@@ -23,7 +26,7 @@
     document.querySelectorAll(".countdown[data-remaining][data-ticking='1']").forEach(function (el) {
       var start = Number(el.dataset.remaining);
       var limit = el.dataset.untilClose === undefined ? Infinity : Number(el.dataset.untilClose);
-      el.textContent = format(start - Math.min(passed, limit));
+      el.textContent = format(start - Math.min(passed, limit), el);
     });
   }
 

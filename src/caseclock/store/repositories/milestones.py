@@ -1,4 +1,5 @@
-"""Queries over materialized milestone rows: replace a record's rows, and the at-risk queue."""
+"""Queries over materialized milestone rows: replace a record's rows, and the at-risk queue
+(its pages in deadline order, one row per record, and its counts by standing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    case,
     delete,
     false,
     func,
@@ -21,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among, insert_rows, update_rows
-from caseclock.store.models import MilestoneRow
+from caseclock.store.models import MilestoneRow, RecordRow
 
 IDENTITY = frozenset({"record_id", "key", "cycle"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
@@ -63,6 +65,31 @@ class QueueFilter:
     team: str | None = None
     account: str | None = None
     milestone: str | None = None
+    tier: str | None = None  # the record's tier
+
+
+@dataclass(frozen=True, slots=True)
+class DueSoon:
+    """Where "little time left" begins for the counts, as deadlines: a business-time row on
+    calendar ``c`` has at most the threshold left once its deadline is at or before
+    ``business[c]``; any other row once its deadline is at or before ``wall``."""
+
+    wall: datetime
+    business: Mapping[str, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """Open milestones by standing at an instant."""
+
+    violated: int = 0
+    at_risk: int = 0
+    on_track: int = 0
+    paused: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.violated + self.at_risk + self.on_track + self.paused
 
 
 class MilestoneRepository:
@@ -160,9 +187,119 @@ class MilestoneRepository:
         if len(rows) == limit:
             return rows
         total = offset + len(rows) if rows else self._count(dated)
-        undated = [*conditions, MilestoneRow.deadline.is_(None)]
-        rest = self._page(undated, (MilestoneRow.id,), limit - len(rows), max(0, offset - total))
+        rest = self.undated(
+            where, now=now, scope=scope, limit=limit - len(rows), offset=max(0, offset - total)
+        )
         return [*rows, *rest]
+
+    def soonest_per_calendar(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        calendars: Sequence[str],
+        limit: int,
+    ) -> list[Sequence[MilestoneRow]]:
+        """Rows with a deadline, soonest first, in one list per clock: one per calendar of
+        ``calendars`` (business time runs on it) and a last one for every other row (on no
+        known calendar: time left is real time). Each list holds at most ``limit`` rows."""
+        dated = [*_conditions(where, now=now, scope=scope), MilestoneRow.deadline.is_not(None)]
+        order = (MilestoneRow.deadline, MilestoneRow.id)
+        streams = [
+            self._page([*dated, MilestoneRow.calendar == name], order, limit, 0)
+            for name in calendars
+        ]
+        elsewhere = or_(MilestoneRow.calendar.is_(None), MilestoneRow.calendar.not_in(calendars))
+        streams.append(self._page([*dated, elsewhere], order, limit, 0))
+        return streams
+
+    def undated(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[MilestoneRow]:
+        """Rows without a deadline (paused, or with no target), by id."""
+        conditions = [*_conditions(where, now=now, scope=scope), MilestoneRow.deadline.is_(None)]
+        return self._page(conditions, (MilestoneRow.id,), limit, offset)
+
+    def next_breaches(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        limit: int,
+        offset: int,
+    ) -> list[MilestoneRow]:
+        """One row per record, its open milestone with the soonest deadline, soonest first.
+
+        Walks the deadline order in chunks, keeping each record's first row, so a page costs a
+        few index range reads, not a pass over every open milestone.
+        """
+        wanted = offset + limit
+        chunk = max(3 * wanted, 100)
+        seen: set[str] = set()
+        found: list[MilestoneRow] = []
+        read = 0
+        while len(found) < wanted:
+            rows = self.queue(
+                where, now=now, scope=scope, sort_by_deadline=True, limit=chunk, offset=read
+            )
+            for row in rows:
+                if row.record_id not in seen:
+                    seen.add(row.record_id)
+                    found.append(row)
+            read += len(rows)
+            if len(rows) < chunk:
+                break
+        return found[offset:wanted]
+
+    def counts(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        due_soon: DueSoon,
+    ) -> QueueCounts:
+        """The open milestones ``where`` matches, counted by standing at ``now`` in one
+        aggregate over the same index the pages read.
+
+        The CASE mirrors ``caseclock.core.standing.standing``: paused stays paused; a running
+        row whose deadline has come (``deadline <= now``) counts as violated, as ``state_at``
+        decides; a running row is at risk once its warning instant has come or its time left
+        is within the threshold (``due_soon``), else on track.
+        """
+        paused = MilestoneRow.state == "paused"
+        violated = or_(
+            MilestoneRow.state == "violated",
+            and_(MilestoneRow.state == "running", _overdue(now)),
+        )
+        at_risk = and_(
+            MilestoneRow.state == "running",
+            MilestoneRow.deadline.is_not(None),
+            or_(
+                and_(MilestoneRow.warning_at.is_not(None), MilestoneRow.warning_at <= now),
+                _within(due_soon),
+            ),
+        )
+        standing = case((paused, 0), (violated, 1), (at_risk, 2), else_=3)
+        conditions = [*_conditions(where, now=now, scope=scope), MilestoneRow.is_open == true()]
+        query = (
+            select(standing.label("standing"), func.count()).where(*conditions).group_by(standing)
+        )
+        found = {int(kind): int(n) for kind, n in self.session.execute(query).all()}
+        return QueueCounts(
+            violated=found.get(1, 0),
+            at_risk=found.get(2, 0),
+            on_track=found.get(3, 0),
+            paused=found.get(0, 0),
+        )
 
     def _page(
         self,
@@ -187,6 +324,9 @@ def _conditions(
         conditions.append(MilestoneRow.is_open == true())  # '= true' is indexable
     if where.states is not None:
         conditions.append(_state_condition(where.states, now))
+    if where.tier is not None:
+        tiered = select(RecordRow.id).where(RecordRow.tier == where.tier)
+        conditions.append(MilestoneRow.record_id.in_(tiered))
     for column, value in (
         (MilestoneRow.owner, where.owner),
         (MilestoneRow.team, where.team),
@@ -200,9 +340,32 @@ def _conditions(
     return conditions
 
 
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    """The deadline has come at ``now`` (the instant itself counts): mirrors
+    ``caseclock.core.standing.state_at``."""
+    return and_(MilestoneRow.deadline.is_not(None), MilestoneRow.deadline <= now)
+
+
+def _within(due_soon: DueSoon) -> ColumnElement[bool]:
+    """The row's time left is within the threshold (see ``DueSoon``)."""
+    on_known = MilestoneRow.calendar.in_(list(due_soon.business))
+    parts = [
+        and_(MilestoneRow.calendar == name, MilestoneRow.deadline <= cutoff)
+        for name, cutoff in due_soon.business.items()
+    ]
+    parts.append(
+        and_(
+            or_(MilestoneRow.calendar.is_(None), ~on_known),
+            MilestoneRow.deadline <= due_soon.wall,
+        )
+    )
+    return or_(*parts)
+
+
 def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
-    """States as of ``now``: a running row past its deadline counts as violated."""
-    overdue = and_(MilestoneRow.deadline.is_not(None), MilestoneRow.deadline <= now)
+    """States as of ``now``: a running row past its deadline counts as violated, as
+    ``caseclock.core.standing.state_at`` decides (this is its SQL mirror)."""
+    overdue = _overdue(now)
     parts: list[ColumnElement[bool]] = []
     if "violated" in states:
         parts.append(MilestoneRow.state == "violated")

@@ -1,19 +1,21 @@
-"""Queries behind the console and its reports: the at-risk board, filter choices, the rows
-reports aggregate, and what the worker fired on a record with its deliveries.
+"""Queries behind the console and its reports: what the at-risk board shows of each record,
+filter choices, the rows reports aggregate, and what the worker fired on a record with its
+deliveries.
 
-The at-risk board joins milestone rows to their records for the tier, priority and subject a
-person scans for; the reports read closed and open milestone rows of a window in one query each.
+The reports read closed and open milestone rows of a window in one query each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import Table, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import among
 from caseclock.store.models import (
     AccountRow,
     DeliveryRow,
@@ -24,22 +26,13 @@ from caseclock.store.models import (
 )
 
 FIRING_LIMIT = 100
+RECORDS = cast(Table, RecordRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
-class BoardFilter:
-    """What the at-risk board filters on; ``None`` means no filter."""
+class RecordBrief:
+    """What the at-risk board shows of a record beside its milestone."""
 
-    owner: str | None = None
-    team: str | None = None
-    tier: str | None = None
-    account: str | None = None
-    milestone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BoardRow:
-    milestone: MilestoneRow
     subject: str | None
     tier: str | None
     priority: str | None
@@ -69,46 +62,18 @@ class ReportRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def board(
-        self, where: BoardFilter, *, scope: frozenset[str] | None, limit: int
-    ) -> Sequence[BoardRow]:
-        """Open milestones with their record's tier, priority and subject, soonest deadline
-        first (milestones without a deadline, i.e. paused ones, last)."""
-        query = (
-            select(
-                MilestoneRow,
-                RecordRow.fields,
-                RecordRow.tier,
-                RecordRow.priority,
-                RecordRow.status,
-            )
-            .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
-            .where(MilestoneRow.is_open.is_(True))
-        )
-        for column, value in (
-            (MilestoneRow.owner, where.owner),
-            (MilestoneRow.team, where.team),
-            (MilestoneRow.account_id, where.account),
-            (MilestoneRow.key, where.milestone),
-            (RecordRow.tier, where.tier),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if scope is not None:
-            query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
-        query = query.order_by(
-            MilestoneRow.deadline.is_(None), MilestoneRow.deadline, MilestoneRow.id
-        ).limit(limit)
-        return [
-            BoardRow(
-                milestone=row[0],
-                subject=_text((row[1] or {}).get("subject")),
-                tier=row[2],
-                priority=row[3],
-                status=row[4],
-            )
+    def briefs(self, record_ids: Iterable[str]) -> dict[str, RecordBrief]:
+        """Subject, tier, priority and status of the records, by id."""
+        wanted = set(record_ids)
+        if not wanted:
+            return {}
+        query = select(
+            RecordRow.id, RecordRow.fields, RecordRow.tier, RecordRow.priority, RecordRow.status
+        ).where(among(self.session, RECORDS.c.id, wanted))
+        return {
+            row[0]: RecordBrief(_text((row[1] or {}).get("subject")), row[2], row[3], row[4])
             for row in self.session.execute(query).all()
-        ]
+        }
 
     def tiers(self) -> list[str]:
         rows = self.session.scalars(select(AccountRow.tier).distinct()).all()

@@ -1,0 +1,44 @@
+"""The at-risk queue on the wire: its rows and its counts by standing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class QueueItemOut(BaseModel):
+    record: str
+    milestone: str
+    name: str
+    cycle: int
+    state: str
+    health: Literal["green", "yellow", "red"]
+    deadline: datetime | None
+    warning_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    remaining_seconds: float | None = Field(
+        description="time left now in the milestone's own basis (negative once overdue; "
+        "frozen while paused)"
+    )
+    owner: str | None
+    team: str | None
+    account: str | None
+    calendar: str | None
+
+
+class QueueCountsOut(BaseModel):
+    """Open milestones matching the filters (all of them, not only this page), by standing."""
+
+    violated: int
+    at_risk: int
+    on_track: int
+    paused: int
+
+
+class QueueOut(BaseModel):
+    at: datetime
+    counts: QueueCountsOut
+    items: list[QueueItemOut]
