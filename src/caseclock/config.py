@@ -52,6 +52,29 @@ class Settings(BaseSettings):
         "PostgreSQL)",
     )
 
+    # --- people: passwords and sign-in (see the README's people section) ---
+    password_min_length: int = Field(
+        default=12, ge=8, le=128, description="shortest password a user may set"
+    )
+    password_time_cost: int = Field(
+        default=3, ge=1, le=20, description="Argon2id passes; a change rehashes at next sign-in"
+    )
+    password_memory_kib: int = Field(
+        default=65536, ge=8, le=4_194_304, description="Argon2id memory in KiB (64 MiB)"
+    )
+    password_parallelism: int = Field(default=4, ge=1, le=64, description="Argon2id lanes")
+    sign_in_window_minutes: int = Field(
+        default=15, ge=1, description="failed sign-ins are counted over this many minutes"
+    )
+    sign_in_max_per_user: int = Field(
+        default=5, ge=1, description="failed sign-ins per user within the window before a pause"
+    )
+    sign_in_max_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="failed sign-ins per client address within the window before a pause",
+    )
+
     # --- the worker: actions, deliveries, email (see the README's worker section) ---
     console_url: str = Field(
         default="http://127.0.0.1:8000",

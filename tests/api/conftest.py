@@ -34,6 +34,12 @@ class Api:
     def patch(self, url: str, **kwargs: Any) -> Any:
         return self.client.patch(url, headers=self.headers, **kwargs)
 
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.client.put(url, headers=self.headers, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.client.delete(url, headers=self.headers, **kwargs)
+
 
 @pytest.fixture
 def client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
@@ -43,6 +49,17 @@ def client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
         engine=db.engine,
         session_factory=db.session_factory,
     )
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def people_client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
+    """The app with cheap password hashing, for tests that make people."""
+    settings = Settings(
+        database_url=db.url, password_time_cost=1, password_memory_kib=1024, password_parallelism=1
+    )
+    app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -14,7 +14,9 @@ from caseclock.api import problems
 from caseclock.api.retry import DatabaseTrouble
 from caseclock.api.routers import (
     accounts,
+    audit,
     deliveries,
+    directory,
     endpoints,
     events,
     keys,
@@ -22,6 +24,8 @@ from caseclock.api.routers import (
     policy,
     records,
     service,
+    teams,
+    users,
 )
 from caseclock.clock import Clock
 from caseclock.config import Settings
@@ -59,7 +63,20 @@ def create_app(
     problems.install(app)
     app.add_middleware(DatabaseTrouble)
     app.include_router(service.router)
-    for module in (policy, accounts, records, events, milestones, keys, endpoints, deliveries):
+    for module in (
+        policy,
+        accounts,
+        records,
+        events,
+        milestones,
+        keys,
+        users,
+        teams,
+        directory,
+        audit,
+        endpoints,
+        deliveries,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)
     _document_event_schema(app)

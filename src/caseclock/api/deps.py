@@ -1,4 +1,5 @@
-"""Dependencies as types: ``DbSession``, ``Now``, ``Viewer``/``Agent``/``Admin``, ``CurrentRecord``.
+"""Dependencies as types: ``DbSession``, ``Now``, ``Viewer``/``Agent``/``Lead``/``Admin``,
+``CurrentRecord``.
 
 The session commits when the endpoint returns and rolls back when it raises: the request is the
 unit of work. ``Now`` reads the app's clock once per request.
@@ -54,11 +55,12 @@ def get_principal(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     request: Request,
+    now: Now,
 ) -> Principal:
     header = request.headers.get("authorization")
     if credentials is not None:
         header = f"Bearer {credentials.credentials}"
-    return authenticate(session, header)
+    return authenticate(session, header, now=now)
 
 
 def _needs(role: Role) -> Callable[[Principal], Principal]:
@@ -72,6 +74,7 @@ def _needs(role: Role) -> Callable[[Principal], Principal]:
 
 Viewer = Annotated[Principal, Depends(_needs(Role.VIEWER))]
 Agent = Annotated[Principal, Depends(_needs(Role.AGENT))]
+Lead = Annotated[Principal, Depends(_needs(Role.LEAD))]
 Admin = Annotated[Principal, Depends(_needs(Role.ADMIN))]
 
 

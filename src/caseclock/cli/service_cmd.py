@@ -1,5 +1,5 @@
-"""Service commands: ``serve``, ``demo``, ``quickstart``, and the ``db``, ``policy`` and
-``apikey`` groups (defined in their own modules)."""
+"""Service commands: ``serve``, ``demo``, ``quickstart``, and the ``db``, ``policy``,
+``apikey``, ``user`` and ``team`` groups (defined in their own modules)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from caseclock.api.asgi import serving_app
-from caseclock.cli import admin_cmd, db_cmd
+from caseclock.cli import admin_cmd, db_cmd, team_cmd, user_cmd
 from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_cmd.app, name="db")
     app.add_typer(admin_cmd.policy_app, name="policy")
     app.add_typer(admin_cmd.apikey_app, name="apikey")
+    app.add_typer(user_cmd.app, name="user")
+    app.add_typer(team_cmd.app, name="team")
     app.command("serve")(serve)
     app.command("demo")(demo)
     app.command("quickstart")(quickstart)

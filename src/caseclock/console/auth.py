@@ -68,7 +68,7 @@ class ConsoleUser:
 
     @property
     def can_act(self) -> bool:
-        return self.principal.role in (Role.AGENT, Role.ADMIN)
+        return self.principal.at_least(Role.AGENT)
 
 
 def secret_path(settings: Settings) -> Path | None:
@@ -160,7 +160,7 @@ def sign_in(
     secret: bytes,
 ) -> str:
     """Check the key (``Unauthorized`` if it is unknown or revoked); return the session cookie."""
-    principal = authenticate(session, f"Bearer {key.strip()}")
+    principal = authenticate(session, f"Bearer {key.strip()}", now=now)
     payload = {
         "h": digest(key.strip()),
         "me": (me or "").strip() or principal.name,
@@ -176,7 +176,7 @@ def current_user(request: Request, session: DbSession, now: Now) -> ConsoleUser:
     payload = unsign(app_secret(request), raw) if raw else None
     if payload is None or int(payload.get("exp", 0)) <= now.timestamp():
         raise LoginRequired
-    principal = principal_for_digest(session, str(payload.get("h", "")))
+    principal = principal_for_digest(session, str(payload.get("h", "")), now=now)
     if principal is None:
         raise LoginRequired
     return ConsoleUser(

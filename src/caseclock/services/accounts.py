@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.services import audit
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser
 from caseclock.services.evaluation import account_facts
@@ -188,7 +189,7 @@ def add_entitlement(
         asset = AssetRepository(session).get(data.asset)
         if asset is None or asset.account_id != account.id:
             raise ValidationFailed(f"no asset {data.asset!r} on this account", path="asset")
-    return EntitlementRepository(session).add(
+    row = EntitlementRepository(session).add(
         EntitlementRow(
             account_id=account.id,
             contact_id=data.contact,
@@ -201,6 +202,16 @@ def add_entitlement(
             created_at=now,
         )
     )
+    audit.record(
+        session,
+        actor=principal.actor,
+        kind=audit.Kind.ENTITLEMENT,
+        target=account.id,
+        action="create",
+        at=now,
+        details={"id": row.id, "process": data.process, "valid_from": valid_from.isoformat()},
+    )
+    return row
 
 
 def list_entitlements(

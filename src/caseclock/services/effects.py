@@ -30,6 +30,7 @@ from caseclock.channels.payloads import Trigger, build_payload, instant
 from caseclock.channels.wording import TITLES
 from caseclock.core.actions import ActionSpec
 from caseclock.core.milestones import Milestone
+from caseclock.services.directory import EMPTY, Directory
 
 ACTOR = "caseclock"
 WAITING = "waiting for the customer"  # how request_info's pause reads (services.answers)
@@ -60,12 +61,14 @@ class Firing:
 @dataclass(frozen=True, slots=True)
 class Targets:
     """Where external actions can go: registered endpoints (name -> kind), the console link,
-    the domain for people named without an address, and the email templates."""
+    the domain for people named without an address, the email templates, and the directory
+    (team leads, roles on a team, people's and teams' addresses)."""
 
     endpoints: Mapping[str, str]
     console_url: str
     email_domain: str | None
     templates: EmailTemplates
+    directory: Directory = EMPTY
 
 
 @dataclass(slots=True)
@@ -108,7 +111,7 @@ def _plan_one(firing: Firing, action: ActionSpec, targets: Targets, planned: Pla
     elif action.type in ("pause", "resume"):
         _pause(firing, key, action.type == "pause", _reason(firing), planned)
     else:
-        data = _internal_data(firing, action)
+        data = _internal_data(firing, action, targets.directory)
         if data is None:
             planned.notes.append(f"{action.type} to {action.to!r}: nothing to change")
             return
@@ -116,7 +119,9 @@ def _plan_one(firing: Firing, action: ActionSpec, targets: Targets, planned: Pla
         planned.events.append(_event(firing, key, kind, payload))
 
 
-def _internal_data(firing: Firing, action: ActionSpec) -> tuple[str, dict[str, Any]] | None:
+def _internal_data(
+    firing: Firing, action: ActionSpec, directory: Directory
+) -> tuple[str, dict[str, Any]] | None:
     """(event type, data) of a field, status, owner, task or note effect."""
     if action.type == "set_field":
         return "field", {"field": action.field, "value": _value(firing, action.value)}
@@ -125,18 +130,20 @@ def _internal_data(firing: Firing, action: ActionSpec) -> tuple[str, dict[str, A
     if action.type == "add_note":
         return "note", {"body": action.body, "author": ACTOR}
     if action.type == "create_task":
-        assignee = people(action.to or "team_lead", firing.record, firing.account)
+        assignee = people(action.to or "team_lead", firing.record, firing.account, directory)
         return "task", {"title": action.title, "assignee": assignee[0] if assignee else None}
-    return _reassignment(firing, action.to or "")
+    return _reassignment(firing, action.to or "", directory)
 
 
-def _reassignment(firing: Firing, to: str) -> tuple[str, dict[str, Any]] | None:
+def _reassignment(
+    firing: Firing, to: str, directory: Directory
+) -> tuple[str, dict[str, Any]] | None:
     """``role:NAME`` or ``team:NAME`` hands the record to that queue (no owner); ``team_lead``
     or a person makes them the owner."""
     note = f"{_reason(firing)}: reassigned by caseclock"
     if to.startswith(("role:", "team:")):
         return "owner", {"owner": None, "team": to.split(":", 1)[1], "note": note}
-    owners = people(to, firing.record, firing.account)
+    owners = people(to, firing.record, firing.account, directory)
     if not owners or owners[0] == firing.record.get("owner"):
         return None
     return "owner", {"owner": owners[0], "note": note}
@@ -191,7 +198,10 @@ def _plan_email(
     *,
     template: str | None = None,
 ) -> None:
-    recipients = addresses(people(to, firing.record, firing.account), targets.email_domain)
+    directory = targets.directory
+    recipients = addresses(
+        people(to, firing.record, firing.account, directory), targets.email_domain, directory
+    )
     if not recipients:
         planned.notes.append(f"email to {to!r}: no address known; skipped")
         return
@@ -222,10 +232,17 @@ def _plan_email(
     )
 
 
-def people(to: str, record: Mapping[str, Any], account: Mapping[str, Any]) -> list[str]:
-    """Who ``to`` names: ``owner``, ``team_lead``, ``collaborators`` (the account's),
-    ``customer`` (the record's ``contact_email``), ``role:NAME`` (a record or account field)
-    or a fixed person or address."""
+def people(
+    to: str,
+    record: Mapping[str, Any],
+    account: Mapping[str, Any],
+    directory: Directory = EMPTY,
+) -> list[str]:
+    """Who ``to`` names: ``owner``, ``team_lead`` (the directory's leads of the record's team,
+    else a ``team_lead`` field), ``team`` (the team's own address), ``collaborators`` (the
+    account's), ``customer`` (the record's ``contact_email``), ``role:NAME`` (the directory's
+    users with that role on the record's team, else a record or account field) or a fixed
+    person or address."""
 
     def field_of(name: str) -> Any:
         value = record.get(name)
@@ -234,22 +251,32 @@ def people(to: str, record: Mapping[str, Any], account: Mapping[str, Any]) -> li
     if to == "owner":
         found: Any = record.get("owner")
     elif to == "team_lead":
-        found = field_of("team_lead")
+        found = directory.team_leads(record.get("team")) or field_of("team_lead")
+    elif to == "team":
+        found = directory.team_address(record.get("team"))
     elif to == "collaborators":
         found = account.get("collaborators") or record.get("collaborators")
     elif to == "customer":
         found = field_of("contact_email") or field_of("customer_email")
     elif to.startswith("role:"):
-        found = field_of(to.removeprefix("role:"))
+        role = to.removeprefix("role:")
+        found = directory.with_role(record.get("team"), role) or field_of(role)
     else:
         found = to
     values = found if isinstance(found, list | tuple) else [found]
     return [str(v) for v in values if v]
 
 
-def addresses(names: Sequence[str], domain: str | None) -> list[str]:
-    """Email addresses of ``names``: as given when they hold an ``@``, else ``name@domain``."""
-    found = [n if "@" in n else f"{n}@{domain}" for n in names if "@" in n or domain]
+def addresses(names: Sequence[str], domain: str | None, directory: Directory = EMPTY) -> list[str]:
+    """Email addresses of ``names``: as given when they hold an ``@``, the directory's address
+    of a handle it knows, else ``name@domain`` when a domain is configured."""
+    found = []
+    for name in names:
+        known = name if "@" in name else directory.address(name)
+        if known is None and domain:
+            known = f"{name}@{domain}"
+        if known is not None:
+            found.append(known)
     return list(dict.fromkeys(found))
 
 

@@ -30,6 +30,7 @@ from caseclock.core.policy import Process
 from caseclock.services import answers, escalations, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.directory import load_directory
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
 from caseclock.services.evaluation import AccountFacts, RecordEvaluator
 from caseclock.services.timers import (
@@ -86,7 +87,7 @@ def targets_for(
 ) -> Targets:
     """Where this batch's external actions may go (the endpoints registered now)."""
     endpoints = {name: row.kind for name, row in EndpointRepository(session).all().items()}
-    return Targets(endpoints, console_url, email_domain, templates)
+    return Targets(endpoints, console_url, email_domain, templates, load_directory(session))
 
 
 class _Batch:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from caseclock.core.events import Event, EventType, build_timeline
 from caseclock.core.overrides import unknown_milestone
 from caseclock.core.validation import describe_validation_error
+from caseclock.services import audit
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import (
@@ -102,6 +103,12 @@ def ingest(
         ]
     )
     _materialize_work_items(session, list(accepted.values()))
+    audit.overrides(
+        session,
+        (e for e in accepted.values() if e.type is EventType.OVERRIDE),
+        principal=principal,
+        at=now,
+    )
     refresh(session, {e.record for e in accepted.values()}, now=now, known=known)
     return results
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from caseclock.api.deps import Admin, DbSession, Now
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Strict
 from caseclock.api.strict_json import StrictJsonRoute
+from caseclock.services import audit
 from caseclock.services.endpoints import list_endpoints, register_endpoint
 from caseclock.store.models import EndpointRow
 
@@ -59,10 +60,19 @@ def _out(row: EndpointRow) -> EndpointOut:
     summary="Register a webhook or chat endpoint (again: replace its URL and secret)",
 )
 def post_endpoint(
-    body: EndpointIn, session: DbSession, now: Now, response: Response, _: Admin
+    body: EndpointIn, session: DbSession, now: Now, response: Response, principal: Admin
 ) -> EndpointOut:
     row, created = register_endpoint(
         session, name=body.name, kind=body.kind, url=body.url, secret=body.secret, now=now
+    )
+    audit.record(
+        session,
+        actor=principal.actor,
+        kind=audit.Kind.ENDPOINT,
+        target=row.name,
+        action="create" if created else "replace",
+        at=now,
+        details={"kind": row.kind, "url": row.url, "has_secret": bool(row.secret)},
     )
     if not created:
         response.status_code = status.HTTP_200_OK

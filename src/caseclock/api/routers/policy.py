@@ -19,7 +19,7 @@ from caseclock.api.schemas.policy import (
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.policy import load_bundle
 from caseclock.errors import ValidationFailed
-from caseclock.services import calendars, policy
+from caseclock.services import audit, calendars, policy
 from caseclock.store.models import CalendarRow, ProcessRow
 
 router = APIRouter(tags=["policy"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
@@ -42,10 +42,18 @@ def create_calendar(
     document: Annotated[dict[str, Any], Body(description="a calendar document")],
     session: DbSession,
     now: Now,
-    _: Admin,
+    principal: Admin,
 ) -> CalendarOut:
     spec = calendars.parse_calendar(document)
     row, _changed = calendars.put_calendar(session, spec, now=now, replace=False)
+    audit.record(
+        session,
+        actor=principal.actor,
+        kind=audit.Kind.CALENDAR,
+        target=row.name,
+        action="create",
+        at=now,
+    )
     return _calendar(row)
 
 
@@ -72,7 +80,9 @@ def get_calendar(name: str, session: DbSession, _: Viewer) -> CalendarOut:
         }
     },
 )
-async def apply_policy(request: Request, session: DbSession, now: Now, _: Admin) -> PolicyApplied:
+async def apply_policy(
+    request: Request, session: DbSession, now: Now, principal: Admin
+) -> PolicyApplied:
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
@@ -82,6 +92,7 @@ async def apply_policy(request: Request, session: DbSession, now: Now, _: Admin)
         raise ValidationFailed("send a bundle as JSON or YAML", path="body")
     bundle = load_bundle(text if "\n" in text else text + "\n")
     applied = policy.apply_bundle(session, bundle, now=now)
+    audit.policy_applied(session, applied, actor=principal.actor, at=now)
     return PolicyApplied(
         calendars=[AppliedCalendarOut(name=n, changed=c) for n, c in applied.calendars],
         processes=[

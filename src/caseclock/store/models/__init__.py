@@ -1,8 +1,16 @@
 """The ORM models, one module per concern; importing this package registers every table."""
 
 from caseclock.store.models.access import ApiKeyRow
+from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
+from caseclock.store.models.people import (
+    ConsoleSessionRow,
+    SignInAttemptRow,
+    TeamMemberRow,
+    TeamRow,
+    UserRow,
+)
 from caseclock.store.models.policy import CalendarRow, EntitlementRuleSetRow, ProcessRow
 from caseclock.store.models.records import EventRow, MilestoneRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.models.worker import (
@@ -17,8 +25,10 @@ __all__ = [
     "AccountRow",
     "ApiKeyRow",
     "AssetRow",
+    "AuditRow",
     "Base",
     "CalendarRow",
+    "ConsoleSessionRow",
     "ContactRow",
     "DeliveryRow",
     "EndpointRow",
@@ -32,5 +42,9 @@ __all__ = [
     "NoteRow",
     "ProcessRow",
     "RecordRow",
+    "SignInAttemptRow",
     "TaskRow",
+    "TeamMemberRow",
+    "TeamRow",
+    "UserRow",
 ]

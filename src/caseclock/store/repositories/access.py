@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import ApiKeyRow
@@ -31,3 +32,20 @@ class ApiKeyRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def get(self, key_id: int) -> ApiKeyRow | None:
+        return self.session.get(ApiKeyRow, key_id)
+
+    def for_user(self, user_id: int) -> Sequence[ApiKeyRow]:
+        return self.session.scalars(
+            select(ApiKeyRow).where(ApiKeyRow.user_id == user_id).order_by(ApiKeyRow.id)
+        ).all()
+
+    def revoke_for_user(self, user_id: int, *, now: datetime) -> int:
+        result = self.session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.user_id == user_id, ApiKeyRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

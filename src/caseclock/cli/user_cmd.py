@@ -1,0 +1,126 @@
+"""``caseclock user``: create, list, deactivate users and set their passwords."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from caseclock.cli.environment import load_settings
+from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
+from caseclock.clock import SystemClock
+from caseclock.services import people, teams
+from caseclock.services.passwords import policy_from
+
+app = typer.Typer(help="Users: the people who sign in and own work.", no_args_is_help=True)
+
+
+def generated_password() -> str:
+    """A random password (24 URL-safe characters, about 144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """The password read from stdin's first line, else a generated one (and True)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    return generated_password(), True
+
+
+@app.command("create")
+def create(
+    handle: Annotated[str, typer.Argument(help="what helpdesk events name as owner, e.g. ana")],
+    *,
+    email: Annotated[str, typer.Option(help="where their notifications go")],
+    role: Annotated[str, typer.Option(help="admin, lead, agent or viewer")] = "agent",
+    name: Annotated[str | None, typer.Option(help="display name (default: the handle)")] = None,
+    zone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC",
+    accounts: Annotated[
+        str | None, typer.Option(help="comma-separated account ids the user is limited to")
+    ] = None,
+    team: Annotated[list[str] | None, typer.Option(help="a team to join (repeatable)")] = None,
+    lead: Annotated[bool, typer.Option(help="lead the teams given with --team")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option(help="read the password from stdin (else one is generated)")
+    ] = False,
+) -> None:
+    """Create a user; a generated password is printed once."""
+    settings = load_settings()
+    password, generated = _password(password_stdin)
+    now = SystemClock().now()
+    with unit_of_work(settings) as session:
+        row = people.create_user(
+            session,
+            people.NewUser(
+                handle=handle,
+                email=email,
+                role=role,
+                display_name=name,
+                time_zone=zone,
+                accounts=accounts.split(",") if accounts is not None else None,
+                password=password,
+            ),
+            actor=CLI_ACTOR,
+            passwords=policy_from(settings),
+            now=now,
+        )
+        for team_name in team or []:
+            found = teams.get_team(session, team_name)
+            teams.set_member(session, found, row, lead=lead, actor=CLI_ACTOR, now=now)
+    typer.echo(f"created {row.role} {row.handle} <{row.email}>", err=True)
+    if generated:
+        typer.echo("their password, shown only once:", err=True)
+        typer.echo(password)
+
+
+@app.command("list")
+def list_users() -> None:
+    """One line per user: handle, role, email, teams (a * marks a lead), state."""
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        rows = people.list_users(session)
+        memberships = people.teams_by_user(session, rows)
+        for row in rows:
+            on = ",".join(f"{t}{'*' if lead else ''}" for t, lead in memberships.get(row.id, []))
+            state = "active" if row.active else "deactivated"
+            typer.echo(f"{row.handle}\t{row.role}\t{row.email}\t{on or '-'}\t{state}")
+
+
+@app.command("deactivate")
+def deactivate(handle: Annotated[str, typer.Argument(help="the user's handle")]) -> None:
+    """Deactivate a user: their keys are revoked and their sessions end."""
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        row = people.get_user(session, handle)
+        revoked = people.deactivate_user(
+            session, row, by=None, actor=CLI_ACTOR, now=SystemClock().now()
+        )
+    typer.echo(f"deactivated {handle}; {revoked} key(s) revoked")
+
+
+@app.command("set-password")
+def set_password(
+    handle: Annotated[str, typer.Argument(help="the user's handle")],
+    password_stdin: Annotated[
+        bool, typer.Option(help="read the password from stdin (else one is generated)")
+    ] = False,
+) -> None:
+    """Reset a user's password (their sessions end); a generated one is printed once."""
+    settings = load_settings()
+    password, generated = _password(password_stdin)
+    with unit_of_work(settings) as session:
+        row = people.get_user(session, handle)
+        people.set_password(
+            session,
+            row,
+            password,
+            by=None,
+            actor=CLI_ACTOR,
+            passwords=policy_from(settings),
+            now=SystemClock().now(),
+        )
+    typer.echo(f"password of {handle} set", err=True)
+    if generated:
+        typer.echo(password)

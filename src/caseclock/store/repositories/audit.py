@@ -1,0 +1,45 @@
+"""Queries over the audit trail: insert, and read newest first with filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import AuditRow
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: AuditRow) -> AuditRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def list(
+        self,
+        *,
+        actor: str | None,
+        kind: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> Sequence[AuditRow]:
+        """Newest first; ``before_id`` continues a page."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if actor is not None:
+            query = query.where(AuditRow.actor == actor)
+        if kind is not None:
+            query = query.where(AuditRow.kind == kind)
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+        if until is not None:
+            query = query.where(AuditRow.at < until)
+        if before_id is not None:
+            query = query.where(AuditRow.id < before_id)
+        return self.session.scalars(query).all()
