@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -139,3 +139,37 @@ def test_csv_cells_that_would_start_a_formula_are_text(
     assert found[1] == "First response"
     assert int(found[4]) > 0
     assert next(row for row in rows if row[0] == "C-1")[5] == "bo"
+
+
+def override(db: Database, record: str, at: datetime, **change: object) -> None:
+    """An override on the record's first response, by lee."""
+    event = {
+        "id": f"{record}:override:{at.isoformat()}",
+        "record": record,
+        "type": "override",
+        "at": at.isoformat(),
+        "data": {"milestone": "first_response", "by": "lee", "reason": "customer on leave"}
+        | change,
+    }
+    with db.session_factory() as session:
+        ingest(session, [event], principal=SYSTEM, now=at)
+        session.commit()
+
+
+def test_overridden_slas_are_listed_with_who_and_why(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """Reports list each override of the period, with the change, who made it and why; the
+    CSV has the same rows."""
+    override(db, "C-2", NOW, extend="2h")
+    clock.set(LATER)
+    html = agent.get("/reports").text
+    assert html.count("Overridden SLAs (1)") == 1
+    assert "<title>Reports" in html
+    assert "extend 2h" in html
+    assert "customer on leave" in html
+    rows = list(csv.reader(io.StringIO(agent.get("/reports/overrides.csv").text)))
+    assert rows[0] == ["record", "milestone", "at", "change", "by", "reason", "account"]
+    assert rows[1:] == [
+        ["C-2", "First response", NOW.isoformat(), "extend 2h", "lee", "customer on leave", "acme"]
+    ]

@@ -24,9 +24,6 @@ from caseclock.store.repositories.reports import OutcomeRow, ReportRepository
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
 NONE_LABEL = "(none)"
-# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
-# return, strips it and reads what follows as one): OWASP's CSV injection guidance.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +55,19 @@ class Violation:
     owner: str | None
     team: str | None
     tier: str | None
+    account_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A deadline moved or a clock held by hand: who did it, and why."""
+
+    record_id: str
+    milestone: str  # the definition's name
+    at: datetime
+    change: str  # "extend 4h", "shorten 1h", "pause until …", "pause", "resume"
+    by: str
+    reason: str
     account_id: str | None
 
 
@@ -228,89 +238,38 @@ def timing_report(
     )
 
 
-def spreadsheet_cell(value: str) -> str:
-    """``value`` as a CSV cell a spreadsheet shows as text: one that would start a formula
-    gets a leading apostrophe, which spreadsheets read as "text follows" and do not show."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+def _change(data: dict[str, object]) -> str:
+    for kind in ("extend", "shorten"):
+        if data.get(kind):
+            return f"{kind} {data[kind]}"
+    if data.get("pause_until"):
+        return f"pause until {data['pause_until']}"
+    return "pause" if data.get("pause") else "resume"
 
 
-def _safe(rows: list[list[str]]) -> list[list[str]]:
-    return [[spreadsheet_cell(cell) for cell in row] for row in rows]
-
-
-def compliance_rows(report: ComplianceReport) -> list[list[str]]:
-    """The compliance report as CSV rows, header first."""
-    out = [["dimension", "label", "on_time", "late", "violated", "decided", "share_met"]]
-    for dimension, slices in (
-        ("milestone", report.by_milestone),
-        ("tier", report.by_tier),
-        ("team", report.by_team),
-        ("week", report.by_week),
-    ):
-        for s in slices:
-            c = s.counts
-            rate = "" if c.rate is None else f"{c.rate:.4f}"
-            out.append(
-                [
-                    dimension,
-                    s.label,
-                    str(c.on_time),
-                    str(c.late),
-                    str(c.violated),
-                    str(c.decided),
-                    rate,
-                ]
-            )
-    return _safe(out)
-
-
-def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
-    """The violations as CSV rows, header first."""
-    out = [
-        [
-            "record",
-            "milestone",
-            "deadline",
-            "completed_at",
-            "over_by_seconds",
-            "owner",
-            "team",
-            "tier",
-            "account",
-        ]
-    ]
-    for v in items:
-        out.append(
-            [
-                v.record_id,
-                v.milestone,
-                "" if v.deadline is None else v.deadline.isoformat(),
-                "" if v.completed_at is None else v.completed_at.isoformat(),
-                "" if v.over_by is None else str(int(v.over_by.total_seconds())),
-                v.owner or "",
-                v.team or "",
-                v.tier or "",
-                v.account_id or "",
-            ]
+def overrides(
+    session: Session,
+    principal: Principal,
+    *,
+    now: datetime,
+    days: int = 90,
+    account: str | None = None,
+) -> list[Override]:
+    """The overrides of the last ``days`` days, newest first, with who made them and why."""
+    repository = ReportRepository(session)
+    names = dict(repository.milestone_names())
+    found = repository.overrides(
+        since=now - timedelta(days=days), until=now, scope=principal.accounts, account=account
+    )
+    return [
+        Override(
+            record_id=row.record_id,
+            milestone=names.get(str(row.data.get("milestone")), str(row.data.get("milestone"))),
+            at=row.occurred_at,
+            change=_change(row.data),
+            by=str(row.data.get("by") or ""),
+            reason=str(row.data.get("reason") or ""),
+            account_id=row.account_id,
         )
-    return _safe(out)
-
-
-def timing_rows(report: TimingReport) -> list[list[str]]:
-    """The timing report as CSV rows, header first."""
-    out = [["measure", "tier", "count", "average_seconds", "p90_seconds"]]
-    for measure, stats in (
-        ("first_response", report.first_response),
-        ("resolution", report.resolution),
-    ):
-        for s in stats:
-            out.append(
-                [
-                    measure,
-                    s.label,
-                    str(s.count),
-                    "" if s.average is None else str(int(s.average.total_seconds())),
-                    "" if s.p90 is None else str(int(s.p90.total_seconds())),
-                ]
-            )
-    return _safe(out)
+        for row in found
+    ]

@@ -14,8 +14,8 @@ from caseclock.console import charts
 from caseclock.console.auth import User
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
-from caseclock.errors import NotFound
 from caseclock.services import reports
+from caseclock.services.report_csv import report_rows
 
 router = console_router()
 PERIODS = (30, 90, 180, 365)
@@ -30,6 +30,7 @@ def report_page(
     comp = reports.compliance_report(session, p, now=now, days=days)
     timing = reports.timing_report(session, p, now=now, days=days)
     late = reports.violations(session, p, now=now, days=days)
+    moved = reports.overrides(session, p, now=now, days=days)
     context = {
         "days": days,
         "periods": PERIODS,
@@ -37,6 +38,8 @@ def report_page(
         "violations": late[:25],
         "violation_count": len(late),
         "timing": timing,
+        "overrides": moved[:25],
+        "override_count": len(moved),
         "charts": {
             "milestone": charts.compliance_bars("Compliance by milestone", comp.by_milestone),
             "tier": charts.compliance_bars("Compliance by tier", comp.by_tier),
@@ -56,15 +59,7 @@ def report_page(
 
 @router.get("/reports/{name}.csv")
 def report_csv(name: str, session: DbSession, user: User, now: Now, days: Days = 90) -> Response:
-    p = user.principal
-    if name == "compliance":
-        rows = reports.compliance_rows(reports.compliance_report(session, p, now=now, days=days))
-    elif name == "violations":
-        rows = reports.violation_rows(reports.violations(session, p, now=now, days=days))
-    elif name == "timing":
-        rows = reports.timing_rows(reports.timing_report(session, p, now=now, days=days))
-    else:
-        raise NotFound(f"no report {name!r}; try compliance, violations or timing")
+    rows = report_rows(name, session, user.principal, now=now, days=days)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     filename = f"caseclock-{name}-{now:%Y%m%d}-{days}d.csv"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from caseclock.store.bulk import among
 from caseclock.store.models import (
     AccountRow,
     DeliveryRow,
+    EventRow,
     FiringRow,
     MilestoneRow,
     ProcessRow,
@@ -56,6 +57,16 @@ class OutcomeRow:
     owner: str | None
     account_id: str | None
     tier: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRow:
+    """One override event as a report reads it."""
+
+    record_id: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    account_id: str | None
 
 
 class ReportRepository:
@@ -156,6 +167,31 @@ class ReportRepository:
         if scope is not None:
             query = query.where(MilestoneRow.account_id.in_(scope) if scope else false())
         return [OutcomeRow(**row._asdict()) for row in self.session.execute(query).all()]
+
+    def overrides(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        scope: frozenset[str] | None,
+        account: str | None = None,
+    ) -> list[OverrideRow]:
+        """Override events that took effect in ``[since, until)``, newest first."""
+        query = (
+            select(EventRow.record_id, EventRow.occurred_at, EventRow.data, RecordRow.account_id)
+            .join(RecordRow, RecordRow.id == EventRow.record_id)
+            .where(
+                EventRow.type == "override",
+                EventRow.occurred_at >= since,
+                EventRow.occurred_at < until,
+            )
+            .order_by(EventRow.occurred_at.desc(), EventRow.seq.desc())
+        )
+        if account is not None:
+            query = query.where(RecordRow.account_id == account)
+        if scope is not None:
+            query = query.where(RecordRow.account_id.in_(scope) if scope else false())
+        return [OverrideRow(**row._asdict()) for row in self.session.execute(query).all()]
 
     def firings(self, record_id: str) -> Sequence[FiringRow]:
         """The timers the worker fired (or skipped) on a record, newest first."""

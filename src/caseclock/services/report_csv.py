@@ -1,0 +1,157 @@
+"""The reports as CSV downloads: one function per report turns it into rows, header first,
+and every cell is one a spreadsheet shows as text.
+
+A spreadsheet reads a cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula (and strips
+a leading tab or carriage return, then reads what follows as one), so such a cell gets a
+leading apostrophe, as OWASP's CSV injection guidance advises. Durations are whole seconds in
+the milestone's own basis, as the pages show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from caseclock.errors import NotFound
+from caseclock.services.access import Principal
+from caseclock.services.reports import (
+    ComplianceReport,
+    Override,
+    TimingReport,
+    Violation,
+    compliance_report,
+    overrides,
+    timing_report,
+    violations,
+)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: one that would start a formula
+    gets a leading apostrophe, which spreadsheets read as "text follows" and do not show."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _safe(rows: list[list[str]]) -> list[list[str]]:
+    return [[spreadsheet_cell(cell) for cell in row] for row in rows]
+
+
+def compliance_rows(report: ComplianceReport) -> list[list[str]]:
+    """The compliance report as CSV rows, header first."""
+    out = [["dimension", "label", "on_time", "late", "violated", "decided", "share_met"]]
+    for dimension, slices in (
+        ("milestone", report.by_milestone),
+        ("tier", report.by_tier),
+        ("team", report.by_team),
+        ("week", report.by_week),
+    ):
+        for s in slices:
+            c = s.counts
+            rate = "" if c.rate is None else f"{c.rate:.4f}"
+            out.append(
+                [
+                    dimension,
+                    s.label,
+                    str(c.on_time),
+                    str(c.late),
+                    str(c.violated),
+                    str(c.decided),
+                    rate,
+                ]
+            )
+    return _safe(out)
+
+
+def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
+    """The violations as CSV rows, header first."""
+    out = [
+        [
+            "record",
+            "milestone",
+            "deadline",
+            "completed_at",
+            "over_by_seconds",
+            "owner",
+            "team",
+            "tier",
+            "account",
+        ]
+    ]
+    for v in items:
+        out.append(
+            [
+                v.record_id,
+                v.milestone,
+                "" if v.deadline is None else v.deadline.isoformat(),
+                "" if v.completed_at is None else v.completed_at.isoformat(),
+                "" if v.over_by is None else str(int(v.over_by.total_seconds())),
+                v.owner or "",
+                v.team or "",
+                v.tier or "",
+                v.account_id or "",
+            ]
+        )
+    return _safe(out)
+
+
+def override_rows(items: Sequence[Override]) -> list[list[str]]:
+    """The overrides as CSV rows, header first."""
+    out = [["record", "milestone", "at", "change", "by", "reason", "account"]]
+    for o in items:
+        out.append(
+            [
+                o.record_id,
+                o.milestone,
+                o.at.isoformat(),
+                o.change,
+                o.by,
+                o.reason,
+                o.account_id or "",
+            ]
+        )
+    return _safe(out)
+
+
+def timing_rows(report: TimingReport) -> list[list[str]]:
+    """The timing report as CSV rows, header first."""
+    out = [["measure", "tier", "count", "average_seconds", "p90_seconds"]]
+    for measure, stats in (
+        ("first_response", report.first_response),
+        ("resolution", report.resolution),
+    ):
+        for s in stats:
+            out.append(
+                [
+                    measure,
+                    s.label,
+                    str(s.count),
+                    "" if s.average is None else str(int(s.average.total_seconds())),
+                    "" if s.p90 is None else str(int(s.p90.total_seconds())),
+                ]
+            )
+    return _safe(out)
+
+
+Rows = Callable[[Session, Principal, datetime, int], list[list[str]]]
+REPORTS: dict[str, Rows] = {
+    "compliance": lambda s, p, now, days: compliance_rows(
+        compliance_report(s, p, now=now, days=days)
+    ),
+    "violations": lambda s, p, now, days: violation_rows(violations(s, p, now=now, days=days)),
+    "timing": lambda s, p, now, days: timing_rows(timing_report(s, p, now=now, days=days)),
+    "overrides": lambda s, p, now, days: override_rows(overrides(s, p, now=now, days=days)),
+}
+
+
+def report_rows(
+    name: str, session: Session, principal: Principal, *, now: datetime, days: int
+) -> list[list[str]]:
+    """The rows of the report called ``name`` over the last ``days`` days."""
+    rows = REPORTS.get(name)
+    if rows is None:
+        raise NotFound(f"no report {name!r}; try {', '.join(REPORTS)}")
+    return rows(session, principal, now, days)
