@@ -30,6 +30,7 @@ COMPILED = (
     "cycles",
     "durations",
     "evaluate",
+    "event_relevance",
     "instants",
     "milestones",
     "overrides",
@@ -40,7 +41,6 @@ COMPILED = (
     "targets",
     "timeline",
     "timers",
-    "watch",
 )
 
 

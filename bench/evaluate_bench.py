@@ -33,7 +33,7 @@ from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event, EventType
 from caseclock.core.instants import instant_us
 from caseclock.core.milestones import Milestone
-from caseclock.core.policy import load_bundle
+from caseclock.document_files import load_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = load_bundle(ROOT / "examples" / "policies" / "b2b.yaml")

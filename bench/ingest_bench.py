@@ -52,9 +52,9 @@ from fastapi.testclient import TestClient  # noqa: E402 (after the warning filte
 from caseclock.api.asgi import serving_app  # noqa: E402
 from caseclock.clock import FixedClock  # noqa: E402
 from caseclock.config import Settings  # noqa: E402
-from caseclock.core.policy import load_bundle  # noqa: E402
 from caseclock.demo.generator import generate  # noqa: E402
 from caseclock.demo.loader import SYSTEM  # noqa: E402
+from caseclock.document_files import load_bundle  # noqa: E402
 from caseclock.services.access import create_key  # noqa: E402
 from caseclock.services.accounts import AccountInput, create_account  # noqa: E402
 from caseclock.services.ingest import ingest  # noqa: E402

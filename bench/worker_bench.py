@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from caseclock.core.policy import load_bundle
+from caseclock.core.policy import parse_bundle
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import ingest
@@ -162,7 +162,7 @@ def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, h
     try:
         now = datetime.now(UTC)
         with factory() as session:
-            apply_bundle(session, load_bundle(POLICY), now=now)
+            apply_bundle(session, parse_bundle(POLICY), now=now)
             register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=now)
             session.commit()
         background = [created(f"B-{n:06d}", now) for n in range(cases - due_cases)]

@@ -1,8 +1,9 @@
 """Reading policy and calendar documents from files (YAML or JSON): the I/O edge of the core.
 
-The core validates dictionaries and parses YAML (``core.policy.parse_document``: YAML 1.2
-booleans, so ``on: created`` keeps its key); this module only turns a path into a mapping,
-with errors a person can act on (which file, which line).
+The core parses text (``core.policy.parse_document``: YAML 1.2 booleans, so ``on: created``
+keeps its key; ``core.policy.parse_bundle``: text to a validated bundle); this module is the one
+place that turns a path into a document or a bundle, with errors a person can act on (which
+file, which line). The CLI and the tests read bundles through ``load_bundle``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from caseclock.core.json_numbers import strict_loads
-from caseclock.core.policy import PolicyInvalid, parse_document
+from caseclock.core.policy import PolicyBundle, PolicyInvalid, bundle_of, parse_document
 from caseclock.errors import ValidationFailed
 
 
@@ -31,24 +32,37 @@ def read_text(file: Path) -> str:
         ) from None
 
 
-def load_document(path: str | Path) -> dict[str, Any]:
-    """Read and parse a YAML or JSON file into a mapping."""
+def read_document(path: str | Path) -> Any:
+    """Read and parse a YAML or JSON file (``.json`` read as strict JSON, anything else as
+    YAML, of which JSON is a subset); raise ``ValidationFailed`` naming the file."""
     file = Path(path)
     text = read_text(file)
     if file.suffix.lower() == ".json":
         try:
-            data = strict_loads(text)  # finite numbers only, as JSON has them
+            return strict_loads(text)  # finite numbers only, as JSON has them
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
                 f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
-        if not isinstance(data, dict):
-            raise ValidationFailed(f"{file}: expected an object at the top level")
-        return data
     try:
-        data = parse_document(text)
+        return parse_document(text)
     except PolicyInvalid as exc:
         raise ValidationFailed(f"{file}: not valid YAML/JSON at {exc.detail}") from None
+
+
+def load_document(path: str | Path) -> dict[str, Any]:
+    """Read and parse a YAML or JSON file that holds a mapping."""
+    data = read_document(path)
     if not isinstance(data, dict):
-        raise ValidationFailed(f"{file}: expected a mapping at the top level")
+        raise ValidationFailed(f"{Path(path)}: expected a mapping at the top level")
     return data
+
+
+def load_bundle(path: str | Path) -> PolicyBundle:
+    """Read a policy bundle file and validate it; raise ``PolicyInvalid`` on any error (the
+    file's own problems name the file, the bundle's name a path inside it)."""
+    try:
+        data = read_document(path)
+    except ValidationFailed as exc:
+        raise PolicyInvalid([exc.detail]) from None
+    return bundle_of(data)

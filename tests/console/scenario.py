@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.core.policy import load_bundle
+from caseclock.document_files import load_bundle
 from caseclock.services.access import Principal, Role, create_key
 from caseclock.services.accounts import AccountInput, create_account
 from caseclock.services.ingest import Outcome, ingest

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.cycles import Cycle, Pause
 from caseclock.core.targets import Resolved
-from tests.core.test_evaluate_helpers import CALENDARS, at
+from tests.core.evaluate_setup import CALENDARS, at
 
 ORIGIN = at("2026-03-02T00:00:00-05:00")  # two weeks around the DST change of 2026-03-08
 SETTINGS = settings(max_examples=150, deadline=None)

@@ -9,7 +9,7 @@ import pytest
 
 from caseclock.core.durations import DurationKind, format_timedelta, parse_duration
 from caseclock.core.periods import Months, add_months, parse_period
-from tests.core.test_evaluate_helpers import at
+from tests.core.evaluate_setup import at
 
 
 @pytest.mark.parametrize(

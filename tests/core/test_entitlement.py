@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from caseclock.core.entitlement import choose_process
 from caseclock.core.policy import EntitlementRules
-from tests.core.test_evaluate_helpers import B2B
+from tests.core.evaluate_setup import B2B
 
 RULES = EntitlementRules.model_validate(
     {

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from caseclock.core.milestones import MilestoneState, TimerKind
-from caseclock.core.policy import load_bundle
-from tests.core.test_evaluate_helpers import ROOT, Timeline, at, run
+from caseclock.document_files import load_bundle
+from tests.core.evaluate_setup import ROOT, Timeline, at, run
 
 ACCOUNTS = load_bundle(ROOT / "examples" / "policies" / "accounts.yaml")
 

@@ -12,7 +12,7 @@ from caseclock.core.evaluate import evaluate, evaluate_replay, replay_record
 from caseclock.core.events import Event
 from caseclock.core.milestones import OPEN_STATES
 from caseclock.core.policy import Process, parse_document
-from tests.core.test_evaluate_helpers import B2B, CALENDARS, at
+from tests.core.evaluate_setup import B2B, CALENDARS, at
 
 ORIGIN = at("2026-03-02T00:00:00-05:00")  # two weeks around the DST change of 2026-03-08
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None)
@@ -187,7 +187,8 @@ milestones:
 def test_skipping_is_exact_for_idle_definitions_and_unread_fields(
     case: tuple[str, list[Event], datetime],
 ) -> None:
-    """The same as above on definitions built to stress the finer cuts of ``core.watch``."""
+    """The same as above on definitions built to stress the finer cuts of
+    ``core.event_relevance``."""
     _, events, now = case
     fast = replay_record(SKIPPING_EDGES, events, now, calendars=CALENDARS)
     slow = replay_record(SKIPPING_EDGES, events, now, calendars=CALENDARS, skipping=False)

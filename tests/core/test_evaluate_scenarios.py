@@ -15,7 +15,7 @@ from caseclock.core.evaluate import evaluate
 from caseclock.core.milestones import Health, MilestoneState, TimerKind, health
 from caseclock.core.policy import Process
 from caseclock.core.timers import next_timers
-from tests.core.test_evaluate_helpers import B2B, CALENDARS, Timeline, at, run
+from tests.core.evaluate_setup import B2B, CALENDARS, Timeline, at, run
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from caseclock.core.events import Event
-from caseclock.core.policy import load_bundle
 from caseclock.demo.generator import REGIONS, TIERS, generate
 from caseclock.demo.loader import SYSTEM, load_demo
+from caseclock.document_files import load_bundle
 from caseclock.services.at_risk import milestone_queue
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.store.repositories.milestones import QueueFilter

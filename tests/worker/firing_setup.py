@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseclock.config import Settings
-from caseclock.core.policy import load_bundle
+from caseclock.document_files import load_bundle
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import Outcome, ingest

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
-from caseclock.core.policy import PolicyInvalid, load_bundle
+from caseclock.core.policy import PolicyInvalid, parse_bundle
 from caseclock.store.models import FiringRow, RecordRow
 from caseclock.worker.loop import Worker
 from tests.conftest import T0, Database
@@ -75,7 +75,7 @@ def test_a_bundle_rejects_an_escalation_rule_on_an_unknown_calendar() -> None:
         "calendar: always\n    do:", "calendar: x\n    do:"
     )
     with pytest.raises(PolicyInvalid, match=r"escalation_rules\[0\]\.calendar"):
-        load_bundle(text)
+        parse_bundle(text)
 
 
 def test_an_idle_gold_case_escalates_once_per_quiet_spell(

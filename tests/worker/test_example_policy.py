@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from caseclock.core.policy import load_bundle
+from caseclock.document_files import load_bundle
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.policy import apply_bundle
 from caseclock.store.models import FiringRow

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from caseclock.core.policy import load_bundle
+from caseclock.core.policy import parse_bundle
 from caseclock.services.policy import apply_bundle
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.worker.loop import Worker
@@ -38,7 +38,7 @@ def test_request_info_pauses_until_the_customer_answers(
         f"- {REQUEST}",
     )
     with db.session_factory() as session:
-        apply_bundle(session, load_bundle(text), now=T0)
+        apply_bundle(session, parse_bundle(text), now=T0)
         session.commit()
     send(db.session_factory, T0, created("C-1", T0, contact_email="it@customer.example"))
     worker = Worker(db.session_factory, settings_for(db.url, smtp_sink[1]), http=client)

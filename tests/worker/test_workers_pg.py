@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from caseclock.core.policy import load_bundle
+from caseclock.core.policy import parse_bundle
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import ingest
@@ -39,7 +39,7 @@ def _load(factory: SessionFactory, hook: str | None) -> None:
     if hook is None:
         text = text.replace("{type: webhook, endpoint: ops}", "{type: add_note, body: warned}")
     with factory() as session:
-        apply_bundle(session, load_bundle(text), now=T0)
+        apply_bundle(session, parse_bundle(text), now=T0)
         if hook is not None:
             register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=T0)
         session.commit()

@@ -12,7 +12,7 @@ from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.clock import SystemClock
-from caseclock.core.policy import load_bundle
+from caseclock.document_files import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services import audit
 from caseclock.services.keys import KeyRequest, make_key, revoke_key, visible_keys

@@ -19,9 +19,9 @@ from caseclock.cli.output import fail
 from caseclock.cli.worker_cmd import background_worker
 from caseclock.clock import SystemClock
 from caseclock.config import Settings
-from caseclock.core.policy import load_bundle
 from caseclock.demo.generator import generate
 from caseclock.demo.loader import load_demo
+from caseclock.document_files import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key, revoke_keys_named
 from caseclock.services.policy import apply_bundle

@@ -21,10 +21,10 @@ from caseclock.cli.calendar_cmd import parse_instant
 from caseclock.cli.output import fail
 from caseclock.cli.simulate_render import render_explain, render_results, render_what_if
 from caseclock.core.events import Event, EventType
-from caseclock.core.policy import PolicyBundle, PolicyInvalid, load_bundle, parse_document
+from caseclock.core.policy import PolicyBundle, PolicyInvalid, parse_document
 from caseclock.core.simulation import RecordResult, result_to_json, simulate
 from caseclock.core.validation import describe_validation_error
-from caseclock.document_files import read_text
+from caseclock.document_files import load_bundle, read_text
 from caseclock.errors import ValidationFailed
 
 PolicyOption = Annotated[Path, typer.Option("--policy", help="Policy bundle (YAML or JSON).")]

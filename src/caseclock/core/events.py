@@ -26,7 +26,6 @@ task         ``{"title": ..., "assignee": ..., "due": ISO}``  a task created on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -190,10 +189,3 @@ class Event(BaseModel):
     def payload(self) -> BaseModel:
         """The validated ``data`` model of this event's type."""
         return DATA_MODELS[self.type].model_validate(self.data)
-
-
-def build_timeline(events: Iterable[Event]) -> list[Event]:
-    """Deduplicate by id (the first seen wins) and order by occurrence (``core.timeline``)."""
-    from caseclock.core.timeline import build_timeline as ordered  # noqa: PLC0415 (it imports this module)
-
-    return ordered(events)

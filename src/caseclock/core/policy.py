@@ -26,7 +26,7 @@ for account lifecycle milestones), ``target``, ``calendar``, ``recurrence`` (``o
 ``field:NAME``) and ``actions`` (``core.actions``). Conditions are ``core.condition_spec``.
 
 Every model forbids unknown keys and validation errors name their path, e.g.
-``processes.gold.milestones[2].target.rules[0].when: unknown field 'prio'``; ``load_bundle``
+``processes.gold.milestones[2].target.rules[0].when: unknown field 'prio'``; ``parse_bundle``
 raises ``PolicyInvalid`` with all of them, so nothing ever half-loads.
 """
 
@@ -36,7 +36,6 @@ import json
 import math
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -216,6 +215,10 @@ def _level_only(cond: Condition, where: str) -> None:
         )
 
 
+# The statuses that close a record of a process that names none, or of no process.
+DEFAULT_CLOSED_STATUSES: tuple[str, ...] = ("Closed",)
+
+
 class Process(Document):
     """An entitlement process: a named, versioned set of milestone definitions."""
 
@@ -224,7 +227,7 @@ class Process(Document):
     version: int = Field(default=1, ge=1)
     description: str | None = None
     calendar: CalendarChoice | None = None
-    closed_statuses: tuple[str, ...] = ("Closed",)
+    closed_statuses: tuple[str, ...] = DEFAULT_CLOSED_STATUSES
     milestones: tuple[MilestoneDef, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -450,17 +453,8 @@ def _read_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def load_bundle(source: str | Path) -> PolicyBundle:
-    """Load a bundle from a path or from YAML/JSON text; raise ``PolicyInvalid`` on any error."""
-    if isinstance(source, Path) or ("\n" not in source and Path(source).suffix in _SUFFIXES):
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyInvalid([f"{path}: cannot read ({exc.strerror})"]) from None
-    else:
-        text = source
-    data = parse_document(text)
+def bundle_of(data: Any) -> PolicyBundle:
+    """A bundle from parsed data; raise ``PolicyInvalid`` naming each problem's path."""
     if not isinstance(data, dict):
         raise PolicyInvalid(["document: a bundle is a mapping with calendars, processes, ..."])
     try:
@@ -469,9 +463,12 @@ def load_bundle(source: str | Path) -> PolicyBundle:
         raise PolicyInvalid(describe_policy_error(exc)) from None
 
 
-_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+def parse_bundle(text: str) -> PolicyBundle:
+    """A bundle from YAML or JSON text; raise ``PolicyInvalid`` on any error. Reading a bundle
+    from a file is ``caseclock.document_files.load_bundle``."""
+    return bundle_of(parse_document(text))
 
 
 def dump_bundle(bundle: PolicyBundle) -> str:
-    """The bundle as JSON text (what the store keeps), loadable by ``load_bundle``."""
+    """The bundle as JSON text (what the store keeps), loadable by ``parse_bundle``."""
     return json.dumps(bundle.model_dump(mode="json"), indent=2, sort_keys=False)

@@ -12,17 +12,17 @@ from typing import Any, Final, Literal
 
 from caseclock.core.condition_spec import Condition, has_triggers
 from caseclock.core.conditions import Predicate, compile_condition
-from caseclock.core.events import EventType
-from caseclock.core.policy import MilestoneDef, Process, dependency_order
-from caseclock.core.targets import CalendarRule, CompiledTarget
-from caseclock.core.timers import ViolationRule, WarningRule
-from caseclock.core.watch import (
+from caseclock.core.event_relevance import (
     EVERYTHING,
     Watch,
     definition_fields,
     definition_watch,
     start_when_unwatched,
 )
+from caseclock.core.events import EventType
+from caseclock.core.policy import MilestoneDef, Process, dependency_order
+from caseclock.core.targets import CalendarRule, CompiledTarget
+from caseclock.core.timers import ViolationRule, WarningRule
 
 # Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
 # class attribute lookup each time.
@@ -88,7 +88,7 @@ class CompiledProcess:
 
     def watching(self, kind: EventType, data: Mapping[str, Any]) -> tuple[int, ...]:
         """The definitions (indices) that an event of ``kind`` with ``data`` must be shown
-        (see ``core.watch``)."""
+        (see ``core.event_relevance``)."""
         if kind is _FIELD:
             name = str(data.get("field"))
             return self.field_watchers.get(name, self.any_field_watchers)
@@ -96,7 +96,7 @@ class CompiledProcess:
 
 
 def _watches(d: CompiledDef, kind: EventType) -> bool:
-    """Whether events of ``kind`` must be shown to the definition (see ``core.watch``)."""
+    """Whether events of ``kind`` must be shown to the definition (see ``core.event_relevance``)."""
     return d.watch is EVERYTHING or kind in d.watch
 
 

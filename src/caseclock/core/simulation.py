@@ -16,11 +16,12 @@ from typing import Any
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.entitlement import choose_process
 from caseclock.core.evaluate import evaluate_replay, replay_record
-from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.events import Event, EventType
 from caseclock.core.milestones import Milestone, Timer, milestone_to_json, timer_to_json
 from caseclock.core.overrides import unknown_milestone
 from caseclock.core.policy import PolicyBundle
 from caseclock.core.replay import Replay
+from caseclock.core.timeline import build_timeline
 from caseclock.core.timers import next_timers
 
 

@@ -1,7 +1,7 @@
 """A record's timeline: its events deduplicated and in the one order the evaluator reads them.
 
 Compiled with the rest of the evaluator (``setup.py``); ``core.events`` holds the pydantic
-envelope, which mypyc cannot compile, and hands ``build_timeline`` over to this module.
+envelope, which mypyc cannot compile, and imports nothing from here.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from caseclock.core.events import Event, EventType, build_timeline
+from caseclock.core.events import Event, EventType
 from caseclock.core.overrides import unknown_milestone
+from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
 from caseclock.services import audit
 from caseclock.services.access import Principal

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.evaluate import evaluate_replay, replay_record
-from caseclock.core.events import ID_LENGTH, Event, build_timeline
+from caseclock.core.events import ID_LENGTH, Event
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import Process
 from caseclock.core.replay import Replay
+from caseclock.core.timeline import build_timeline
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.access import Principal
 from caseclock.services.evaluation import RecordEvaluator, account_facts

@@ -17,7 +17,7 @@ from caseclock.api.schemas.policy import (
     ProcessSummary,
 )
 from caseclock.api.strict_json import StrictJsonRoute
-from caseclock.core.policy import load_bundle
+from caseclock.core.policy import parse_bundle
 from caseclock.errors import ValidationFailed
 from caseclock.services import audit, calendars, policy
 from caseclock.store.models import CalendarRow, ProcessRow
@@ -90,7 +90,7 @@ async def apply_policy(
         raise ValidationFailed("the bundle is not UTF-8 text", path="body") from None
     if not text.strip():
         raise ValidationFailed("send a bundle as JSON or YAML", path="body")
-    bundle = load_bundle(text if "\n" in text else text + "\n")
+    bundle = parse_bundle(text)
     applied = policy.apply_bundle(session, bundle, now=now)
     audit.policy_applied(session, applied, actor=principal.actor, at=now)
     return PolicyApplied(

@@ -9,8 +9,9 @@ from typing import Any
 from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone
-from caseclock.core.policy import PolicyBundle, Process, load_bundle
+from caseclock.core.policy import PolicyBundle, Process
 from caseclock.core.simulation import calendars_of
+from caseclock.document_files import load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 B2B_PATH = ROOT / "examples" / "policies" / "b2b.yaml"
