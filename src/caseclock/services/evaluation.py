@@ -16,9 +16,9 @@ from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone, Timer, lasting_digest, timer_to_json
 from caseclock.core.policy import Process
+from caseclock.core.record_fields import RecordFields
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.document_cache import DocumentCache
-from caseclock.services.projection import RecordFields
 from caseclock.store.models import AccountRow
 from caseclock.store.repositories.milestones import Wanted
 from caseclock.store.repositories.policy import ProcessRepository

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.events import Event, EventType
 from caseclock.core.overrides import unknown_milestone
+from caseclock.core.policy import DEFAULT_CLOSED_STATUSES
+from caseclock.core.record_fields import record_fields
 from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
 from caseclock.services import audit
@@ -31,7 +33,6 @@ from caseclock.services.evaluation import (
     account_facts,
     wanted_rows,
 )
-from caseclock.services.projection import project
 from caseclock.services.storable import unstorable
 from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.repositories.customers import AccountRepository
@@ -214,7 +215,7 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
     if not created:
         return True
     chooser = ProcessChooser(session)
-    projected = {record_id: project([event]) for record_id, event in created.items()}
+    projected = {record_id: record_fields([event]) for record_id, event in created.items()}
     account_ids = {f.account for f in projected.values() if f.account is not None}
     accounts = AccountRepository(session).get_many(account_ids)
     on = now.date()
@@ -354,7 +355,9 @@ def refresh(
     wanted: list[Wanted] = []
     for record_id, row in current.items():
         timeline = build_timeline(to_event(s) for s in timelines[record_id])
-        fields = project(timeline)
+        process = evaluator.process(row["process_key"], row["process_version"])
+        closed_statuses = DEFAULT_CLOSED_STATUSES if process is None else process.closed_statuses
+        fields = record_fields(timeline, closed_statuses)
         values = {
             "id": record_id,
             "type": fields.type,
@@ -375,7 +378,7 @@ def refresh(
             changed.append(values)
             stored[record_id] = {**row, **values}
         milestones = evaluator.evaluate(
-            evaluator.process(row["process_key"], row["process_version"]),
+            process,
             timeline,
             now,
             account_facts_of(row["account_id"]),

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import String
 
 from caseclock.core.events import Event, EventType, OverrideData, TaskData
-from caseclock.services.projection import COLUMNS
+from caseclock.core.record_fields import COLUMNS
 from caseclock.store.models import NoteRow, RecordRow, TaskRow
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
