@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from caseclock.core.durations import parse_duration
 from caseclock.core.evaluate import replay_record
 from caseclock.core.explain import CycleExplanation, explain
-from tests.core.test_evaluate_helpers import B2B, CALENDARS, Timeline, at
+from caseclock.core.policy import parse_bundle
+from caseclock.core.simulation import calendars_of
+from tests.core.evaluate_setup import B2B, CALENDARS, Timeline, at
 
 
 def _explained(t: Timeline, now: str) -> dict[tuple[str, int], CycleExplanation]:
@@ -73,3 +78,43 @@ def test_pause_until_in_the_past_is_noted_and_ignored() -> None:
     text = _text(_explained(t, "2026-04-06T11:00:00-04:00")["resolution", 1])
     assert "override pause_until 2026-04-06T09:30:00-04:00 by lee: typo ignored: past" in text
     assert "paused" not in text
+
+
+NIGHT_SHIFT = """
+calendars:
+  - name: nights
+    timezone: America/New_York
+    week: {mon: [["22:00", "06:00"]], tue: [["22:00", "06:00"]], wed: [["22:00", "06:00"]],
+           thu: [["22:00", "06:00"]], fri: [["22:00", "06:00"]], sat: [["22:00", "06:00"]],
+           sun: [["22:00", "06:00"]]}
+processes:
+  nights:
+    name: Night desk
+    calendar: nights
+    milestones:
+      - key: resolution
+        start: {on: created}
+        complete: {on: closed}
+        target: 8h
+entitlement_rules:
+  default: nights
+"""
+
+
+def test_counted_spans_print_real_elapsed_time_across_a_dst_change() -> None:
+    """On the spring-forward night an 8-hour night shift lasts 7 hours: each counted span
+    prints its real length, so the spans add up to the 8 hours counted."""
+    bundle = parse_bundle(NIGHT_SHIFT)
+    calendars = calendars_of(bundle)
+    t = Timeline().created("2026-03-07T22:00:00-05:00")
+    result = replay_record(
+        bundle.processes["nights"], t.events, at("2026-03-09T12:00:00-04:00"), calendars=calendars
+    )
+    (story,) = explain(result)
+    counted = [
+        parse_duration(line.text.split()[-1]).amount
+        for line in story.lines
+        if line.text.strip().startswith("counted")
+    ]
+    assert sum(counted, timedelta(0)) == timedelta(hours=8)
+    assert any(line.text.endswith("8h counted") for line in story.lines)

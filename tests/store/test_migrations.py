@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from caseclock.store import migrate
 from caseclock.store.database import make_engine
@@ -38,5 +38,35 @@ def test_fresh_sqlite_is_pending(tmp_path: Path) -> None:
         assert migrate.pending(engine)
         migrate.upgrade(engine)
         assert not migrate.pending(engine)
+    finally:
+        engine.dispose()
+
+
+def test_milestone_rows_written_before_basis_read_as_business_time(tmp_path: Path) -> None:
+    """Rows stored before milestones kept their basis and first breach come through the
+    upgrade as business-time rows with no breach recorded (the next evaluation rewrites
+    them)."""
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    try:
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO records (id, type, fields, is_closed, created_at, updated_at,"
+                    " received_at, event_count) VALUES ('r', 'case', '{}', 0,"
+                    " '2026-03-09 14:00:00', '2026-03-09 14:00:00', '2026-03-09 14:00:00', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO milestones (record_id, key, cycle, name, state, is_open,"
+                    " elapsed_seconds, paused_seconds, timers, evaluated_at, digest) VALUES"
+                    " ('r', 'm', 1, 'm', 'running', 1, 0, 0, '[]', '2026-03-09 14:00:00', '')"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT basis, violated_at FROM milestones")).one()
+        assert tuple(row) == ("business", None)
     finally:
         engine.dispose()

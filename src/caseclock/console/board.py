@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from caseclock.console.auth import ConsoleUser
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.milestones import Health, MilestoneState
+from caseclock.core.standing import Standing
 from caseclock.services.at_risk import (
     Order,
     QueueCounts,
@@ -28,7 +29,6 @@ from caseclock.services.at_risk import (
     record_briefs,
 )
 from caseclock.services.calendars import CalendarCache
-from caseclock.services.health import Standing
 from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter

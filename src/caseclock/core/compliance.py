@@ -28,17 +28,23 @@ class Compliance:
 
 
 def compliance(milestones: Iterable[Milestone]) -> Compliance:
-    """Completed on time / completed late / violated (still open) / open in time / other."""
+    """Completed on time / completed late / violated (still open) / open in time / other.
+
+    A breach is history: a cycle that was past a deadline (``violated_at``) counts as late or
+    violated even when an override moved its deadline afterwards.
+    """
     on_time = late = violated = open_ = other = 0
     for m in milestones:
+        breached = bool(m.late) or m.violated_at is not None
         if m.state is MilestoneState.COMPLETED:
-            late += bool(m.late)
-            on_time += not m.late
+            late += breached
+            on_time += not breached
         elif m.state is MilestoneState.VIOLATED:
             violated += 1
         elif m.state in (MilestoneState.RUNNING, MilestoneState.PAUSED):
-            open_ += 1
-        elif m.state is MilestoneState.CANCELLED and m.late:
+            violated += breached
+            open_ += not breached
+        elif m.state is MilestoneState.CANCELLED and breached:
             late += 1
         else:
             other += 1

@@ -45,6 +45,8 @@ class Facts:
     after: Mapping[str, Any]
     account: Mapping[str, Any]
     event: Event | None = None
+    # the zone a date-only field is read in (00:00 there): the record's calendar's
+    zone: tzinfo = dataclass_field(default=UTC)
     kind: EventType | None = dataclass_field(init=False)  # the event's type, read once
     at_us: int = dataclass_field(init=False)  # ``at`` in UTC microseconds
     completed: AbstractSet[str] = dataclass_field(default_factory=frozenset)
@@ -60,8 +62,10 @@ class Facts:
         event: Event | None = None,
         completed: AbstractSet[str] | None = None,
         at_us: int | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.at = at
+        self.zone = zone
         self.at_us = instant_us(at) if at_us is None else at_us
         self.before = before
         self.after = after
@@ -110,13 +114,14 @@ def as_instant(value: object, zone: tzinfo = UTC) -> datetime | None:
     return None
 
 
-def _ordered(left: object, right: object) -> tuple[Any, Any] | None:
-    """Both sides in one comparable domain, or None when they cannot be compared."""
+def _ordered(left: object, right: object, zone: tzinfo) -> tuple[Any, Any] | None:
+    """Both sides in one comparable domain, or None when they cannot be compared (a date is
+    00:00 in ``zone``)."""
     if isinstance(left, bool) or isinstance(right, bool):
         return None
     if isinstance(left, int | float) and isinstance(right, int | float):
         return left, right
-    a, b = as_instant(left), as_instant(right)
+    a, b = as_instant(left, zone), as_instant(right, zone)
     if a is not None and b is not None:
         return a, b
     if isinstance(left, str) and isinstance(right, str):
@@ -187,12 +192,12 @@ class _Comparison(Predicate):
     def __init__(
         self,
         read: Callable[[Mapping[str, Any], Mapping[str, Any]], Any],
-        check: Callable[[Any, datetime], bool],
+        check: Callable[[Any, Facts], bool],
     ) -> None:
         self.read, self.check = read, check
 
     def test(self, facts: Facts) -> bool:
-        return self.check(self.read(facts.after, facts.account), facts.at)
+        return self.check(self.read(facts.after, facts.account), facts)
 
 
 class _Equality(Predicate):
@@ -210,19 +215,19 @@ class _Equality(Predicate):
         return (_fold(value) == self.wanted) is self.hit
 
 
-def _comparison(op: Op, operand: object) -> Callable[[Any, datetime], bool]:
+def _comparison(op: Op, operand: object) -> Callable[[Any, Facts], bool]:
     if op in NO_OPERAND:
         wanted = op is Op.IS_SET
-        return lambda v, _at: is_set(v) is wanted
+        return lambda v, _facts: is_set(v) is wanted
     if op in LIST_OPERAND:
         choices = {_fold(x) for x in operand} if isinstance(operand, list) else set()
         hit = op is Op.IN
-        return lambda v, _at: (_fold(v) in choices) is hit if is_set(v) else not hit
+        return lambda v, _facts: (_fold(v) in choices) is hit if is_set(v) else not hit
     if op in (Op.EQ, Op.NE):
         want, hit = _fold(operand), op is Op.EQ
-        return lambda v, _at: (_fold(v) == want) is hit
+        return lambda v, _facts: (_fold(v) == want) is hit
     if op is Op.CONTAINS:
-        return lambda v, _at: _contains(v, operand)
+        return lambda v, _facts: _contains(v, operand)
     if op in WINDOW:
         return _window_test(op, window_of(operand))
     return _order_test(op, operand)
@@ -236,21 +241,22 @@ def _contains(value: object, operand: object) -> bool:
     return False
 
 
-def _window_test(op: Op, window: timedelta) -> Callable[[Any, datetime], bool]:
+def _window_test(op: Op, window: timedelta) -> Callable[[Any, Facts], bool]:
     ahead = op is Op.WITHIN_NEXT
 
-    def test(value: Any, at: datetime) -> bool:
-        instant = as_instant(value)
+    def test(value: Any, facts: Facts) -> bool:
+        instant = as_instant(value, facts.zone)
         if instant is None:
             return False
+        at = facts.at
         return at <= instant <= at + window if ahead else at - window <= instant <= at
 
     return test
 
 
-def _order_test(op: Op, operand: object) -> Callable[[Any, datetime], bool]:
-    def test(value: Any, _at: datetime) -> bool:
-        pair = _ordered(value, operand)
+def _order_test(op: Op, operand: object) -> Callable[[Any, Facts], bool]:
+    def test(value: Any, facts: Facts) -> bool:
+        pair = _ordered(value, operand, facts.zone)
         if pair is None:
             return False
         a, b = pair

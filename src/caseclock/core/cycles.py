@@ -16,7 +16,7 @@ from typing import Final, Literal, overload
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.events import Event
 from caseclock.core.instants import instant_us, local_us, timedelta_us
-from caseclock.core.targets import Clockwork, Resolved
+from caseclock.core.targets import Clockwork, MonthAnchor, Resolved
 
 _ZERO: Final = timedelta(0)
 EndKind = Literal["completed", "cancelled"]
@@ -68,6 +68,10 @@ class Pause:
         self.end, self.end_us, self.end_cause = end, end_us, cause
         if event is not None:
             self.end_event = event
+
+    def reopen(self) -> None:
+        """Undo ``close``: the pause holds again, with no end."""
+        self.end = self.end_us = self.end_cause = self.end_event = None
 
 
 @dataclass(init=False)
@@ -124,6 +128,8 @@ class Cycle:
     end_event: Event | None = None
     ended_by_close: bool = False
     owner: str | None = None
+    # Where month targets count from: the chain's first start and the months before this cycle.
+    anchor: MonthAnchor | None = None
     # Set by ``freeze`` (the replay is over): positions, elapsed times and local instants
     # memoized by microsecond, and the effective target in microseconds.
     memo_positions: dict[int, int | None] | None = field(default=None, repr=False, compare=False)
@@ -169,6 +175,7 @@ class Cycle:
         self.end_event = None
         self.ended_by_close = False
         self.owner = None
+        self.anchor = None
         self.memo_positions = self.memo_elapsed = self.memo_local = None
         self.frozen_target_us = None
         self.frozen_pauses = None
@@ -378,6 +385,47 @@ class Cycle:
 
     def deadline(self) -> datetime | None:
         return self.local(self.deadline_us())
+
+    def month_anchor(self) -> MonthAnchor:
+        """Where month targets count from in this cycle: its chain's start and the months
+        before it (its own start and none when it starts a chain)."""
+        return self.anchor if self.anchor is not None else (self.started_at, 0)
+
+    def next_anchor(self, start_us: int) -> MonthAnchor | None:
+        """The month anchor of a repeat starting at ``start_us``: this cycle's chain, one
+        target on, when the repeat starts at this cycle's deadline after a month target."""
+        months = self.target.months
+        if months == 0 or start_us != self.deadline_us():
+            return None
+        first, before = self.month_anchor()
+        return (first, before + months)
+
+    def counts_business_time(self) -> bool:
+        """Whether the cycle counts on its business calendar (else on the wall clock)."""
+        return self._calendar() is not None
+
+    def violated_us(self, now: int) -> int | None:
+        """The first instant (microseconds) the cycle was past a deadline it had then, by
+        ``now``; None if it never was. An extend or shorten moves the deadline from the
+        override on, never back in time: a breach before it stays one."""
+        end = now if self.ended_us is None else min(self.ended_us, now)
+        target = self.target.amount
+        if target is None:
+            return None
+        total = timedelta_us(target)
+        for adjustment in self.adjustments:
+            at = instant_us(adjustment.at)
+            deadline = self.position_us(max(total, 0))
+            if deadline is not None and deadline < min(at, end):
+                return deadline
+            change = timedelta_us(adjustment.amount)
+            total += change if adjustment.kind == "extend" else -change
+        deadline = self.position_us(max(total, 0))
+        if deadline is None:
+            return None
+        if self.ended_us is not None and self.ended_us <= now:
+            return deadline if self.ended_us > deadline else None
+        return deadline if now >= deadline else None
 
     def deadline_us(self) -> int | None:
         target = self.effective_target_us()

@@ -21,7 +21,7 @@ re-arms it. Closed records never escalate. Pure: the caller passes the calendar 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from typing import Any, Literal
 
@@ -72,10 +72,19 @@ class EscalationRule(Document):
         """``when`` compiled once per rule (ingestion asks every rule about every record)."""
         return None if self.when is None else compile_condition(self.when)
 
-    def applies(self, fields: Mapping[str, Any], account: Mapping[str, Any], at: datetime) -> bool:
-        """True when the rule's criteria hold for the record's current fields."""
+    def applies(
+        self,
+        fields: Mapping[str, Any],
+        account: Mapping[str, Any],
+        at: datetime,
+        zone: tzinfo = UTC,
+    ) -> bool:
+        """True when the rule's criteria hold for the record's current fields (a date-only
+        field read at 00:00 in ``zone``, the rule's calendar's)."""
         predicate = self._predicate
-        return predicate is None or predicate.test(Facts(at, fields, fields, account))
+        if predicate is None:
+            return True
+        return predicate.test(Facts(at, fields, fields, account, None, None, None, zone))
 
 
 def escalation_due(rule: EscalationRule, basis: datetime, calendar: BusinessCalendar) -> datetime:

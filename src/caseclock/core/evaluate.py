@@ -19,9 +19,10 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.cycles import Cycle
 from caseclock.core.events import Event
 from caseclock.core.instants import instant_us
-from caseclock.core.milestones import Milestone, MilestoneState
+from caseclock.core.milestones import Basis, Milestone, MilestoneState
 from caseclock.core.policy import Process
 from caseclock.core.replay import Replay, Track, replay
+from caseclock.core.standing import due_us
 from caseclock.core.timeline import stamped_timeline
 from caseclock.core.timers import next_timers, plan_timers, warning_us
 
@@ -33,6 +34,8 @@ _PENDING: Final = MilestoneState.PENDING
 _VIOLATED: Final = MilestoneState.VIOLATED
 _PAUSED: Final = MilestoneState.PAUSED
 _RUNNING: Final = MilestoneState.RUNNING
+_BUSINESS: Final = Basis.BUSINESS
+_CALENDAR: Final = Basis.CALENDAR
 
 _ZERO: Final = timedelta(0)
 
@@ -48,7 +51,7 @@ def milestone_state(cycle: Cycle, now: int, deadline: int | None, paused: bool) 
         return _COMPLETED
     if cycle.started_us > now:
         return _PENDING
-    if deadline is not None and now >= deadline:
+    if deadline is not None and due_us(deadline, now):
         return _VIOLATED
     if paused:
         return _PAUSED
@@ -102,6 +105,8 @@ def cycle_milestone(
         late=late,
         owner=owner,
         timers=plan_timers(cycle, compiled.violation, now_at, warning),
+        basis=_BUSINESS if cycle.counts_business_time() else _CALENDAR,
+        violated_at=cycle.local(cycle.violated_us(now_at)),
     )
 
 

@@ -18,7 +18,9 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.cycles import Cycle
 from caseclock.core.durations import format_timedelta
 from caseclock.core.events import Event
+from caseclock.core.instants import instant_us
 from caseclock.core.replay import Replay, Track
+from caseclock.core.targets import real_delta
 from caseclock.core.timers import warning_instant
 
 MAX_SPANS = 40
@@ -85,7 +87,9 @@ def _span_lines(cycle: Cycle, horizon: datetime) -> list[ExplainLine]:
             gap = "paused" if last_segment != segment else _gap_label(cycle.business, last_end, a)
             lines.append(ExplainLine(last_end, f"  skipped until {_stamp(a)} ({gap})"))
         lines.append(
-            ExplainLine(a, f"  counted {_stamp(a)} -> {_stamp(b)}  {format_timedelta(b - a)}")
+            ExplainLine(
+                a, f"  counted {_stamp(a)} -> {_stamp(b)}  {format_timedelta(real_delta(a, b))}"
+            )
         )
     if len(spans) > MAX_SPANS:
         lines.append(ExplainLine(None, f"  ... {len(spans) - MAX_SPANS} more open spans"))
@@ -147,12 +151,28 @@ def _outcome(cycle: Cycle, deadline: datetime | None, now: datetime) -> ExplainL
     return ExplainLine(cycle.ended_at, what)
 
 
+def _breach_lines(cycle: Cycle, now: datetime) -> list[ExplainLine]:
+    """A breach that an override came after: it stays on record ("violated at X, extended by
+    Y")."""
+    violated_us = cycle.violated_us(instant_us(now))
+    if violated_us is None:
+        return []
+    violated = cycle.local(violated_us)
+    later = [a for a in cycle.adjustments if a.at >= violated]
+    if not later:
+        return []
+    moves = ", ".join(f"{a.kind} {a.text} by {a.by} at {_stamp(a.at)}" for a in later)
+    text = f"violated at {_stamp(violated)}, then {moves}: the breach stays on record"
+    return [ExplainLine(violated, text)]
+
+
 def explain_cycle(track: Track, cycle: Cycle, now: datetime) -> CycleExplanation:
     """The explanation of one cycle at ``now``."""
     target = cycle.effective_target()
     deadline = None if target is None else cycle.position(target)
     lines = [*_head(cycle), *_pause_lines(cycle), *_adjustment_lines(cycle)]
     lines += [ExplainLine(at, note) for at, note in cycle.notes]
+    lines += _breach_lines(cycle, now)
     horizon = deadline or cycle.ended_at or now
     if horizon > cycle.started_at:
         lines += _span_lines(cycle, horizon)

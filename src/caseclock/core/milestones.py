@@ -27,6 +27,13 @@ class MilestoneState(StrEnum):
 OPEN_STATES = frozenset({MilestoneState.RUNNING, MilestoneState.PAUSED, MilestoneState.VIOLATED})
 
 
+class Basis(StrEnum):
+    """The clock a milestone counts on, and so the unit of its time left."""
+
+    BUSINESS = "business"  # the milestone's business calendar: 4h, 5bd, eobd
+    CALENDAR = "calendar"  # the wall clock, every hour counting: 30d, 3mo, 1y, date fields
+
+
 class TimerKind(StrEnum):
     WARNING = "warning"
     VIOLATION = "violation"
@@ -90,6 +97,8 @@ class Milestone:
     late: bool | None = None  # the cycle ended (completed or cancelled) after its deadline
     owner: str | None = None
     timers: tuple[Timer, ...] = field(default_factory=tuple)
+    basis: Basis = Basis.BUSINESS
+    violated_at: datetime | None = None  # the first instant the cycle was past a deadline
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -113,6 +122,8 @@ class Milestone:
         late: bool | None = None,
         owner: str | None = None,
         timers: tuple[Timer, ...] | None = None,
+        basis: Basis = Basis.BUSINESS,
+        violated_at: datetime | None = None,
     ) -> None:
         self.key = key
         self.name = name
@@ -131,6 +142,8 @@ class Milestone:
         self.late = late
         self.owner = owner
         self.timers = () if timers is None else timers
+        self.basis = basis
+        self.violated_at = violated_at
 
     @property
     def is_open(self) -> bool:
@@ -183,6 +196,7 @@ def milestone_to_json(milestone: Milestone) -> dict[str, Any]:
         "name": milestone.name,
         "cycle": milestone.cycle,
         "state": milestone.state.value,
+        "basis": str(milestone.basis),
         "late": milestone.late,
         "calendar": milestone.calendar,
         "owner": milestone.owner,
@@ -191,6 +205,7 @@ def milestone_to_json(milestone: Milestone) -> dict[str, Any]:
         "warning_at": _iso(milestone.warning_at),
         "completed_at": _iso(milestone.completed_at),
         "ended_at": _iso(milestone.ended_at),
+        "violated_at": _iso(milestone.violated_at),
         "target_seconds": _seconds(milestone.target),
         "elapsed_seconds": milestone.elapsed.total_seconds(),
         "paused_seconds": milestone.paused.total_seconds(),
@@ -235,6 +250,8 @@ def lasting_digest(
         None if m.target is None else m.target.total_seconds(),
         m.paused.total_seconds(),
         m.late,
+        str(m.basis),
+        None if m.violated_at is None else m.violated_at.timestamp(),
         owner,
         team,
         account,

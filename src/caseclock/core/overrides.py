@@ -2,7 +2,9 @@
 
 ``extend`` / ``shorten`` move the open cycle's target by an amount counted on its clock
 (``4h`` business time, ``1bd`` the business time of the next business day, ``2d`` calendar
-time); ``pause`` holds the clock until a ``resume``; ``pause_until`` holds it until an instant.
+time; on a calendar-time milestone ``4h`` is four hours of calendar time); ``pause`` holds the
+clock until a ``resume``, through a close and a reopen; ``pause_until`` holds it until an
+instant or a ``resume``, whichever comes first.
 An override for a milestone with no open cycle changes nothing and is noted for ``--explain``.
 """
 
@@ -50,10 +52,13 @@ def apply_override(cycle: Cycle | None, event: Event, notes: list[tuple[datetime
         cycle.pauses.append(Pause(at, until, "override", cause, event, "pause_until reached"))
     elif kind == "pause":
         cycle.pauses.append(Pause(at, None, "override", f"paused {who}", event))
-    else:
+    else:  # resume: ends every override hold still on at ``at``, ``pause_until`` ones included
+        at_us = instant_us(at)
         for pause in cycle.pauses:
-            if pause.end is None and pause.kind == "override":
-                pause.close(at, instant_us(at), f"resumed {who}", event)
+            if pause.kind != "override" or pause.start_us > at_us:
+                continue
+            if pause.end_us is None or pause.end_us > at_us:
+                pause.close(at, at_us, f"resumed {who}", event)
 
 
 def unknown_milestone(process: Process, event: Event) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
 from caseclock.core.calendar import BusinessCalendar
@@ -32,7 +32,7 @@ from caseclock.core.overrides import apply_override
 from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
-from caseclock.core.targets import date_instant
+from caseclock.core.targets import CalendarRule, MonthAnchor, date_instant
 
 # Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
 # class attribute lookup each time.
@@ -40,6 +40,7 @@ _OVERRIDE: Final = EventType.OVERRIDE
 
 MAX_CHECKPOINT_CYCLES = 1000
 _NO_LONGER_APPLIES: Final = "no longer applies"
+_CYCLE_ENDED: Final = "cycle ended"
 
 
 @dataclass(init=False)
@@ -145,6 +146,13 @@ class _Replayer:
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
         self.shown_to: dict[tuple[int, ...], list[Track]] = {}  # watcher indices -> tracks
         self.starts: dict[tuple[str, int], datetime] = {}  # (calendar, instant) -> local
+        choice = compiled.process.calendar
+        self.zone_rule = (
+            CalendarRule.of(choice) if choice is not None else compiled.definitions[0].calendar
+        )
+        self.fixed_zone: tzinfo | None = None  # the zone, when no record field chooses it
+        if self.zone_rule.read is None:
+            self.fixed_zone = self._zone({})
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -158,7 +166,9 @@ class _Replayer:
                 self._roll_checkpoints(at_us)
             before = self.state
             self.state = advance(before, kind, data, closed_statuses)
-            facts = Facts(at, before.fields, self.state.fields, self.account, event, None, at_us)
+            after = self.state.fields
+            zone = self._zone(after)
+            facts = Facts(at, before.fields, after, self.account, event, None, at_us, zone)
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
             everyone = closing or reopening or kind is _OVERRIDE
@@ -172,8 +182,15 @@ class _Replayer:
                 self._step(track, facts, closing, reopening)
         self._roll_checkpoints(instant_us(self.now))
 
+    def _zone(self, fields: Mapping[str, Any]) -> tzinfo:
+        """The zone date-only fields are read in: the record's calendar's (the process's)."""
+        if self.fixed_zone is not None:
+            return self.fixed_zone
+        calendar = self.calendars.get(self.zone_rule.choose(fields, self.account, self.known))
+        return UTC if calendar is None else calendar.zone
+
     def _watching(self, kind: EventType, data: Mapping[str, Any]) -> list[Track]:
-        """The tracks whose conditions an event may change (see ``core.watch``)."""
+        """The tracks whose conditions an event may change (see ``core.event_relevance``)."""
         indices = self.compiled.watching(kind, data)
         tracks = self.shown_to.get(indices)
         if tracks is None:
@@ -230,7 +247,9 @@ class _Replayer:
 
     def _recompute_target(self, track: Track, cycle: Cycle, facts: Facts) -> None:
         """Choose the running cycle's target again from the record as it now is."""
-        chosen = track.compiled.target.resolve(facts, cycle.started_at, cycle.business)
+        chosen = track.compiled.target.resolve(
+            facts, cycle.started_at, cycle.business, None, cycle.anchor
+        )
         old = cycle.target
         if (chosen.text, chosen.amount) != (old.text, old.amount):
             note = f"target re-chosen: {old.text} -> {chosen.text} ({chosen.reason})"
@@ -288,12 +307,21 @@ class _Replayer:
         if compiled.anchor == "deadline":
             at_us = _not_before_deadline(done, at_us)
         cause = f"repeat after cycle {done.number}"
-        return self._start(track, facts, at_us, cause, anchored=False)
+        chain = done.next_anchor(at_us)
+        return self._start(track, facts, at_us, cause, anchored=False, chain=chain)
 
     def _start(
-        self, track: Track, facts: Facts, at: int, cause: str, *, anchored: bool = True
+        self,
+        track: Track,
+        facts: Facts,
+        at: int,
+        cause: str,
+        *,
+        anchored: bool = True,
+        chain: MonthAnchor | None = None,
     ) -> Cycle:
-        """Start a cycle at instant ``at`` (microseconds), or at its ``start_at`` date."""
+        """Start a cycle at instant ``at`` (microseconds), or at its ``start_at`` date; month
+        targets count from ``chain`` when given (``Cycle.next_anchor``)."""
         d = track.compiled
         name = d.calendar.choose(facts.after, facts.account, self.known)
         calendar = self._calendar(name)
@@ -302,11 +330,12 @@ class _Replayer:
             dated = date_instant(getter(d.start_at)(facts.after, facts.account), calendar)
             if dated is not None:
                 start, start_us = dated, instant_us(dated)
-        target = d.target.resolve(facts, start, calendar, start_us)
+        target = d.target.resolve(facts, start, calendar, start_us, chain)
         number = len(track.cycles) + 1
         cycle = Cycle(
             track.key, number, start, name, calendar, target, cause, facts.event, start_us
         )
+        cycle.anchor = chain
         if track.pause_since is not None:
             cycle.pauses.append(_condition_pause(start, start_us, track.pause_since))
         track.cycles.append(cycle)
@@ -338,7 +367,7 @@ class _Replayer:
         cycle.owner = track.compiled.owner(self.state.fields)
         for pause in cycle.pauses:
             if pause.end is None:
-                pause.close(facts.at, facts.at_us, "cycle ended")
+                pause.close(facts.at, facts.at_us, _CYCLE_ENDED)
 
     def _reopen(self, track: Track, facts: Facts) -> None:
         policy = track.compiled.on_reopen
@@ -350,6 +379,9 @@ class _Replayer:
             self._start(track, facts, facts.at_us, "record reopened (on_reopen: restart)")
             return
         closed_at = last.ended_at or facts.at
+        for held in last.pauses:  # an indefinite hold outlives the close: it waits for a resume
+            if held.kind == "override" and held.end_cause == _CYCLE_ENDED:
+                held.reopen()
         last.pauses.append(
             Pause(
                 closed_at,
@@ -397,7 +429,8 @@ class _Replayer:
                 if deadline_us is None or deadline_us > until:
                     break
                 deadline = cycle.local(deadline_us)
-                facts = Facts(deadline, fields, fields, self.account, None, None, deadline_us)
+                zone = self._zone(fields)
+                facts = Facts(deadline, fields, fields, self.account, None, None, deadline_us, zone)
                 self._end(track, cycle, "completed", facts, "checkpoint date reached")
                 if self._repeat(track, cycle, facts, False) is None:
                     break
@@ -431,7 +464,7 @@ def replay(
     ``stamps``: the events' instants in microseconds, when the caller has them.
 
     ``skipping=False`` shows every event to every definition: slower, the same result (the
-    tests check that), for checking ``core.watch``.
+    tests check that), for checking ``core.event_relevance``.
     """
     compiled = compile_process(process)
     replayer = _Replayer(compiled, calendars, account, now, skipping=skipping)

@@ -115,12 +115,14 @@ class CalendarRule:
 
 @dataclass(init=False, unsafe_hash=True)
 class Resolved:
-    """A target fixed at a cycle's start: ``amount`` of time on ``clock``."""
+    """A target fixed at a cycle's start: ``amount`` of time on ``clock``; ``months`` the
+    calendar months it spans when it is a month or year target (else 0)."""
 
     clock: Clockwork
     amount: timedelta | None
     text: str
     reason: str
+    months: int = 0
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -130,21 +132,35 @@ class Resolved:
         amount: timedelta | None,
         text: str,
         reason: str,
+        months: int = 0,
     ) -> None:
         self.clock = clock
         self.amount = amount
         self.text = text
         self.reason = reason
+        self.months = months
+
+
+# Where a chain of month targets counts from: the first cycle's start and the months before.
+MonthAnchor = tuple[datetime, int]
 
 
 def period_amount(
-    period: Period, calendar: BusinessCalendar, ref: datetime, ref_us: int | None = None
+    period: Period,
+    calendar: BusinessCalendar,
+    ref: datetime,
+    ref_us: int | None = None,
+    anchor: MonthAnchor | None = None,
 ) -> Resolved:
     """``period`` counted from ``ref`` (``ref_us``: the same in microseconds, when known) as an
-    amount on its clock."""
+    amount on its clock. Months count from ``anchor`` when given (the start of a chain of
+    repeats and the months already counted), so that clamping to a short month never
+    shifts the dates after it: monthly from 31 January is 28 February, then 31 March."""
     if isinstance(period, Months):
-        until = add_months(ref.astimezone(calendar.zone), period.months)
-        return Resolved(WALL_CLOCK, real_delta(ref, until), period.text, "")
+        start, before = anchor if anchor is not None else (ref, 0)
+        until = add_months(start.astimezone(calendar.zone), before + period.months)
+        amount = max(real_delta(ref, until), timedelta(0))
+        return Resolved(WALL_CLOCK, amount, period.text, "", period.months)
     return _duration_amount(period, calendar, instant_us(ref) if ref_us is None else ref_us)
 
 
@@ -199,9 +215,11 @@ class CompiledTarget:
         start: datetime,
         calendar: BusinessCalendar,
         start_us: int | None = None,
+        anchor: MonthAnchor | None = None,
     ) -> Resolved:
         """The first matching rule's target (or the default) counted from ``start``
-        (``start_us``: the same instant in microseconds, when the caller has it)."""
+        (``start_us``: the same instant in microseconds, when the caller has it; ``anchor``:
+        where months count from, see ``period_amount``)."""
         chosen = self.default
         for matches, rule in self.rules:
             if matches.test(facts):
@@ -211,8 +229,8 @@ class CompiledTarget:
         if not chosen.given:
             return Resolved(calendar, None, "none", f"{reason}: no rule matched and no default")
         if chosen.period is not None:
-            resolved = period_amount(chosen.period, calendar, start, start_us)
-            return Resolved(resolved.clock, resolved.amount, chosen.text, reason)
+            resolved = period_amount(chosen.period, calendar, start, start_us, anchor)
+            return Resolved(resolved.clock, resolved.amount, chosen.text, reason, resolved.months)
         field = getter(chosen.date_field or "")(facts.after, facts.account)
         due = date_instant(field, calendar)
         if due is None:
@@ -224,7 +242,11 @@ class CompiledTarget:
 def amount_on(
     clock: Clockwork, period: Period, calendar: BusinessCalendar, ref: datetime
 ) -> timedelta:
-    """``period`` counted from ``ref``, expressed as an amount on ``clock``."""
+    """``period`` counted from ``ref``, expressed as an amount on ``clock``. On the wall clock
+    (a calendar-time milestone) hours and minutes are calendar time: ``4h`` is four hours,
+    not the wall-clock span of four business hours."""
+    if clock is WALL_CLOCK and isinstance(period, Duration) and period.kind is _BUSINESS_TIME:
+        return period.amount
     resolved = period_amount(period, calendar, ref)
     amount = resolved.amount or timedelta(0)  # a period always yields an amount
     if resolved.clock is clock:

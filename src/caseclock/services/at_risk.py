@@ -19,10 +19,10 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from caseclock.core.calendar import BusinessCalendar
-from caseclock.core.milestones import Health, MilestoneState
+from caseclock.core.milestones import Basis, Health, MilestoneState
+from caseclock.core.standing import Standing, standing
 from caseclock.services.access import Principal
 from caseclock.services.calendars import CalendarCache
-from caseclock.services.health import Standing, standing
 from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.milestones import (
     DueSoon,
@@ -62,10 +62,11 @@ def row_standing(
 ) -> Standing:
     """Where an open row stands at ``now``; a closed row keeps the outcome it was stored with."""
     if not row.is_open:
-        return Standing(MilestoneState(row.state), None, _closed_health(row))
+        return Standing(MilestoneState(row.state), None, _closed_health(row), Basis(row.basis))
     return standing(
         key=row.key,
         state=MilestoneState(row.state),
+        basis=row.basis,
         deadline=row.deadline,
         warning_at=row.warning_at,
         stored_remaining=(

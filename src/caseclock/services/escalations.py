@@ -12,11 +12,12 @@ rules that no longer apply lose their rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.policy import PolicyBundle
 from caseclock.services.calendars import CalendarCache
@@ -144,7 +145,8 @@ def schedule(
         account = account_facts_of(columns["account_id"])
         for rule in rules:
             found = existing.pop((record_id, rule.name), None)
-            if columns["is_closed"] or not rule.applies(facts, account, now):
+            zone = _zone_of(calendars.get(rule.calendar))
+            if columns["is_closed"] or not rule.applies(facts, account, now, zone):
                 if found is not None:
                     existing[(record_id, rule.name)] = found  # deleted below
                 continue
@@ -164,3 +166,8 @@ def schedule(
                 updates.append((found["id"], basis, due))
     repo.write(inserts, updates, [row["id"] for row in existing.values()])
     return sooner
+
+
+def _zone_of(calendar: BusinessCalendar | None) -> tzinfo:
+    """The zone a rule reads date-only fields in: its calendar's."""
+    return UTC if calendar is None else calendar.zone

@@ -208,6 +208,8 @@ class _Row:
             "paused_seconds": m.paused.total_seconds(),
             "remaining_seconds": _seconds(m.remaining),
             "late": m.late,
+            "basis": str(m.basis),
+            "violated_at": m.violated_at,
             "owner": m.owner or self.fields.owner,
             "team": self.fields.team,
             "account_id": self.fields.account,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.compliance import Compliance, compliance
 from caseclock.core.milestones import Milestone, MilestoneState
+from caseclock.core.standing import state_at
 from caseclock.services.access import Principal
 from caseclock.store.repositories.reports import OutcomeRow, ReportRepository
 
@@ -88,9 +89,7 @@ class TimingReport:
 
 
 def _as_milestone(row: OutcomeRow, now: datetime) -> Milestone:
-    state = MilestoneState(row.state)
-    if state is MilestoneState.RUNNING and row.deadline is not None and row.deadline <= now:
-        state = MilestoneState.VIOLATED
+    state = state_at(MilestoneState(row.state), row.deadline, now)
     return Milestone(key=row.key, name=row.name, cycle=1, state=state, late=row.late)
 
 

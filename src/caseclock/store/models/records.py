@@ -118,6 +118,9 @@ class MilestoneRow(Base):
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     remaining_seconds: Mapped[float | None] = mapped_column(Float)
     late: Mapped[bool | None] = mapped_column(Boolean)
+    # the clock the milestone counts on, so the unit of its time left (``core.standing``)
+    basis: Mapped[str] = mapped_column(String(20), default="business", server_default="business")
+    violated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first breach, kept
     owner: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
     account_id: Mapped[str | None] = mapped_column(String(200))

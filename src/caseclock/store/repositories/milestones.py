@@ -202,15 +202,19 @@ class MilestoneRepository:
         limit: int,
     ) -> list[Sequence[MilestoneRow]]:
         """Rows with a deadline, soonest first, in one list per clock: one per calendar of
-        ``calendars`` (business time runs on it) and a last one for every other row (on no
-        known calendar: time left is real time). Each list holds at most ``limit`` rows."""
+        ``calendars`` (business-time rows on it) and a last one for every other row
+        (calendar-time rows, or on no known calendar: time left is real time). Each list
+        holds at most ``limit`` rows."""
         dated = [*_conditions(where, now=now, scope=scope), MilestoneRow.deadline.is_not(None)]
         order = (MilestoneRow.deadline, MilestoneRow.id)
+        business = MilestoneRow.basis == "business"
         streams = [
-            self._page([*dated, MilestoneRow.calendar == name], order, limit, 0)
+            self._page([*dated, business, MilestoneRow.calendar == name], order, limit, 0)
             for name in calendars
         ]
-        elsewhere = or_(MilestoneRow.calendar.is_(None), MilestoneRow.calendar.not_in(calendars))
+        elsewhere = or_(
+            ~business, MilestoneRow.calendar.is_(None), MilestoneRow.calendar.not_in(calendars)
+        )
         streams.append(self._page([*dated, elsewhere], order, limit, 0))
         return streams
 
@@ -348,14 +352,15 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
 
 def _within(due_soon: DueSoon) -> ColumnElement[bool]:
     """The row's time left is within the threshold (see ``DueSoon``)."""
+    business = MilestoneRow.basis == "business"
     on_known = MilestoneRow.calendar.in_(list(due_soon.business))
     parts = [
-        and_(MilestoneRow.calendar == name, MilestoneRow.deadline <= cutoff)
+        and_(business, MilestoneRow.calendar == name, MilestoneRow.deadline <= cutoff)
         for name, cutoff in due_soon.business.items()
     ]
     parts.append(
         and_(
-            or_(MilestoneRow.calendar.is_(None), ~on_known),
+            or_(~business, MilestoneRow.calendar.is_(None), ~on_known),
             MilestoneRow.deadline <= due_soon.wall,
         )
     )
@@ -364,7 +369,8 @@ def _within(due_soon: DueSoon) -> ColumnElement[bool]:
 
 def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
     """States as of ``now``: a running row past its deadline counts as violated, as
-    ``caseclock.core.standing.state_at`` decides (this is its SQL mirror)."""
+    ``caseclock.core.standing.state_at`` decides (this is its SQL mirror;
+    tests/store/test_standing_sql.py holds the two to the same answers)."""
     overdue = _overdue(now)
     parts: list[ColumnElement[bool]] = []
     if "violated" in states:

@@ -99,8 +99,19 @@ class ReportRepository:
     def open_by_account(
         self, *, now: datetime, scope: frozenset[str] | None
     ) -> dict[str, tuple[int, int]]:
-        """Per account: open milestones, and how many of them are past their deadline."""
-        overdue = and_(MilestoneRow.deadline.is_not(None), MilestoneRow.deadline <= now)
+        """Per account: open milestones, and how many of them are violated at ``now``.
+
+        "Violated" mirrors ``caseclock.core.standing.state_at`` in SQL (a running row whose
+        deadline has come, the instant itself counting; tests/store/test_standing_sql.py holds
+        the two to the same answers)."""
+        overdue = or_(
+            MilestoneRow.state == "violated",
+            and_(
+                MilestoneRow.state == "running",
+                MilestoneRow.deadline.is_not(None),
+                MilestoneRow.deadline <= now,
+            ),
+        )
         query = (
             select(
                 MilestoneRow.account_id,
