@@ -48,7 +48,7 @@ def test_milestone_rows_written_before_basis_read_as_business_time(tmp_path: Pat
     them)."""
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     try:
-        migrate.upgrade(engine, "0004")
+        migrate.upgrade(engine, "0005")
         with engine.begin() as connection:
             connection.execute(
                 text(

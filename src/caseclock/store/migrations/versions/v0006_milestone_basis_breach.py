@@ -1,7 +1,7 @@
 """milestone basis and first breach: time left in the milestone's own clock, breaches kept
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 15:30:00.000000
 
 ``basis`` says which clock a milestone counts on (``business`` or ``calendar``); rows written
@@ -16,8 +16,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
