@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     max_batch: int = Field(
         default=1000, ge=1, le=10_000, description="largest batch accepted by POST /events"
     )
+    clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="an event dated later than its arrival by more than this is refused (422)",
+    )
     db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections per process")
     sql_echo: bool = Field(default=False, description="log every SQL statement (debugging)")
     gc_tuning: bool = Field(
@@ -133,3 +139,7 @@ class Settings(BaseSettings):
     @property
     def yellow_within(self) -> timedelta:
         return timedelta(minutes=self.yellow_minutes)
+
+    @property
+    def clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.clock_skew_seconds)

@@ -85,7 +85,12 @@ def test_an_idle_gold_case_escalates_once_per_quiet_spell(
     case is left alone; activity re-arms the rule."""
     prepare(db.session_factory, T0)
     send(db.session_factory, T0, created("G-1", T0, tier="Gold"), created("S-1", T0))
-    send(db.session_factory, T0, agent_reply("G-1", T0 + minutes(10)), agent_reply("S-1", T0))
+    send(
+        db.session_factory,
+        T0 + minutes(10),
+        agent_reply("G-1", T0 + minutes(10)),
+        agent_reply("S-1", T0),
+    )
     quiet_until = T0 + minutes(10 + 8 * 60)
     worker.run_once(quiet_until - minutes(1))
     assert _escalations(db) == []

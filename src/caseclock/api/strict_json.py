@@ -7,6 +7,10 @@ numbers too large for a float answer 422 ``invalid JSON at character N`` and not
 No text reaches a route holding U+0000 either, in its body (keys included), query or path:
 PostgreSQL's text and JSONB cannot store it, so it used to fail there with a 500 while SQLite
 kept it. It answers 422 naming the field, on every backend.
+
+A body is at most ``store.limits.REQUEST_BYTES`` (2 MiB): a longer one answers 413 before
+more of it is read. A body nested too deeply for the reader, or holding an integer of more
+digits than Python reads (4,300), answers 422 ``invalid JSON``, as any malformed body does.
 """
 
 from __future__ import annotations
@@ -20,16 +24,50 @@ from fastapi.routing import APIRoute
 
 from caseclock.core.json_numbers import strict_loads
 from caseclock.core.json_paths import walk
-from caseclock.errors import ValidationFailed
+from caseclock.errors import CaseclockError, ValidationFailed
+from caseclock.store.limits import REQUEST_BYTES
 
 NUL = "\x00"
 
 
+class BodyTooLarge(CaseclockError):
+    status = 413
+    title = "Content too large"
+
+
 class StrictJsonRequest(Request):
+    async def body(self) -> bytes:
+        """The body, read up to ``REQUEST_BYTES``; ``BodyTooLarge`` beyond."""
+        if not hasattr(self, "_body"):
+            declared = self.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > REQUEST_BYTES:
+                raise _too_large()
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > REQUEST_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = strict_loads(await self.body())
+            raw = await self.body()
+            try:
+                self._json = strict_loads(raw)
+            except json.JSONDecodeError:
+                raise
+            except RecursionError:  # the reader recurses once per level of nesting
+                raise json.JSONDecodeError("nested too deeply", "", 0) from None
+            except ValueError as exc:  # an integer of more digits than Python reads
+                raise json.JSONDecodeError(str(exc).split(";")[0], "", 0) from None
         return self._json
+
+
+def _too_large() -> BodyTooLarge:
+    return BodyTooLarge(f"a request body is at most {REQUEST_BYTES:,} bytes", path="body")
 
 
 class StrictJsonRoute(APIRoute):
@@ -40,6 +78,7 @@ class StrictJsonRoute(APIRoute):
 
         async def strict(request: Request) -> Response:
             strict_request = StrictJsonRequest(request.scope, request.receive)
+            await strict_request.body()  # a body too large answers here, before the route
             await _refuse_nul(strict_request)
             return await handler(strict_request)
 

@@ -35,6 +35,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    StrictBool,
     ValidationError,
     model_validator,
 )
@@ -73,7 +74,7 @@ class StatusData(_Data):
 
 
 class CommentData(_Data):
-    public: bool
+    public: StrictBool  # true or false: "internal" or "yes" is refused, not read as one
     author_role: Literal["agent", "customer", "system"]
     author: str | None = None
     body: str | None = None

@@ -48,6 +48,7 @@ from caseclock.core.documents import Document
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.periods import Period, parse_period
 from caseclock.core.validation import describe_validation_error, error_path
+from caseclock.core.yaml_bounds import TooLarge, check_expanded_size
 from caseclock.errors import ValidationFailed
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -228,11 +229,18 @@ class Process(Document):
     description: str | None = None
     calendar: CalendarChoice | None = None
     closed_statuses: tuple[str, ...] = DEFAULT_CLOSED_STATUSES
+    # The statuses its records take (empty: any); an event setting another is refused, or with
+    # ``unknown_statuses: flag`` kept and flagged in the answer.
+    statuses: tuple[str, ...] = ()
+    unknown_statuses: Literal["refuse", "flag"] = "refuse"
     milestones: tuple[MilestoneDef, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Process:
         keys = [m.key for m in self.milestones]
+        undeclared = [s for s in self.closed_statuses if self.statuses and s not in self.statuses]
+        if undeclared:
+            raise ValueError(f"closed_statuses: {undeclared[0]!r} is not among statuses")
         for index, definition in enumerate(self.milestones):
             where = f"milestones[{index}]"
             if definition.key in keys[:index]:
@@ -370,6 +378,16 @@ class _PolicyLoader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false, so ``on: created`` keeps its key ``on``. Numbers are
     JSON's: ``.nan`` and ``.inf`` are refused where they stand, since a document is stored as
     JSON, which has no such numbers (a NaN condition value used to vanish on the way)."""
+
+    def get_single_node(self) -> yaml.Node | None:
+        """The document's root, refused when its aliases expand it too far (``yaml_bounds``)."""
+        node = super().get_single_node()
+        if node is not None:
+            try:
+                check_expanded_size(node)
+            except TooLarge as exc:
+                raise yaml.YAMLError(str(exc)) from None
+        return node
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         value = super().construct_yaml_float(node)

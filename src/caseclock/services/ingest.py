@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -33,8 +33,8 @@ from caseclock.services.evaluation import (
     account_facts,
     wanted_rows,
 )
-from caseclock.services.storable import unstorable
 from caseclock.services.timers import Refreshed, after_refresh
+from caseclock.store.limits import event_problem
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
 from caseclock.store.repositories.records import (
@@ -59,6 +59,7 @@ class EventResult:
     record: str | None
     outcome: Outcome = Outcome.ACCEPTED
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # kept, but flagged (unknown statuses)
     not_found: bool = False  # rejected because the record is unknown (or out of scope)
 
     def reject(self, message: str, *, not_found: bool = False) -> None:
@@ -67,27 +68,37 @@ class EventResult:
         self.not_found = not_found
 
 
+FUTURE_ALLOWANCE = timedelta(minutes=5)  # the default clock-skew allowance
+
+
 def ingest(
     session: Session,
     items: Sequence[Mapping[str, Any]],
     *,
     principal: Principal,
     now: datetime,
+    future_allowance: timedelta = FUTURE_ALLOWANCE,
 ) -> list[EventResult]:
-    """Validate, de-duplicate, store and evaluate a batch; return one result per item."""
-    results, events = _validate(items)
+    """Validate, de-duplicate, store and evaluate a batch; return one result per item.
+
+    An event dated later than ``now`` by more than ``future_allowance`` (the senders' clock
+    skew) is refused: it has not happened yet.
+    """
+    results, events = _validate(items, latest=now + future_allowance)
     known = RecordRepository(session).lock({e.record for e in events.values()})
-    _mark_duplicates(session, results, events)
-    records = {record_id: row["account_id"] for record_id, row in known.items()}
-    new_records = _check_records(results, events, records, principal)
+    _mark_duplicates(session, results, events, known, principal)
+    new_records = _check_records(results, events, known, principal)
     accepted = {i: e for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
     if not _create_records(session, new_records, now=now):
         # A concurrent batch created one of these records since it was looked up: go again,
         # now that it is there (its created event is then refused, or a duplicate).
-        return ingest(session, items, principal=principal, now=now)
-    _check_overrides(session, results, accepted, known)
+        return ingest(
+            session, items, principal=principal, now=now, future_allowance=future_allowance
+        )
+    _check_against_processes(session, results, accepted, known)
+    _drop_refused_records(session, results, accepted, new_records)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
@@ -115,7 +126,9 @@ def ingest(
     return results
 
 
-def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], dict[int, Event]]:
+def _validate(
+    items: Sequence[Mapping[str, Any]], *, latest: datetime
+) -> tuple[list[EventResult], dict[int, Event]]:
     results: list[EventResult] = []
     events: dict[int, Event] = {}
     for index, item in enumerate(items):
@@ -133,7 +146,12 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], di
             for message in describe_validation_error(exc):
                 result.reject(message)
             continue
-        problem = unstorable(event)
+        problem = event_problem(event)
+        if problem is None and event.at > latest:
+            problem = (
+                f"at: {event.at.isoformat()} is in the future (this server's clock allows "
+                f"events up to {latest.isoformat()}); send it once it has happened"
+            )
         if problem is None:
             events[index] = event
         else:
@@ -142,11 +160,22 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> tuple[list[EventResult], di
 
 
 def _mark_duplicates(
-    session: Session, results: list[EventResult], events: dict[int, Event]
+    session: Session,
+    results: list[EventResult],
+    events: dict[int, Event],
+    known: Mapping[str, Mapping[str, Any]],
+    principal: Principal,
 ) -> None:
-    stored = EventRepository(session).existing_keys((e.record, e.id) for e in events.values())
+    """Mark events already stored, or earlier in the batch, as duplicates; never for a record
+    the caller cannot see (whose event ids it must not learn: ``_check_records`` answers)."""
+    visible = {
+        i: e
+        for i, e in events.items()
+        if e.record not in known or principal.sees_account(known[e.record]["account_id"])
+    }
+    stored = EventRepository(session).existing_keys((e.record, e.id) for e in visible.values())
     seen: set[tuple[str, str]] = set()
-    for index, event in events.items():
+    for index, event in visible.items():
         key = (event.record, event.id)
         if key in stored or key in seen:
             results[index].outcome = Outcome.DUPLICATE
@@ -156,16 +185,23 @@ def _mark_duplicates(
 def _check_records(
     results: list[EventResult],
     events: dict[int, Event],
-    records: dict[str, str | None],
+    known: Mapping[str, Mapping[str, Any]],
     principal: Principal,
 ) -> dict[str, Event]:
-    """Reject events on unknown or unseen records; return the created events that make records."""
+    """Reject events on unknown or unseen records, events dated before their record's created
+    event, and moves out of the caller's accounts; return the created events that make
+    records.
+
+    A record outside the caller's accounts answers as an unknown one does, whatever its event
+    ids. Only the created event of an id taken in another account says "already exists", as
+    for one taken in the caller's own: ids are unique in the installation.
+    """
     new_records: dict[str, Event] = {}
     live = [(i, e) for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED]
     for index, event in sorted(live, key=lambda item: (item[1].at, item[0])):
         if event.type is not EventType.CREATED:
             continue
-        if event.record in records or event.record in new_records:
+        if event.record in known or event.record in new_records:
             results[index].reject(
                 f"record {event.record!r} already exists: a record takes one created event"
             )
@@ -178,35 +214,112 @@ def _check_records(
     for index, event in live:
         if event.type is EventType.CREATED:
             continue
-        visible = event.record in records and principal.sees_account(records[event.record])
+        row = known.get(event.record)
+        visible = row is not None and principal.sees_account(row["account_id"])
         if not visible and event.record not in new_records:
             results[index].reject(
                 f"unknown record {event.record!r}: send its created event first", not_found=True
             )
+            continue
+        created_at = row["created_at"] if row is not None else new_records[event.record].at
+        if event.at < created_at:
+            results[index].reject(
+                f"at: {event.at.isoformat()} is before the record was created "
+                f"({created_at.isoformat()})"
+            )
+        elif _leaves_scope(event, principal):
+            results[index].reject(f"data.value: no account {event.data['value']!r} for this key")
     return new_records
 
 
-def _check_overrides(
+def _leaves_scope(event: Event, principal: Principal) -> bool:
+    """Whether a ``field`` event would move the record to an account the caller cannot see
+    (a record's account changes only within the caller's accounts)."""
+    if event.type is not EventType.FIELD or event.data.get("field") != "account":
+        return False
+    value = event.data.get("value")
+    return not principal.sees_account(value if isinstance(value, str) else None)
+
+
+def _check_against_processes(
     session: Session,
     results: list[EventResult],
     accepted: dict[int, Event],
     known: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """Reject an override naming a milestone the record's process version does not have: a
-    typo must not be stored as an SLA change that silently does nothing."""
-    overrides = {i: e for i, e in accepted.items() if e.type is EventType.OVERRIDE}
-    if not overrides:
+    """Check events against their record's process version: an override must name one of its
+    milestones (a typo must not be stored as an SLA change that silently does nothing), and a
+    status must be one it declares (refused, or flagged where the process allows others)."""
+    checked = {
+        i: e
+        for i, e in accepted.items()
+        if e.type is EventType.OVERRIDE or _status_of(e) is not None
+    }
+    if not checked:
         return
-    columns = _columns(session, {e.record for e in overrides.values()}, known)
+    columns = _columns(session, {e.record for e in checked.values()}, known)
     evaluator = RecordEvaluator(session)
-    for index, event in overrides.items():
+    for index, event in checked.items():
         row = columns.get(event.record, {})
         process = evaluator.process(row.get("process_key"), row.get("process_version"))
         if process is None:
             continue  # no clock runs yet; an entitlement added later may give it one
-        problem = unknown_milestone(process, event)
-        if problem is not None:
-            results[index].reject(problem)
+        if event.type is EventType.OVERRIDE:
+            problem = unknown_milestone(process, event)
+            if problem is not None:
+                results[index].reject(problem)
+            continue
+        status = _status_of(event)
+        if not process.statuses or status in process.statuses:
+            continue
+        where = "data.value" if event.type is EventType.FIELD else "data.status"
+        message = (
+            f"{where}: {status!r} is not a status of process {process.key}; it has "
+            f"{', '.join(process.statuses)}"
+        )
+        if process.unknown_statuses == "flag":
+            results[index].warnings.append(message)
+        else:
+            results[index].reject(message)
+
+
+def _status_of(event: Event) -> str | None:
+    """The status an event sets explicitly, if any."""
+    if event.type is EventType.FIELD:
+        value = event.data.get("value") if event.data.get("field") == "status" else None
+    else:
+        value = event.data.get("status") if event.type in _SETS_STATUS else None
+    return value if isinstance(value, str) else None
+
+
+_SETS_STATUS = frozenset(
+    {EventType.CREATED, EventType.STATUS, EventType.CLOSED, EventType.REOPENED}
+)
+
+
+def _drop_refused_records(
+    session: Session,
+    results: list[EventResult],
+    accepted: dict[int, Event],
+    new_records: Mapping[str, Event],
+) -> None:
+    """Remove the records just inserted whose created event was refused since, and refuse the
+    batch's other events on them."""
+    refused = {
+        e.record
+        for i, e in accepted.items()
+        if e.type is EventType.CREATED
+        and e.record in new_records
+        and results[i].outcome is Outcome.REJECTED
+    }
+    if not refused:
+        return
+    RecordRepository(session).delete(refused)
+    for index, event in accepted.items():
+        if event.record in refused and results[index].outcome is Outcome.ACCEPTED:
+            results[index].reject(
+                f"record {event.record!r} was not created: its created event was refused"
+            )
 
 
 def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> bool:

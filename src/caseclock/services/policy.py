@@ -4,10 +4,17 @@ Applying a bundle stores its calendars (replacing same-named ones), a new versio
 process whose document differs from its newest version, and its entitlement rules. Records
 keep the version they started with; only new records get the new versions. A bundle without
 ``entitlement_rules`` leaves the rules in force as they are.
+
+A bundle that validates must also store, and then run: every value that lands in a column
+(a milestone's name on its milestone rows, a status an action sets, an action's endpoint, ...)
+is checked against the store's limits (``store.limits``) before anything is applied, so a
+policy applied today never makes tomorrow's events fail. Email template names are names, not
+paths: letters, digits, ``_`` and ``-``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,11 +22,26 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.core.policy import PolicyBundle, Process
+from caseclock.core.actions import ActionSpec
+from caseclock.core.policy import PolicyBundle, PolicyInvalid, Process
 from caseclock.errors import NotFound
 from caseclock.services.calendars import put_calendar
 from caseclock.services.escalations import store_rules as store_escalation_rules
-from caseclock.store.models import EntitlementRuleSetRow, ProcessRow
+from caseclock.store.limits import (
+    BODY,
+    FIELD_NAME,
+    RECORD_COLUMNS,
+    SUBJECT,
+    column_length,
+    text_problem,
+)
+from caseclock.store.models import (
+    DeliveryRow,
+    EntitlementRuleSetRow,
+    MilestoneRow,
+    ProcessRow,
+    TaskRow,
+)
 from caseclock.store.repositories.policy import ProcessRepository, RuleSetRepository
 
 
@@ -44,7 +66,79 @@ def process_document(process: Process) -> dict[str, Any]:
     return document
 
 
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+# An action's text parameters: the most each may hold, and whether it may hold line breaks.
+_ACTION_TEXT: dict[str, tuple[int, bool]] = {
+    "to": (RECORD_COLUMNS["owner"], False),
+    "subject": (SUBJECT, False),
+    "channel": (RECORD_COLUMNS["owner"], False),
+    "endpoint": (column_length(DeliveryRow.endpoint), False),
+    "field": (FIELD_NAME, False),
+    "title": (column_length(TaskRow.title), False),
+    "body": (BODY, True),
+    "status": (RECORD_COLUMNS["status"], False),
+}
+
+
+def storable_problems(bundle: PolicyBundle) -> list[str]:
+    """``path: message`` for each value of ``bundle`` the store could not hold or a worker
+    could not use; empty when it can all be applied."""
+    problems: list[str] = []
+
+    def check(path: str, value: str, limit: int, multiline: bool = False) -> None:
+        why = text_problem(value, limit=limit, multiline=multiline)
+        if why is not None:
+            problems.append(f"{path}: {why}")
+
+    for key, process in bundle.processes.items():
+        where = f"processes.{key}"
+        check(f"{where}.name", process.name, column_length(ProcessRow.name))
+        for index, status in enumerate(process.closed_statuses):
+            check(f"{where}.closed_statuses[{index}]", status, RECORD_COLUMNS["status"])
+        for index, definition in enumerate(process.milestones):
+            at = f"{where}.milestones[{index}]"
+            check(f"{at}.name", definition.title, column_length(MilestoneRow.name))
+            for plan in ("warning", "violation", "success"):
+                actions = getattr(definition.actions, plan).do
+                for number, action in enumerate(actions):
+                    path = f"{at}.actions.{plan}.do[{number}]"
+                    problems += _action_problems(path, action)
+                    if action.status and process.statuses and action.status not in process.statuses:
+                        problems.append(
+                            f"{path}.status: {action.status!r} is not among the process's statuses"
+                        )
+    for index, rule in enumerate(bundle.escalation_rules):
+        for number, action in enumerate(rule.do):
+            problems += _action_problems(f"escalation_rules[{index}].do[{number}]", action)
+    return problems
+
+
+def _action_problems(path: str, action: ActionSpec) -> list[str]:
+    problems = []
+    for name, (limit, multiline) in _ACTION_TEXT.items():
+        value = getattr(action, name)
+        why = None if value is None else text_problem(value, limit=limit, multiline=multiline)
+        if why is not None:
+            problems.append(f"{path}.{name}: {why}")
+    column = RECORD_COLUMNS.get(action.field or "")
+    if column is not None and isinstance(action.value, str):
+        why = text_problem(action.value, limit=column)
+        if why is not None:
+            problems.append(f"{path}.value: {why}")
+    if action.template is not None and not TEMPLATE_NAME.fullmatch(action.template):
+        problems.append(
+            f"{path}.template: a template name is letters, digits, _ and - (at most 100), "
+            "not a path"
+        )
+    return problems
+
+
 def apply_bundle(session: Session, bundle: PolicyBundle, *, now: datetime) -> AppliedPolicy:
+    """Apply ``bundle``; ``PolicyInvalid`` (nothing applied) when the store cannot hold it."""
+    problems = storable_problems(bundle)
+    if problems:
+        raise PolicyInvalid(problems)
     applied = AppliedPolicy()
     for spec in bundle.calendars:
         _, changed = put_calendar(session, spec, now=now, replace=True)

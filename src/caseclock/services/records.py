@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from caseclock.core.timeline import build_timeline
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.access import Principal
 from caseclock.services.evaluation import RecordEvaluator, account_facts
-from caseclock.services.ingest import EventResult, Outcome, ingest, to_event
+from caseclock.services.ingest import FUTURE_ALLOWANCE, EventResult, Outcome, ingest, to_event
 from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.records import (
@@ -60,6 +60,7 @@ def create_record(
     event_id: str | None,
     principal: Principal,
     now: datetime,
+    future_allowance: timedelta = FUTURE_ALLOWANCE,
 ) -> RecordRow:
     """Create a record through its ``created`` event, exactly as a helpdesk sync would."""
     if RecordRepository(session).get(record_id) is not None:
@@ -71,7 +72,9 @@ def create_record(
         "at": (at or now).isoformat(),
         "data": created,
     }
-    result = ingest(session, [event], principal=principal, now=now)[0]
+    result = ingest(
+        session, [event], principal=principal, now=now, future_allowance=future_allowance
+    )[0]
     raise_for(result)
     return get_record(session, record_id, principal)
 

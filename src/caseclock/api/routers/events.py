@@ -72,7 +72,9 @@ def post_events(
         raise ValidationFailed(
             f"a batch holds at most {settings.max_batch} events (got {len(items)})", path="events"
         )
-    results = ingest.ingest(session, items, principal=principal, now=now)
+    results = ingest.ingest(
+        session, items, principal=principal, now=now, future_allowance=settings.clock_skew
+    )
     if single:
         raise_for(results[0])
     counts = dict.fromkeys(ingest.Outcome, 0)
@@ -84,7 +86,12 @@ def post_events(
         rejected=counts[ingest.Outcome.REJECTED],
         results=[
             EventResultOut(
-                index=r.index, id=r.id, record=r.record, status=r.outcome.value, errors=r.errors
+                index=r.index,
+                id=r.id,
+                record=r.record,
+                status=r.outcome.value,
+                errors=r.errors,
+                warnings=r.warnings,
             )
             for r in results
         ],

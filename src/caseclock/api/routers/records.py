@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
-from caseclock.api.deps import Agent, CurrentRecord, DbSession, Now, Viewer
+from caseclock.api.deps import Agent, CurrentRecord, DbSession, Now, SettingsDep, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
 from caseclock.api.schemas.records import (
     EventOut,
@@ -72,7 +72,9 @@ def event_out(row: EventRow) -> EventOut:
     status_code=status.HTTP_201_CREATED,
     summary="Create a record (and its created event); the entitlement chooses its process",
 )
-def create_record(body: RecordIn, session: DbSession, now: Now, principal: Agent) -> RecordDetail:
+def create_record(
+    body: RecordIn, session: DbSession, now: Now, settings: SettingsDep, principal: Agent
+) -> RecordDetail:
     created: dict[str, Any] = body.model_dump(
         exclude={"id", "fields", "at", "event_id"}, exclude_none=True
     )
@@ -86,6 +88,7 @@ def create_record(body: RecordIn, session: DbSession, now: Now, principal: Agent
             event_id=body.event_id,
             principal=principal,
             now=now,
+            future_allowance=settings.clock_skew,
         )
     except ValidationFailed as exc:
         raise ValidationFailed(exc.detail, path=_body_path(exc.path, body.fields)) from None
@@ -95,6 +98,8 @@ def create_record(body: RecordIn, session: DbSession, now: Now, principal: Agent
 def _body_path(path: str | None, custom: Mapping[str, Any]) -> str | None:
     """Where in the request body a problem of the created event's ``data.X`` lies: ``fields.X``
     for a custom field (which ``fields`` may also use to set a column), else ``X``."""
+    if path == "record":
+        return "id"
     if path is None or not path.startswith("data."):
         return path
     inner = path.removeprefix("data.")

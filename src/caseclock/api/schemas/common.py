@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from caseclock.store.limits import text_problem
 
 
 class Strict(BaseModel):
     """A request body: unknown fields are an error, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _single_line(value: str) -> str:
+    problem = text_problem(value, limit=len(value))
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Text of one line (names, ids, addresses): no CR, LF or other control character
+# (store.limits); give its length with ``Field(max_length=...)``.
+Line = Annotated[str, AfterValidator(_single_line)]
 
 
 class FieldError(BaseModel):

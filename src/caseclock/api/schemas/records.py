@@ -8,20 +8,27 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, JsonValue
 
 from caseclock.api.schemas.common import Strict
+from caseclock.core.events import ID_LENGTH
+from caseclock.store.limits import RECORD_COLUMNS as COLUMN
 
 
 class RecordIn(Strict):
-    id: str = Field(min_length=1, max_length=200, examples=["C-1042"])
-    type: str = Field(default="case", max_length=100)
-    # The lengths of the record's columns: longer text is refused here, not by PostgreSQL.
-    status: str | None = Field(default="New", max_length=200)
-    priority: str | None = Field(default=None, max_length=50)
-    account: str | None = Field(default=None, max_length=200)
-    owner: str | None = Field(default=None, max_length=200)
-    team: str | None = Field(default=None, max_length=200)
-    tier: str | None = Field(default=None, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
-    product: str | None = Field(default=None, max_length=200)
+    id: str = Field(
+        min_length=1,
+        max_length=ID_LENGTH,
+        examples=["C-1042"],
+        description="letters, digits and - . _ ~ : @ ! $ & ' ( ) * + , ; = (one URL segment)",
+    )
+    # The lengths of the record's columns (store.limits): longer text is refused here.
+    type: str = Field(default="case", max_length=COLUMN["type"])
+    status: str | None = Field(default="New", max_length=COLUMN["status"])
+    priority: str | None = Field(default=None, max_length=COLUMN["priority"])
+    account: str | None = Field(default=None, max_length=COLUMN["account"])
+    owner: str | None = Field(default=None, max_length=COLUMN["owner"])
+    team: str | None = Field(default=None, max_length=COLUMN["team"])
+    tier: str | None = Field(default=None, max_length=COLUMN["tier"])
+    region: str | None = Field(default=None, max_length=COLUMN["region"])
+    product: str | None = Field(default=None, max_length=COLUMN["product"])
     fields: dict[str, JsonValue] = Field(default_factory=dict, description="custom fields")
     process: str | None = Field(
         default=None, description="a process key; default: the account's entitlement or the rules"
@@ -29,7 +36,7 @@ class RecordIn(Strict):
     at: AwareDatetime | None = Field(default=None, description="when it was created; default now")
     event_id: str | None = Field(
         default=None,
-        max_length=200,
+        max_length=ID_LENGTH,
         description="default: '<id>:created' ('created' when that is over 200 characters)",
     )
 
@@ -106,6 +113,9 @@ class EventResultOut(BaseModel):
     record: str | None
     status: Literal["accepted", "duplicate", "rejected"]
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="kept, but flagged: e.g. a status its process lacks"
+    )
 
 
 class IngestOut(BaseModel):
