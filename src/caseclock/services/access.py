@@ -84,10 +84,20 @@ class Principal:
         if _RANK[self.role] < _RANK[role]:
             raise Forbidden(f"this needs the {role.value} role; the key has {self.role.value}")
 
+    def require_unscoped(self) -> None:
+        """Installation-wide operations (policy, calendars, endpoints, the outbox, people) are
+        for keys that see every account: their effects and data cross accounts."""
+        if self.accounts is not None:
+            raise Forbidden("this needs a key that sees every account; this key is limited")
+
     def sees_account(self, account_id: str | None) -> bool:
         if self.accounts is None:
             return True
         return account_id is not None and account_id in self.accounts
+
+    def covers(self, accounts: Iterable[str] | None) -> bool:
+        """Whether this principal sees every account of a scope (None: every account)."""
+        return self.accounts is None or (accounts is not None and set(accounts) <= self.accounts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.errors import Forbidden, NotFound, ValidationFailed
 from caseclock.services import audit
-from caseclock.services.access import NewKey, Principal, Role, create_key
+from caseclock.services.access import NewKey, Principal, Role, create_key, role_named
 from caseclock.store.models import ApiKeyRow, UserRow
 from caseclock.store.repositories.access import ApiKeyRepository
 from caseclock.store.repositories.people import UserRepository
@@ -39,6 +39,15 @@ def make_key(
     owner = _owner(session, request, by)
     if by is not None and not by.at_least(Role.ADMIN) and (owner is None or owner.id != by.user_id):
         raise Forbidden("only an admin can make keys for others or for service accounts")
+    scope = request.accounts
+    if scope is None and owner is not None:
+        scope = owner.accounts
+    if by is not None and not (by.at_least(role_named(request.role)) and by.covers(scope)):
+        raise Forbidden(
+            "a key cannot grant more than it has: give the new key a role no higher than this "
+            "key's and accounts among its own",
+            path="accounts",
+        )
     made = create_key(
         session,
         role=request.role,
@@ -79,10 +88,11 @@ def _owner(session: Session, request: KeyRequest, by: Principal | None) -> UserR
 
 
 def visible_keys(session: Session, by: Principal | None) -> Sequence[ApiKeyRow]:
-    """Every key for an admin (or the command line); one's own keys otherwise."""
+    """Every key for an admin (or the command line), the keys within its accounts for an admin
+    limited to accounts; one's own keys otherwise."""
     repository = ApiKeyRepository(session)
     if by is None or by.at_least(Role.ADMIN):
-        return repository.list()
+        return [row for row in repository.list() if by is None or by.covers(row.accounts)]
     if by.user_id is None:
         return [row for row in [repository.get(by.key_id)] if row is not None]
     return repository.for_user(by.user_id)
@@ -113,7 +123,7 @@ def revoke_key(
 
 def _manages(by: Principal | None, row: ApiKeyRow) -> bool:
     if by is None or by.at_least(Role.ADMIN):
-        return True
+        return by is None or by.covers(row.accounts)
     if by.user_id is not None:
         return row.user_id == by.user_id
     return row.id == by.key_id
