@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caseclock.api.problems import problem
 from caseclock.store.failures import describe, is_transient_conflict, is_unavailable
+from caseclock.store.limits import REQUEST_BYTES
 
 ATTEMPTS = 5
 FIRST_PAUSE = 0.02  # seconds before the second attempt; doubles, with full jitter
@@ -102,10 +103,18 @@ def _replayer(body: list[Message], receive: Receive) -> Receive:
 
 
 async def _read_body(receive: Receive) -> list[Message]:
-    """Every ``http.request`` message of the body, so that it can be replayed."""
+    """Every ``http.request`` message of the body, so that it can be replayed; a body longer
+    than any route takes (``REQUEST_BYTES``) is kept only that far, and the route answers 413
+    reading the rest: it is never held whole."""
     messages: list[Message] = []
+    size = 0
     while True:
         message = await receive()
         messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
+        size += len(message.get("body", b""))
+        if (
+            message["type"] != "http.request"
+            or not message.get("more_body", False)
+            or size > REQUEST_BYTES
+        ):
             return messages
