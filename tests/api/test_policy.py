@@ -51,7 +51,8 @@ def test_policy_applies_once(admin: Api, policy_applied: dict[str, Any]) -> None
         headers={**admin.headers, "Content-Type": "application/yaml"},
     ).json()
     assert not any(p["created"] for p in again["processes"])
-    assert [p["key"] for p in admin.get("/api/v1/processes").json()] == ["gold", "standard"]
+    keys = [p["key"] for p in admin.get("/api/v1/processes").json()]
+    assert keys == ["follow_the_sun", "gold", "standard"]
 
 
 def test_invalid_bundle_changes_nothing(admin: Api) -> None:
