@@ -79,7 +79,8 @@ def test_a_billion_laughs_document_is_refused(admin: Api) -> None:
 
 
 def test_an_alias_that_contains_itself_is_refused(admin: Api) -> None:
-    """A node that contains itself through an alias answers 422, not a hang or a crash."""
+    """A node that contains itself through an alias answers 422 (the bundle cannot be read as a
+    policy), not a hang or a crash."""
     refused(admin, "a: &a [1, *a]\n")
 
 

@@ -3,7 +3,8 @@
 An alias (``*a``) repeats the node its anchor (``&a``) names: nine lines of aliases to aliases
 ("billion laughs") stand for a billion nodes, which the reader shares but anything that walks
 the result (validation, JSON) expands. The count goes over each distinct node once, memoised,
-so it takes time in the size of the text; a node that contains itself counts as too large.
+so it takes time in the size of the text. A node met again inside itself (an alias into its
+own node) counts once: the cycle is left to whatever reads the data, as YAML allows it.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def check_expanded_size(root: yaml.Node) -> None:
         raise TooLarge(f"aliases expand the document past {MAX_CHARS:,} characters")
 
 
-_OVER = (MAX_NODES + 1, MAX_CHARS + 1)
+_OVER = (MAX_NODES + 1, MAX_CHARS + 1)  # the most a node is counted as: past both limits
 
 
 def _size(node: yaml.Node, sizes: dict[int, tuple[int, int]]) -> tuple[int, int]:
     known = sizes.get(id(node))
     if known is not None:
         return known
-    sizes[id(node)] = _OVER  # met again while counting itself: it contains itself
+    sizes[id(node)] = (1, 0)  # met again while counting itself: counted once
     if isinstance(node, yaml.ScalarNode):
         size = (1, len(str(node.value)))
     else:
