@@ -1,6 +1,7 @@
 """A policy that validates must store and then run: values the store cannot hold, template
 names that are paths, and YAML whose aliases expand without bound answer 422 at POST /policy,
-and nothing of the bundle is applied."""
+and nothing of the bundle is applied. A process stored before these checks fails only its own
+records' events."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from typing import Any
 
 import pytest
 
+from caseclock.core.policy import load_bundle
+from caseclock.services.policy import process_document
+from caseclock.store.models import ProcessRow
 from tests.api.conftest import POLICY, Api
+from tests.conftest import T0, Database
 
 ALIASES = """
 a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
@@ -98,3 +103,44 @@ def test_moderate_aliases_still_load(admin: Api) -> None:
     assert "*fr" in text
     response = apply(admin, text)
     assert response.status_code == 200, response.text
+
+
+def test_one_records_failure_leaves_the_others_events_stored(
+    admin: Api, agent: Api, db: Database, backend: str
+) -> None:
+    """A process stored before apply-time checks (a 250-character milestone name, which
+    PostgreSQL's milestone rows cannot hold) fails its own records' events only: the batch's
+    events on other records are accepted and stored."""
+    assert apply(admin, POLICY).status_code == 200
+    document = process_document(load_bundle(POLICY).processes["gold"])
+    document["key"] = "legacy"
+    document["milestones"][0]["name"] = "N" * 250
+    with db.session_factory() as session:
+        session.add(
+            ProcessRow(key="legacy", version=1, name="Legacy", document=document, created_at=T0)
+        )
+        session.commit()
+    batch = [
+        created("C-1", tier="Gold"),
+        created("C-2", process="legacy"),
+        {**created("C-1"), "id": "c1-status", "type": "status", "data": {"status": "Open"}},
+    ]
+    body = agent.post("/api/v1/events", json=batch).json()
+    statuses = [r["status"] for r in body["results"]]
+    if backend == "postgresql":
+        assert statuses == ["accepted", "rejected", "accepted"]
+        assert "could not be stored" in body["results"][1]["errors"][0]
+        assert agent.get("/api/v1/records/C-2").status_code == 404
+    else:  # SQLite keeps longer text than a column declares: nothing fails
+        assert statuses == ["accepted"] * 3
+    assert agent.get("/api/v1/records/C-1").json()["status"] == "Open"
+
+
+def created(record: str, **data: Any) -> dict[str, Any]:
+    return {
+        "id": f"{record}:created",
+        "record": record,
+        "type": "created",
+        "at": T0.isoformat(),
+        "data": {"account": "acme", "status": "New", **data},
+    }

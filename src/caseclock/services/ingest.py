@@ -9,6 +9,7 @@ from its whole timeline, whatever order events arrived in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from caseclock.services.evaluation import (
     wanted_rows,
 )
 from caseclock.services.timers import Refreshed, after_refresh
+from caseclock.store.failures import is_transient_conflict, is_unavailable
 from caseclock.store.limits import event_problem
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
@@ -44,6 +46,8 @@ from caseclock.store.repositories.records import (
     WorkItemRepository,
 )
 from caseclock.store.repositories.timers import FiringRepository, TimerId
+
+logger = logging.getLogger("caseclock.ingest")
 
 
 class Outcome(StrEnum):
@@ -82,8 +86,68 @@ def ingest(
     """Validate, de-duplicate, store and evaluate a batch; return one result per item.
 
     An event dated later than ``now`` by more than ``future_allowance`` (the senders' clock
-    skew) is refused: it has not happened yet.
+    skew) is refused: it has not happened yet. One record's failure never fails another's
+    events: when a batch of several records cannot be stored, each record's events are tried
+    on their own, and those of a record that still fails are rejected (the error is logged).
+    A transient conflict or an unreachable database fails the whole batch, to be retried.
     """
+
+    def attempt(batch: Sequence[Mapping[str, Any]]) -> list[EventResult]:
+        with session.begin_nested():
+            return _ingest(
+                session, batch, principal=principal, now=now, future_allowance=future_allowance
+            )
+
+    try:
+        return attempt(items)
+    except Exception as exc:
+        groups = _record_groups(items)
+        if is_transient_conflict(exc) or is_unavailable(exc) or len(groups) < 2:
+            raise
+        logger.exception("a batch failed; storing it record by record")
+    results: list[EventResult] = []
+    for indexes in groups:
+        try:
+            done = attempt([items[i] for i in indexes])
+        except Exception as exc:
+            if is_transient_conflict(exc) or is_unavailable(exc):
+                raise
+            logger.exception("the events of one record could not be stored")
+            done = [_unstored(items[i]) for i in indexes]
+        for index, result in zip(indexes, done, strict=True):
+            result.index = index
+            results.append(result)
+    return sorted(results, key=lambda r: r.index)
+
+
+def _record_groups(items: Sequence[Mapping[str, Any]]) -> list[list[int]]:
+    """The items' indexes grouped by the record they name (items naming none: one group)."""
+    groups: dict[object, list[int]] = {}
+    for index, item in enumerate(items):
+        record = item.get("record") if isinstance(item, Mapping) else None
+        groups.setdefault(record if isinstance(record, str) else None, []).append(index)
+    return list(groups.values())
+
+
+def _unstored(item: Mapping[str, Any]) -> EventResult:
+    raw_id, raw_record = item.get("id"), item.get("record")
+    result = EventResult(
+        0,
+        raw_id if isinstance(raw_id, str) else None,
+        raw_record if isinstance(raw_record, str) else None,
+    )
+    result.reject("this record's events could not be stored (the error is in the server log)")
+    return result
+
+
+def _ingest(
+    session: Session,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    principal: Principal,
+    now: datetime,
+    future_allowance: timedelta,
+) -> list[EventResult]:
     results, events = _validate(items, latest=now + future_allowance)
     known = RecordRepository(session).lock({e.record for e in events.values()})
     _mark_duplicates(session, results, events, known, principal)
@@ -94,7 +158,7 @@ def ingest(
     if not _create_records(session, new_records, now=now):
         # A concurrent batch created one of these records since it was looked up: go again,
         # now that it is there (its created event is then refused, or a duplicate).
-        return ingest(
+        return _ingest(
             session, items, principal=principal, now=now, future_allowance=future_allowance
         )
     _check_against_processes(session, results, accepted, known)
