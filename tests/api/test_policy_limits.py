@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from caseclock.core.policy import load_bundle
+from caseclock.core.policy import parse_bundle
 from caseclock.services.policy import process_document
 from caseclock.store.models import ProcessRow
 from tests.api.conftest import POLICY, Api
@@ -112,7 +112,7 @@ def test_one_records_failure_leaves_the_others_events_stored(
     PostgreSQL's milestone rows cannot hold) fails its own records' events only: the batch's
     events on other records are accepted and stored."""
     assert apply(admin, POLICY).status_code == 200
-    document = process_document(load_bundle(POLICY).processes["gold"])
+    document = process_document(parse_bundle(POLICY).processes["gold"])
     document["key"] = "legacy"
     document["milestones"][0]["name"] = "N" * 250
     with db.session_factory() as session:
