@@ -27,11 +27,14 @@ def test_delays_stay_within_zero_and_the_ceiling() -> None:
         assert max(delays) - min(delays) > POLICY.ceiling(attempt) / 2
 
 
-def test_delays_are_deterministic_for_a_seed() -> None:
-    """The same seeded random.Random gives the same delays: no hidden randomness."""
-    first = [POLICY.delay(n, random.Random(42)) for n in range(1, 6)]
-    again = [POLICY.delay(n, random.Random(42)) for n in range(1, 6)]
-    assert first == again
+def test_each_delay_is_the_ceiling_times_one_draw_of_the_given_generator() -> None:
+    """Full jitter from the generator passed in and nothing else: attempt n waits exactly
+    ceiling(n) times that generator's next draw, so a seed fixes the delays."""
+    draws = random.Random(42)
+    expected = [POLICY.ceiling(n) * draws.random() for n in range(1, 6)]
+    rng = random.Random(42)
+    assert [POLICY.delay(n, rng) for n in range(1, 6)] == expected
+    assert len(set(expected)) == 5
 
 
 def test_retry_after_is_respected_when_longer_but_capped() -> None:

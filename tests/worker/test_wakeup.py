@@ -19,6 +19,7 @@ from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Worker, run_in_thread
 from tests.conftest import T0
 from tests.worker.firing_setup import created, minutes, prepare, send, settings_for
+from tests.worker.processes import wait_for
 
 WAIT = 10.0  # seconds: far below the worker's idle sleep, far above a wake-up's latency
 
@@ -96,14 +97,17 @@ def test_ingestion_notifies_listeners_in_other_processes(
 def test_a_notify_from_another_connection_wakes_the_worker(
     committed_db: tuple[str, SessionFactory], wakeup: Wakeup
 ) -> None:
-    """The wake-up listens on its own connection: a NOTIFY sent elsewhere ends its wait."""
+    """The wake-up listens on its own connection: a NOTIFY sent elsewhere is heard and ends its
+    wait (the count of NOTIFYs heard tells it apart from the wake-up that listening gives)."""
     url, factory = committed_db
     wakeup.listen(url)
     wakeup.clear()
+    assert wakeup.notifications == 0
     with factory() as session:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         session.commit()
     assert wakeup.wait(WAIT)
+    wait_for(lambda: wakeup.notifications == 1, "the NOTIFY to be counted", WAIT)
 
 
 def test_stopping_ends_the_run_loop(

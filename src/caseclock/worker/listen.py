@@ -3,7 +3,8 @@
 ``Wakeup`` is a ``threading.Event`` registered with ``services.wakeup.local_waiters`` (so a
 commit in this process that schedules an earlier timer sets it) and, on PostgreSQL, fed by a
 listener thread holding ``LISTEN caseclock_wakeup`` on a connection of its own (so a commit in
-any process sets it). ``stop()`` wakes the worker for good.
+any process sets it). ``stop()`` wakes the worker for good. The listener's connection is one
+of the worker's connections to PostgreSQL, outside the pool: count it in the budget.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Wakeup:
         self._signal = threading.Event()
         self._stopped = threading.Event()
         self._listener: threading.Thread | None = None
+        self.notifications = 0  # NOTIFYs heard (each one also sets the signal)
         local_waiters.add(self._signal)
 
     @property
@@ -69,10 +71,11 @@ class Wakeup:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    ready.set()
                     self._signal.set()  # something may have been missed while (re)connecting
+                    ready.set()
                     while not self.stopped:
                         for _ in connection.notifies(timeout=POLL_SECONDS, stop_after=1):
+                            self.notifications += 1
                             self._signal.set()
             except psycopg.Error as exc:
                 log.warning("LISTEN %s failed (%s); reconnecting", CHANNEL, exc)
