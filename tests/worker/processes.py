@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from caseclock.cli.worker_cmd import HOLD_ENV
-
 START_TIMEOUT = 60.0  # seconds for a subprocess to import, connect and reach the hook
 
 
@@ -28,18 +26,24 @@ def worker_command(at: datetime) -> list[str]:
     ]
 
 
-def worker_env(url: str, smtp_port: int, hold: Path | None = None) -> dict[str, str]:
-    env = {
+def holding_worker_command(marker: Path, at: datetime) -> list[str]:
+    """A worker that holds its firing transaction open once it has written its effects
+    (``tests.worker.holding_worker``), writing ``marker`` then."""
+    return [sys.executable, "-m", "tests.worker.holding_worker", str(marker), at.isoformat()]
+
+
+def worker_env(url: str, smtp_port: int, **settings: str) -> dict[str, str]:
+    """The environment of a worker process: the database, the SMTP sink, receivers on
+    127.0.0.1 allowed, and any other ``CASECLOCK_*`` setting given by name."""
+    return {
         **os.environ,
         "CASECLOCK_DATABASE_URL": url,
         "CASECLOCK_SMTP_HOST": "127.0.0.1",
         "CASECLOCK_SMTP_PORT": str(smtp_port),
         "CASECLOCK_EMAIL_DOMAIN": "example.com",
+        "CASECLOCK_ALLOW_PRIVATE_ENDPOINTS": "true",
+        **{f"CASECLOCK_{name.upper()}": value for name, value in settings.items()},
     }
-    env.pop(HOLD_ENV, None)
-    if hold is not None:
-        env[HOLD_ENV] = str(hold)
-    return env
 
 
 def run_worker(url: str, at: datetime, smtp_port: int) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,13 @@ from caseclock.store.database import SessionFactory
 from caseclock.store.models import DeliveryRow, EventRow, FiringRow
 from tests.conftest import T0
 from tests.worker.firing_setup import count, created, minutes, prepare, send
-from tests.worker.processes import run_worker, wait_for, worker_command, worker_env
+from tests.worker.processes import (
+    holding_worker_command,
+    run_worker,
+    wait_for,
+    worker_command,
+    worker_env,
+)
 from tests.worker.servers import Receiver, Reply, SmtpSink
 
 pytestmark = pytest.mark.slow
@@ -52,8 +58,8 @@ def test_killed_before_commit_then_restarted_fires_everything_once(
     at = T0 + minutes(50)
     marker = tmp_path / "holding"
     process = subprocess.Popen(  # noqa: S603 - our own command line
-        worker_command(at),
-        env=worker_env(url, smtp_port, hold=marker),
+        holding_worker_command(marker, at),
+        env=worker_env(url, smtp_port),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -97,7 +103,7 @@ def test_killed_while_delivering_redelivers_with_the_same_key(
     )
     _kill_when(process, lambda: len(receiver.received) == 1, "the webhook to reach the receiver")
     receiver.release.set()
-    run_worker(url, at + minutes(3), smtp_sink[1])  # after the two-minute delivery lease
+    run_worker(url, at + minutes(3), smtp_sink[1])  # after the delivery's one-minute lease
     first, second = receiver.received
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
     assert first.body == second.body

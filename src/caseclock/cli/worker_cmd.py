@@ -1,7 +1,8 @@
 """``caseclock worker`` and ``caseclock deliveries``: run the timer loop, look after the outbox.
 
-``worker`` fires milestone timers and escalations as they fall due and delivers the outbox
-until SIGINT or SIGTERM; several may run side by side on PostgreSQL (one on SQLite).
+``worker`` fires milestone timers and escalations as they fall due and, in a loop of its own,
+delivers the outbox, until SIGINT or SIGTERM; several may run side by side on PostgreSQL (one
+on SQLite).
 ``--once`` runs a single iteration (``--at`` picks its instant: replaying or testing).
 """
 
@@ -9,18 +10,15 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from caseclock import collector
 from caseclock.cli.database import migrated_database, safe_url
@@ -32,12 +30,9 @@ from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
 from caseclock.worker.listen import Wakeup
-from caseclock.worker.loop import BeforeCommit, Iteration, Worker, run_in_thread
+from caseclock.worker.loop import Iteration, Worker, run_in_thread
 
 deliveries_app = typer.Typer(help="The outbox: deliveries and dead letters.", no_args_is_help=True)
-# A test hook (crash-safety tests): write this file once a firing's effects are written, then
-# hold the transaction open forever, so the test can kill the worker mid-firing.
-HOLD_ENV = "CASECLOCK_WORKER_HOLD_BEFORE_COMMIT"
 
 
 def register(app: typer.Typer) -> None:
@@ -48,24 +43,10 @@ def register(app: typer.Typer) -> None:
 def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, httpx.Client]:
     """A worker over ``engine`` with its HTTP client and wake-up (LISTEN on PostgreSQL)."""
     http = httpx.Client(trust_env=False)
-    hold = os.environ.get(HOLD_ENV)
-    made = Worker(
-        make_session_factory(engine),
-        settings,
-        http=http,
-        before_commit=_holder(Path(hold)) if hold else None,
-    )
+    made = Worker(make_session_factory(engine), settings, http=http)
     wakeup = Wakeup()
     wakeup.listen(settings.database_url)
     return made, wakeup, http
-
-
-def _holder(marker: Path) -> BeforeCommit:
-    def hold(_session: Session) -> None:
-        marker.write_text(str(os.getpid()), encoding="utf-8")
-        threading.Event().wait()  # until killed
-
-    return hold
 
 
 def worker(
