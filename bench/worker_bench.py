@@ -163,7 +163,15 @@ def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, h
         now = datetime.now(UTC)
         with factory() as session:
             apply_bundle(session, parse_bundle(POLICY), now=now)
-            register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=now)
+            register_endpoint(
+                session,
+                name="ops",
+                kind="webhook",
+                url=hook,
+                secret=SECRET,
+                now=now,
+                allow_private=True,
+            )
             session.commit()
         background = [created(f"B-{n:06d}", now) for n in range(cases - due_cases)]
         spent = load(factory, background, now)

@@ -115,6 +115,31 @@ class Settings(BaseSettings):
     worker_idle_seconds: float = Field(
         default=60, gt=0, le=60, description="longest sleep without a due timer or a wake-up"
     )
+    delivery_threads: int = Field(
+        default=16, ge=1, le=256, description="sends in flight at once, per worker process"
+    )
+    delivery_per_endpoint: int = Field(
+        default=4, ge=1, le=256, description="sends in flight at once to one endpoint (or SMTP)"
+    )
+    delivery_lease_seconds: float = Field(
+        default=60,
+        ge=1,
+        description="a claimed delivery's lease, from its send instant; renewed while in flight",
+    )
+    delivery_breaker_failures: int = Field(
+        default=5, ge=1, description="failed attempts in a row that open an endpoint's breaker"
+    )
+    delivery_breaker_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="how long an open breaker holds an endpoint's deliveries (doubles when a "
+        "probe fails, up to 10 minutes)",
+    )
+    allow_private_endpoints: bool = Field(
+        default=False,
+        description="let webhook and chat endpoints be private or loopback addresses "
+        "(link-local and cloud metadata addresses are refused regardless)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -22,12 +22,14 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 @dataclass(frozen=True)
 class Reply:
-    """What the receiver answers to one request; ``hang`` waits until released, then drops."""
+    """What the receiver answers to one request; ``hang`` waits until released, then drops;
+    ``delay`` answers that many seconds late (a slow receiver)."""
 
     status: int = 200
     body: bytes = b"ok"
     headers: tuple[tuple[str, str], ...] = ()
     hang: bool = False
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,18 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A ThreadingHTTPServer that answers each POST with the next scripted reply (else 200)."""
+    """A ThreadingHTTPServer that answers each POST with the next scripted reply (else 200),
+    or with ``default`` when set. ``holding`` counts the requests it is holding right now
+    (hanging or delayed); ``most_at_once`` is the most it ever held."""
 
     replies: deque[Reply] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
+    default: Reply = field(default_factory=Reply)
+    holding: int = 0
+    most_at_once: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -56,7 +64,12 @@ class Receiver:
         return f"http://{host!s}:{port}/hook"
 
     def _next(self) -> Reply:
-        return self.replies.popleft() if self.replies else Reply()
+        return self.replies.popleft() if self.replies else self.default
+
+    def hold(self, delta: int) -> None:
+        with self.lock:
+            self.holding += delta
+            self.most_at_once = max(self.most_at_once, self.holding)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -70,9 +83,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.receiver.received.append(Received(self.path, dict(self.headers.items()), body))
         reply = self.receiver._next()
         if reply.hang:
+            self.receiver.hold(1)
             self.receiver.release.wait(timeout=10)
+            self.receiver.hold(-1)
             self.close_connection = True
             return
+        if reply.delay:
+            self.receiver.hold(1)
+            threading.Event().wait(reply.delay)  # a slow receiver, not the test, waits
+            self.receiver.hold(-1)
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)

@@ -23,7 +23,9 @@ def test_gold_breach_posts_to_the_monitoring_channel(
     """A Gold milestone violation reaches the incoming webhook as text plus blocks."""
     violated = milestone(state=MilestoneState.VIOLATED, remaining=timedelta(minutes=-20))
     message = chat_message(trigger(TriggerKind.VIOLATION), record(), violated, CONSOLE)
-    outcome = deliver_chat(client, url=receiver.url, message=message, key=KEY, now=NOW)
+    outcome = deliver_chat(
+        client, url=receiver.url, message=message, key=KEY, now=NOW, allow_private=True
+    )
     assert outcome.status is DeliveryStatus.DELIVERED
     [request] = receiver.received
     assert request.headers["Idempotency-Key"] == KEY
@@ -49,7 +51,9 @@ def test_chat_errors_are_classified_like_webhooks(client: httpx.Client, receiver
     """Slack answers 404 no_service for a deleted webhook: permanent, with its words."""
     receiver.script(Reply(404, b"no_service"))
     message = chat_message(trigger(), record(), milestone(), CONSOLE)
-    outcome = deliver_chat(client, url=receiver.url, message=message, key=KEY, now=NOW)
+    outcome = deliver_chat(
+        client, url=receiver.url, message=message, key=KEY, now=NOW, allow_private=True
+    )
     assert (outcome.status, outcome.reason) == (DeliveryStatus.PERMANENT, "HTTP 404: no_service")
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
-from caseclock.cli import service_cmd
 from caseclock.cli.main import app
 from caseclock.store.database import make_engine, make_session_factory
 from tests.conftest import T0
@@ -74,7 +74,7 @@ def test_serve_with_worker_runs_a_worker_beside_the_server(
     def fake_run(*_args: object, **_kwargs: object) -> None:
         seen.append(any(t.name == "caseclock-worker" for t in threading.enumerate()))
 
-    monkeypatch.setattr(service_cmd.uvicorn, "run", fake_run)
+    monkeypatch.setattr(uvicorn, "run", fake_run)
     result = run(url, "serve", "--with-worker")
     assert result.exit_code == 0, result.output
     assert seen == [True]

@@ -114,4 +114,4 @@ def _escalations(db: Database) -> list[tuple[str, str]]:
         rows = session.execute(
             select(FiringRow.record_id, FiringRow.trigger).where(FiringRow.kind == "escalation")
         ).all()
-    return [tuple(r) for r in rows]
+    return [(record_id, trigger) for record_id, trigger in rows]

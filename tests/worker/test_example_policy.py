@@ -9,12 +9,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from caseclock.document_files import load_bundle
-from caseclock.services.endpoints import register_endpoint
 from caseclock.services.policy import apply_bundle
 from caseclock.store.models import FiringRow
 from caseclock.worker.loop import Worker
 from tests.conftest import T0, Database
-from tests.worker.firing_setup import SECRET, created, minutes, send
+from tests.worker.firing_setup import created, minutes, register_local, send
 from tests.worker.servers import Receiver
 
 B2B = Path(__file__).resolve().parents[2] / "examples" / "policies" / "b2b.yaml"
@@ -24,7 +23,7 @@ def _apply(db: Database, hook: str | None) -> None:
     with db.session_factory() as session:
         apply_bundle(session, load_bundle(B2B), now=T0)
         if hook is not None:
-            register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=T0)
+            register_local(session, "ops", "webhook", hook, T0)
         session.commit()
 
 

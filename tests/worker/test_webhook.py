@@ -22,14 +22,22 @@ PAYLOAD = build_payload(trigger(), record(), milestone(), CONSOLE)
 
 def send(client: httpx.Client, url: str, timeout: float = 5.0) -> DeliveryStatus:
     outcome = deliver_webhook(
-        client, url=url, secret=SECRET, payload=PAYLOAD, now=NOW, timeout=timeout
+        client,
+        url=url,
+        secret=SECRET,
+        payload=PAYLOAD,
+        now=NOW,
+        allow_private=True,
+        timeout=timeout,
     )
     return outcome.status
 
 
 def test_receiver_gets_a_signed_json_post(client: httpx.Client, receiver: Receiver) -> None:
     """The receiver verifies the signature with verify() and reads the payload back."""
-    outcome = deliver_webhook(client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW)
+    outcome = deliver_webhook(
+        client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW, allow_private=True
+    )
     assert (outcome.status, outcome.code) == (DeliveryStatus.DELIVERED, 200)
     [request] = receiver.received
     verify(SECRET, request.headers, request.body, NOW + timedelta(seconds=2))
@@ -55,7 +63,9 @@ def test_500_500_200_is_delivered_once_in_effect_with_one_key(
 def test_a_400_is_permanent_and_says_why(client: httpx.Client, receiver: Receiver) -> None:
     """A client error will not fix itself: permanent, with the status and the receiver's words."""
     receiver.script(Reply(400, b"unknown field 'kind'\n"))
-    outcome = deliver_webhook(client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW)
+    outcome = deliver_webhook(
+        client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW, allow_private=True
+    )
     assert outcome.status is DeliveryStatus.PERMANENT
     assert outcome.reason == "HTTP 400: unknown field 'kind'"
 
@@ -66,7 +76,9 @@ def test_408_429_and_5xx_are_retryable_with_retry_after(
 ) -> None:
     """Request timeout, rate limiting and server errors are retried; Retry-After is kept."""
     receiver.script(Reply(code, headers=(("Retry-After", "120"),)))
-    outcome = deliver_webhook(client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW)
+    outcome = deliver_webhook(
+        client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW, allow_private=True
+    )
     assert (outcome.status, outcome.code) == (DeliveryStatus.RETRYABLE, code)
     assert outcome.retry_after == timedelta(seconds=120)
 
@@ -74,7 +86,9 @@ def test_408_429_and_5xx_are_retryable_with_retry_after(
 def test_a_redirect_is_not_followed(client: httpx.Client, receiver: Receiver) -> None:
     """A 3xx is permanent and names where it pointed: register the final URL instead."""
     receiver.script(Reply(301, headers=(("Location", "https://elsewhere.example/hook"),)))
-    outcome = deliver_webhook(client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW)
+    outcome = deliver_webhook(
+        client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW, allow_private=True
+    )
     assert outcome.status is DeliveryStatus.PERMANENT
     assert "https://elsewhere.example/hook" in outcome.reason
     assert len(receiver.received) == 1
@@ -91,7 +105,12 @@ def closed_port() -> Iterator[int]:
 def test_connection_refused_is_retryable(client: httpx.Client, closed_port: int) -> None:
     """Nobody listening is a transient failure (the receiver may be restarting)."""
     outcome = deliver_webhook(
-        client, url=f"http://127.0.0.1:{closed_port}/hook", secret=SECRET, payload=PAYLOAD, now=NOW
+        client,
+        url=f"http://127.0.0.1:{closed_port}/hook",
+        secret=SECRET,
+        payload=PAYLOAD,
+        now=NOW,
+        allow_private=True,
     )
     assert outcome.status is DeliveryStatus.RETRYABLE
     assert "ConnectError" in outcome.reason
@@ -101,7 +120,13 @@ def test_a_slow_receiver_hits_the_timeout(client: httpx.Client, receiver: Receiv
     """A receiver that does not answer within the timeout gives a retryable timeout outcome."""
     receiver.script(Reply(hang=True))
     outcome = deliver_webhook(
-        client, url=receiver.url, secret=SECRET, payload=PAYLOAD, now=NOW, timeout=0.2
+        client,
+        url=receiver.url,
+        secret=SECRET,
+        payload=PAYLOAD,
+        now=NOW,
+        allow_private=True,
+        timeout=0.2,
     )
     receiver.release.set()
     assert outcome.status is DeliveryStatus.RETRYABLE

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from caseclock.core.policy import parse_bundle
-from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.store.database import SessionFactory
-from caseclock.store.models import EventRow, FiringRow
+from caseclock.store.models import DeliveryRow, EventRow, FiringRow
 from tests.conftest import T0
-from tests.worker.firing_setup import SECRET, created, minutes
-from tests.worker.processes import START_TIMEOUT, worker_command, worker_env
+from tests.worker.firing_setup import created, minutes, prepare, register_local, send
+from tests.worker.processes import START_TIMEOUT, wait_for, worker_command, worker_env
+from tests.worker.servers import Receiver, Reply, SmtpSink
 
 pytestmark = [pytest.mark.slow]
 LOAD_POLICY = Path(__file__).parent / "load_policy.yaml"
@@ -41,7 +44,7 @@ def _load(factory: SessionFactory, hook: str | None) -> None:
     with factory() as session:
         apply_bundle(session, parse_bundle(text), now=T0)
         if hook is not None:
-            register_endpoint(session, name="ops", kind="webhook", url=hook, secret=SECRET, now=T0)
+            register_local(session, "ops", "webhook", hook, T0)
         session.commit()
     for start in range(0, RECORDS, BATCH):
         with factory() as session:
@@ -79,3 +82,53 @@ def test_three_workers_fire_ten_thousand_timers_exactly_once(
     assert all(n > 0 for n in fired_per_worker), fired_per_worker
     assert ledger == TIMERS
     assert len(notes) == len(set(notes)) == TIMERS
+
+
+@pytest.mark.postgres
+def test_two_running_workers_never_send_a_delivery_twice_while_it_is_in_flight(
+    committed_db: tuple[str, SessionFactory],
+    receiver: Receiver,
+    smtp_sink: tuple[SmtpSink, int],
+) -> None:
+    """Two `caseclock worker` processes on the system clock, leases of 3 s and a receiver that
+    takes 8 s to answer: each lease is renewed while its send is in flight, so every webhook
+    reaches the receiver once and every delivery is settled after one attempt."""
+    url, factory = committed_db
+    now = datetime.now(UTC)
+    start = now - minutes(50)  # the warnings fell due five minutes ago
+    prepare(factory, start, hook=receiver.url)
+    send(factory, now, *(created(f"S-{n}", start) for n in range(6)))
+    receiver.default = Reply(delay=8.0)
+    env = worker_env(url, smtp_sink[1], delivery_lease_seconds="3")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "caseclock.cli", "worker", "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        wait_for(lambda: _settled(factory) == 12, "all twelve deliveries to be settled")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        errors = [process.communicate(timeout=START_TIMEOUT)[1] for process in processes]
+    assert [p.returncode for p in processes] == [0, 0], errors
+    keys = [request.headers["Idempotency-Key"] for request in receiver.received]
+    assert len(keys) == len(set(keys)) == 6
+    with factory() as session:
+        attempts = session.scalars(select(DeliveryRow.attempts)).all()
+    assert attempts == [1] * 12
+
+
+def _settled(factory: SessionFactory) -> int:
+    with factory() as session:
+        return (
+            session.scalar(
+                select(func.count(DeliveryRow.id)).where(DeliveryRow.state == "delivered")
+            )
+            or 0
+        )

@@ -67,9 +67,18 @@ def deliver_chat(
     key: str,
     now: datetime,
     timeout: float = DEFAULT_TIMEOUT,
+    allow_private: bool = False,
 ) -> DeliveryOutcome:
     """POST ``message`` to a Slack-compatible incoming webhook URL."""
-    return post_json(client, url, encode_json(message), key=key, now=now, timeout=timeout)
+    return post_json(
+        client,
+        url,
+        encode_json(message),
+        key=key,
+        now=now,
+        timeout=timeout,
+        allow_private=allow_private,
+    )
 
 
 def escape(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,7 +21,8 @@ from typing import Any
 
 import jinja2
 
-from caseclock.channels.outcome import DeliveryOutcome
+from caseclock.channels.destinations import RefusedDestination, check_address
+from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
 from caseclock.channels.payloads import (
     Trigger,
     TriggerKind,
@@ -171,9 +172,14 @@ def build_message(
     key: str,
     now: datetime,
 ) -> EmailMessage:
-    """A multipart/alternative message (plain text first) whose Message-ID holds ``key``."""
+    """A multipart/alternative message (plain text first) whose Message-ID holds ``key``.
+
+    Raises ``RefusedDestination`` for a recipient that is not one plain address.
+    """
     if not to:
         raise ValueError("an email needs at least one recipient")
+    for address in to:
+        check_address(address)
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = sender
@@ -185,6 +191,38 @@ def build_message(
     if rendered.html is not None:
         message.add_alternative(rendered.html, subtype="html")
     return message
+
+
+def deliver_email(
+    settings: SmtpSettings,
+    rendered: RenderedEmail,
+    *,
+    to: Sequence[str],
+    key: str,
+    now: datetime,
+) -> DeliveryOutcome:
+    """Send ``rendered`` to the recipients that are plain addresses; never raises.
+
+    A recipient that is not one (a control character, a second address) is left out and named
+    in the outcome; with none left, or a message that cannot be built, the delivery is
+    permanently failed: sending the same thing again cannot succeed.
+    """
+    usable, refused = [], []
+    for address in to:
+        try:
+            usable.append(check_address(address))
+        except RefusedDestination as exc:
+            refused.append(str(exc))
+    if not usable:
+        return DeliveryOutcome.permanent("; ".join(refused) or "an email needs a recipient")
+    try:
+        message = build_message(rendered, sender=settings.sender, to=usable, key=key, now=now)
+    except (ValueError, TypeError) as exc:
+        return DeliveryOutcome.permanent(f"the email cannot be built: {exc}")
+    outcome = send_message(settings, message)
+    if refused and outcome.status is DeliveryStatus.DELIVERED:
+        return replace(outcome, reason=f"{outcome.reason}; left out: {'; '.join(refused)}")
+    return outcome
 
 
 def send_message(settings: SmtpSettings, message: EmailMessage) -> DeliveryOutcome:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from caseclock import __version__
+from caseclock.channels.destinations import RefusedDestination, check_url
 from caseclock.channels.outcome import DeliveryOutcome
 from caseclock.channels.payloads import check_key, encode_json
 from caseclock.channels.signing import signature_headers
@@ -35,8 +36,10 @@ def deliver_webhook(
     payload: Mapping[str, Any],
     now: datetime,
     timeout: float = DEFAULT_TIMEOUT,
+    allow_private: bool = False,
 ) -> DeliveryOutcome:
-    """POST ``payload`` signed with ``secret`` at ``now``; its ``id`` is the Idempotency-Key."""
+    """POST ``payload`` signed with ``secret`` at ``now`` (the send instant, which the receiver
+    checks against its clock); its ``id`` is the Idempotency-Key."""
     body = encode_json(payload)
     return post_json(
         client,
@@ -46,6 +49,7 @@ def deliver_webhook(
         now=now,
         headers=signature_headers(secret, now, body),
         timeout=timeout,
+        allow_private=allow_private,
     )
 
 
@@ -58,8 +62,17 @@ def post_json(
     now: datetime,
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    allow_private: bool = False,
 ) -> DeliveryOutcome:
-    """POST JSON ``body`` with an ``Idempotency-Key``; never raises for a delivery failure."""
+    """POST JSON ``body`` with an ``Idempotency-Key``; never raises for a delivery failure.
+
+    The URL is checked again before the request (``destinations.check_url``): a refused one,
+    or a host that now resolves to a refused address, fails the delivery permanently.
+    """
+    try:
+        check_url(url, allow_private=allow_private)
+    except RefusedDestination as exc:
+        return DeliveryOutcome.permanent(f"refused destination: {exc}")
     sent = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

@@ -36,7 +36,7 @@ ActionType = Literal[
 
 _REQUIRED: dict[str, str] = {
     "email": "to",
-    "webhook": "url",
+    "webhook": "endpoint",
     "chat": "channel",
     "set_field": "field",
     "reassign": "to",
@@ -44,8 +44,9 @@ _REQUIRED: dict[str, str] = {
     "add_note": "body",
     "set_status": "status",
 }
-# Webhook and chat targets may instead name a registered endpoint (``endpoint: ops``), so that
-# secrets stay out of policy documents; a chat's ``channel`` then only labels the message.
+# Webhook and chat targets are registered endpoints (``endpoint: ops``; a chat may name its
+# endpoint by ``channel``), so secrets stay out of policy documents and every URL a delivery
+# goes to has passed the endpoint checks: a policy carries no raw URL.
 _ENDPOINT_TARGETS = frozenset({"webhook", "chat"})
 
 
@@ -72,6 +73,11 @@ class ActionSpec(Document):
 
     @model_validator(mode="after")
     def _has_parameters(self) -> ActionSpec:
+        if self.url is not None:
+            raise ValueError(
+                f"a {self.type} action names a registered endpoint (endpoint: NAME), not a url: "
+                "register the URL through /api/v1/endpoints"
+            )
         needed = _REQUIRED.get(self.type)
         if self.endpoint is not None and self.type in _ENDPOINT_TARGETS:
             return self

@@ -163,10 +163,10 @@ def _pause(firing: Firing, key: str, pause: bool, reason: str, planned: Planned)
 def _plan_http(firing: Firing, action: ActionSpec, targets: Targets, planned: Planned) -> None:
     name = action.endpoint or (action.channel if action.type == "chat" else None)
     registered = targets.endpoints.get(name or "")
-    if registered is None and action.url is None:
+    if registered is None:
         planned.notes.append(f"{action.type}: no endpoint {name!r} registered; skipped")
         return
-    if registered is not None and registered != action.type:
+    if registered != action.type:
         planned.notes.append(f"{action.type}: endpoint {name!r} is a {registered}; skipped")
         return
     if action.type == "webhook":
@@ -181,8 +181,8 @@ def _plan_http(firing: Firing, action: ActionSpec, targets: Targets, planned: Pl
         {
             "key": firing.trigger.key,
             "channel": action.type,
-            "endpoint": name if registered is not None else None,
-            "url": None if registered is not None else action.url,
+            "endpoint": name,
+            "url": None,
             "recipients": None,
             "document": document,
         }

@@ -1,17 +1,22 @@
-"""The outbox: claim due deliveries, settle attempts, retry dead letters.
+"""The outbox: claim due deliveries, keep their leases, settle attempts, retry dead letters.
 
 A claim is a short transaction: lock due ``pending`` rows (``SKIP LOCKED``), count the attempt
-and push ``next_attempt_at`` out by a lease, commit; the caller then sends without holding any
-lock and settles each outcome in another short transaction. A worker that dies mid-send leaves
-the row pending: once the lease runs out another attempt goes out with the same idempotency key.
-Delivered rows are done; a retryable failure waits ``RetryPolicy.delay`` (backoff, full jitter);
-a permanent failure, or the last allowed attempt, dead-letters the row as ``failed``.
+and lease the row (``next_attempt_at`` pushed to the end of the lease), commit; the sender
+claims only what it starts sending at once, so the lease runs from the send instant. While the
+send is in flight the sender renews the lease (``renew``); the attempt number is the lease's
+token: a renewal or a settlement whose attempt is no longer the row's changes nothing (the
+lease lapsed and another worker claimed the row again). A worker that dies mid-send stops
+renewing: once the lease runs out another attempt goes out with the same idempotency key.
+
+Delivered rows are done; a retryable failure waits ``RetryPolicy.delay`` (backoff, full
+jitter); a permanent failure, or the last allowed attempt, dead-letters the row as ``failed``
+with the reason.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,17 +37,26 @@ from caseclock.store.repositories.outbox import (
     EndpointRepository,
 )
 
-LEASE = timedelta(minutes=2)  # longer than any one attempt may take (timeouts are 10 s)
+DEFAULT_LEASE = timedelta(seconds=60)
+RAW_URL = (
+    "a webhook or chat delivery goes to a registered endpoint; this one names a raw URL "
+    "(register the URL as an endpoint and name it in the policy)"
+)
 _ERROR_LIMIT = 500
+_CANDIDATES = 4  # rows looked at per free slot, so a full lane does not starve the others
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A delivery to attempt now, with its target resolved (URL and secret of an endpoint)."""
+    """A delivery to attempt now, with its target resolved (URL and secret of an endpoint).
+
+    ``attempt`` is this attempt's number: the token of the lease it holds.
+    """
 
     id: int
     key: str
     channel: str
+    endpoint: str | None
     url: str | None
     secret: str | None
     recipients: tuple[str, ...]
@@ -51,50 +65,86 @@ class Claimed:
     problem: str | None = None  # set when the target cannot be resolved any more
 
 
-def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
-    """Lease up to ``limit`` due deliveries; the caller commits before sending."""
-    rows = DeliveryRepository(session).claim(now, limit)
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How attempt ``attempt`` of delivery ``id`` ended, at the instant ``at``."""
+
+    id: int
+    attempt: int
+    outcome: DeliveryOutcome
+    at: datetime
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta = DEFAULT_LEASE,
+    skip_endpoints: Collection[str] = (),
+    skip_email: bool = False,
+    admit: Callable[[Claimed], bool] | None = None,
+) -> list[Claimed]:
+    """Lease up to ``limit`` deliveries due at ``now``; the caller commits, then sends.
+
+    Deliveries to ``skip_endpoints`` (and emails when ``skip_email``) are left alone; so is any
+    other delivery ``admit`` declines (a lane that is full), untouched and unlocked at commit.
+    """
+    rows = DeliveryRepository(session).claim(
+        now, limit * _CANDIDATES, skip_endpoints=skip_endpoints, skip_email=skip_email
+    )
     endpoints = EndpointRepository(session).all() if rows else {}
-    claimed = []
+    claimed: list[Claimed] = []
     for row in rows:
-        row.attempts += 1
-        row.next_attempt_at = now + LEASE
-        row.updated_at = now
+        if len(claimed) == limit:
+            break
         endpoint = endpoints.get(row.endpoint) if row.endpoint is not None else None
         problem = None
         if row.endpoint is not None and endpoint is None:
             problem = f"endpoint {row.endpoint!r} is no longer registered"
-        claimed.append(
-            Claimed(
-                id=row.id,
-                key=row.key,
-                channel=row.channel,
-                url=endpoint.url if endpoint is not None else row.url,
-                secret=endpoint.secret if endpoint is not None else None,
-                recipients=tuple(row.recipients or ()),
-                document=row.document,
-                attempt=row.attempts,
-                problem=problem,
-            )
+        elif row.endpoint is None and row.channel != "email":
+            problem = RAW_URL
+        one = Claimed(
+            id=row.id,
+            key=row.key,
+            channel=row.channel,
+            endpoint=row.endpoint,
+            url=endpoint.url if endpoint is not None else None,
+            secret=endpoint.secret if endpoint is not None else None,
+            recipients=tuple(row.recipients or ()),
+            document=row.document,
+            attempt=row.attempts + 1,
+            problem=problem,
         )
+        if admit is not None and not admit(one):
+            continue
+        row.attempts = one.attempt
+        row.next_attempt_at = now + lease
+        row.updated_at = now
+        claimed.append(one)
     session.flush()
     return claimed
 
 
+def renew(session: Session, leases: Sequence[tuple[int, int]], *, until: datetime) -> None:
+    """Extend the leases ``(delivery id, attempt)`` still held to ``until``."""
+    DeliveryRepository(session).renew(leases, until)
+
+
 def settle(
     session: Session,
-    outcomes: Sequence[tuple[int, DeliveryOutcome]],
+    attempts: Sequence[Attempt],
     *,
-    now: datetime,
     policy: RetryPolicy,
     rng: random.Random,
 ) -> None:
     """Record each attempt's outcome: delivered, retry later, or dead-letter."""
-    rows = DeliveryRepository(session).get_many([delivery_id for delivery_id, _ in outcomes])
-    for delivery_id, outcome in outcomes:
-        row = rows.get(delivery_id)
-        if row is None or row.state != PENDING:
-            continue
+    rows = DeliveryRepository(session).get_many([attempt.id for attempt in attempts])
+    for attempt in attempts:
+        row = rows.get(attempt.id)
+        if row is None or row.state != PENDING or row.attempts != attempt.attempt:
+            continue  # settled already, or its lease lapsed and another attempt owns it
+        outcome, now = attempt.outcome, attempt.at
         row.updated_at = now
         row.last_code = outcome.code
         if outcome.status is DeliveryStatus.DELIVERED:
@@ -132,5 +182,10 @@ def list_deliveries(
     )
 
 
-def next_attempt(session: Session) -> datetime | None:
-    return DeliveryRepository(session).next_attempt()
+def next_attempt(
+    session: Session, *, skip_endpoints: Collection[str] = (), skip_email: bool = False
+) -> datetime | None:
+    """The earliest instant a pending delivery (not to a skipped target) is due."""
+    return DeliveryRepository(session).next_attempt(
+        skip_endpoints=skip_endpoints, skip_email=skip_email
+    )

@@ -1,10 +1,14 @@
-"""The worker loop: fire what is due, deliver the outbox, sleep until the next instant.
+"""The worker: a firing loop and a sending loop, side by side, neither waiting for the other.
 
-``Worker.run_once(now)`` is one iteration, driven by the instant it is given (tests call it
-with a fixed clock's ``now``): fire due timers batch by batch, each batch one short
-transaction; then send due deliveries (claimed and settled in short transactions, sent outside
-any); then report the next instant anything is due. ``Worker.run`` repeats it, sleeping until
-that instant or until a wake-up (``listen.Wakeup``) says an earlier timer appeared.
+The firing loop fires what is due at the instant it woke, batch by batch, each batch one short
+transaction (the ledger, the effects, the outbox rows), then sleeps until the next timer or a
+wake-up (``listen.Wakeup``) says an earlier one appeared. It never sends: after each pass it
+wakes the sender (``sender.Sender``), which runs in a thread of its own with a bounded pool and
+per-endpoint lanes, so a receiver that hangs delays no timer.
+
+``Worker.run_once(now)`` is one pass of both, one after the other, at the instant it is given
+(tests with a fixed clock, ``caseclock worker --once``): fire everything due, then send until
+nothing due is left in flight.
 """
 
 from __future__ import annotations
@@ -13,30 +17,27 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from caseclock.channels.backoff import RetryPolicy
 from caseclock.channels.email import EmailTemplates
-from caseclock.channels.outcome import DeliveryStatus
-from caseclock.clock import Clock
+from caseclock.clock import Clock, FixedClock
 from caseclock.config import Settings
 from caseclock.services import outbox
 from caseclock.services.firing import Fired, FireOptions, fire_due, targets_for
 from caseclock.services.timers import WAKE_HORIZON
 from caseclock.store.database import SessionFactory
 from caseclock.store.repositories.timers import TimerRepository
-from caseclock.worker.delivery import send, smtp_settings
 from caseclock.worker.listen import Wakeup
+from caseclock.worker.sender import Counts, Sender
 
-SEND_THREADS = 8
 ERROR_PAUSE = 1.0  # seconds after a failed iteration (database unreachable, deadlock, ...)
 BUSY_PAUSE = 0.05  # seconds when what is due is held by another worker
+STOP_WAIT = 60.0  # seconds a stopping worker gives its sends in flight
 log = logging.getLogger(__name__)
 
 BeforeCommit = Callable[[Session], None]
@@ -52,9 +53,18 @@ class Iteration:
     failed: int = 0
     next_due: datetime | None = None
 
+    def count(self, sent: Counts) -> None:
+        self.delivered += sent.delivered
+        self.retrying += sent.retrying
+        self.failed += sent.failed
+
 
 class Worker:
-    """Fires timers and delivers actions for one database; see the module docstring."""
+    """Fires timers and delivers actions for one database; see the module docstring.
+
+    ``before_commit`` is called in each firing transaction that claimed something, before it
+    commits (the crash tests hold the transaction there and kill the process).
+    """
 
     def __init__(
         self,
@@ -68,9 +78,7 @@ class Worker:
     ) -> None:
         self.session_factory = session_factory
         self.settings = settings
-        self.http = http
         self.templates = templates or EmailTemplates()
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.before_commit = before_commit
         self.options = FireOptions(
             limit=settings.worker_batch,
@@ -82,17 +90,23 @@ class Worker:
             cap=max(timedelta(hours=6), timedelta(seconds=settings.delivery_backoff_seconds)),
             max_attempts=settings.delivery_max_attempts,
         )
-        self.smtp = smtp_settings(settings)
-        self._pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="caseclock-send")
+        self.sender = Sender(
+            session_factory,
+            settings,
+            http=http,
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
+            retry_policy=self.retry_policy,
+        )
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self.sender.close()
 
     def run_once(self, now: datetime) -> Iteration:
-        """Fire everything due at ``now``, deliver what is due, and say when to come back."""
+        """Fire everything due at ``now``, send what is due, and say when to come back."""
         iteration = Iteration()
         self._fire(now, iteration)
-        self._deliver(now, iteration)
+        self.sender.drain(FixedClock(now))
+        iteration.count(self.sender.take_counts())
         with self.session_factory() as session:
             found = [TimerRepository(session).next_due(), outbox.next_attempt(session)]
         known = [at for at in found if at is not None]
@@ -116,32 +130,6 @@ class Worker:
             if result.claimed < self.options.limit:
                 return
 
-    def _deliver(self, now: datetime, iteration: Iteration) -> None:
-        limit = self.options.limit
-        while True:
-            with self.session_factory() as session:
-                claimed = outbox.claim(session, now=now, limit=limit)
-                session.commit()
-            if not claimed:
-                return
-            outcomes = list(
-                self._pool.map(
-                    lambda c: (c.id, send(c, http=self.http, smtp=self.smtp, now=now)), claimed
-                )
-            )
-            with self.session_factory() as session:
-                outbox.settle(session, outcomes, now=now, policy=self.retry_policy, rng=self.rng)
-                session.commit()
-            for _, outcome in outcomes:
-                if outcome.status is DeliveryStatus.DELIVERED:
-                    iteration.delivered += 1
-                elif outcome.status is DeliveryStatus.RETRYABLE:
-                    iteration.retrying += 1
-                else:
-                    iteration.failed += 1
-            if len(claimed) < limit:
-                return
-
     def run(
         self,
         clock: Clock,
@@ -149,16 +137,43 @@ class Worker:
         *,
         on_iteration: Callable[[Iteration], None] | None = None,
     ) -> None:
-        """Iterate until ``wakeup.stop()``: sleep until the next due instant or a wake-up."""
+        """Fire until ``wakeup.stop()``, the sender running beside in its own thread."""
+        stop_sending = threading.Event()
+        sending = threading.Thread(
+            target=self.sender.run,
+            args=(clock, stop_sending),
+            kwargs={"idle": self.settings.worker_idle_seconds},
+            name="caseclock-sender",
+            daemon=True,
+        )
+        sending.start()
+        try:
+            self._fire_loop(clock, wakeup, on_iteration)
+        finally:
+            stop_sending.set()
+            self.sender.wake()
+            sending.join(STOP_WAIT)
+
+    def _fire_loop(
+        self,
+        clock: Clock,
+        wakeup: Wakeup,
+        on_iteration: Callable[[Iteration], None] | None,
+    ) -> None:
         idle = min(self.settings.worker_idle_seconds, WAKE_HORIZON.total_seconds())
         while not wakeup.stopped:
             wakeup.clear()
+            iteration = Iteration()
             try:
-                iteration = self.run_once(clock.now())
-            except SQLAlchemyError:
-                log.exception("worker iteration failed; trying again in %ss", ERROR_PAUSE)
+                self._fire(clock.now(), iteration)
+                with self.session_factory() as session:
+                    iteration.next_due = TimerRepository(session).next_due()
+            except Exception:  # one bad iteration must not end the worker: log, pause, retry
+                log.exception("firing failed; trying again in %ss", ERROR_PAUSE)
                 wakeup.wait(ERROR_PAUSE)
                 continue
+            self.sender.wake()  # new deliveries, or a retried dead letter (a wake-up)
+            iteration.count(self.sender.take_counts())
             if on_iteration is not None:
                 on_iteration(iteration)
             wait = idle

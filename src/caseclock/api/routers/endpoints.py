@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from caseclock.api.deps import Admin, DbSession, Now
+from caseclock.api.deps import Admin, DbSession, Now, SettingsDep
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Strict
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import audit
@@ -60,10 +60,24 @@ def _out(row: EndpointRow) -> EndpointOut:
     summary="Register a webhook or chat endpoint (again: replace its URL and secret)",
 )
 def post_endpoint(
-    body: EndpointIn, session: DbSession, now: Now, response: Response, principal: Admin
+    body: EndpointIn,
+    session: DbSession,
+    now: Now,
+    response: Response,
+    settings: SettingsDep,
+    principal: Admin,
 ) -> EndpointOut:
+    """The URL must be one a delivery may go to: http(s), no control characters, never a
+    link-local or cloud-metadata host; a private or loopback host only when the installation
+    sets ``CASECLOCK_ALLOW_PRIVATE_ENDPOINTS``. Anything else is a 422 naming ``url``."""
     row, created = register_endpoint(
-        session, name=body.name, kind=body.kind, url=body.url, secret=body.secret, now=now
+        session,
+        name=body.name,
+        kind=body.kind,
+        url=body.url,
+        secret=body.secret,
+        now=now,
+        allow_private=settings.allow_private_endpoints,
     )
     audit.record(
         session,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import DeliveryRow, EndpointRow
@@ -25,15 +25,42 @@ class DeliveryRepository:
         if rows:
             self.session.execute(insert(DeliveryRow), list(rows))
 
-    def claim(self, now: datetime, limit: int) -> Sequence[DeliveryRow]:
-        """Lock pending deliveries due at ``now`` (skipping those another worker holds)."""
+    def claim(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        skip_endpoints: Collection[str] = (),
+        skip_email: bool = False,
+    ) -> Sequence[DeliveryRow]:
+        """Lock pending deliveries due at ``now`` (skipping those another worker holds, and
+        those to the skipped targets)."""
         return self.session.scalars(
             select(DeliveryRow)
-            .where(DeliveryRow.state == PENDING, DeliveryRow.next_attempt_at <= now)
+            .where(
+                DeliveryRow.state == PENDING,
+                DeliveryRow.next_attempt_at <= now,
+                *_not_to(skip_endpoints, skip_email),
+            )
             .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+
+    def renew(self, leases: Sequence[tuple[int, int]], until: datetime) -> None:
+        """Push ``next_attempt_at`` to ``until`` for each ``(id, attempts)`` still pending with
+        that attempt count (a lease another worker has taken over is left alone)."""
+        for delivery_id, attempt in leases:
+            self.session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id == delivery_id,
+                    DeliveryRow.attempts == attempt,
+                    DeliveryRow.state == PENDING,
+                )
+                .values(next_attempt_at=until)
+                .execution_options(synchronize_session=False)
+            )
 
     def get(self, delivery_id: int) -> DeliveryRow | None:
         return self.session.get(DeliveryRow, delivery_id)
@@ -60,10 +87,26 @@ class DeliveryRepository:
         query = query.order_by(DeliveryRow.id.desc()).limit(limit).offset(offset)
         return self.session.scalars(query).all()
 
-    def next_attempt(self) -> datetime | None:
+    def next_attempt(
+        self, *, skip_endpoints: Collection[str] = (), skip_email: bool = False
+    ) -> datetime | None:
         return self.session.scalar(
-            select(func.min(DeliveryRow.next_attempt_at)).where(DeliveryRow.state == PENDING)
+            select(func.min(DeliveryRow.next_attempt_at)).where(
+                DeliveryRow.state == PENDING, *_not_to(skip_endpoints, skip_email)
+            )
         )
+
+
+def _not_to(endpoints: Collection[str], email: bool) -> list[ColumnElement[bool]]:
+    """Conditions leaving out deliveries to ``endpoints`` and, when ``email``, emails."""
+    conditions: list[ColumnElement[bool]] = []
+    if endpoints:
+        conditions.append(
+            or_(DeliveryRow.endpoint.is_(None), DeliveryRow.endpoint.not_in(sorted(endpoints)))
+        )
+    if email:
+        conditions.append(DeliveryRow.channel != "email")
+    return conditions
 
 
 class EndpointRepository:

@@ -1,0 +1,293 @@
+"""The delivery loop: send the outbox beside the firing loop, never in its way.
+
+One ``Sender`` owns a bounded pool of send threads and the per-target lanes (``lanes``). Each
+step of its loop, in its own thread:
+
+1. settles the sends that finished (each in the outcome's own instant), and feeds the lanes;
+2. renews the lease of every delivery still in flight, a third of a lease before it lapses;
+3. claims as many due deliveries as it has free threads, only for targets whose lane admits
+   one more (not full, breaker closed), and starts them at once: a delivery's lease and its
+   signature timestamp are taken when its send begins, not when the loop woke.
+
+The send threads only talk to the outside world (``delivery.send`` never raises); only the
+loop's thread touches the database, so a worker holds two connections (firing, sending) plus
+its LISTEN connection. A delivery whose settlement finds that its lease was lost (another
+worker claimed it again, counting one more attempt) leaves the row to that worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+
+from caseclock.channels.backoff import RetryPolicy
+from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
+from caseclock.clock import Clock
+from caseclock.config import Settings
+from caseclock.services import outbox
+from caseclock.services.outbox import Attempt, Claimed
+from caseclock.store.database import SessionFactory
+from caseclock.worker.delivery import send, smtp_settings
+from caseclock.worker.lanes import SMTP, BreakerSettings, Lanes, endpoint_target
+
+log = logging.getLogger(__name__)
+ERROR_PAUSE = 1.0  # seconds after a failed step (database unreachable, ...)
+BUSY_PAUSE = 0.05  # seconds when what is due is held by another worker
+
+
+@dataclass(slots=True)
+class Counts:
+    """Attempts settled since the last ``take``."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def add(self, status: DeliveryStatus) -> None:
+        if status is DeliveryStatus.DELIVERED:
+            self.delivered += 1
+        elif status is DeliveryStatus.RETRYABLE:
+            self.retrying += 1
+        else:
+            self.failed += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Finished:
+    claimed: Claimed
+    outcome: DeliveryOutcome
+    at: datetime
+
+
+def target_of(claimed: Claimed) -> str:
+    """The lane a delivery goes through: its endpoint, or the SMTP server."""
+    if claimed.channel == "email":
+        return SMTP
+    return endpoint_target(claimed.endpoint or "")
+
+
+class Sender:
+    """Sends the outbox of one database; see the module docstring."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        settings: Settings,
+        *,
+        http: httpx.Client,
+        rng: random.Random,
+        retry_policy: RetryPolicy,
+    ) -> None:
+        self.session_factory = session_factory
+        self.http = http
+        self.rng = rng
+        self.retry_policy = retry_policy
+        self.smtp = smtp_settings(settings)
+        self.allow_private = settings.allow_private_endpoints
+        self.threads = settings.delivery_threads
+        self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self.lanes = Lanes(
+            settings.delivery_per_endpoint,
+            BreakerSettings(
+                threshold=settings.delivery_breaker_failures,
+                cooldown=timedelta(seconds=settings.delivery_breaker_seconds),
+                max_cooldown=max(
+                    timedelta(minutes=10), timedelta(seconds=settings.delivery_breaker_seconds)
+                ),
+            ),
+        )
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="caseclock-send")
+        self._finished: queue.SimpleQueue[_Finished] = queue.SimpleQueue()
+        self._in_flight: dict[int, Claimed] = {}
+        self._renew_at: datetime | None = None
+        self._signal = threading.Event()
+        self._counts_lock = threading.Lock()
+        self._counts = Counts()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def wake(self) -> None:
+        """Look at the outbox now (a firing committed deliveries, a send finished)."""
+        self._signal.set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._in_flight)
+
+    def take_counts(self) -> Counts:
+        with self._counts_lock:
+            counts, self._counts = self._counts, Counts()
+        return counts
+
+    def step(self, clock: Clock) -> datetime | None:
+        """One pass (settle, renew, claim and start); the instant of the next one it needs
+        unless woken earlier, None when only a wake-up can bring more work."""
+        self._settle(clock)
+        self._renew(clock.now())
+        self._start(clock)
+        return self._next(clock.now())
+
+    def drain(self, clock: Clock) -> None:
+        """Send until nothing is due, claimable or in flight (``caseclock worker --once``)."""
+        while True:
+            self._signal.clear()
+            self.step(clock)
+            if not self._in_flight:
+                return
+            self._signal.wait(self._seconds_until(self._renew_at, clock))
+
+    def run(self, clock: Clock, stopped: threading.Event, *, idle: float) -> None:
+        """Step until ``stopped`` is set, sleeping in between until the next instant a step
+        is needed (at most ``idle`` seconds) or a wake-up; then settle the sends in flight."""
+        while not stopped.is_set():
+            self._signal.clear()
+            try:
+                wake_at = self.step(clock)
+            except Exception:  # one bad step must not end the loop: log it and go on
+                log.exception("sending failed; trying again in %ss", ERROR_PAUSE)
+                self._signal.wait(ERROR_PAUSE)
+                continue
+            wait = idle if wake_at is None else (wake_at - clock.now()).total_seconds()
+            self._signal.wait(min(idle, max(wait, BUSY_PAUSE)))
+        while self._in_flight:
+            self._signal.clear()
+            try:
+                self._settle(clock)
+            except Exception:
+                log.exception("settling failed while stopping; the leases will lapse")
+                return
+            if self._in_flight:
+                self._signal.wait(ERROR_PAUSE)
+
+    def _settle(self, clock: Clock) -> None:
+        finished: list[_Finished] = []
+        while True:
+            try:
+                finished.append(self._finished.get_nowait())
+            except queue.Empty:
+                break
+        if not finished:
+            return
+        with self.session_factory() as session:
+            outbox.settle(
+                session,
+                [Attempt(f.claimed.id, f.claimed.attempt, f.outcome, f.at) for f in finished],
+                policy=self.retry_policy,
+                rng=self.rng,
+            )
+            session.commit()
+        now = clock.now()
+        for done in finished:
+            self._in_flight.pop(done.claimed.id, None)
+            self.lanes.finish(target_of(done.claimed), done.outcome.status, now)
+            with self._counts_lock:
+                self._counts.add(done.outcome.status)
+
+    def _renew(self, now: datetime) -> None:
+        if not self._in_flight or self._renew_at is None or now < self._renew_at:
+            return
+        with self.session_factory() as session:
+            outbox.renew(
+                session,
+                [(c.id, c.attempt) for c in self._in_flight.values()],
+                until=now + self.lease,
+            )
+            session.commit()
+        self._renew_at = now + self.lease / 3
+
+    def _start(self, clock: Clock) -> None:
+        while True:
+            free = self.threads - len(self._in_flight)
+            if free <= 0:
+                return
+            now = clock.now()
+            blocked = self.lanes.blocked(now)
+            admit = _Admission(self.lanes, now)
+            try:
+                with self.session_factory() as session:
+                    claimed = outbox.claim(
+                        session,
+                        now=now,
+                        limit=free,
+                        lease=self.lease,
+                        skip_endpoints=_endpoints(blocked),
+                        skip_email=SMTP in blocked,
+                        admit=admit,
+                    )
+                    session.commit()
+            except BaseException:
+                admit.give_back()
+                raise
+            for one in claimed:
+                self._in_flight[one.id] = one
+                self._pool.submit(self._send, one, clock)
+            if claimed and self._renew_at is None:
+                self._renew_at = now + self.lease / 3
+            if not claimed or len(claimed) < free:
+                if not self._in_flight:
+                    self._renew_at = None
+                return
+
+    def _send(self, claimed: Claimed, clock: Clock) -> None:
+        """In a send thread: one attempt, handed back to the loop. Never raises."""
+        try:
+            outcome = send(
+                claimed,
+                http=self.http,
+                smtp=self.smtp,
+                now=clock.now(),
+                allow_private=self.allow_private,
+            )
+        except Exception as exc:  # an attempt never ends the process
+            outcome = DeliveryOutcome.retryable(f"{type(exc).__name__}: {exc}")
+        self._finished.put(_Finished(claimed, outcome, clock.now()))
+        self._signal.set()
+
+    def _next(self, now: datetime) -> datetime | None:
+        found = [self.lanes.next_probe(now), self._renew_at]
+        if len(self._in_flight) < self.threads:  # else a finishing send wakes the loop
+            blocked = self.lanes.blocked(now)
+            with self.session_factory() as session:
+                found.append(
+                    outbox.next_attempt(
+                        session, skip_endpoints=_endpoints(blocked), skip_email=SMTP in blocked
+                    )
+                )
+        return min((at for at in found if at is not None), default=None)
+
+    @staticmethod
+    def _seconds_until(at: datetime | None, clock: Clock) -> float | None:
+        if at is None:
+            return None
+        return max(0.0, (at - clock.now()).total_seconds())
+
+
+class _Admission:
+    """Reserves a lane slot for each delivery a claim takes; gives them back if it fails."""
+
+    def __init__(self, lanes: Lanes, now: datetime) -> None:
+        self.lanes, self.now = lanes, now
+        self.taken: list[str] = []
+
+    def __call__(self, claimed: Claimed) -> bool:
+        target = target_of(claimed)
+        if not self.lanes.take(target, self.now):
+            return False
+        self.taken.append(target)
+        return True
+
+    def give_back(self) -> None:
+        for target in self.taken:
+            self.lanes.finish(target, None, self.now)
+
+
+def _endpoints(targets: set[str]) -> set[str]:
+    return {t.removeprefix("endpoint:") for t in targets if t.startswith("endpoint:")}
