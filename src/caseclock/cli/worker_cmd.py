@@ -73,7 +73,9 @@ def worker(
         report = None if quiet else _report
         try:
             if once:
-                typer.echo(_summary(made.run_once(at or SystemClock().now())))
+                clock = SystemClock()
+                sending = None if at is not None else clock
+                typer.echo(_summary(made.run_once(at or clock.now(), sending=sending)))
                 return
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda _signum, _frame: wakeup.stop())

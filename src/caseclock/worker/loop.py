@@ -101,11 +101,15 @@ class Worker:
     def close(self) -> None:
         self.sender.close()
 
-    def run_once(self, now: datetime) -> Iteration:
-        """Fire everything due at ``now``, send what is due, and say when to come back."""
+    def run_once(self, now: datetime, *, sending: Clock | None = None) -> Iteration:
+        """Fire everything due at ``now``, send what is due, and say when to come back.
+
+        Sends are stamped by ``sending`` (the system clock for a real ``--once`` run), by
+        default the instant ``now`` itself (replays and tests).
+        """
         iteration = Iteration()
         self._fire(now, iteration)
-        self.sender.drain(FixedClock(now))
+        self.sender.drain(sending or FixedClock(now))
         iteration.count(self.sender.take_counts())
         with self.session_factory() as session:
             found = [TimerRepository(session).next_due(), outbox.next_attempt(session)]

@@ -61,6 +61,7 @@ def _out(row: EndpointRow) -> EndpointOut:
 )
 def post_endpoint(
     body: EndpointIn,
+    *,
     session: DbSession,
     now: Now,
     response: Response,
