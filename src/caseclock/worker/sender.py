@@ -118,10 +118,6 @@ class Sender:
         """Look at the outbox now (a firing committed deliveries, a send finished)."""
         self._signal.set()
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._in_flight)
-
     def take_counts(self) -> Counts:
         with self._counts_lock:
             counts, self._counts = self._counts, Counts()
@@ -176,20 +172,27 @@ class Sender:
                 break
         if not finished:
             return
-        with self.session_factory() as session:
-            outbox.settle(
-                session,
-                [Attempt(f.claimed.id, f.claimed.attempt, f.outcome, f.at) for f in finished],
-                policy=self.retry_policy,
-                rng=self.rng,
-            )
-            session.commit()
+        try:
+            with self.session_factory() as session:
+                outbox.settle(
+                    session,
+                    [Attempt(f.claimed.id, f.claimed.attempt, f.outcome, f.at) for f in finished],
+                    policy=self.retry_policy,
+                    rng=self.rng,
+                )
+                session.commit()
+        except BaseException:
+            for done in finished:  # settle them on the next step; their leases are still renewed
+                self._finished.put(done)
+            raise
         now = clock.now()
         for done in finished:
             self._in_flight.pop(done.claimed.id, None)
             self.lanes.finish(target_of(done.claimed), done.outcome.status, now)
             with self._counts_lock:
                 self._counts.add(done.outcome.status)
+        if not self._in_flight:
+            self._renew_at = None
 
     def _renew(self, now: datetime) -> None:
         if not self._in_flight or self._renew_at is None or now < self._renew_at:
@@ -231,9 +234,7 @@ class Sender:
                 self._pool.submit(self._send, one, clock)
             if claimed and self._renew_at is None:
                 self._renew_at = now + self.lease / 3
-            if not claimed or len(claimed) < free:
-                if not self._in_flight:
-                    self._renew_at = None
+            if len(claimed) < free:
                 return
 
     def _send(self, claimed: Claimed, clock: Clock) -> None:
