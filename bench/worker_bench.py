@@ -1,16 +1,22 @@
-"""Benchmark: how late the worker fires milestone actions, with one and with three workers.
+"""Benchmark: how late the worker's actions arrive, with one and three workers, and with one
+receiver hanging.
 
 Run with ``.venv/bin/python bench/worker_bench.py`` (``--quick`` for a shorter run) against the
 PostgreSQL of ``CASECLOCK_BENCH_DATABASE_URL`` (default: the test server). Each run gets a fresh
 schema, migrated, and loads through ingestion (the real write path) 25,000 open cases with four
 milestones each: 100,000 open milestones. For 12,000 of those cases the first milestone's
-warning falls due during a one-minute window, one every 5 ms (200/s), and posts a signed
-webhook to a local HTTP receiver; the other milestones fall due days later. Then ``caseclock
-worker`` processes (real subprocesses on the system clock) run through the window.
+warning falls due during a one-minute window, one every 5 ms (200/s), and posts two signed
+webhooks: one to the measured receiver (``ops``), one to a second endpoint (``other``), which
+answers at once in the healthy runs and, in the hanging run, takes each request and never
+answers (every send to it waits for the 10 s timeout). The other milestones fall due days
+later. Then ``caseclock worker`` processes (real subprocesses on the system clock) run through
+the window.
 
-Lateness is the fire instant minus the due instant (the webhook payload's ``fired_at - due_at``),
-and the arrival at the receiver minus the due instant; fired/s is the timers fired per second of
-the window. Printed side by side for one and three workers. A script, not a test.
+The headline is **arrival lateness**: the instant a webhook reached the ``ops`` receiver minus
+its due instant, end to end (firing, commit, claim, send). **Wake-up lateness** is the payload's
+``fired_at - due_at``: the instant the firing loop woke and fired, before its transaction
+committed, so it is a lower bound of what a receiver sees. Fired/s is the timers fired per
+second of the window. A script, not a test.
 """
 
 from __future__ import annotations
@@ -57,7 +63,10 @@ processes:
         start: {on: created}
         complete: {on: comment, public: true, author_role: agent}
         target: 2h
-        actions: {warning: {before: 90m, do: [{type: webhook, endpoint: ops}]}}
+        actions:
+          warning:
+            before: 90m
+            do: [{type: webhook, endpoint: ops}, {type: webhook, endpoint: other}]
       - &later {key: later_a, start: {on: created}, target: 30d,
                 complete: {on: comment, public: true, author_role: agent}}
       - {<<: *later, key: later_b, target: 40d}
@@ -83,14 +92,22 @@ class Hits:
             self.seen[payload["id"]] = (due, fired, arrived)
 
 
-def start_receiver(hits: Hits) -> ThreadingHTTPServer:
+def start_receiver(hits: Hits | None, hang: threading.Event | None = None) -> ThreadingHTTPServer:
+    """A receiver on 127.0.0.1 recording into ``hits``; with ``hang`` it takes each request
+    and answers nothing until ``hang`` is set (the end of the benchmark)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            hits.add(json.loads(body), time.time())
+            if hits is not None:
+                hits.add(json.loads(body), time.time())
+            if hang is not None:
+                hang.wait()
+                self.close_connection = True
+                return
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -144,6 +161,7 @@ def load(factory: SessionFactory, events: list[dict[str, Any]], now: datetime) -
 
 @dataclass(frozen=True)
 class Result:
+    label: str
     workers: int
     fired: int
     expected: int
@@ -154,7 +172,22 @@ class Result:
     load_s: float
 
 
-def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, hook: str) -> Result:
+def url_of(server: ThreadingHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}/hook"
+
+
+def run(
+    base_url: str,
+    *,
+    label: str,
+    workers: int,
+    cases: int,
+    window: float,
+    hits: Hits,
+    hook: str,
+    other: str,
+) -> Result:
     due_cases = int(window * RATE)
     schema, url = fresh_schema(base_url)
     engine = make_engine(url)
@@ -163,15 +196,16 @@ def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, h
         now = datetime.now(UTC)
         with factory() as session:
             apply_bundle(session, parse_bundle(POLICY), now=now)
-            register_endpoint(
-                session,
-                name="ops",
-                kind="webhook",
-                url=hook,
-                secret=SECRET,
-                now=now,
-                allow_private=True,
-            )
+            for name, url in (("ops", hook), ("other", other)):
+                register_endpoint(
+                    session,
+                    name=name,
+                    kind="webhook",
+                    url=url,
+                    secret=SECRET,
+                    now=now,
+                    allow_private=True,
+                )
             session.commit()
         background = [created(f"B-{n:06d}", now) for n in range(cases - due_cases)]
         spent = load(factory, background, now)
@@ -186,7 +220,12 @@ def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, h
             print(f"  warning: loading ran past the window's start by {datetime.now(UTC) - start}")
         hits.seen.clear()
         hits.duplicates = 0
-        env = {**os.environ, "CASECLOCK_DATABASE_URL": url, "CASECLOCK_WORKER_BATCH": "200"}
+        env = {
+            **os.environ,
+            "CASECLOCK_DATABASE_URL": url,
+            "CASECLOCK_WORKER_BATCH": "200",
+            "CASECLOCK_ALLOW_PRIVATE_ENDPOINTS": "true",
+        }
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "caseclock.cli", "worker", "--quiet"],
@@ -212,6 +251,7 @@ def run(base_url: str, *, workers: int, cases: int, window: float, hits: Hits, h
     fired_times = sorted(f for _, f, _ in values)
     span = (fired_times[-1] - fired_times[0]) if len(fired_times) > 1 else 1.0
     return Result(
+        label,
         workers,
         len(values),
         due_cases,
@@ -232,22 +272,22 @@ def quantile(values: list[float], q: float) -> float:
 def report(results: list[Result], cases: int, window: float) -> None:
     print(
         f"\n{cases:,} open cases x 4 milestones = {4 * cases:,} open milestones; "
-        f"{int(window * RATE):,} warnings due at {RATE}/s over {window:g} s, each a signed "
-        f"webhook to a local receiver\n"
+        f"{int(window * RATE):,} warnings due at {RATE}/s over {window:g} s, each two signed "
+        f"webhooks: to the measured receiver and to a second one (hanging in the hanging run)\n"
     )
-    header = f"{'':34}" + "".join(f"{f'{r.workers} worker(s)':>16}" for r in results)
-    print(header)
+    print(f"{'':34}" + "".join(f"{f'{r.workers} worker(s)':>22}" for r in results))
+    print(f"{'':34}" + "".join(f"{r.label:>22}" for r in results))
     rows: list[tuple[str, list[str]]] = [
         ("fired / expected", [f"{r.fired:,}/{r.expected:,}" for r in results]),
         ("duplicate deliveries", [str(r.duplicates) for r in results]),
         ("fired per second", [f"{r.fired_per_s:.0f}" for r in results]),
     ]
-    for label, values in (("fire lateness", "fire"), ("arrival lateness", "arrival")):
+    for label, which in (("arrival lateness", "arrival"), ("wake-up lateness", "fire")):
         for name, q in (("p50", 0.5), ("p99", 0.99), ("max", 1.0)):
             rows.append(
                 (
                     f"{label} {name} (s)",
-                    [f"{quantile(getattr(r, f'{values}_lateness'), q):.3f}" for r in results],
+                    [f"{quantile(getattr(r, f'{which}_lateness'), q):.3f}" for r in results],
                 )
             )
     rows.append(
@@ -261,30 +301,53 @@ def report(results: list[Result], cases: int, window: float) -> None:
     )
     rows.append(("load through ingestion (s)", [f"{r.load_s:.1f}" for r in results]))
     for label, values in rows:
-        print(f"{label:34}" + "".join(f"{v:>16}" for v in values))
-    one = results[0]
-    verdict = "met" if quantile(one.fire_lateness, 0.99) < TARGET_P99 else "NOT met"
-    print(f"\ntarget: p99 fire lateness under {TARGET_P99:g} s with one worker: {verdict}")
+        print(f"{label:34}" + "".join(f"{v:>22}" for v in values))
+    print(
+        "\narrival: receipt at the ops receiver - due (end to end); wake-up: the payload's "
+        "fired_at - due (the firing loop's instant, before its commit)"
+    )
+    for result in results:
+        met = quantile(result.arrival_lateness, 0.99) < TARGET_P99
+        print(
+            f"target: p99 arrival lateness under {TARGET_P99:g} s, {result.workers} worker(s), "
+            f"{result.label}: {'met' if met else 'NOT met'}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 cases, a 15 s window")
-    parser.add_argument("--workers", default="1,3", help="worker counts to compare")
+    parser.add_argument(
+        "--runs",
+        default="1,1h,3",
+        help="runs to compare: a worker count, with h for the run with one receiver hanging",
+    )
     args = parser.parse_args()
     cases, window = (5_000, 15.0) if args.quick else (25_000, 60.0)
     base_url = os.environ.get("CASECLOCK_BENCH_DATABASE_URL", DEFAULT_URL)
-    hits = Hits()
-    server = start_receiver(hits)
-    host, port = server.server_address[:2]
-    hook = f"http://{host!s}:{port}/hook"
+    hits, hang = Hits(), threading.Event()
+    servers = [start_receiver(hits), start_receiver(None), start_receiver(None, hang)]
+    hook, healthy, hanging = (url_of(server) for server in servers)
     results = []
-    for workers in (int(n) for n in args.workers.split(",")):
-        print(f"run with {workers} worker(s): loading {cases:,} cases ...", flush=True)
+    for spec in args.runs.split(","):
+        workers, stuck = int(spec.rstrip("h")), spec.endswith("h")
+        label = "one receiver hanging" if stuck else "healthy"
+        print(f"run with {workers} worker(s), {label}: loading {cases:,} cases ...", flush=True)
         results.append(
-            run(base_url, workers=workers, cases=cases, window=window, hits=hits, hook=hook)
+            run(
+                base_url,
+                label=label,
+                workers=workers,
+                cases=cases,
+                window=window,
+                hits=hits,
+                hook=hook,
+                other=hanging if stuck else healthy,
+            )
         )
-    server.shutdown()
+    hang.set()
+    for server in servers:
+        server.shutdown()
     report(results, cases, window)
 
 
