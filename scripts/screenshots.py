@@ -150,10 +150,11 @@ def main() -> None:
             page = context.new_page()
             base = server.url
             shoot(page, base + "/login", out / "login.png", full=False)
+            page.get_by_text("Sign in with an API key instead").click()
             page.get_by_label("API key").fill(key)
             page.get_by_label("Your name as owner").fill("ana")
             page.get_by_label("Your team").fill("L1")
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in with the key").click()
             page.wait_for_url(base + "/")
             shoot(page, base + "/?milestone=first_response", out / "at-risk.png", full=False)
             _act_on(page, base + f"/records/{record}")

@@ -13,11 +13,15 @@ import shutil
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,3 +78,19 @@ def chromium_path() -> Path | None:
             if CHROMIUM.exists():
                 break
     return CHROMIUM if CHROMIUM.exists() else None
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Headless Chromium for a test module; fails on CI when missing, skips elsewhere."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required on CI: apt-get install -y chromium")
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -80,10 +80,11 @@ def page(browser: Browser) -> Iterator[Page]:
 def sign_in(page: Page, site: Site, key: str, *, me: str = "", team: str = "") -> None:
     page.goto(site.url + "/")
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
+    page.get_by_text("Sign in with an API key instead").click()
     page.get_by_label("API key").fill(key)
     page.get_by_label("Your name as owner").fill(me)
     page.get_by_label("Your team").fill(team)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     expect(page.get_by_role("heading", name="At risk")).to_be_visible()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 from typing import Annotated
 
@@ -12,14 +11,9 @@ from caseclock.cli.environment import load_settings
 from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.clock import SystemClock
 from caseclock.services import people, teams
-from caseclock.services.passwords import policy_from
+from caseclock.services.passwords import generated_password, policy_from
 
 app = typer.Typer(help="Users: the people who sign in and own work.", no_args_is_help=True)
-
-
-def generated_password() -> str:
-    """A random password (24 URL-safe characters, about 144 bits)."""
-    return secrets.token_urlsafe(18)
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:

@@ -1,9 +1,12 @@
-"""Signing in to the console with an API key: a signed session cookie and CSRF tokens.
+"""Signing in to the console: a signed session cookie and CSRF tokens.
 
-The session cookie holds the key's SHA-256 digest (never the key), the name and team the person
-works under, their time zone and an expiry, signed with HMAC-SHA256. Every request looks the
-key up again, so a revoked key ends its sessions at once; role and account scope are the key's,
-exactly as on the API. The cookie is HttpOnly, SameSite=Lax, and Secure over https.
+People sign in with their handle or email and password: the cookie then holds the random token
+of a server-side session (``services.sessions``), looked up at every request, so a revoked
+session, a password reset or a deactivated user is out at the next request; role, scope, name,
+team and zone are the user's. An API key still signs in too: the cookie then holds the key's
+SHA-256 digest (never the key), the name and team given at sign-in and the zone; a revoked key
+ends its sessions at once. Either cookie is signed with HMAC-SHA256, HttpOnly, SameSite=Lax,
+and Secure over https (behind a proxy: when it forwards the scheme).
 
 CSRF: a random ``cc_csrf`` cookie, and in every form a token that is the HMAC of that cookie's
 value; a POST whose token does not match is refused (signed double submit, so it also covers
@@ -42,6 +45,8 @@ from caseclock.services.access import (
     digest,
     principal_for_digest,
 )
+from caseclock.services.people import teams_by_user
+from caseclock.services.sessions import session_for_token
 
 SESSION_COOKIE = "cc_session"
 CSRF_COOKIE = "cc_csrf"
@@ -59,12 +64,19 @@ class CsrfRejected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConsoleUser:
-    """Who is looking: the key's principal, the name and team they work under, their zone."""
+    """Who is looking: the principal (a user's session, or an API key's), the name and team
+    they work under, their zone; ``session_id`` for a signed-in user's server-side session."""
 
     principal: Principal
     me: str
     team: str | None
     zone: ZoneInfo
+    session_id: int | None = None
+
+    @property
+    def is_person(self) -> bool:
+        """Signed in as a user (with a password or single sign-on), not with a bare key."""
+        return self.principal.user_id is not None
 
     @property
     def can_act(self) -> bool:
@@ -171,11 +183,43 @@ def sign_in(
     return sign(secret, payload)
 
 
+def session_cookie(token: str, *, now: datetime, secret: bytes) -> str:
+    """The cookie of a user's server-side session: its token, signed, with an expiry."""
+    return sign(secret, {"s": token, "exp": int((now + SESSION_LIFETIME).timestamp())})
+
+
+def _person(session: Session, token: str, now: datetime) -> ConsoleUser:
+    live = session_for_token(session, token, now=now)
+    if live is None:
+        raise LoginRequired
+    teams = teams_by_user(session, [live.user]).get(live.user.id, [])
+    ordered = [name for name, lead in teams if lead] + [name for name, _ in teams]
+    return ConsoleUser(
+        principal=live.principal,
+        me=live.user.handle,
+        team=ordered[0] if ordered else None,
+        zone=zone_named(live.user.time_zone),
+        session_id=live.row.id,
+    )
+
+
+def end_session(request: Request, session: Session, now: datetime) -> None:
+    """Revoke the server-side session this browser's cookie names, if it names one."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    payload = unsign(app_secret(request), raw) if raw else None
+    if payload is not None and "s" in payload:
+        live = session_for_token(session, str(payload["s"]), now=now)
+        if live is not None:
+            live.row.revoked_at = now
+
+
 def current_user(request: Request, session: DbSession, now: Now) -> ConsoleUser:
     raw = request.cookies.get(SESSION_COOKIE)
     payload = unsign(app_secret(request), raw) if raw else None
     if payload is None or int(payload.get("exp", 0)) <= now.timestamp():
         raise LoginRequired
+    if "s" in payload:
+        return _person(session, str(payload["s"]), now)
     principal = principal_for_digest(session, str(payload.get("h", "")), now=now)
     if principal is None:
         raise LoginRequired

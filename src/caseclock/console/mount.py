@@ -12,7 +12,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from caseclock.console.router import error_page
-from caseclock.console.routes import accounts, at_risk, links, policy, records, reports, session
+from caseclock.console.routes import (
+    accounts,
+    at_risk,
+    audit,
+    links,
+    people,
+    policy,
+    profile,
+    records,
+    reports,
+    session,
+)
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
 API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json", "/health", "/ready")
@@ -33,7 +44,18 @@ def install(app: FastAPI) -> None:
     """Add the console's pages and ``/static`` to ``app``; an address no route serves answers
     an HTML page, except under the API's paths, which keep their problem details."""
     app.mount("/static", StaticFiles(packages=[("caseclock.console", "static")]), name="static")
-    for module in (session, at_risk, records, accounts, policy, reports, links):
+    for module in (
+        session,
+        at_risk,
+        records,
+        accounts,
+        policy,
+        reports,
+        people,
+        profile,
+        audit,
+        links,
+    ):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _pages_for(app.exception_handlers.get(HTTPException)))
 

@@ -100,6 +100,11 @@ def visible_keys(session: Session, by: Principal | None) -> Sequence[ApiKeyRow]:
     return repository.for_user(by.user_id)
 
 
+def own_keys(session: Session, user_id: int) -> Sequence[ApiKeyRow]:
+    """A user's live keys (for their profile)."""
+    return [row for row in ApiKeyRepository(session).for_user(user_id) if row.revoked_at is None]
+
+
 def revoke_key(
     session: Session, key_id: int, *, by: Principal | None, actor: str, now: datetime
 ) -> ApiKeyRow:

@@ -7,6 +7,7 @@ the next successful sign-in (``Verified.rehashed``).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
@@ -87,3 +88,8 @@ def verify_password(policy: PasswordPolicy, stored: str | None, password: str) -
     if hasher.check_needs_rehash(stored):
         return Verified(ok=True, rehashed=hasher.hash(password))
     return Verified(ok=True)
+
+
+def generated_password() -> str:
+    """A random password (24 URL-safe characters, about 144 bits), shown once to whoever asked."""
+    return secrets.token_urlsafe(18)

@@ -1,0 +1,68 @@
+"""What the people, profile and audit pages show, read through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from caseclock.console.auth import ConsoleUser
+from caseclock.services import directory, keys, people, sessions, teams
+from caseclock.services.directory import Unmapped
+from caseclock.services.teams import Member
+from caseclock.store.models import ApiKeyRow, ConsoleSessionRow, TeamRow, UserRow
+
+ROLES = ("admin", "lead", "agent", "viewer")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    user: UserRow
+    teams: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class PeoplePage:
+    people: list[PersonRow]
+    teams: list[tuple[TeamRow, list[Member]]]
+    unmapped_owners: Sequence[Unmapped]
+    unmapped_teams: Sequence[Unmapped]
+
+
+def people_page(session: Session) -> PeoplePage:
+    users = people.list_users(session)
+    memberships = people.teams_by_user(session, users)
+    team_rows = list(teams.list_teams(session))
+    members = teams.members(session, team_rows)
+    return PeoplePage(
+        people=[PersonRow(u, memberships.get(u.id, [])) for u in users],
+        teams=[(t, members[t.id]) for t in team_rows],
+        unmapped_owners=directory.unmapped_owners(session, limit=50),
+        unmapped_teams=directory.unmapped_teams(session, limit=50),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    me: UserRow
+    teams: list[tuple[str, bool]]
+    keys: Sequence[ApiKeyRow]
+    sessions: Sequence[ConsoleSessionRow]
+
+
+def profile_page(session: Session, user: ConsoleUser, *, now: datetime) -> ProfilePage:
+    """The signed-in person's own details, keys and sessions (a key's sign-in has no user)."""
+    me = people.get_user_by_id(session, user.principal.user_id or 0)
+    return ProfilePage(
+        me=me,
+        teams=people.teams_by_user(session, [me]).get(me.id, []),
+        keys=keys.own_keys(session, me.id),
+        sessions=sessions.live_sessions(session, me, now=now),
+    )
+
+
+def directory_handles(session: Session) -> list[str]:
+    """Handles of active users, for owner pickers."""
+    return [u.handle for u in people.list_users(session) if u.active]

@@ -1,0 +1,129 @@
+"""Signing in and the people page in a real browser (Debian's Chromium through Playwright), on
+a desktop and a phone width: usable, nothing wider than the screen."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from caseclock.api.app import create_app
+from caseclock.clock import FixedClock
+from caseclock.config import Settings
+from caseclock.services import people
+from caseclock.services.passwords import PasswordPolicy
+from caseclock.store.database import make_engine, make_session_factory
+from tests.console.live import LiveServer, launched_chromium
+from tests.console.scenario import NOW, seed
+
+pytestmark = pytest.mark.browser
+PASSWORD = "tangerine-otter-44"
+WIDTHS = (1440, 390)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """The seeded installation with an admin, root, who signs in with a password."""
+    database = tmp_path / "caseclock.db"
+    shutil.copyfile(sqlite_template, database)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        seed(session)
+        people.create_user(
+            session,
+            people.NewUser(
+                handle="root", email="root@example.com", role="admin", password=PASSWORD
+            ),
+            actor="test",
+            passwords=PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1),
+            now=NOW,
+        )
+        session.commit()
+    settings = Settings(
+        database_url=url,
+        console_secret="browser-tests",
+        password_time_cost=1,
+        password_memory_kib=1024,
+        password_parallelism=1,
+    )
+    app = create_app(settings, clock=FixedClock(NOW), engine=engine)
+    try:
+        with LiveServer(app) as server:
+            yield server.url
+    finally:
+        engine.dispose()
+
+
+def _page(chromium: Browser, width: int) -> Page:
+    context = chromium.new_context(
+        timezone_id="America/New_York", viewport={"width": width, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+def _fits(page: Page, width: int) -> None:
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll}px wide on a {width}px screen"
+
+
+def _sign_in(page: Page, site: str, login: str, password: str) -> None:
+    page.goto(site + "/")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
+    page.get_by_label("Handle or email").fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sign_in_with_a_password(chromium: Browser, site: str, width: int) -> None:
+    """A wrong password is said plainly on the form; the right one opens the board, and the
+    header links the person's profile."""
+    page = _page(chromium, width)
+    _sign_in(page, site, "root", "not-the-password")
+    expect(page.get_by_role("alert")).to_have_text("That sign-in name or password is wrong.")
+    _fits(page, width)
+    _sign_in(page, site, "root@example.com", PASSWORD)
+    expect(page.get_by_role("heading", name="At risk")).to_be_visible()
+    page.get_by_role("link", name="root").click()
+    expect(page.get_by_role("heading", name=re.compile("root"))).to_be_visible()
+    _fits(page, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_admin_adds_a_person_who_then_signs_in(chromium: Browser, site: str, width: int) -> None:
+    """On the people page an admin adds mo, resets mo's password (shown once) and mo signs in
+    with it; the page fits the screen."""
+    page = _page(chromium, width)
+    _sign_in(page, site, "root", PASSWORD)
+    expect(page.get_by_role("heading", name="At risk")).to_be_visible()
+    page.goto(site + "/people")
+    expect(page.get_by_role("heading", name="People and teams")).to_be_visible()
+    _fits(page, width)
+    page.get_by_label("Handle", exact=True).fill("mo")
+    page.get_by_label("Email").first.fill("mo@example.com")
+    page.get_by_label("Role", exact=True).select_option("lead")
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_role("status")).to_contain_text("mo added")
+    row = page.locator("tr", has_text="@mo")
+    expect(row.get_by_role("combobox").first).to_have_value("lead")
+    row.get_by_role("button", name="Reset password").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("New password for mo, shown only now:")
+    password = (status.text_content() or "").rsplit(" ", 1)[-1]
+    _fits(page, width)
+    other = _page(chromium, width)
+    _sign_in(other, site, "mo", password)
+    expect(other.get_by_role("heading", name="At risk")).to_be_visible()
+    expect(other.locator(".who")).to_contain_text("lead")

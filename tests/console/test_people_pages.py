@@ -1,0 +1,202 @@
+"""People in the console: password sign-in, sessions that end at the next request, the
+people page for admins, everyone's profile, the audit page, and scope through every page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from caseclock.api.app import create_app
+from caseclock.clock import FixedClock
+from caseclock.config import Settings
+from caseclock.services import people, teams
+from caseclock.services.passwords import PasswordPolicy
+from tests.conftest import Database
+from tests.console.conftest import SECRET, Web
+from tests.console.scenario import Keys
+from tests.console.test_pages import rows
+
+PASSWORD = "tangerine-otter-44"
+FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
+
+
+def _people(db: Database, clock: FixedClock) -> None:
+    """root (admin), ana (agent on L1), lee (lead of L1), gus (agent scoped to globex)."""
+    with db.session_factory() as session:
+        made = {}
+        for handle, role, scope in (
+            ("root", "admin", None),
+            ("ana", "agent", None),
+            ("lee", "lead", None),
+            ("gus", "agent", ["globex"]),
+        ):
+            made[handle] = people.create_user(
+                session,
+                people.NewUser(
+                    handle=handle,
+                    email=f"{handle}@example.com",
+                    role=role,
+                    accounts=scope,
+                    password=PASSWORD,
+                    time_zone="America/New_York",
+                ),
+                actor="test",
+                passwords=FAST,
+                now=clock.now(),
+            )
+        team = teams.create_team(session, "L1", {}, actor="test", now=clock.now())
+        teams.set_member(session, team, made["ana"], lead=False, actor="test", now=clock.now())
+        teams.set_member(session, team, made["lee"], lead=True, actor="test", now=clock.now())
+        session.commit()
+
+
+@pytest.fixture
+def browser(db: Database, clock: FixedClock, keys: Keys) -> Iterator[Callable[[], Web]]:
+    """Makes browsers (each with its own cookies) over one app with cheap password hashing."""
+    _people(db, clock)
+    settings = Settings(
+        database_url=db.url,
+        console_secret=SECRET,
+        password_time_cost=1,
+        password_memory_kib=1024,
+        password_parallelism=1,
+    )
+    app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
+    clients: list[TestClient] = []
+
+    def make() -> Web:
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return Web(client)
+
+    try:
+        yield make
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
+def sign_in(web: Web, login: str, password: str = PASSWORD) -> Web:
+    response = web.post("/login", {"login": login, "password": password})
+    assert response.status_code == 303, response.text
+    return web
+
+
+def signed_out(web: Web) -> bool:
+    response = web.get("/", follow_redirects=False)
+    return response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_password_sign_in_gives_mine_and_my_team(browser: Callable[[], Web]) -> None:
+    """ana signs in with her email; the header links her profile; "Mine" and "My team" come
+    from the directory (her handle, her team L1)."""
+    ana = sign_in(browser(), "ana@example.com")
+    board = ana.get("/").text
+    assert '<a href="/profile" class="me"' in board
+    assert "· L1 · agent" in board
+    assert {r for r, *_ in rows(ana.get("/?scope=mine").text)} == {"C-2"}
+    assert {r for r, *_ in rows(ana.get("/?scope=team").text)} == {"C-1", "C-2", "C-4"}
+
+
+def test_wrong_password_then_rate_limit_with_a_clear_message(browser: Callable[[], Web]) -> None:
+    """A wrong password answers 401 with a message; after five, even the right one is refused
+    with 429 saying sign-in is paused and for how long."""
+    web = browser()
+    for _ in range(5):
+        wrong = web.post("/login", {"login": "ana", "password": "not-her-password"})
+        assert wrong.status_code == 401
+        assert "That sign-in name or password is wrong." in wrong.text
+    paused = web.post("/login", {"login": "ana", "password": PASSWORD})
+    assert paused.status_code == 429
+    assert "Sign-in is paused: too many failed sign-ins for this account" in paused.text
+    assert "try again in 16 minutes" in paused.text
+
+
+def test_sign_out_everywhere_ends_other_browsers_at_their_next_request(
+    browser: Callable[[], Web],
+) -> None:
+    """Two browsers signed in as ana; one signs out everywhere; the other is sent to sign in at
+    its very next request."""
+    laptop, phone = sign_in(browser(), "ana"), sign_in(browser(), "ana")
+    profile = phone.get("/profile").text
+    assert len(re.findall(r"/profile/sessions/\d+/revoke", profile)) == 1  # the other one
+    response = phone.post("/profile/sessions/revoke-all", {}, token_from="/profile")
+    assert response.headers["location"] == "/login"
+    assert signed_out(laptop)
+    assert signed_out(phone)
+
+
+def test_deactivated_user_is_out_at_the_next_request(browser: Callable[[], Web]) -> None:
+    """An admin deactivates ana on the people page; ana's open session ends at once."""
+    ana = sign_in(browser(), "ana")
+    root = sign_in(browser(), "root")
+    assert ana.get("/").status_code == 200
+    done = root.post("/people/ana/deactivate", {}, token_from="/people")
+    assert "deactivated" in root.get(done.headers["location"]).text
+    assert signed_out(ana)
+    assert sign_in_refused(browser(), "ana")
+
+
+def sign_in_refused(web: Web, login: str) -> bool:
+    return web.post("/login", {"login": login, "password": PASSWORD}).status_code == 401
+
+
+def test_people_page_is_an_admins(browser: Callable[[], Web]) -> None:
+    """Agents and leads get 403 on the people and audit pages and see no link to them; an
+    admin adds a person, sets a role, resets a password that then signs in."""
+    lee = sign_in(browser(), "lee")
+    assert lee.get("/people").status_code == 403
+    assert lee.get("/audit").status_code == 403
+    assert 'href="/people"' not in lee.get("/").text
+    root = sign_in(browser(), "root")
+    assert 'href="/people"' in root.get("/").text
+    added = root.post(
+        "/people",
+        {"handle": "mo", "email": "mo@example.com", "role": "agent", "team": "L1"},
+        token_from="/people",
+    )
+    assert "mo added" in root.get(added.headers["location"]).text
+    root.post("/people/mo/role", {"role": "lead"}, token_from="/people")
+    reset = root.post("/people/mo/password", {}, token_from="/people")
+    match = re.search(r"New password for mo, shown only now: (\S+)</p>", reset.text)
+    assert match is not None
+    mo = sign_in(browser(), "mo", match.group(1))
+    assert "· L1 · lead" in mo.get("/").text
+    audit = root.get("/audit?kind=user").text
+    assert "user <strong>mo</strong>" in audit
+    assert "password" in audit
+
+
+def test_profile_changes_zone_and_makes_a_key_shown_once(browser: Callable[[], Web]) -> None:
+    """ana changes her zone (the header shows it), makes a key whose secret is shown once,
+    and cannot make one above her role."""
+    ana = sign_in(browser(), "ana")
+    ana.post(
+        "/profile", {"display_name": "Ana L.", "time_zone": "Europe/Madrid"}, token_from="/profile"
+    )
+    assert "Europe/Madrid" in ana.get("/").text
+    made = ana.post("/profile/keys", {"role": "viewer", "name": "script"}, token_from="/profile")
+    assert re.search(r'<code class="secret">cc_[0-9a-f]{8}_', made.text)
+    assert '<code class="secret">' not in ana.get("/profile").text
+    too_much = ana.post("/profile/keys", {"role": "admin"}, token_from="/profile")
+    assert "at most their role" in ana.get(too_much.headers["location"]).text
+
+
+def test_scoped_user_sees_nothing_of_other_accounts(browser: Callable[[], Web]) -> None:
+    """gus, scoped to globex, gets 404 on acme's record and account pages, and the board,
+    the accounts list and the reports CSV carry nothing of acme (not even in counts)."""
+    gus = sign_in(browser(), "gus")
+    assert gus.get("/records/C-1").status_code == 404
+    assert gus.get("/accounts/acme").status_code == 404
+    assert {r for r, *_ in rows(gus.get("/").text)} == {"C-4"}
+    accounts = gus.get("/accounts").text
+    assert "globex" in accounts
+    assert "acme" not in accounts.lower()
+    csv = gus.get("/reports/violations.csv")
+    assert csv.status_code == 200
+    assert "C-1" not in csv.text
+    assert "acme" not in csv.text.lower()
