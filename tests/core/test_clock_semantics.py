@@ -138,3 +138,135 @@ def test_an_extension_before_the_deadline_is_no_breach() -> None:
     t.add("comment", "2026-04-06T16:00:00-04:00", public=True, author_role="agent")
     first = run("gold", t.events, "2026-04-06T18:00:00-04:00")["first_response", 1]
     assert (first.state, first.late, first.violated_at) == (MilestoneState.COMPLETED, False, None)
+
+
+def test_a_closed_status_other_than_closed_completes_the_resolution() -> None:
+    """With ``closed_statuses: [Closed, Resolved]``, a case set to Resolved is closed, and its
+    resolution milestone is completed by that close, not cancelled."""
+    doc = B2B.processes["gold"].model_dump(mode="json")
+    doc["closed_statuses"] = ["Closed", "Resolved"]
+    process = type(B2B.processes["gold"]).model_validate(doc)
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    t.add("status", "2026-04-06T10:00:00-04:00", status="Resolved")
+    resolution = run(process, t.events, "2026-04-06T12:00:00-04:00")["resolution", 1]
+    assert (resolution.state, resolution.late) == (MilestoneState.COMPLETED, False)
+    assert resolution.completed_at == at("2026-04-06T10:00:00-04:00")
+
+
+def test_restart_on_reopen_follows_a_cycle_completed_before_the_close() -> None:
+    """``on_reopen: restart`` starts a new cycle on reopening even when the last one had
+    completed before the close: a reopened case needs a new first response."""
+    process = custom(first_response={"on_reopen": "restart"})
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    t.add("comment", "2026-04-06T10:00:00-04:00", public=True, author_role="agent")
+    t.add("closed", "2026-04-06T11:00:00-04:00")
+    t.add("reopened", "2026-04-06T12:00:00-04:00")
+    ms = run(process, t.events, "2026-04-06T13:00:00-04:00")
+    assert ms["first_response", 1].state is MilestoneState.COMPLETED
+    second = ms["first_response", 2]
+    assert (second.state, second.started_at) == (
+        MilestoneState.RUNNING,
+        at("2026-04-06T12:00:00-04:00"),
+    )
+
+
+def test_an_answer_before_a_deferred_sequential_start_is_not_lost() -> None:
+    """A sequential reply cycle started by a customer comment waits for the previous deadline;
+    an agent answer given before that deferred start completes it (it used to be lost, and the
+    cycle breached)."""
+    process = custom(
+        next_reply={
+            "name": "Next reply",
+            "start": {"on": "comment", "public": True, "author_role": "customer"},
+            "complete": {"on": "comment", "public": True, "author_role": "agent"},
+            "recurrence": {"mode": "sequential"},
+            "target": "4h",
+        }
+    )
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    t.add("comment", "2026-04-06T09:00:00-04:00", public=True, author_role="customer")
+    t.add("comment", "2026-04-06T10:00:00-04:00", public=True, author_role="agent")
+    t.add("comment", "2026-04-06T11:00:00-04:00", public=True, author_role="customer")
+    t.add("comment", "2026-04-06T12:00:00-04:00", public=True, author_role="agent")
+    ms = run(process, t.events, "2026-04-06T18:00:00-04:00")
+    second = ms["next_reply", 2]
+    assert second.started_at == at("2026-04-06T13:00:00-04:00")  # the first one's deadline
+    assert (second.state, second.late) == (MilestoneState.COMPLETED, False)
+    assert second.completed_at == at("2026-04-06T12:00:00-04:00")
+
+
+def _raised_to_p1_after_an_answer() -> Timeline:
+    t = Timeline().created("2026-04-06T10:00:00-04:00", tier="Gold", priority="P2")
+    t.add("comment", "2026-04-06T10:30:00-04:00", public=True, author_role="agent")
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    return t
+
+
+def test_a_definition_applying_late_does_not_ask_again_what_was_done() -> None:
+    """A case raised to P1 after it was answered does not owe a new P1 acknowledgement: the
+    cycle that starts when the definition applies is completed at once, on time."""
+    ms = run("gold", _raised_to_p1_after_an_answer().events, "2026-04-06T12:00:00-04:00")
+    ack = ms["acknowledgement", 1]
+    assert (ack.state, ack.late, ack.violated_at) == (MilestoneState.COMPLETED, False, None)
+    assert ack.started_at == ack.completed_at == at("2026-04-06T11:00:00-04:00")
+
+
+def test_a_retroactive_definition_counts_from_its_start_and_keeps_the_answer() -> None:
+    """With ``retroactive: true`` the P1 acknowledgement counts from the case's creation: the
+    answer at 10:30 completes it then, 15 minutes late by the P1 target."""
+    process = custom(acknowledgement={"retroactive": True})
+    ms = run(process, _raised_to_p1_after_an_answer().events, "2026-04-06T12:00:00-04:00")
+    ack = ms["acknowledgement", 1]
+    assert ack.started_at == at("2026-04-06T10:00:00-04:00")
+    assert (ack.state, ack.late) == (MilestoneState.COMPLETED, True)
+    assert ack.completed_at == at("2026-04-06T10:30:00-04:00")
+
+
+def test_a_retroactive_definition_without_an_answer_is_late_at_once() -> None:
+    """Retroactive and not yet answered: the clock counted from creation, so a P1 raised after
+    the 15 minutes is violated as soon as it applies."""
+    process = custom(acknowledgement={"retroactive": True})
+    t = Timeline().created("2026-04-06T10:00:00-04:00", tier="Gold", priority="P2")
+    t.add("priority", "2026-04-06T11:00:00-04:00", priority="P1")
+    ack = run(process, t.events, "2026-04-06T11:01:00-04:00")["acknowledgement", 1]
+    assert ack.state is MilestoneState.VIOLATED
+    assert ack.deadline == at("2026-04-06T10:15:00-04:00")
+
+
+def _refusals(t: Timeline, now: str, process: str = "gold") -> dict[str, str]:
+    return replay_record(B2B.processes[process], t.events, at(now), calendars=CALENDARS).refusals
+
+
+def test_pausing_a_paused_clock_is_refused_and_changes_nothing() -> None:
+    """A second ``pause`` of a clock an override already holds is refused with a message and
+    ignored; the first hold goes on."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    _override(t, "2026-04-06T10:00:00-04:00", "first_response", pause=True)
+    _override(t, "2026-04-06T11:00:00-04:00", "first_response", pause=True)
+    refused = _refusals(t, "2026-04-06T12:00:00-04:00")
+    assert list(refused) == [t.events[-1].id]
+    assert "already paused" in refused[t.events[-1].id]
+    first = run("gold", t.events, "2026-04-06T12:00:00-04:00")["first_response", 1]
+    assert (first.state, first.elapsed) == (MilestoneState.PAUSED, H)
+
+
+def test_resuming_a_running_clock_is_refused() -> None:
+    """``resume`` of a clock no override holds is refused: there is nothing to resume."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    _override(t, "2026-04-06T10:00:00-04:00", "first_response", resume=True)
+    refused = _refusals(t, "2026-04-06T12:00:00-04:00")
+    assert "nothing to resume" in refused[t.events[-1].id]
+
+
+def test_extensions_beyond_the_process_limit_are_refused() -> None:
+    """Overrides may extend one cycle by at most ``max_extension`` in all (30 days by default,
+    on the milestone's clock): a 20-day extension passes, a second one is refused."""
+    t = Timeline().created("2026-04-06T09:00:00-04:00", tier="Gold")
+    _override(t, "2026-04-06T10:00:00-04:00", "first_response", extend="20d")
+    _override(t, "2026-04-06T10:30:00-04:00", "first_response", extend="20d")
+    refused = _refusals(t, "2026-04-06T11:00:00-04:00")
+    assert list(refused) == [t.events[-1].id]
+    assert "max_extension 30d" in refused[t.events[-1].id]
+    first = run("gold", t.events, "2026-04-06T11:00:00-04:00")["first_response", 1]
+    assert first.target is not None
+    assert first.target > 4 * H  # the first extension holds

@@ -113,10 +113,19 @@ def test_comment_trigger_filters_visibility_and_author() -> None:
     assert not holds(doc, {}, event=None)
 
 
-def test_event_triggers_match_their_event_type() -> None:
-    """created / closed / reopened triggers match their own event only."""
-    assert holds({"on": "closed"}, {}, event=_event("closed"))
-    assert not holds({"on": "closed"}, {}, event=_event("reopened"))
+def test_closed_and_reopened_triggers_follow_the_record_not_the_event_type() -> None:
+    """closed / reopened hold when the record becomes closed / reopened at the event (a
+    ``closed`` event or a status among the closed statuses, as the replay says), not at any
+    event of that name: a ``closed`` event on a closed record closes nothing."""
+    closed = compile_condition(Condition.model_validate({"on": "closed"}))
+    reopened = compile_condition(Condition.model_validate({"on": "reopened"}))
+    facts = Facts(NOW, {}, {"status": "Resolved"}, {}, _event("closed"))
+    assert not closed(facts)
+    facts.closing = True
+    assert closed(facts)
+    assert not reopened(facts)
+    facts.closing, facts.reopening = False, True
+    assert reopened(facts)
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,9 @@ class Facts:
     event: Event | None = None
     # the zone a date-only field is read in (00:00 there): the record's calendar's
     zone: tzinfo = dataclass_field(default=UTC)
+    # the record becomes closed (a ``closed`` event or a closed status) or reopened here
+    closing: bool = False
+    reopening: bool = False
     kind: EventType | None = dataclass_field(init=False)  # the event's type, read once
     at_us: int = dataclass_field(init=False)  # ``at`` in UTC microseconds
     completed: AbstractSet[str] = dataclass_field(default_factory=frozenset)
@@ -66,6 +69,7 @@ class Facts:
     ) -> None:
         self.at = at
         self.zone = zone
+        self.closing = self.reopening = False
         self.at_us = instant_us(at) if at_us is None else at_us
         self.before = before
         self.after = after
@@ -273,8 +277,6 @@ def _order_test(op: Op, operand: object) -> Callable[[Any, Facts], bool]:
 
 _EVENT_TRIGGERS = {
     Trigger.CREATED: EventType.CREATED,
-    Trigger.CLOSED: EventType.CLOSED,
-    Trigger.REOPENED: EventType.REOPENED,
     Trigger.NOTE: EventType.NOTE,
     Trigger.TASK: EventType.TASK,
 }
@@ -290,6 +292,8 @@ _FIELD_OF = {
 def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
     if trigger in _EVENT_TRIGGERS:
         return _Kind(_EVENT_TRIGGERS[trigger])
+    if trigger is Trigger.CLOSED or trigger is Trigger.REOPENED:
+        return _Transition(trigger is Trigger.CLOSED)
     if trigger is Trigger.COMMENT:
         return _Comment(cond.public, cond.author_role)
     if trigger is Trigger.MILESTONE_COMPLETED:
@@ -315,6 +319,17 @@ class _Kind(Predicate):
 
     def test(self, facts: Facts) -> bool:
         return facts.kind is self.kind
+
+
+class _Transition(Predicate):
+    """The record becomes closed (``closing``) or reopened here: by a ``closed`` or
+    ``reopened`` event, or by a status that enters or leaves the process's closed statuses."""
+
+    def __init__(self, closing: bool) -> None:
+        self.closing = closing
+
+    def test(self, facts: Facts) -> bool:
+        return facts.closing if self.closing else facts.reopening
 
 
 class _Completed(Predicate):

@@ -47,8 +47,6 @@ def setters(field: str) -> frozenset[EventType]:
 _OWN_EVENT = {
     Trigger.CREATED: EventType.CREATED,
     Trigger.COMMENT: EventType.COMMENT,
-    Trigger.CLOSED: EventType.CLOSED,
-    Trigger.REOPENED: EventType.REOPENED,
     Trigger.NOTE: EventType.NOTE,
     Trigger.TASK: EventType.TASK,
 }
@@ -76,6 +74,8 @@ def _node_watch(node: Condition) -> Watch:
         return EVERYTHING
     if node.on in _OWN_EVENT:
         return frozenset({_OWN_EVENT[node.on]})
+    if node.on is Trigger.CLOSED or node.on is Trigger.REOPENED:  # the event or a status
+        return _SETTERS_OF["status"]
     field = _node_field(node)
     return frozenset() if field is None else setters(field)
 

@@ -182,6 +182,9 @@ class MilestoneDef(Document):
     calendar: CalendarChoice | None = None
     recurrence: Recurrence = Recurrence()
     on_reopen: Literal["resume", "restart", "ignore"] = "resume"
+    # Starting to apply after the start matched: count from that start (True), or from the
+    # moment it applies (False); either way a completion met meanwhile is not asked again.
+    retroactive: bool = False
     owner: str = "record"
     actions: Actions = Actions()
 
@@ -218,6 +221,8 @@ def _level_only(cond: Condition, where: str) -> None:
 
 # The statuses that close a record of a process that names none, or of no process.
 DEFAULT_CLOSED_STATUSES: tuple[str, ...] = ("Closed",)
+# The most a process lets overrides extend one cycle, in all, unless it says otherwise.
+DEFAULT_MAX_EXTENSION = "30d"
 
 
 class Process(Document):
@@ -233,6 +238,9 @@ class Process(Document):
     # ``unknown_statuses: flag`` kept and flagged in the answer.
     statuses: tuple[str, ...] = ()
     unknown_statuses: Literal["refuse", "flag"] = "refuse"
+    # the most overrides may extend one cycle in all, on the milestone's clock (4h, 5bd, 30d)
+    max_extension: str = DEFAULT_MAX_EXTENSION
+    _max_extension = field_validator("max_extension")(check_period)
     milestones: tuple[MilestoneDef, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -54,6 +54,7 @@ class Track:
     armed: Event | None = None
     stopped: bool = False
     pause_since: Event | None = None
+    met: Facts | None = None  # the completion met while armed (start matched, not applying)
     notes: list[tuple[datetime, str]] = field(default_factory=list)
     seen: int = -1  # index of the last event this track was shown
     key: str = ""
@@ -69,6 +70,7 @@ class Track:
         self.armed = None
         self.stopped = False
         self.pause_since = None
+        self.met = None
         self.notes = []
         self.seen = -1
         self.key = compiled.key
@@ -105,6 +107,7 @@ class Replay:
     account: Mapping[str, Any]
     now: datetime
     events: list[Event]
+    refusals: dict[str, str]  # override event id -> why it was refused (and ignored)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -116,6 +119,7 @@ class Replay:
         account: Mapping[str, Any],
         now: datetime,
         events: list[Event],
+        refusals: dict[str, str] | None = None,
     ) -> None:
         self.process = process
         self.tracks = tracks
@@ -123,6 +127,7 @@ class Replay:
         self.account = account
         self.now = now
         self.events = events
+        self.refusals = {} if refusals is None else refusals
 
 
 class _Replayer:
@@ -146,6 +151,8 @@ class _Replayer:
         self.checkpoints = [t for t in self.tracks if t.compiled.complete is None]
         self.shown_to: dict[tuple[int, ...], list[Track]] = {}  # watcher indices -> tracks
         self.starts: dict[tuple[str, int], datetime] = {}  # (calendar, instant) -> local
+        self.max_extension = compiled.process.max_extension
+        self.refusals: dict[str, str] = {}  # override event id -> why it was refused
         choice = compiled.process.calendar
         self.zone_rule = (
             CalendarRule.of(choice) if choice is not None else compiled.definitions[0].calendar
@@ -171,10 +178,16 @@ class _Replayer:
             facts = Facts(at, before.fields, after, self.account, event, None, at_us, zone)
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
+            facts.closing, facts.reopening = closing, reopening
             everyone = closing or reopening or kind is _OVERRIDE
             shown = everyone or not self.skipping
             for track in self.tracks if shown else self._watching(kind, data):
-                if not shown and kind not in track.compiled.idle_watch and track.idle():
+                if (
+                    not shown
+                    and kind not in track.compiled.idle_watch
+                    and track.idle()
+                    and track.armed is None  # an armed one watches for its completion
+                ):
                     continue  # nothing that can start, stop or pause it changed
                 if track.seen < index - 1 and track.compiled.idle_start == "false":
                     track.start_was = False  # a lone trigger was false at the events skipped
@@ -211,7 +224,7 @@ class _Replayer:
             self._reopen(track, facts)
         cycle = track.open_cycle()
         if mine and event is not None:
-            apply_override(cycle, event, track.notes)
+            self._override(track, cycle, event)
         stop = d.until is not None and d.until.test(facts)
         if cycle is not None and not applies:
             self._end(track, cycle, "cancelled", facts, _NO_LONGER_APPLIES)
@@ -219,11 +232,14 @@ class _Replayer:
         at_us = facts.at_us
         if (
             cycle is not None
-            and cycle.started_us <= at_us
+            and (cycle.started_us <= at_us or _deferred_from_before(d, cycle, event))
             and d.complete
             and d.complete.test(facts)
         ):
-            self._end(track, cycle, "completed", facts, "complete condition matched")
+            cause = "complete condition matched"
+            if cycle.started_us > at_us:
+                cause = "answered before its deferred start"
+            self._end(track, cycle, "completed", facts, cause)
             facts.add_completed(track.key)
             cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
         if stop:
@@ -244,6 +260,12 @@ class _Replayer:
         if started is not None and started is not cycle and started.started_us == at_us:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
+
+    def _override(self, track: Track, cycle: Cycle | None, event: Event) -> None:
+        """Apply an override of this milestone; one the evaluator refuses is remembered."""
+        refused = apply_override(cycle, event, track.notes, self.max_extension)
+        if refused is not None:
+            self.refusals[event.id] = refused
 
     def _recompute_target(self, track: Track, cycle: Cycle, facts: Facts) -> None:
         """Choose the running cycle's target again from the record as it now is."""
@@ -275,18 +297,44 @@ class _Replayer:
         if self.state.closed or track.stopped:
             return
         if rising and not applies:
-            track.armed = facts.event
+            track.armed, track.met = facts.event, None
+        elif (
+            track.armed is not None
+            and not applies
+            and not track.cycles
+            and track.met is None
+            and track.compiled.complete is not None
+            and track.compiled.complete.test(facts)
+        ):
+            track.met = facts  # done before it applied: not to be asked again
         elif rising:
             self._try_start(track, facts)
         elif became_applicable and track.armed is not None and not track.cycles:
-            armed = track.armed
-            cause = f"applies since this event; start matched earlier ({armed.type} {armed.id})"
-            self._start(track, facts, facts.at_us, cause)
+            self._start_late(track, facts, track.armed)
         elif became_applicable and track.cycles and track.open_cycle() is None:
             last = track.cycles[-1]
             if last.end_cause == _NO_LONGER_APPLIES:
                 cause = f"applies again; cycle {last.number} was cancelled when it stopped applying"
                 self._start(track, facts, facts.at_us, cause)
+
+    def _start_late(self, track: Track, facts: Facts, armed: Event) -> None:
+        """Start a definition that applies only now, its start having matched at ``armed``:
+        from now, or from ``armed`` when it is ``retroactive``. A completion met in between is
+        not asked again: the cycle completes at once (or, retroactive, at that instant)."""
+        retroactive = track.compiled.definition.retroactive
+        ref = f"({armed.type} {armed.id})"
+        if retroactive:
+            cause = f"retroactive start: the start matched at {armed.at.isoformat()} {ref}"
+            cycle = self._start(track, facts, instant_us(armed.at), cause)
+        else:
+            cause = f"applies since this event; start matched earlier {ref}"
+            cycle = self._start(track, facts, facts.at_us, cause)
+        met, track.met, track.armed = track.met, None, None
+        if met is None or track.compiled.complete is None:
+            return
+        when = met if retroactive else facts
+        self._end(track, cycle, "completed", when, "complete condition met before it applied")
+        facts.add_completed(track.key)
 
     def _try_start(self, track: Track, facts: Facts) -> None:
         mode = track.compiled.mode
@@ -372,12 +420,16 @@ class _Replayer:
     def _reopen(self, track: Track, facts: Facts) -> None:
         policy = track.compiled.on_reopen
         last = track.cycles[-1] if track.cycles else None
-        if policy == "ignore" or last is None or not last.ended_by_close:
+        if policy == "ignore" or last is None:
+            return
+        if policy == "restart":  # a new cycle, whether the last one completed or was cancelled
+            if last.ended_by_close or last.end_kind == "completed":
+                track.stopped = False
+                self._start(track, facts, facts.at_us, "record reopened (on_reopen: restart)")
+            return
+        if not last.ended_by_close:
             return
         track.stopped = False
-        if policy == "restart":
-            self._start(track, facts, facts.at_us, "record reopened (on_reopen: restart)")
-            return
         closed_at = last.ended_at or facts.at
         for held in last.pauses:  # an indefinite hold outlives the close: it waits for a resume
             if held.kind == "override" and held.end_cause == _CYCLE_ENDED:
@@ -436,6 +488,12 @@ class _Replayer:
                     break
 
 
+def _deferred_from_before(d: CompiledDef, cycle: Cycle, event: Event | None) -> bool:
+    """A sequential cycle whose start is deferred to the previous deadline, shown an event
+    after the one that started it: an answer then counts for it (it is not lost)."""
+    return d.mode == "sequential" and event is not None and cycle.start_event is not event
+
+
 def _not_before_deadline(cycle: Cycle, at: int) -> int:
     """Instant ``at``, or the cycle's deadline when that comes later (microseconds)."""
     deadline = cycle.deadline_us()
@@ -477,4 +535,4 @@ def replay(
     for track in replayer.tracks:
         for cycle in track.cycles:
             cycle.freeze()
-    return Replay(process, replayer.tracks, replayer.state, account, now, events)
+    return Replay(process, replayer.tracks, replayer.state, account, now, events, replayer.refusals)

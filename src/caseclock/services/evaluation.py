@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.core.evaluate import evaluate
+from caseclock.core.evaluate import evaluate, replay_record
 from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone, Timer, lasting_digest, timer_to_json
 from caseclock.core.policy import Process
@@ -99,6 +99,19 @@ class RecordEvaluator:
         missing = [pair for pair in set(pairs) if pair not in self._parsed]
         for pair, row in self._processes.get_many(missing).items():
             self._parsed[pair] = parsed_process(row.document, row.version)
+
+    def refusals(
+        self,
+        process: Process,
+        timeline: Sequence[Event],
+        now: datetime,
+        account: Mapping[str, Any] | None,
+    ) -> dict[str, str]:
+        """The overrides of ``timeline`` the evaluator refuses at ``now`` (by event id, with
+        why): pausing a held clock, resuming a running one, extending past the limit."""
+        calendars = self.calendars.all()
+        found = replay_record(process, timeline, now, calendars=calendars, account=account)
+        return found.refusals
 
     def evaluate(
         self,

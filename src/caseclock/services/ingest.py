@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.events import Event, EventType
 from caseclock.core.overrides import unknown_milestone
-from caseclock.core.policy import DEFAULT_CLOSED_STATUSES
+from caseclock.core.policy import DEFAULT_CLOSED_STATUSES, Process
 from caseclock.core.record_fields import record_fields
 from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
@@ -161,7 +161,7 @@ def _ingest(
         return _ingest(
             session, items, principal=principal, now=now, future_allowance=future_allowance
         )
-    _check_against_processes(session, results, accepted, known)
+    _check_against_processes(session, results, accepted, known, now=now)
     _drop_refused_records(session, results, accepted, new_records)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
@@ -310,10 +310,14 @@ def _check_against_processes(
     results: list[EventResult],
     accepted: dict[int, Event],
     known: Mapping[str, Mapping[str, Any]],
+    *,
+    now: datetime,
 ) -> None:
     """Check events against their record's process version: an override must name one of its
-    milestones (a typo must not be stored as an SLA change that silently does nothing), and a
-    status must be one it declares (refused, or flagged where the process allows others)."""
+    milestones (a typo must not be stored as an SLA change that silently does nothing) and be
+    one the evaluator accepts (not a pause of a paused clock, a resume of a running one, too
+    long an extension), and a status must be one it declares (refused, or flagged where the
+    process allows others)."""
     checked = {
         i: e
         for i, e in accepted.items()
@@ -323,6 +327,7 @@ def _check_against_processes(
         return
     columns = _columns(session, {e.record for e in checked.values()}, known)
     evaluator = RecordEvaluator(session)
+    overridden: dict[str, Process] = {}
     for index, event in checked.items():
         row = columns.get(event.record, {})
         process = evaluator.process(row.get("process_key"), row.get("process_version"))
@@ -332,6 +337,8 @@ def _check_against_processes(
             problem = unknown_milestone(process, event)
             if problem is not None:
                 results[index].reject(problem)
+            else:
+                overridden[event.record] = process
             continue
         status = _status_of(event)
         if not process.statuses or status in process.statuses:
@@ -345,6 +352,38 @@ def _check_against_processes(
             results[index].warnings.append(message)
         else:
             results[index].reject(message)
+    _refuse_overrides(
+        session, evaluator, results, accepted, processes=overridden, columns=columns, now=now
+    )
+
+
+def _refuse_overrides(
+    session: Session,
+    evaluator: RecordEvaluator,
+    results: list[EventResult],
+    accepted: dict[int, Event],
+    *,
+    processes: Mapping[str, Process],
+    columns: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """Reject the overrides the evaluator would refuse (``core.overrides.refusal``), each
+    replayed with the record's stored events and the rest of the batch."""
+    if not processes:
+        return
+    stored = EventRepository(session).timelines(set(processes))
+    accounts = AccountRepository(session).get_many(
+        {a for r in processes if (a := columns[r].get("account_id")) is not None}
+    )
+    facts_of = AccountFacts(accounts)
+    for record_id, process in processes.items():
+        batch = [(i, e) for i, e in accepted.items() if e.record == record_id]
+        timeline = [*(to_event(s) for s in stored[record_id]), *(e for _, e in batch)]
+        account = facts_of(columns[record_id].get("account_id"))
+        refused = evaluator.refusals(process, timeline, now, account)
+        for index, event in batch:
+            if event.id in refused and results[index].outcome is Outcome.ACCEPTED:
+                results[index].reject(f"data: {refused[event.id]}")
 
 
 def _status_of(event: Event) -> str | None:
