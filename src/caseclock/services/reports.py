@@ -90,7 +90,9 @@ class TimingReport:
 
 def _as_milestone(row: OutcomeRow, now: datetime) -> Milestone:
     state = state_at(MilestoneState(row.state), row.deadline, now)
-    return Milestone(key=row.key, name=row.name, cycle=1, state=state, late=row.late)
+    return Milestone(
+        key=row.key, name=row.name, cycle=1, state=state, late=row.late, violated_at=row.violated_at
+    )
 
 
 def _week(row: OutcomeRow) -> str:
@@ -165,8 +167,10 @@ def violations(
     found = []
     for row in rows:
         state = _as_milestone(row, now).state
-        late = state is MilestoneState.VIOLATED or (
-            state in (MilestoneState.COMPLETED, MilestoneState.CANCELLED) and bool(row.late)
+        late = (
+            state is MilestoneState.VIOLATED
+            or row.violated_at is not None  # a breach an override came after stays one
+            or (state in (MilestoneState.COMPLETED, MilestoneState.CANCELLED) and bool(row.late))
         )
         if not late:
             continue

@@ -57,6 +57,7 @@ class OutcomeRow:
     owner: str | None
     account_id: str | None
     tier: str | None
+    violated_at: datetime | None  # the first breach, kept after an override moved the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class ReportRepository:
                 MilestoneRow.owner,
                 MilestoneRow.account_id,
                 RecordRow.tier,
+                MilestoneRow.violated_at,
             )
             .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
             .where(or_(ended_in, due_in))
