@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from caseclock.cli import service_cmd
 from caseclock.cli.main import app
 from caseclock.clock import SystemClock
 from caseclock.errors import Unauthorized
 from caseclock.services.access import authenticate
+from caseclock.services.passwords import PasswordPolicy, verify_password
+from caseclock.services.people import get_user
 from caseclock.store.database import make_engine, make_session_factory
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 @pytest.fixture
@@ -110,5 +117,35 @@ def test_apikey_revoke_and_deactivate(env: dict[str, str]) -> None:
         unknown = run(env, "apikey", "revoke", "999")
         assert unknown.exit_code == 2
         assert "no API key 999" in unknown.stderr
+    finally:
+        engine.dispose()
+
+
+def test_quickstart_makes_the_admin_user_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first quickstart prints the admin user's generated password beside the key; a
+    restart keeps that password (it says how to make a new one) and the printed one works."""
+    monkeypatch.setattr(service_cmd.uvicorn, "run", lambda *_a, **_k: None)
+    monkeypatch.chdir(ROOT)
+    args = ("quickstart", "--data-dir", str(tmp_path / "var"), "--port", "8124", "--cases", "8")
+    fast = {
+        "CASECLOCK_PASSWORD_TIME_COST": "1",
+        "CASECLOCK_PASSWORD_MEMORY_KIB": "1024",
+        "CASECLOCK_PASSWORD_PARALLELISM": "1",
+    }
+    first = run(fast, *args)
+    assert first.exit_code == 0, first.output
+    found = re.search(r"sign in as admin, password (\S+)  \(shown only now\)", first.stdout)
+    assert found is not None, first.stdout
+    second = run(fast, *args)
+    assert second.exit_code == 0, second.output
+    assert "sign in as admin, password as printed when it was made" in second.stdout
+    assert found.group(1) not in second.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'caseclock.db'}")
+    try:
+        with make_session_factory(engine)() as session:
+            stored = get_user(session, "admin").password_hash
+        assert verify_password(FAST, stored, found.group(1)).ok
     finally:
         engine.dispose()

@@ -24,12 +24,15 @@ from caseclock.demo.loader import load_demo
 from caseclock.document_files import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services.access import create_key, revoke_keys_named
+from caseclock.services.passwords import policy_from
+from caseclock.services.people import NewUser, ensure_user
 from caseclock.services.policy import apply_bundle
 from caseclock.services.records import count_records
 from caseclock.store.database import make_session_factory
 
 DEFAULT_POLICY = Path("examples/policies/b2b.yaml")
 QUICKSTART_KEY = "quickstart"
+QUICKSTART_ADMIN = "admin"  # the quickstart's admin user, made once
 
 
 def register(app: typer.Typer) -> None:
@@ -154,18 +157,30 @@ def _serve_demo(settings: Settings, engine: Engine, database: Path, *, cases: in
     else:
         typer.echo(_load_demo(settings, cases=cases, seed=7, policy=find_policy(None)))
     with factory() as session:
-        revoked = revoke_keys_named(session, QUICKSTART_KEY, now=SystemClock().now())
-        made = create_key(
-            session, role="admin", name=QUICKSTART_KEY, accounts=None, now=SystemClock().now()
+        now = SystemClock().now()
+        revoked = revoke_keys_named(session, QUICKSTART_KEY, now=now)
+        made = create_key(session, role="admin", name=QUICKSTART_KEY, accounts=None, now=now)
+        password = ensure_user(
+            session,
+            NewUser(handle=QUICKSTART_ADMIN, email="admin@localhost", role="admin"),
+            actor="quickstart",
+            passwords=policy_from(settings),
+            now=now,
         )
         session.commit()
     if revoked:
         typer.echo("the previous quickstart key was revoked; use the new one below")
     url = f"http://{host}:{port}"
+    admin = (
+        f"password {password}  (shown only now)"
+        if password is not None
+        else "password as printed when it was made (`caseclock user set-password admin` "
+        "makes a new one)"
+    )
     typer.echo(
         f"\ncaseclock is starting at {url}  (API docs: {url}/docs)\n"
         f"admin API key: {made.secret}\n"
-        f"web console: {url}/  (sign in with the key above)\n"
+        f"web console: {url}/  (sign in as {QUICKSTART_ADMIN}, {admin})\n"
         f"try: curl -H 'Authorization: Bearer {made.secret}' "
         f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
     )

@@ -11,12 +11,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from caseclock.core.policy import PolicyBundle
+from caseclock.demo.directory import PEOPLE, TEAMS, email_of
 from caseclock.demo.generator import DemoData
+from caseclock.services import people, teams
 from caseclock.services.access import Principal, Role
 from caseclock.services.accounts import AccountInput, create_account
 from caseclock.services.ingest import Outcome, ingest
+from caseclock.services.passwords import PasswordPolicy
 from caseclock.services.policy import apply_bundle
 from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.people import TeamRepository, UserRepository
 
 SYSTEM = Principal(key_id=0, name="demo", role=Role.ADMIN)
 BATCH = 500
@@ -32,6 +36,7 @@ class Loaded:
 def load_demo(session: Session, bundle: PolicyBundle, data: DemoData, *, now: datetime) -> Loaded:
     """Apply the bundle, create the accounts (with their entitlements), ingest every case."""
     apply_bundle(session, bundle, now=now)
+    load_people(session, now=now)
     accounts = AccountRepository(session)
     for account in data.accounts:
         if accounts.get(account.id) is None:
@@ -54,6 +59,37 @@ def load_demo(session: Session, bundle: PolicyBundle, data: DemoData, *, now: da
         events += sum(r.outcome is Outcome.ACCEPTED for r in results)
     records = len({e["record"] for e in data.events})
     return Loaded(accounts=len(data.accounts), records=records, events=events)
+
+
+def load_people(session: Session, *, now: datetime) -> None:
+    """The demo's directory, for whoever is not there yet (no passwords: an admin resets one
+    to let a person in)."""
+    users = UserRepository(session)
+    made = {}
+    for person in PEOPLE:
+        found = users.by_handle(person.handle)
+        made[person.handle] = found or people.create_user(
+            session,
+            people.NewUser(
+                handle=person.handle,
+                email=email_of(person.handle),
+                role=person.role,
+                display_name=person.name,
+            ),
+            actor=SYSTEM.actor,
+            passwords=PasswordPolicy(),
+            now=now,
+        )
+    known = TeamRepository(session)
+    for team in TEAMS:
+        if known.by_name(team.name) is not None:
+            continue
+        fields = {"calendar": team.calendar, "email": email_of(team.name.lower())}
+        row = teams.create_team(session, team.name, fields, actor=SYSTEM.actor, now=now)
+        for handle in team.members:
+            teams.set_member(
+                session, row, made[handle], lead=handle in team.leads, actor=SYSTEM.actor, now=now
+            )
 
 
 def _batches(events: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

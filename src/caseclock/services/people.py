@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from caseclock.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from caseclock.services import audit
 from caseclock.services.access import Principal, Role, role_named
-from caseclock.services.passwords import PasswordPolicy, check_acceptable, hash_password
+from caseclock.services.passwords import (
+    PasswordPolicy,
+    check_acceptable,
+    generated_password,
+    hash_password,
+)
 from caseclock.store.models import UserRow
 from caseclock.store.repositories.access import ApiKeyRepository
 from caseclock.store.repositories.people import TeamRepository, UserRepository
@@ -288,3 +293,15 @@ def teams_by_user(session: Session, users: Iterable[UserRow]) -> dict[int, list[
     for user_id, team, lead in TeamRepository(session).teams_of(u.id for u in users):
         found.setdefault(user_id, []).append((team.name, lead))
     return found
+
+
+def ensure_user(
+    session: Session, new: NewUser, *, actor: str, passwords: PasswordPolicy, now: datetime
+) -> str | None:
+    """Create ``new`` with a generated password unless the handle exists; return the password
+    when it was made (to be shown once), None when the user was already there (never reset)."""
+    if UserRepository(session).by_handle(new.handle) is not None:
+        return None
+    password = generated_password()
+    create_user(session, replace(new, password=password), actor=actor, passwords=passwords, now=now)
+    return password
