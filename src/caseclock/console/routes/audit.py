@@ -30,6 +30,7 @@ def audit_page(
     days: Annotated[int, Query(ge=1, le=3660)] = 30,
 ) -> Response:
     user.principal.require(Role.ADMIN)
+    user.principal.require_unscoped()
     rows = audit.entries(
         session,
         actor=actor or None,

@@ -32,6 +32,7 @@ def _page(
     error: str | None = None,
 ) -> Response:
     user.principal.require(Role.ADMIN)
+    user.principal.require_unscoped()
     context = {"page": people_page(session), "roles": ROLES, "done": done, "error": error}
     return render(request, "people.html", context, user=user)
 
@@ -49,6 +50,7 @@ def people_list(
 
 def _act(session: DbSession, user: User, change: Callable[[], None], done: str) -> Response:
     user.principal.require(Role.ADMIN)
+    user.principal.require_unscoped()
     return applied(session, "/people", change, done)
 
 
@@ -131,6 +133,7 @@ def reset_password(
 ) -> Response:
     """A new generated password, shown once on this page (never put in a URL)."""
     user.principal.require(Role.ADMIN)
+    user.principal.require_unscoped()
     password = generated_password()
     row = people.get_user(session, handle)
     people.set_password(
