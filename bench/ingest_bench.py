@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -41,13 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402 (after the warning filter)
+from tests.pg_schemas import ServerUnreachable, throwaway_schema  # noqa: E402
 
 from caseclock.api.asgi import serving_app  # noqa: E402
 from caseclock.clock import FixedClock  # noqa: E402
@@ -108,20 +107,13 @@ def sqlite_engine() -> Iterator[Engine]:
 
 @contextmanager
 def postgres_engine(url: str) -> Iterator[Engine]:
-    admin = make_engine(url)
-    schema = f"cc_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    options = f"-csearch_path={schema} -crandom_page_cost={RANDOM_PAGE_COST}"
-    scoped = make_url(url).update_query_dict({"options": options})
-    engine = make_engine(scoped.render_as_string(hide_password=False), pool_size=2)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """An engine on a throwaway schema of the server at ``url`` (``tests.pg_schemas``)."""
+    with throwaway_schema(url, options=f"-crandom_page_cost={RANDOM_PAGE_COST}") as scoped:
+        engine = make_engine(scoped, pool_size=2)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def prepare(engine: Engine, open_cases: int) -> tuple[str, list[str], float]:
@@ -417,8 +409,8 @@ def main() -> None:
                     served = run_served(
                         engine, ingest_cases=sizes["ingest_cases"], batches=sizes["batches"]
                     )
-        except OperationalError as exc:
-            results["PostgreSQL"] = f"unreachable ({str(exc.orig).splitlines()[0]})"
+        except ServerUnreachable as exc:
+            results["PostgreSQL"] = f"unreachable ({exc})"
     report(results, sizes)
     report_served(served, sizes)
 

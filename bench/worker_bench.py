@@ -29,21 +29,22 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
+
+from tests.pg_schemas import throwaway_schema
 
 from caseclock.core.policy import parse_bundle
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
-from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -124,27 +125,6 @@ def start_receiver(hits: Hits | None, hang: threading.Event | None = None) -> Th
     return server
 
 
-def fresh_schema(base_url: str) -> tuple[str, str]:
-    schema = f"cc_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    schema_url = url.render_as_string(hide_password=False)
-    engine = make_engine(schema_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return schema, schema_url
-
-
-def drop_schema(base_url: str, schema: str) -> None:
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 def created(record: str, at: datetime) -> dict[str, Any]:
     return {"id": f"{record}-c", "record": record, "type": "created", "at": at.isoformat()}
 
@@ -189,7 +169,8 @@ def run(
     other: str,
 ) -> Result:
     due_cases = int(window * RATE)
-    schema, url = fresh_schema(base_url)
+    schemas = ExitStack()
+    url = schemas.enter_context(throwaway_schema(base_url))
     engine = make_engine(url)
     factory = make_session_factory(engine)
     try:
@@ -244,7 +225,7 @@ def run(
             process.wait(timeout=30)
     finally:
         engine.dispose()
-        drop_schema(base_url, schema)
+        schemas.close()
     values = list(hits.seen.values())
     fire = sorted(f - d for d, f, _ in values)
     arrival = sorted(a - d for d, _, a in values)

@@ -1,4 +1,4 @@
-"""API fixtures: the real ASGI app over a test database, a fixed clock and keys per role."""
+"""API fixtures: keys per role over the test app (``client``, from ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services.access import create_key
-from tests.conftest import Database
+from tests.conftest import Database, app_client
 
 POLICY = (Path(__file__).parent / "policy.yaml").read_text(encoding="utf-8")
 
@@ -42,25 +41,12 @@ class Api:
 
 
 @pytest.fixture
-def client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(
-        Settings(database_url=db.url),
-        clock=clock,
-        engine=db.engine,
-        session_factory=db.session_factory,
-    )
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-@pytest.fixture
 def people_client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
     """The app with cheap password hashing, for tests that make people."""
     settings = Settings(
         database_url=db.url, password_time_cost=1, password_memory_kib=1024, password_parallelism=1
     )
-    app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
-    with TestClient(app) as test_client:
+    with app_client(db, clock, settings) as test_client:
         yield test_client
 
 

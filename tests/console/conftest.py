@@ -4,14 +4,12 @@ client that signs in with a key, keeps its cookies and sends the CSRF token of e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from tests.conftest import Database
@@ -61,15 +59,14 @@ def keys(db: Database) -> Keys:
 
 
 @pytest.fixture
-def web(db: Database, clock: FixedClock, keys: Keys) -> Iterator[Web]:
-    app = create_app(
-        Settings(database_url=db.url, console_secret=SECRET),
-        clock=clock,
-        engine=db.engine,
-        session_factory=db.session_factory,
-    )
-    with TestClient(app) as client:
-        yield Web(client)
+def app_settings(db: Database) -> Settings:
+    return Settings(database_url=db.url, console_secret=SECRET)
+
+
+@pytest.fixture
+def web(keys: Keys, client: TestClient) -> Web:
+    """A browser stand-in over the test app, once the scenario is seeded."""
+    return Web(client)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The test fixtures drop the PostgreSQL schemas of runs that were killed, and only those."""
+"""Throwaway schemas: those of runs that were killed are dropped, and only those."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from caseclock.store.database import make_engine
-from tests.conftest import SCHEMA_LOCKS, SCHEMA_PREFIX, _drop_stale_schemas, _pg_url
+from tests.pg_schemas import SCHEMA_LOCKS, SCHEMA_PREFIX, drop_stale_schemas, server_url
 
 pytestmark = pytest.mark.postgres
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def admin(pg_schema_url: str) -> Iterator[Engine]:
     """The server itself (``pg_schema_url`` skips, or fails on CI, when it is unreachable)."""
-    engine = make_engine(_pg_url())
+    engine = make_engine(server_url())
     try:
         yield engine
     finally:
@@ -60,7 +60,7 @@ def test_only_schemas_of_gone_runs_are_dropped(admin: Engine) -> None:
         holder.commit()
         try:
             with admin.begin() as connection:
-                dropped = _drop_stale_schemas(connection)
+                dropped = drop_stale_schemas(connection)
             with admin.connect() as connection:
                 left = _schemas(connection)
         finally:

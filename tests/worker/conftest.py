@@ -3,23 +3,16 @@ whose commits are real, for the tests that run worker processes."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
-from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from caseclock.worker.loop import Worker
-from tests.conftest import Database, _pg_url, _unreachable
+from tests.conftest import Database, pg_schema
 from tests.worker.firing_setup import settings_for
 from tests.worker.servers import LocalController, Receiver, SmtpSink, start_receiver, stop_receiver
 
@@ -79,34 +72,9 @@ def committed_db(
         finally:
             engine.dispose()
         return
-    with fresh_pg_schema() as url:
+    with pg_schema() as url:
         engine = make_engine(url)
         try:
             yield url, make_session_factory(engine)
         finally:
             engine.dispose()
-
-
-@contextmanager
-def fresh_pg_schema() -> Iterator[str]:
-    """A migrated PostgreSQL schema for this test only (skips, or fails on CI, if unreachable)."""
-    admin = make_engine(_pg_url())
-    schema = f"cc_worker_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        _unreachable(str(exc.orig).splitlines()[0] if exc.orig else str(exc))
-    url = make_url(_pg_url()).update_query_dict({"options": f"-csearch_path={schema}"})
-    schema_url = url.render_as_string(hide_password=False)
-    engine = make_engine(schema_url)
-    try:
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield schema_url
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

@@ -8,25 +8,19 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services.access import create_key
 from caseclock.worker.loop import Worker
-from tests.conftest import T0, Database
+from tests.conftest import T0, Database, app_client
 from tests.worker.firing_setup import created, minutes, prepare, send, settings_for
 from tests.worker.servers import Receiver, Reply
 
 
 @pytest.fixture
-def api(db: Database, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(
-        Settings(database_url=db.url),
-        clock=clock,
-        engine=db.engine,
-        session_factory=db.session_factory,
-    )
-    with TestClient(app) as test_client:
+def api(db: Database, clock: FixedClock, app_settings: Settings) -> Iterator[TestClient]:
+    """The test app (this folder's ``client`` is an HTTP client for the receivers)."""
+    with app_client(db, clock, app_settings) as test_client:
         yield test_client
 
 
