@@ -26,7 +26,9 @@ def main() -> None:
     """Run a command. Bad options and arguments are reported as every other bad input is: one
     line on stderr (with where to look) and exit status 2, not click's usage box."""
     try:
-        code = app(standalone_mode=False)
+        # The name is the installed command's however it was started (python -m, a wrapper,
+        # a test runner), so that usage hints name a command people can type.
+        code = app(prog_name="caseclock", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors, as typer raises them
         # A group run without a command has printed its help already (typer's vendored
         # NoArgsIsHelpError, matched by name: its module is private).
