@@ -59,10 +59,13 @@ def load_document(path: str | Path) -> dict[str, Any]:
 
 
 def load_bundle(path: str | Path) -> PolicyBundle:
-    """Read a policy bundle file and validate it; raise ``PolicyInvalid`` on any error (the
-    file's own problems name the file, the bundle's name a path inside it)."""
+    """Read a policy bundle file and validate it; raise ``PolicyInvalid`` on any error, naming
+    the file once (then, for the bundle's own problems, each one's path inside it)."""
     try:
         data = read_document(path)
     except ValidationFailed as exc:
         raise PolicyInvalid([exc.detail]) from None
-    return bundle_of(data)
+    try:
+        return bundle_of(data)
+    except PolicyInvalid as exc:
+        raise PolicyInvalid([f"{Path(path)}: {'; '.join(exc.errors)}"]) from None

@@ -29,8 +29,20 @@ def latin1(tmp_path: Path) -> Path:
         ["simulate", "--policy", BUNDLE, "--events", "{file}", "--at", AT],
         ["simulate", "--policy", BUNDLE, "--events", EVENTS, "--at", AT, "--accounts", "{file}"],
         ["calendar", "check", "{file}"],
+        ["simulate", "--policy", "{file}", "--events", EVENTS, "--at", AT],
+        ["simulate", "--policy", BUNDLE, "--events", EVENTS, "--at", AT, "--what-if", "{file}"],
+        ["policy", "apply", "{file}"],
+        ["demo", "--cases", "1", "--policy", "{file}"],
     ],
-    ids=["simulate --events", "simulate --accounts", "calendar check"],
+    ids=[
+        "simulate --events",
+        "simulate --accounts",
+        "calendar check",
+        "simulate --policy",
+        "simulate --what-if",
+        "policy apply",
+        "demo",
+    ],
 )
 def test_a_file_that_is_not_utf8_is_one_line(
     monkeypatch: pytest.MonkeyPatch,
@@ -112,3 +124,40 @@ def test_a_policy_with_a_repeated_key_is_refused(
     line = one_line_error(*run(monkeypatch, capsys, *args))
     assert f"line {line_number}, column {len(indent) + 1}: " in line
     assert "processes.platinum.milestones[0]: duplicate key 'target' (first at line " in line
+
+
+@pytest.mark.parametrize("command", ["simulate", "policy apply"])
+def test_a_policy_error_names_the_file_once(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+) -> None:
+    """The file, then the path inside the bundle, then what is wrong."""
+    bundle = tmp_path / "typo.yaml"
+    bundle.write_text("processes: {gold: {name: Gold, milestones: [], prio: 1}}\n")
+    monkeypatch.setenv("CASECLOCK_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    args = (
+        ["simulate", "--policy", str(bundle), "--events", EVENTS, "--at", AT]
+        if command == "simulate"
+        else ["policy", "apply", str(bundle)]
+    )
+    line = one_line_error(*run(monkeypatch, capsys, *args))
+    assert line.startswith(f"caseclock: error: {bundle}: processes.gold")
+    assert "processes.gold: unknown field 'prio'" in line
+    assert line.count(str(bundle)) == 1
+
+
+def test_simulate_refuses_an_event_dated_before_its_records_created_event(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The API refuses such an event rather than accepting and ignoring it; so does simulate."""
+    early = COMMENT.replace('"C-2"', '"C-1"').replace("10:00:00", "08:00:00")
+    events = _events(tmp_path, CREATED, early)
+    line = one_line_error(
+        *run(monkeypatch, capsys, "simulate", "--policy", BUNDLE, "--events", events, "--at", AT)
+    )
+    assert line == (
+        f"caseclock: error: {events}:2: event 'e2' is dated before its record's created event "
+        "(line 1, 2026-03-09T09:00:00-04:00)"
+    )

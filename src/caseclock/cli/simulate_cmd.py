@@ -21,10 +21,10 @@ from caseclock.cli.calendar_cmd import parse_instant
 from caseclock.cli.output import fail
 from caseclock.cli.simulate_render import render_explain, render_results, render_what_if
 from caseclock.core.events import Event, EventType
-from caseclock.core.policy import PolicyBundle, PolicyInvalid, parse_document
+from caseclock.core.policy import PolicyBundle, PolicyInvalid
 from caseclock.core.simulation import RecordResult, result_to_json, simulate
 from caseclock.core.validation import describe_validation_error
-from caseclock.document_files import load_bundle, read_text
+from caseclock.document_files import load_bundle, read_document, read_text
 from caseclock.errors import ValidationFailed
 
 PolicyOption = Annotated[Path, typer.Option("--policy", help="Policy bundle (YAML or JSON).")]
@@ -38,22 +38,22 @@ def read_bundle(path: Path) -> PolicyBundle:
     try:
         return load_bundle(path)
     except PolicyInvalid as exc:
-        fail(f"{path}: {exc.detail}")
+        fail(exc.detail)
 
 
 def read_events(path: Path) -> list[Event]:
     """Parse a JSON-lines events file; the first bad line is reported with its number.
 
     The file is refused where the API would refuse its events: a record takes exactly one
-    ``created`` event, and a record's other events need it.
+    ``created`` event, and a record's other events need it and may not be dated before it.
     """
     try:
         lines = read_text(path).splitlines()
     except ValidationFailed as exc:
         fail(str(exc))
-    events = []
-    created: dict[str, int] = {}  # record -> line of its created event
+    created: dict[str, tuple[int, Event]] = {}  # record -> its created event and its line
     first_seen: dict[str, int] = {}  # record -> line of its first event
+    numbered: list[tuple[int, Event]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -65,17 +65,24 @@ def read_events(path: Path) -> list[Event]:
             if event.record in created:
                 fail(
                     f"{path}:{number}: record {event.record!r} already has a created event "
-                    f"(line {created[event.record]}): a record takes one created event"
+                    f"(line {created[event.record][0]}): a record takes one created event"
                 )
-            created[event.record] = number
+            created[event.record] = (number, event)
         first_seen.setdefault(event.record, number)
-        events.append(event)
-    if not events:
+        numbered.append((number, event))
+    if not numbered:
         fail(f"{path}: no events")
     for record, number in first_seen.items():
         if record not in created:
             fail(f"{path}:{number}: record {record!r} has no created event")
-    return events
+    for number, event in numbered:
+        birth_line, birth = created[event.record]
+        if event.at < birth.at:
+            fail(
+                f"{path}:{number}: event {event.id!r} is dated before its record's created "
+                f"event (line {birth_line}, {birth.at.isoformat()})"
+            )
+    return [event for _, event in numbered]
 
 
 def read_accounts(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -83,11 +90,9 @@ def read_accounts(path: Path | None) -> dict[str, dict[str, Any]]:
     if path is None:
         return {}
     try:
-        data = parse_document(read_text(path))
-    except PolicyInvalid as exc:
-        fail(f"{path}: {exc}")
+        data = read_document(path)
     except ValidationFailed as exc:
-        fail(str(exc))
+        fail(exc.detail)
     items = data.get("accounts", data) if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(a, dict) and "id" in a for a in items):
         fail(f"{path}: expected a list of accounts, each with an 'id'")
