@@ -32,7 +32,7 @@ lint: $(BUILT)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(BUILT)
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests bench
 
 # Coverage of the code that runs as Python. The modules mypyc compiled run as C, which coverage
 # cannot see: they are left out of the report (a build with CASECLOCK_PURE_PYTHON=1 measures

@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,8 @@ class _Case:
     """Appends events to one record's timeline at increasing instants."""
 
     def __init__(self, record: str, rng: random.Random) -> None:
-        self.record, self.rng, self.events = record, rng, []  # type: list[Event]
+        self.record, self.rng = record, rng
+        self.events: list[Event] = []
         day = rng.randrange(0, 300)
         self.at = START + timedelta(days=day, minutes=rng.randrange(0, 24 * 60))
 
@@ -146,7 +147,7 @@ def chunks(total: int, rng: random.Random) -> Iterator[list[list[Event]]]:
 def run(
     total: int,
     seed: int,
-    calendars: dict[str, BusinessCalendar],
+    calendars: Mapping[str, BusinessCalendar],
     kept: list[Milestone] | None = None,
 ) -> tuple[float, int, int]:
     """(CPU seconds spent in evaluate, events, milestones) over ``total`` generated cases;

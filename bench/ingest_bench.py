@@ -37,9 +37,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, Table, insert, text
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
@@ -256,8 +256,8 @@ def fill_queue(engine: Engine, existing: int, total: int) -> None:
                     }
                 )
         with engine.begin() as connection:
-            connection.execute(insert(RecordRow.__table__), records)
-            connection.execute(insert(MilestoneRow.__table__), milestones)
+            connection.execute(insert(cast(Table, RecordRow.__table__)), records)
+            connection.execute(insert(cast(Table, MilestoneRow.__table__)), milestones)
     analyze(engine)
 
 
@@ -416,7 +416,7 @@ def main() -> None:
 
 
 def report(results: dict[str, Figures | str], sizes: dict[str, int]) -> None:
-    rows = [
+    rows: list[tuple[str, Callable[[Figures], str], str]] = [
         ("cases created/s (setup, service)", lambda f: f"{f.created_per_s:,.0f}", ""),
         (
             f"POST /events, events/s ({sizes['ingest_cases']:,} open cases, batches of {BATCH})",

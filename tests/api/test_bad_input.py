@@ -186,14 +186,16 @@ BODY_CASES = [
                 "override",
                 [
                     {"milestone": "resolution", "by": "lee", "reason": "r", **change}
-                    for change in [
-                        {"extend": "forever"},
-                        {"extend": f"{HUGE}h"},
-                        {"shorten": f"{HUGE}d"},
-                        {"pause_until": "2026-03-10T09:00:00"},
-                        {"pause_until": "9999-12-31T23:59:59-05:00"},
-                        {"extend": "4h", "pause": True},
-                    ]
+                    for change in list[dict[str, object]](
+                        [
+                            {"extend": "forever"},
+                            {"extend": f"{HUGE}h"},
+                            {"shorten": f"{HUGE}d"},
+                            {"pause_until": "2026-03-10T09:00:00"},
+                            {"pause_until": "9999-12-31T23:59:59-05:00"},
+                            {"extend": "4h", "pause": True},
+                        ]
+                    )
                 ],
             ),
         ),

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
-from caseclock.cli import service_cmd
 from caseclock.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def test_quickstart_is_idempotent(
     def fake_run(*_app: Any, **options: Any) -> None:
         served.append(options)
 
-    monkeypatch.setattr(service_cmd.uvicorn, "run", fake_run)
+    monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.chdir(ROOT)
     args = ("quickstart", "--data-dir", str(tmp_path / "var"), "--port", "8123", "--cases", "12")
     first = run({}, *args)

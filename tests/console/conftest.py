@@ -26,7 +26,8 @@ class Web:
         self.client = client
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.client.get(url, **kwargs)
+        response: httpx.Response = self.client.get(url, **kwargs)
+        return response
 
     def csrf(self, url: str = "/login") -> str:
         match = CSRF_FIELD.search(self.client.get(url).text)
@@ -35,9 +36,10 @@ class Web:
 
     def post(self, url: str, data: dict[str, str], *, token_from: str = "/login") -> httpx.Response:  # noqa: S107
         """Submit a form the way its page would: with the page's CSRF token."""
-        return self.client.post(
+        response: httpx.Response = self.client.post(
             url, data={"csrf": self.csrf(token_from), **data}, follow_redirects=False
         )
+        return response
 
     def sign_in(self, key: str, *, me: str = "", team: str = "", tz: str = "UTC") -> Web:
         response = self.post("/login", {"key": key, "me": me, "team": team, "tz": tz})

@@ -45,7 +45,8 @@ def day_hours(draw: st.DrawFn) -> list[list[str]]:
     intervals = [
         [_clock(points[i] * 15), _clock(points[i + 1] * 15)] for i in range(0, len(points), 2)
     ]
-    if intervals and draw(st.booleans()) and points[-1] < 96:
+    overnight = bool(intervals) and draw(st.booleans())
+    if overnight and points[-1] < 96:
         last_start = points[-1] * 15
         end = draw(st.integers(0, last_start // 15 - 1 if last_start else 0)) * 15
         if end < last_start:
