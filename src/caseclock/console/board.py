@@ -29,9 +29,9 @@ from caseclock.services.at_risk import (
     record_briefs,
 )
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.record_search import RecordFilter
 from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
-from caseclock.store.repositories.records import RecordFilter
 
 BOARD_LIMIT = 300
 HEALTH_TEXT = {Health.RED: "Violated", Health.YELLOW: "At risk", Health.GREEN: "On track"}

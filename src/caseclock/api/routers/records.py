@@ -24,8 +24,8 @@ from caseclock.core.milestones import milestone_to_json, timer_to_json
 from caseclock.core.timers import next_timers
 from caseclock.errors import ValidationFailed
 from caseclock.services import records
+from caseclock.services.record_search import RecordFilter
 from caseclock.store.models import EventRow, RecordRow
-from caseclock.store.repositories.records import RecordFilter
 
 router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
