@@ -19,7 +19,7 @@ PASSWORD = "tangerine-otter-44"
 
 
 def _settings(db: Database, **changes: int) -> Settings:
-    return Settings(database_url=db.url, **{**FAST, **changes})
+    return Settings.model_validate({"database_url": db.url, **FAST, **changes})
 
 
 def _user(db: Database, clock: FixedClock, handle: str = "ana") -> None:
