@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
-from caseclock.cli import service_cmd
 from caseclock.cli.main import app
 from caseclock.clock import SystemClock
 from caseclock.errors import Unauthorized
@@ -126,7 +126,7 @@ def test_quickstart_makes_the_admin_user_once(
 ) -> None:
     """The first quickstart prints the admin user's generated password beside the key; a
     restart keeps that password (it says how to make a new one) and the printed one works."""
-    monkeypatch.setattr(service_cmd.uvicorn, "run", lambda *_a, **_k: None)
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: None)
     monkeypatch.chdir(ROOT)
     args = ("quickstart", "--data-dir", str(tmp_path / "var"), "--port", "8124", "--cases", "8")
     fast = {
