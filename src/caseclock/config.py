@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections per process")
     sql_echo: bool = Field(default=False, description="log every SQL statement (debugging)")
+    http_read_timeout: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="seconds a client has to send a whole request (headers and body) once "
+        "it has connected or started it; a slower one gets 408 and is disconnected",
+    )
+    http_keep_alive: int = Field(
+        default=5, ge=1, le=3600, description="seconds an idle keep-alive connection is kept"
+    )
+    http_max_connections: int = Field(
+        default=200,
+        ge=1,
+        description="open connections per server process; beyond it requests answer 503",
+    )
     gc_tuning: bool = Field(
         default=True,
         description="once started, a server or worker process freezes its long-lived objects "

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from caseclock import collector
+from caseclock.api import http_limits
 from caseclock.api.app import create_app
 from caseclock.clock import Clock, SystemClock
 from caseclock.config import Settings
@@ -24,9 +25,11 @@ def serving_app(
     engine: Engine | None = None,
     session_factory: SessionFactory | None = None,
 ) -> FastAPI:
-    """``create_app``, then the garbage collector tuned for the long run that follows
+    """``create_app``, the request deadline of this process's connections
+    (``api.http_limits``), then the garbage collector tuned for the long run that follows
     (``caseclock.collector``, unless ``CASECLOCK_GC_TUNING=false``)."""
     app = create_app(settings, clock=clock, engine=engine, session_factory=session_factory)
+    http_limits.apply(settings)  # before uvicorn accepts a connection, in every process
     if settings.gc_tuning:
         collector.tune()
     return app

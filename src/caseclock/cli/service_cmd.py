@@ -12,6 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from caseclock.api.asgi import serving_app
+from caseclock.api.http_limits import uvicorn_options
 from caseclock.cli import admin_cmd, db_cmd, team_cmd, user_cmd
 from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
@@ -86,10 +87,14 @@ def _run_server(settings: Settings, engine: Engine, host: str, port: int, worker
             host=bind_host,
             port=bind_port,
             workers=workers,
+            **uvicorn_options(settings),
         )
         return
     uvicorn.run(
-        serving_app(settings, clock=SystemClock(), engine=engine), host=bind_host, port=bind_port
+        serving_app(settings, clock=SystemClock(), engine=engine),
+        host=bind_host,
+        port=bind_port,
+        **uvicorn_options(settings),
     )
 
 
@@ -185,4 +190,9 @@ def _serve_demo(settings: Settings, engine: Engine, database: Path, *, cases: in
         f"'{url}/api/v1/milestones?at_risk=true&sort=deadline&limit=10'\n"
     )
     with background_worker(settings, engine):  # milestone actions fire in this process
-        uvicorn.run(serving_app(settings, clock=SystemClock(), engine=engine), host=host, port=port)
+        uvicorn.run(
+            serving_app(settings, clock=SystemClock(), engine=engine),
+            host=host,
+            port=port,
+            **uvicorn_options(settings),
+        )

@@ -7,15 +7,17 @@ models and the migrations disagree.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, column, select, table
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = table("alembic_version", column("version_num"))  # Alembic's, as it names it
+READ_VERSION = select(VERSION_TABLE.c.version_num)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -38,12 +40,27 @@ def check(engine: Engine) -> None:
         command.check(alembic_config(connection))
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration this code carries. Read from the scripts once per process: they
+    do not change while it runs, and reading them loads (compiles and executes) every
+    migration module, which a readiness probe called every few seconds must not do: each
+    load left garbage that a served process, collecting rarely (``caseclock.collector``),
+    kept for long (``/ready`` grew the server by megabytes per thousand calls)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The migration the database stands at (``None`` before the first).
+
+    Read with one statement built once, not through Alembic's ``MigrationContext``: that
+    builds a new ``alembic_version`` table and metadata on every call, and each one became a
+    new entry of the engine's statement cache, which kept it alive (with its reference cycles)
+    until evicted, and evicted the statements ingestion reuses. ``/ready`` calls this."""
+    if not connection.dialect.has_table(connection, VERSION_TABLE.name):
+        return None
+    found = sorted(connection.scalars(READ_VERSION).all())
+    return ",".join(found) if found else None
 
 
 def pending(engine: Engine) -> bool:
