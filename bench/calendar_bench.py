@@ -90,7 +90,7 @@ class Disagreement:
 def explain(
     cal: BusinessCalendar, start: datetime, duration: timedelta, ours: datetime, theirs: datetime
 ) -> str:
-    """Say why two answers differ, in terms of the conventions (DESIGN.md, "Semantics")."""
+    """Say why two answers differ, in terms of the conventions (docs/semantics.md, "Time")."""
     if not cal.is_open(ours) and same_instant(cal.next_open(ours), theirs):
         return (
             "closing-time convention: theirs rolls a deadline at closing time to the next opening"

@@ -67,7 +67,7 @@ BUNDLE = ROOT / "examples" / "policies" / "b2b.yaml"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 BATCH = 500
-INGEST_TARGET = 2000  # events/s on PostgreSQL through the API (issue 4)
+INGEST_TARGET = 2000  # events/s on PostgreSQL through the API
 QUEUE_P95_TARGET_MS = 50
 # The usual setting for data on SSD or in memory (PostgreSQL's default, 4, prices a random page
 # read as on a spinning disk, and scans whole tables rather than probe their indexes); README's

@@ -21,7 +21,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ReferenceCalendar:
-    """The definitions of DESIGN.md, evaluated one cell at a time."""
+    """The definitions of docs/semantics.md, evaluated one cell at a time."""
 
     def __init__(self, spec: CalendarSpec) -> None:
         self.spec = spec

@@ -1,4 +1,4 @@
-"""Worked examples of business-calendar arithmetic, from the seeds and DESIGN.md."""
+"""Worked examples of business-calendar arithmetic, as docs/semantics.md states it."""
 
 from __future__ import annotations
 

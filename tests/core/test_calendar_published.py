@@ -2,7 +2,7 @@
 
 These are the situations other business-hours libraries pin down in their own test suites,
 re-expressed with our API (``add``, ``between``, ``add_business_days``, ``end_of_business_day``,
-``is_open``, ``next_open``, ``next_close``) and held to our conventions (DESIGN.md, "Semantics").
+``is_open``, ``next_open``, ``next_close``) and held to our conventions (docs/semantics.md, "Time").
 No code is copied; each case restates the inputs and the expected instant. Where a library's
 convention differs from ours, the expected value is ours and a comment says how theirs differs.
 The ones that recur:
@@ -29,7 +29,7 @@ Sources (each case's id starts with its source):
   ``test/unit/ticket_sla_test.rb``
 - ``erpnext``: frappe/erpnext, ``erpnext/support/doctype/issue/test_issue.py``
 - ``helpdesk``: frappe/helpdesk, ``helpdesk/helpdesk/doctype/hd_ticket/test_hd_ticket.py``
-- ``design``: DST weeks none of the suites covers in our zones, stated from DESIGN.md
+- ``design``: DST weeks none of the suites covers in our zones, stated from docs/semantics.md
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ CALENDARS: dict[str, dict[str, Any]] = {
     # Frappe (ERPNext, Helpdesk): Monday-Friday 10-18.
     "frappe": _doc("Etc/UTC", TEN_TO_SIX),
     "frappe-thu-fri-off": _doc("Etc/UTC", TEN_TO_SIX, holidays=["2024-06-06", "2024-06-07"]),
-    # DST weeks in the zones DESIGN.md names.
+    # DST weeks in the zones caseclock's own examples use.
     "ny": _doc("America/New_York", NINE_TO_FIVE),
     "ny-us-holidays": _doc("America/New_York", NINE_TO_FIVE, holiday_sets=[{"country": "US"}]),
     "ny-daily": _doc("America/New_York", _hours(EVERY_DAY, ("09:00", "17:00"))),
@@ -552,7 +552,7 @@ ADD_CASES = [
         "2024-06-07T10:00:01+00:00",
         id="helpdesk:hold-time-past-close",
     ),
-    # DST weeks (DESIGN.md): wall-clock hours, real elapsed time.
+    # DST weeks (docs/semantics.md): wall-clock hours, real elapsed time.
     pytest.param(
         "ny",
         "2026-03-06T16:00-05:00",
@@ -1015,7 +1015,7 @@ BUSINESS_DAY_CASES = [
         id="pandas:night-shift-next-business-day",
     ),
     # pandas raises AmbiguousTimeError: the target 01:20 occurs twice on 2021-11-07.
-    # We take the earlier offset (EDT), as DESIGN.md decides for folds.
+    # We take the earlier offset (EDT), as docs/semantics.md decides for folds.
     pytest.param(
         "pandas-sun-mon-ny",
         "2021-10-31T01:20-04:00",

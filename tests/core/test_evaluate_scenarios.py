@@ -1,4 +1,4 @@
-"""Scenarios from the requirement texts, evaluated with the shipped B2B policy.
+"""Support teams' everyday scenarios, evaluated with the shipped B2B policy.
 
 Weeks used: 2026-03-02..06 (EST, -05:00; DST begins Sunday 2026-03-08) and 2026-04-06..10
 (EDT, -04:00), both without US federal holidays.

@@ -8,9 +8,9 @@ total of open time (a prefix sum). Open time up to an instant is then one binary
 adding a duration is two, whatever its length: a 500-hour target costs what an 8-hour one does.
 The arrays cover a window of dates that grows (doubling) when a question falls outside it.
 
-DST, as decided in DESIGN.md: an interval is real elapsed time between its wall-clock ends; an end
-that falls in a gap moves forward by the gap, one that falls in a fold takes the earlier offset.
-Both follow from reading wall-clock times with ``fold=0`` (PEP 495).
+DST, as docs/semantics.md decides: an interval is real elapsed time between its wall-clock
+ends; an end that falls in a gap moves forward by the gap, one that falls in a fold takes the
+earlier offset. Both follow from reading wall-clock times with ``fold=0`` (PEP 495).
 """
 
 from __future__ import annotations

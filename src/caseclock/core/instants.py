@@ -1,5 +1,6 @@
-"""Instants: the one check that one carries a time zone (a naive datetime is a bug, DESIGN.md),
-and the conversion to and from UTC microseconds, the unit the evaluator's arithmetic runs in.
+"""Instants: the one check that one carries a time zone (a naive datetime is a bug: see
+docs/semantics.md), and the conversion to and from UTC microseconds, the unit the
+evaluator's arithmetic runs in.
 
 The conversions avoid datetime arithmetic across zones on purpose: subtracting or comparing
 aware datetimes of different zones asks both zones for their offset through a slow generic

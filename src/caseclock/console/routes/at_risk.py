@@ -16,7 +16,7 @@ from caseclock.console.templating import render
 from caseclock.services import pick_lists
 
 router = console_router()
-REFRESH_SECONDS = 30  # the board polls its rows this often (the seed asks for 55 s at most)
+REFRESH_SECONDS = 30  # the board polls its rows this often (leads expect under a minute)
 
 
 def board_filters(
