@@ -62,6 +62,14 @@ def _events(tmp_path: Path, *lines: str) -> str:
     return str(path)
 
 
+def _simulate_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], events: str
+) -> str:
+    """The one error line of ``simulate`` over ``events`` with the example policy."""
+    args = ("simulate", "--policy", BUNDLE, "--events", events, "--at", AT)
+    return one_line_error(*run(monkeypatch, capsys, *args))
+
+
 CREATED = (
     '{"id": "e1", "record": "C-1", "type": "created", "at": "2026-03-09T09:00:00-04:00", '
     '"data": {"type": "case", "tier": "Gold", "priority": "P2", "status": "New"}}'
@@ -78,9 +86,7 @@ def test_simulate_refuses_an_event_for_a_record_without_created(
     """The API refuses an event for a record it does not know; simulate refuses the file,
     naming the record's first line, instead of inventing the record."""
     events = _events(tmp_path, CREATED, COMMENT)
-    line = one_line_error(
-        *run(monkeypatch, capsys, "simulate", "--policy", BUNDLE, "--events", events, "--at", AT)
-    )
+    line = _simulate_error(monkeypatch, capsys, events)
     assert line == f"caseclock: error: {events}:2: record 'C-2' has no created event"
 
 
@@ -90,9 +96,7 @@ def test_simulate_refuses_a_second_created_event(
     """A record takes one created event, as at the API."""
     again = CREATED.replace('"e1"', '"e3"').replace("09:00:00", "11:00:00")
     events = _events(tmp_path, CREATED, again)
-    line = one_line_error(
-        *run(monkeypatch, capsys, "simulate", "--policy", BUNDLE, "--events", events, "--at", AT)
-    )
+    line = _simulate_error(monkeypatch, capsys, events)
     assert line == (
         f"caseclock: error: {events}:2: record 'C-1' already has a created event (line 1): "
         "a record takes one created event"
@@ -154,9 +158,7 @@ def test_simulate_refuses_an_event_dated_before_its_records_created_event(
     """The API refuses such an event rather than accepting and ignoring it; so does simulate."""
     early = COMMENT.replace('"C-2"', '"C-1"').replace("10:00:00", "08:00:00")
     events = _events(tmp_path, CREATED, early)
-    line = one_line_error(
-        *run(monkeypatch, capsys, "simulate", "--policy", BUNDLE, "--events", events, "--at", AT)
-    )
+    line = _simulate_error(monkeypatch, capsys, events)
     assert line == (
         f"caseclock: error: {events}:2: event 'e2' is dated before its record's created event "
         "(line 1, 2026-03-09T09:00:00-04:00)"

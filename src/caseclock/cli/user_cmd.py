@@ -14,6 +14,9 @@ from caseclock.services import people, teams
 from caseclock.services.passwords import generated_password, policy_from
 
 app = typer.Typer(help="Users: the people who sign in and own work.", no_args_is_help=True)
+PasswordStdin = Annotated[
+    bool, typer.Option(help="read the password from stdin (else one is generated)")
+]
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -36,9 +39,7 @@ def create(
     ] = None,
     team: Annotated[list[str] | None, typer.Option(help="a team to join (repeatable)")] = None,
     lead: Annotated[bool, typer.Option(help="lead the teams given with --team")] = False,
-    password_stdin: Annotated[
-        bool, typer.Option(help="read the password from stdin (else one is generated)")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; a generated password is printed once."""
     settings = load_settings()
@@ -97,9 +98,7 @@ def deactivate(handle: Annotated[str, typer.Argument(help="the user's handle")])
 @app.command("set-password")
 def set_password(
     handle: Annotated[str, typer.Argument(help="the user's handle")],
-    password_stdin: Annotated[
-        bool, typer.Option(help="read the password from stdin (else one is generated)")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Reset a user's password (their sessions end); a generated one is printed once."""
     settings = load_settings()
