@@ -105,7 +105,7 @@ def wait_ready(client: httpx.Client) -> None:
 
 
 def soak(
-    name: str, call: Callable[[int], None], calls: int, api: int, worker: int
+    name: str, call: Callable[[int], object], calls: int, api: int, worker: int
 ) -> list[tuple[int, int, int]]:
     """``calls`` calls; (calls made, API RSS, worker RSS) at the start and every tenth."""
     rows = [(0, rss_kb(api), rss_kb(worker))]
