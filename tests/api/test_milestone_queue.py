@@ -160,3 +160,20 @@ def test_one_row_per_record_shows_its_next_breach(
         ("C-1", "resolution"),
     ]
     assert [i["record"] for i in queue(agent, per_record="true", offset=1)] == ["C-1"]
+
+
+def test_calendar_time_milestones_count_time_left_in_calendar_time(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """A 7-day status update opened Friday 16:00 has 6 days left on Saturday 16:00 (not the 39
+    business hours to its deadline), and its clock runs through the weekend; the business-hours
+    first response beside it counts business time and is stopped."""
+    open_case(agent, clock, "P-1", 4 * 24 + 6, tier="Platinum")
+    clock.set(FRIDAY_1330 + timedelta(days=1, hours=2, minutes=30))  # Saturday 16:00
+    rows = {i["milestone"]: i for i in queue(agent)}
+    assert rows["status_update"]["remaining_seconds"] == 6 * 86400
+    assert rows["status_update"]["basis"] == "calendar"
+    assert rows["first_response"]["remaining_seconds"] == 3 * 3600
+    assert rows["first_response"]["basis"] == "business"
+    by_time_left = queue(agent, sort="time_left")
+    assert [i["milestone"] for i in by_time_left] == ["first_response", "status_update"]

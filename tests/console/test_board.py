@@ -8,7 +8,12 @@ import re
 import pytest
 
 from caseclock.console import board as board_module
+from caseclock.core.policy import parse_bundle
+from caseclock.services.ingest import ingest
+from caseclock.services.policy import apply_bundle
+from tests.conftest import Database
 from tests.console.conftest import Web
+from tests.console.scenario import NOW, SYSTEM, T0
 from tests.console.test_pages import rows
 
 COUNTS = re.compile(r'<li class="chip (\w+)"><span class="dot" aria-hidden="true"></span>(\d+) ')
@@ -56,3 +61,55 @@ def test_board_offers_both_orders(agent: Web) -> None:
         "C-3",
         "C-4",
     ]
+
+
+CALENDAR_TIME_BUNDLE = """
+calendars:
+  - name: us-east
+    timezone: America/New_York
+    week:
+      mon: [["09:00", "17:00"]]
+      tue: [["09:00", "17:00"]]
+      wed: [["09:00", "17:00"]]
+      thu: [["09:00", "17:00"]]
+      fri: [["09:00", "17:00"]]
+    holidays: ["2026-04-03"]
+processes:
+  weekly:
+    name: Weekly update
+    calendar: us-east
+    milestones:
+      - key: status_update
+        name: Weekly status update
+        start: {on: created}
+        complete: {on: comment, public: true, author_role: agent}
+        target: 7d
+entitlement_rules:
+  rules:
+    - when: {field: tier, value: Platinum}
+      process: weekly
+"""
+
+
+def test_calendar_time_milestones_say_left_not_business_time_left(agent: Web, db: Database) -> None:
+    """A 7-day status update opened at 10:00 has 6d 19h 30m left at 14:30, said as "left"
+    and ticking through closed hours; the business-hours first responses say "business time
+    left" and count business seconds."""
+    with db.session_factory() as session:
+        apply_bundle(session, parse_bundle(CALENDAR_TIME_BUNDLE), now=T0)
+        created = {
+            "id": "W-1:created",
+            "record": "W-1",
+            "type": "created",
+            "at": T0.isoformat(),
+            "data": {"type": "case", "status": "New", "tier": "Platinum"},
+        }
+        ingest(session, [created], principal=SYSTEM, now=NOW)
+        session.commit()
+    html = agent.get("/?milestone=status_update").text
+    left = 7 * 86400 - int((NOW - T0).total_seconds())
+    assert f'data-left="left" data-over="overdue" data-remaining="{left}"' in html
+    assert "6d 19h left" in html
+    assert "business time left" not in html.split("<tbody>")[1]
+    first = agent.get("/?milestone=first_response").text
+    assert 'data-left="business time left" data-over="business time overdue"' in first

@@ -173,3 +173,40 @@ def test_overridden_slas_are_listed_with_who_and_why(
     assert rows[1:] == [
         ["C-2", "First response", NOW.isoformat(), "extend 2h", "lee", "customer on leave", "acme"]
     ]
+
+
+def test_a_breach_stays_reported_after_an_extension(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """C-1's first response breached at 14:00; extending it by 2 h at 14:30 turns it green on
+    the board, but reports still count the violation and say when it happened and what moved
+    the deadline afterwards."""
+    override(db, "C-1", NOW, extend="2h")
+    clock.set(LATER)
+    with db.session_factory() as session:
+        found = {v.record_id: v for v in violations(session, EVERYONE, now=LATER, days=90)}
+        report = compliance_report(session, EVERYONE, now=LATER, days=90)
+    breach = found["C-1"]
+    assert breach.violated_at == T0 + timedelta(hours=4)
+    assert breach.over_by is None  # within its extended deadline now
+    assert [(o.change, o.by) for o in breach.since_breach] == [("extend 2h", "lee")]
+    assert report.overall.violated == 2  # C-1 (breached, extended) and C-2 (open, overdue)
+    html = agent.get("/reports").text
+    assert "violated at Mon 09 Mar 14:00 EDT, extended by 2h by lee" in html
+    rows = list(csv.reader(io.StringIO(agent.get("/reports/violations.csv").text)))
+    c1 = next(row for row in rows if row[0] == "C-1")
+    assert c1[9:] == [
+        "business",
+        (T0 + timedelta(hours=4)).isoformat(),
+        "extend 2h by lee: customer on leave",
+    ]
+
+
+def test_over_by_counts_the_milestone_s_own_clock(db: Database, keys: Keys) -> None:
+    """C-2's first response, due 15:00, unanswered at 18:00 is over by 2 h of business time
+    (the calendar closes at 17:00), as the board would count it, not by 3 h of wall time."""
+    evening = NOW + timedelta(hours=3, minutes=30)  # 18:00 in New York
+    with db.session_factory() as session:
+        found = {v.record_id: v for v in violations(session, EVERYONE, now=evening, days=90)}
+    assert found["C-2"].over_by == timedelta(hours=2)
+    assert found["C-2"].basis == "business"

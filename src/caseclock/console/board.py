@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
 from caseclock.core.calendar import BusinessCalendar
-from caseclock.core.milestones import Health, MilestoneState
+from caseclock.core.milestones import Basis, Health, MilestoneState
 from caseclock.core.standing import Standing
 from caseclock.services.at_risk import (
     Order,
@@ -130,7 +130,7 @@ class BoardItem:
     @property
     def business(self) -> bool:
         """Whether the milestone counts business time (else calendar time)."""
-        return True
+        return self.standing.basis is Basis.BUSINESS
 
     @property
     def health_text(self) -> str:
@@ -215,7 +215,11 @@ def board(
                 priority=brief.priority if brief else None,
                 status=brief.status if brief else None,
                 standing=item.standing,
-                tick=tick_of(calendar, item.standing.state, now),
+                tick=tick_of(
+                    calendar if item.standing.basis is Basis.BUSINESS else None,
+                    item.standing.state,
+                    now,
+                ),
                 calendar_zone=calendar.zone if calendar else None,
             )
         )

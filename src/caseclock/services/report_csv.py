@@ -4,7 +4,8 @@ and every cell is one a spreadsheet shows as text.
 A spreadsheet reads a cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula (and strips
 a leading tab or carriage return, then reads what follows as one), so such a cell gets a
 leading apostrophe, as OWASP's CSV injection guidance advises. Durations are whole seconds in
-the milestone's own basis, as the pages show them.
+the milestone's own basis (the ``basis`` column: business or calendar time), as the pages show
+them.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
             "team",
             "tier",
             "account",
+            "basis",
+            "violated_at",
+            "since_breach",
         ]
     ]
     for v in items:
@@ -93,6 +97,9 @@ def violation_rows(items: Sequence[Violation]) -> list[list[str]]:
                 v.team or "",
                 v.tier or "",
                 v.account_id or "",
+                v.basis,
+                "" if v.violated_at is None else v.violated_at.isoformat(),
+                "; ".join(f"{o.change} by {o.by}: {o.reason}" for o in v.since_breach),
             ]
         )
     return _safe(out)

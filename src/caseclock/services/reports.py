@@ -1,10 +1,12 @@
 """Reports over milestone outcomes: compliance by milestone, tier, team and week; violations;
-average and p90 time to first response and to resolution in business time.
+overrides; average and p90 time to first response and to resolution.
 
 The repository reads the cycles of a window; the counting is the core's ``compliance`` (each row
-becomes a milestone value at ``now``: a running cycle past its deadline counts as violated), so
-a report and a what-if count the same way. Times are business time: a completed cycle's elapsed
-time is counted on its calendar, pauses excluded.
+becomes a milestone value at ``now``: a running cycle past its deadline counts as violated, and a
+cycle that was ever past a deadline stays counted as late or violated after an override moved
+it), so a report and a what-if count the same way. Times are in each milestone's own basis, as
+``core.standing`` counts them: a completed cycle's elapsed time on its business calendar (pauses
+excluded) or in calendar time, and "over by" in the same unit as "time left" on the board.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.compliance import Compliance, compliance
 from caseclock.core.milestones import Milestone, MilestoneState
-from caseclock.core.standing import state_at
+from caseclock.core.standing import over_by, state_at
 from caseclock.services.access import Principal
+from caseclock.services.calendars import CalendarCache
 from caseclock.store.repositories.reports import OutcomeRow, ReportRepository
 
 FIRST_RESPONSE = "first_response"
@@ -52,11 +55,14 @@ class Violation:
     milestone: str
     deadline: datetime | None
     completed_at: datetime | None
-    over_by: timedelta | None  # wall time past the deadline (to completion, or to now)
+    over_by: timedelta | None  # past the deadline (to completion, or to now), in ``basis``
     owner: str | None
     team: str | None
     tier: str | None
     account_id: str | None
+    basis: str = "business"
+    violated_at: datetime | None = None  # the first breach, kept after an override
+    since_breach: tuple[Override, ...] = ()  # the overrides that followed the breach
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class Override:
 
     record_id: str
     milestone: str  # the definition's name
+    key: str  # the definition's key
     at: datetime
     change: str  # "extend 4h", "shorten 1h", "pause until …", "pause", "resume"
     by: str
@@ -91,7 +98,12 @@ class TimingReport:
 def _as_milestone(row: OutcomeRow, now: datetime) -> Milestone:
     state = state_at(MilestoneState(row.state), row.deadline, now)
     return Milestone(
-        key=row.key, name=row.name, cycle=1, state=state, late=row.late, violated_at=row.violated_at
+        key=row.key,
+        name=row.name,
+        cycle=1,
+        state=state,
+        late=row.late,
+        violated_at=row.violated_at,
     )
 
 
@@ -162,34 +174,52 @@ def violations(
     days: int = 90,
     account: str | None = None,
 ) -> list[Violation]:
-    """Cycles completed late or violated in the window, the most overdue first."""
+    """Cycles completed late, violated, or breached and then extended in the window, the most
+    overdue first; each with the overrides that followed its breach."""
     _, rows = _window(session, principal, now, days, account)
+    calendars = CalendarCache(session)
+    moved: dict[tuple[str, str], list[Override]] = {}
+    for change in overrides(session, principal, now=now, days=days, account=account):
+        moved.setdefault((change.record_id, change.key), []).insert(0, change)  # oldest first
     found = []
     for row in rows:
-        state = _as_milestone(row, now).state
-        late = (
-            state is MilestoneState.VIOLATED
-            or row.violated_at is not None  # a breach an override came after stays one
-            or (state in (MilestoneState.COMPLETED, MilestoneState.CANCELLED) and bool(row.late))
-        )
-        if not late:
+        if not _breached(row, now):
             continue
         end = row.completed_at or now
-        over = None if row.deadline is None else end - row.deadline
+        breach = row.violated_at or row.deadline
         found.append(
             Violation(
                 record_id=row.record_id,
                 milestone=row.name,
                 deadline=row.deadline,
                 completed_at=row.completed_at,
-                over_by=over,
+                over_by=over_by(
+                    basis=row.basis,
+                    deadline=row.deadline,
+                    end=end,
+                    calendar=calendars.get(row.calendar),
+                ),
                 owner=row.owner,
                 team=row.team,
                 tier=row.tier,
                 account_id=row.account_id,
+                basis=row.basis,
+                violated_at=row.violated_at,
+                since_breach=tuple(
+                    o
+                    for o in moved.get((row.record_id, row.key), [])
+                    if breach is not None and o.at >= breach
+                ),
             )
         )
     return sorted(found, key=lambda v: v.over_by or timedelta(0), reverse=True)
+
+
+def _breached(row: OutcomeRow, now: datetime) -> bool:
+    """Whether the cycle is, or ever was, past a deadline it had."""
+    state = state_at(MilestoneState(row.state), row.deadline, now)
+    ended = state in (MilestoneState.COMPLETED, MilestoneState.CANCELLED)
+    return state is MilestoneState.VIOLATED or (ended and bool(row.late)) or bool(row.violated_at)
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -268,6 +298,7 @@ def overrides(
         Override(
             record_id=row.record_id,
             milestone=names.get(str(row.data.get("milestone")), str(row.data.get("milestone"))),
+            key=str(row.data.get("milestone")),
             at=row.occurred_at,
             change=_change(row.data),
             by=str(row.data.get("by") or ""),

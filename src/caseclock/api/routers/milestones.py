@@ -102,6 +102,7 @@ def _item_out(item: QueueItem) -> QueueItemOut:
         warning_at=row.warning_at,
         started_at=row.started_at,
         completed_at=row.completed_at,
+        basis=item.standing.basis.value,
         remaining_seconds=None if remaining is None else remaining.total_seconds(),
         owner=row.owner,
         team=row.team,

@@ -19,6 +19,10 @@ class QueueItemOut(BaseModel):
     warning_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
+    basis: Literal["business", "calendar"] = Field(
+        description="the clock the milestone counts on: its business calendar, or calendar "
+        "time (every hour counts: 30d, 1y, date targets)"
+    )
     remaining_seconds: float | None = Field(
         description="time left now in the milestone's own basis (negative once overdue; "
         "frozen while paused)"

@@ -52,12 +52,14 @@ class OutcomeRow:
     deadline: datetime | None
     completed_at: datetime | None
     started_at: datetime | None
+    violated_at: datetime | None  # the first breach, kept when an override moves the deadline
+    basis: str
+    calendar: str | None
     elapsed_seconds: float
     team: str | None
     owner: str | None
     account_id: str | None
     tier: str | None
-    violated_at: datetime | None  # the first breach, kept after an override moved the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +149,16 @@ class ReportRepository:
         scope: frozenset[str] | None,
         account: str | None = None,
     ) -> list[OutcomeRow]:
-        """Milestone cycles decided or due in ``[since, until)``: ended in the window, or open
-        with a deadline in it (an open one past its deadline is a violation)."""
+        """Milestone cycles decided, due or breached in ``[since, until)``: ended in the
+        window, open with a deadline in it (an open one past its deadline is a violation), or
+        breached in it (a breach stays one after an override moved the deadline)."""
         ended_in = and_(MilestoneRow.completed_at >= since, MilestoneRow.completed_at < until)
         due_in = and_(
             MilestoneRow.completed_at.is_(None),
             MilestoneRow.deadline >= since,
             MilestoneRow.deadline < until,
         )
+        breached_in = and_(MilestoneRow.violated_at >= since, MilestoneRow.violated_at < until)
         query = (
             select(
                 MilestoneRow.record_id,
@@ -165,15 +169,17 @@ class ReportRepository:
                 MilestoneRow.deadline,
                 MilestoneRow.completed_at,
                 MilestoneRow.started_at,
+                MilestoneRow.violated_at,
+                MilestoneRow.basis,
+                MilestoneRow.calendar,
                 MilestoneRow.elapsed_seconds,
                 MilestoneRow.team,
                 MilestoneRow.owner,
                 MilestoneRow.account_id,
                 RecordRow.tier,
-                MilestoneRow.violated_at,
             )
             .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
-            .where(or_(ended_in, due_in))
+            .where(or_(ended_in, due_in, breached_in))
         )
         if account is not None:
             query = query.where(MilestoneRow.account_id == account)
