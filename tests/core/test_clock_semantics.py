@@ -270,3 +270,13 @@ def test_extensions_beyond_the_process_limit_are_refused() -> None:
     first = run("gold", t.events, "2026-04-06T11:00:00-04:00")["first_response", 1]
     assert first.target is not None
     assert first.target > 4 * H  # the first extension holds
+
+
+def test_a_repeating_definition_applying_late_goes_on_repeating() -> None:
+    """The P1 customer update (every 24 h) of a case raised to P1 after an answer: the first
+    cycle is already met, and the next one runs from then, as a repeat does."""
+    ms = run("gold", _raised_to_p1_after_an_answer().events, "2026-04-06T12:00:00-04:00")
+    assert ms["customer_update", 1].state is MilestoneState.COMPLETED
+    second = ms["customer_update", 2]
+    assert second.state is MilestoneState.RUNNING
+    assert second.deadline == at("2026-04-07T11:00:00-04:00")

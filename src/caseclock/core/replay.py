@@ -335,6 +335,7 @@ class _Replayer:
         when = met if retroactive else facts
         self._end(track, cycle, "completed", when, "complete condition met before it applied")
         facts.add_completed(track.key)
+        self._repeat(track, cycle, when, self.state.closed)
 
     def _try_start(self, track: Track, facts: Facts) -> None:
         mode = track.compiled.mode
