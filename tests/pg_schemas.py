@@ -76,10 +76,11 @@ def drop_stale_schemas(connection: Connection) -> list[str]:
 
 
 @contextmanager
-def throwaway_schema(base_url: str, *, options: str = "") -> Iterator[str]:
-    """A migrated schema of its own on the server of ``base_url``, dropped when the block
-    ends; yields a URL whose connections use it (``search_path``, then ``options``, extra
-    ``-c`` settings). Raises ``ServerUnreachable`` when the server cannot be reached."""
+def throwaway_schema(base_url: str, *, options: str = "", migrated: bool = True) -> Iterator[str]:
+    """A migrated (or, with ``migrated=False``, empty) schema of its own on the server of
+    ``base_url``, dropped when the block ends; yields a URL whose connections use it
+    (``search_path``, then ``options``, extra ``-c`` settings). Raises ``ServerUnreachable``
+    when the server cannot be reached."""
     admin = make_engine(base_url)
     schema = f"{SCHEMA_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
@@ -100,11 +101,12 @@ def throwaway_schema(base_url: str, *, options: str = "") -> Iterator[str]:
         settings = f"-csearch_path={schema} {options}".strip()
         url = make_url(base_url).update_query_dict({"options": settings})
         schema_url = url.render_as_string(hide_password=False)
-        engine = make_engine(schema_url)
-        try:
-            migrate.upgrade(engine)
-        finally:
-            engine.dispose()
+        if migrated:
+            engine = make_engine(schema_url)
+            try:
+                migrate.upgrade(engine)
+            finally:
+                engine.dispose()
         yield schema_url
     finally:
         with admin.begin() as connection:

@@ -6,59 +6,16 @@ sockets, so that they can be as slow as an attacker or a broken proxy would be.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
-from caseclock.store import migrate
-from caseclock.store.database import make_engine
+from tests.served import serving
 from tests.worker.processes import wait_for
 
 GUARD = 60.0  # seconds a socket read may block before the test gives up (never reached)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _serving(tmp_path: Path, **limits: str) -> Iterator[int]:
-    """``caseclock serve`` on a migrated SQLite file with the given CASECLOCK_HTTP_* limits;
-    yields its port once it answers."""
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "CASECLOCK_DATABASE_URL": url, **limits}
-    server = subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "caseclock.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: _answers(port), "the server to answer")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _connect(port: int) -> socket.socket:
@@ -86,7 +43,7 @@ def test_a_client_that_does_not_finish_its_request_is_answered_408_and_disconnec
     each get a 408 problem and a closed connection once CASECLOCK_HTTP_READ_TIMEOUT has
     passed, instead of holding their sockets for as long as they like; other clients are
     served meanwhile."""
-    with _serving(tmp_path, CASECLOCK_HTTP_READ_TIMEOUT="1") as port, ExitStack() as stack:
+    with serving(tmp_path, CASECLOCK_HTTP_READ_TIMEOUT="1") as port, ExitStack() as stack:
         slow = [stack.enter_context(_connect(port)) for _ in range(3)]
         slow[0].sendall(SLOW_BODY)
         slow[1].sendall(SLOW_HEADERS)  # slow[2] sends nothing at all
@@ -103,7 +60,7 @@ def test_connections_beyond_the_cap_are_answered_503(tmp_path: Path) -> None:
     (which reaches the cap) answers 503 at once rather than waiting behind them; once a busy
     one goes, requests are served again."""
     limits = {"CASECLOCK_HTTP_MAX_CONNECTIONS": "3", "CASECLOCK_HTTP_READ_TIMEOUT": "600"}
-    with _serving(tmp_path, **limits) as port, ExitStack() as stack:
+    with serving(tmp_path, **limits) as port, ExitStack() as stack:
         busy = [stack.enter_context(_connect(port)) for _ in range(2)]
         for sock in busy:
             sock.sendall(SLOW_BODY)

@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 
 from caseclock.api.asgi import serving_app
 from caseclock.api.http_limits import uvicorn_options
-from caseclock.cli import admin_cmd, db_cmd, team_cmd, user_cmd
+from caseclock.cli import admin_cmd, backup_cmd, db_cmd, team_cmd, user_cmd
 from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.worker_cmd import background_worker
+from caseclock.cli.writer import sole_writer
 from caseclock.clock import SystemClock
 from caseclock.config import Settings
 from caseclock.demo.generator import generate
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("demo")(demo)
     app.command("quickstart")(quickstart)
+    app.command("backup")(backup_cmd.backup)
 
 
 def find_policy(path: Path | None) -> Path:
@@ -71,6 +73,7 @@ def serve(
     settings = load_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     with (
+        sole_writer(settings, "server"),
         migrated_database(settings) as engine,
         background_worker(settings, engine) if with_worker else nullcontext(),
     ):
@@ -137,9 +140,10 @@ def quickstart(
         fail(f"cannot create the data directory {data_dir}: {exc.strerror}")
     database = (data_dir / "caseclock.db").resolve()
     settings = load_settings(database_url=f"sqlite:///{database}", host=host, port=port)
-    db_cmd.upgrade_database(settings)
-    with migrated_database(settings) as engine:
-        _serve_demo(settings, engine, database, cases=cases)
+    with sole_writer(settings, "server"):
+        db_cmd.upgrade_database(settings)
+        with migrated_database(settings) as engine:
+            _serve_demo(settings, engine, database, cases=cases)
 
 
 def _serve_demo(settings: Settings, engine: Engine, database: Path, *, cases: int) -> None:

@@ -24,6 +24,7 @@ from caseclock import collector
 from caseclock.cli.database import migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
+from caseclock.cli.writer import sole_writer
 from caseclock.clock import SystemClock, require_aware
 from caseclock.config import Settings
 from caseclock.errors import CaseclockError
@@ -66,7 +67,7 @@ def worker(
             require_aware(at, "--at")
         except ValueError as exc:
             fail(str(exc))
-    with migrated_database(settings) as engine:
+    with sole_writer(settings, "worker"), migrated_database(settings) as engine:
         made, wakeup, http = start_worker(settings, engine)
         if settings.gc_tuning and not once:
             collector.tune()

@@ -13,9 +13,12 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, column, select, table
+from sqlalchemy import Connection, Engine, column, select, table, text
+
+from caseclock.store.single_writer import migration_lock
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LOCK_KEY = 0x63636D67  # PostgreSQL advisory lock held while migrating ("ccmg")
 VERSION_TABLE = table("alembic_version", column("version_num"))  # Alembic's, as it names it
 READ_VERSION = select(VERSION_TABLE.c.version_num)
 
@@ -30,7 +33,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as connection:
+    """Apply the migrations up to ``revision``. Two upgrades at once (two deployments
+    starting together) run one after the other, the second finding nothing left to do: an
+    advisory lock on PostgreSQL, a lock file beside a SQLite database."""
+    url = engine.url.render_as_string(hide_password=False)
+    with migration_lock(url), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         command.upgrade(alembic_config(connection), revision)
 
 
