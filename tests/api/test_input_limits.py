@@ -6,7 +6,7 @@ before their record existed, oversized and unreadable bodies."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -254,6 +254,17 @@ def test_an_event_from_beyond_the_clock_skew_allowance_is_refused(record: Api) -
     assert "is in the future" in message
     ok = record.post("/api/v1/events", json=event("status", {"status": "Pending"}, minutes=4.5))
     assert ok.status_code == 200, ok.text
+
+
+def test_an_event_within_the_allowance_is_placed_at_its_arrival(record: Api) -> None:
+    """An event dated 4 minutes ahead (the sender's clock is fast) is stored at the instant it
+    arrived, so the record's status and its milestones change together, now."""
+    body = event("comment", {"public": True, "author_role": "agent"}, minutes=4)
+    assert record.post("/api/v1/events", json=body).status_code == 200
+    stored = record.get("/api/v1/records/C-1/events").json()[-1]
+    assert datetime.fromisoformat(stored["at"]) == T0
+    first = record.get("/api/v1/records/C-1/milestones").json()["milestones"][0]
+    assert (first["key"], first["state"]) == ("first_response", "completed")
 
 
 def test_a_closed_event_dated_2099_leaves_the_record_open(record: Api) -> None:

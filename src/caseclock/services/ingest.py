@@ -148,7 +148,7 @@ def _ingest(
     now: datetime,
     future_allowance: timedelta,
 ) -> list[EventResult]:
-    results, events = _validate(items, latest=now + future_allowance)
+    results, events = _validate(items, now=now, latest=now + future_allowance)
     known = RecordRepository(session).lock({e.record for e in events.values()})
     _mark_duplicates(session, results, events, known, principal)
     new_records = _check_records(results, events, known, principal)
@@ -191,8 +191,12 @@ def _ingest(
 
 
 def _validate(
-    items: Sequence[Mapping[str, Any]], *, latest: datetime
+    items: Sequence[Mapping[str, Any]], *, now: datetime, latest: datetime
 ) -> tuple[list[EventResult], dict[int, Event]]:
+    """Parse and check each item. An event dated after ``latest`` is refused; one dated after
+    ``now`` but within the allowance is placed at ``now``: nothing is received before it
+    happens (the sender's clock is ahead), and a record's stored fields never run ahead of its
+    milestones, which are evaluated up to ``now``."""
     results: list[EventResult] = []
     events: dict[int, Event] = {}
     for index, item in enumerate(items):
@@ -216,10 +220,10 @@ def _validate(
                 f"at: {event.at.isoformat()} is in the future (this server's clock allows "
                 f"events up to {latest.isoformat()}); send it once it has happened"
             )
-        if problem is None:
-            events[index] = event
-        else:
+        if problem is not None:
             result.reject(problem)
+            continue
+        events[index] = event if event.at <= now else event.model_copy(update={"at": now})
     return results, events
 
 
