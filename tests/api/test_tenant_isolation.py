@@ -88,7 +88,8 @@ def test_a_scoped_admin_lists_only_keys_within_its_accounts(
     scoped(client, db, clock, "viewer", "acme")
     seen = acme_admin.get("/api/v1/apikeys").json()
     assert sorted(tuple(k["accounts"]) for k in seen) == [("acme",), ("acme", "initech")]
-    assert len(admin.get("/api/v1/apikeys").json()) == 4
+    every = [tuple(k["accounts"] or ()) for k in admin.get("/api/v1/apikeys").json()]
+    assert {(), ("globex",), ("acme",), ("acme", "initech")} <= set(every)
 
 
 @pytest.mark.parametrize(
