@@ -36,7 +36,8 @@ def served(pg_schema_url: str) -> Iterator[tuple[TestClient, Engine, dict[str, s
     engine = make_engine(pg_schema_url, pool_size=10)
     factory = make_session_factory(engine)
     with factory() as session:
-        key = create_key(session, role="agent", name=None, accounts=None, now=T0).secret
+        made = create_key(session, role="agent", name=None, accounts=None, now=T0)
+        key, key_id = made.secret, made.row.id
         session.commit()
     prefix = f"T{uuid.uuid4().hex[:8]}-"
     app = create_app(Settings(database_url=pg_schema_url), clock=FixedClock(T0), engine=engine)
@@ -48,6 +49,8 @@ def served(pg_schema_url: str) -> Iterator[tuple[TestClient, Engine, dict[str, s
             connection.execute(
                 text("DELETE FROM records WHERE id LIKE :prefix"), {"prefix": f"{prefix}%"}
             )
+            # the schema is shared by the run: a key left behind shows in other tests' lists
+            connection.execute(text("DELETE FROM api_keys WHERE id = :id"), {"id": key_id})
         engine.dispose()
 
 

@@ -69,7 +69,7 @@ def _page(chromium: Browser, width: int) -> Page:
     context = chromium.new_context(
         timezone_id="America/New_York", viewport={"width": width, "height": 900}
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # the machine may be busy; nothing here waits on time
     return context.new_page()
 
 

@@ -200,3 +200,34 @@ def test_scoped_user_sees_nothing_of_other_accounts(browser: Callable[[], Web]) 
     assert csv.status_code == 200
     assert "C-1" not in csv.text
     assert "acme" not in csv.text.lower()
+
+
+def test_record_flags_names_the_directory_lacks_and_offers_its_people(
+    browser: Callable[[], Web],
+) -> None:
+    """C-1's owner bo is no user: the record says so; the hand-over form offers the
+    directory's handles and teams; ana's C-2 carries no flag."""
+    ana = sign_in(browser(), "ana")
+    c1 = ana.get("/records/C-1").text
+    assert "not in the directory" in c1
+    assert '<datalist id="directory-people"><option value="ana">' in c1
+    assert '<option value="L1">' in c1
+    c2 = ana.get("/records/C-2").text
+    assert "bo" not in re.findall(r"<dt>Owner</dt><dd>([^<]*)", c2)[0]
+    assert "not in the directory</span>" not in c2.split("<dt>Owner</dt>")[1].split("</dd>")[0]
+
+
+def test_lead_sees_the_team_queue_and_acts_on_its_records(browser: Callable[[], Web]) -> None:
+    """lee leads L1: "My team" is L1's queue, and a comment lee posts on an L1 record is
+    stored with lee as its author."""
+    lee = sign_in(browser(), "lee")
+    assert {r for r, *_ in rows(lee.get("/?scope=team").text)} == {"C-1", "C-2", "C-4"}
+    posted = lee.post(
+        "/records/C-1/comment",
+        {"body": "Taking a look as the team lead.", "visibility": "internal"},
+        token_from="/records/C-1",
+    )
+    assert posted.status_code == 303
+    page = lee.get(posted.headers["location"]).text
+    assert "Taking a look as the team lead." in page
+    assert "lee" in page

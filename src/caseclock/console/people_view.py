@@ -63,6 +63,17 @@ def profile_page(session: Session, user: ConsoleUser, *, now: datetime) -> Profi
     )
 
 
-def directory_handles(session: Session) -> list[str]:
-    """Handles of active users, for owner pickers."""
-    return [u.handle for u in people.list_users(session) if u.active]
+@dataclass(frozen=True, slots=True)
+class DirectoryNames:
+    """Handles of active users and team names: owner and team pickers offer them, and a
+    record naming someone else is flagged as not in the directory."""
+
+    handles: list[str]
+    teams: list[str]
+
+
+def directory_names(session: Session) -> DirectoryNames:
+    return DirectoryNames(
+        handles=[u.handle for u in people.list_users(session) if u.active],
+        teams=[t.name for t in teams.list_teams(session)],
+    )

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from caseclock.api.deps import DbSession, Now, SettingsDep
 from caseclock.console import actions
 from caseclock.console.auth import CsrfChecked, User
+from caseclock.console.people_view import directory_names
 from caseclock.console.record_view import record_page
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
@@ -44,7 +45,8 @@ def record(
     error: str | None = None,
 ) -> Response:
     page = record_page(session, row, now=now, yellow_within=settings.yellow_within)
-    context = {"page": page, "now": now, "done": done, "error": error}
+    names = directory_names(session)
+    context = {"page": page, "now": now, "done": done, "error": error, "directory": names}
     return render(request, "record.html", context, user=user)
 
 
