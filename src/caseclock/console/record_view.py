@@ -15,12 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.console.actions import current_value, field_terms, status_choices
 from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
 from caseclock.core.cycles import Cycle
 from caseclock.core.events import Event, EventType
 from caseclock.core.explain import CycleExplanation, explain
 from caseclock.core.milestones import Health, Milestone, MilestoneState, health
 from caseclock.core.policy import Process
+from caseclock.core.policy_terms import FieldTerm, manual_completion
 from caseclock.services.record_firings import fired_on
 from caseclock.services.records import evaluate_record, work_items
 from caseclock.store.models import (
@@ -52,6 +54,7 @@ class TrackerRow:
     calendar_zone: tzinfo | None
     tick: Tick
     explanation: CycleExplanation | None
+    completable: bool  # open, and its definition may be completed by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +96,19 @@ class RecordPage:
     notes: list[NoteRow] = field(default_factory=list)
     fired: list[Fired] = field(default_factory=list)
     open_keys: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the forms
+    statuses: list[str] = field(default_factory=list)  # the status form's choices
+    fields: list[tuple[FieldTerm, str]] = field(default_factory=list)  # with the current value
 
     @property
     def subject(self) -> str | None:
         value = (self.record.fields or {}).get("subject")
         return value if isinstance(value, str) else None
+
+    @property
+    def form_names(self) -> set[str]:
+        """The forms the page shows (an error about another is shown at the page's top)."""
+        names = {"comment", "status", "owner", "sla"} | ({"fields"} if self.fields else set())
+        return names | {f"complete-{t.milestone.key}" for t in self.tracker if t.completable}
 
 
 def record_page(
@@ -105,7 +116,11 @@ def record_page(
 ) -> RecordPage:
     evaluated = evaluate_record(session, record, now=now)
     replay, calendars = evaluated.replay, evaluated.calendars
-    page = RecordPage(record=record, account=evaluated.account, process=evaluated.process)
+    process = evaluated.process
+    page = RecordPage(record=record, account=evaluated.account, process=process)
+    page.statuses = status_choices(process, record)
+    page.fields = [(t, _shown(current_value(record, t.name))) for t in field_terms(process)]
+    manual = {m.key for m in process.milestones if manual_completion(m)} if process else set()
     if replay is not None:
         explained = {(e.key, e.cycle): e for e in explain(replay)}
         cycles = {(c.key, c.number): c for t in replay.tracks for c in t.cycles}
@@ -125,6 +140,7 @@ def record_page(
                     if milestone.is_open
                     else Tick(False, None),
                     explanation=explained.get((milestone.key, milestone.cycle)),
+                    completable=milestone.is_open and milestone.key in manual,
                 )
             )
         page.tracker.sort(key=_urgency)
@@ -135,7 +151,7 @@ def record_page(
     page.overrides = [_entry(e) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
-    titles = {m.key: m.title for m in evaluated.process.milestones} if evaluated.process else {}
+    titles = {m.key: m.title for m in process.milestones} if process else {}
     page.fired = [
         Fired(
             firing=f.firing,
@@ -145,6 +161,10 @@ def record_page(
         for f in fired_on(session, record.id)
     ]
     return page
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _health_text(milestone: Milestone, level: Health) -> str:

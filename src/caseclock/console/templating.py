@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caseclock.console.auth import ConsoleUser, csrf_token, set_cookies
+from caseclock.console.wording import field_label
+from caseclock.store import limits
 
 LONG = 100 * 3600  # from here on, durations read in days
 # Pages load only their own script and styles (style attributes draw the bars) and may not be
@@ -64,7 +66,10 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(duration=duration, when=when, day=day, percent=percent)
+    env.filters.update(
+        duration=duration, when=when, day=day, percent=percent, field_label=field_label
+    )
+    env.globals["limits"] = limits
     return env
 
 

@@ -51,6 +51,12 @@ def _field(name: str | None) -> str:
     return (name or "?").replace("account.", "the account's ").replace("_", " ")
 
 
+def field_label(name: str) -> str:
+    """A record field's name as a label: ``l2_escalated`` -> "L2 escalated"."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def describe(cond: Condition) -> str:  # noqa: PLR0911 (one return per kind of condition)
     """The condition as words."""
     if cond.all is not None:

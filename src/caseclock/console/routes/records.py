@@ -1,18 +1,28 @@
-"""A record's page and the forms that act on it; each form writes one event through the
-ingestion service (``console.actions``)."""
+"""A record's page and the forms that act on it; each form writes its events through the
+ingestion service (``console.actions``).
+
+A form that succeeds goes back to the record (303) with a message. A form that is refused
+writes nothing and answers the record page itself (422) with the error inside that form and
+every value as it was typed; each form posts to its own address with the form's ``#anchor``, so
+the browser shows the page where the form is, not at its top.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from caseclock.api.deps import DbSession, Now, SettingsDep
 from caseclock.console import actions
-from caseclock.console.auth import CsrfChecked, User
+from caseclock.console.auth import ConsoleUser, CsrfChecked, User
+from caseclock.console.form_state import FormState, FormValues, form_values
 from caseclock.console.people_view import directory_names
 from caseclock.console.record_view import record_page
 from caseclock.console.router import console_router
@@ -32,8 +42,42 @@ def console_record(record_id: str, session: DbSession, user: User) -> RecordRow:
 CurrentRecord = Annotated[RecordRow, Depends(console_record)]
 
 
-@router.get("/records/{record_id}")
-def record(
+@dataclass(frozen=True, slots=True)
+class OnRecord:
+    """One request about one record: who asks, when, and the record."""
+
+    request: Request
+    row: RecordRow
+    session: Session
+    user: ConsoleUser
+    now: datetime
+    yellow_within: timedelta
+
+    def show(self, *, done: str | None = None, form: FormState | None = None) -> Response:
+        page = record_page(self.session, self.row, now=self.now, yellow_within=self.yellow_within)
+        context = {
+            "page": page,
+            "now": self.now,
+            "done": done,
+            "form": form or FormState(),
+            "directory": directory_names(self.session),
+        }
+        status = 422 if form is not None and form.error else 200
+        return render(self.request, "record.html", context, user=self.user, status_code=status)
+
+    def act(self, form: str, values: FormValues, change: Callable[[], str]) -> Response:
+        """Apply one form's change, then back to the record with its message; or, when it is
+        refused, nothing written and the page again with the error at the form."""
+        try:
+            done = change()
+        except ValidationFailed as exc:
+            self.session.rollback()
+            return self.show(form=FormState(form, exc.detail, exc.path, values))
+        url = f"/records/{quote(self.row.id, safe='')}?{urlencode({'done': done})}#tracker"
+        return RedirectResponse(url, status_code=303)
+
+
+def on_record(
     request: Request,
     *,
     row: CurrentRecord,
@@ -41,108 +85,108 @@ def record(
     user: User,
     now: Now,
     settings: SettingsDep,
-    done: str | None = None,
-    error: str | None = None,
-) -> Response:
-    page = record_page(session, row, now=now, yellow_within=settings.yellow_within)
-    names = directory_names(session)
-    context = {"page": page, "now": now, "done": done, "error": error, "directory": names}
-    return render(request, "record.html", context, user=user)
+) -> OnRecord:
+    return OnRecord(request, row, session, user, now, settings.yellow_within)
 
 
-def _act(row: RecordRow, change: Callable[[], None], done: str) -> Response:
-    """Apply one form's change, then back to the record: with a message, or with the error
-    (nothing written) so the person can correct the form."""
-    try:
-        change()
-    except ValidationFailed as exc:
-        return _back(row.id, error=str(exc))
-    return _back(row.id, done=done)
+Acting = Annotated[OnRecord, Depends(on_record)]
+Submitted = Annotated[FormValues, Depends(form_values)]
 
 
-def _back(record_id: str, *, done: str | None = None, error: str | None = None) -> Response:
-    query = urlencode({k: v for k, v in (("done", done), ("error", error)) if v})
-    anchor = "#forms" if error else "#tracker"
-    url = f"/records/{quote(record_id, safe='')}" + (f"?{query}" if query else "") + anchor
-    return RedirectResponse(url, status_code=303)
-
-
-Text = Annotated[str, Form()]
+@router.get("/records/{record_id}")
+def record(on: Acting, done: str | None = None) -> Response:
+    return on.show(done=done)
 
 
 @router.post("/records/{record_id}/comment", dependencies=[CsrfChecked])
-def post_comment(
-    *,
-    row: CurrentRecord,
-    session: DbSession,
-    user: User,
-    now: Now,
-    body: Text = "",
-    visibility: Text = "public",
-) -> Response:
-    return _act(
-        row,
-        lambda: actions.comment(
-            session, user, row, body=body, public=visibility == "public", now=now
-        ),
-        "Comment posted.",
-    )
+def post_comment(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        public = values.get("visibility", "public") == "public"
+        body = values.get("body", "")
+        actions.comment(on.session, on.user, on.row, body=body, public=public, now=on.now)
+        return "Comment posted." if public else "Internal comment added."
+
+    return on.act("comment", values, change)
 
 
 @router.post("/records/{record_id}/status", dependencies=[CsrfChecked])
-def post_status(
-    *, row: CurrentRecord, session: DbSession, user: User, now: Now, status: Text = ""
-) -> Response:
-    return _act(
-        row,
-        lambda: actions.change_status(session, user, row, status=status, now=now),
-        f"Status set to {status.strip()}.",
-    )
+def post_status(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        status = values.get("status", "")
+        process = actions.process_of(on.session, on.row)
+        actions.change_status(
+            on.session, on.user, on.row, process=process, status=status, now=on.now
+        )
+        return f"Status set to {status.strip()}."
+
+    return on.act("status", values, change)
 
 
 @router.post("/records/{record_id}/owner", dependencies=[CsrfChecked])
-def post_owner(
-    *,
-    row: CurrentRecord,
-    session: DbSession,
-    user: User,
-    now: Now,
-    owner: Text = "",
-    team: Text = "",
-    note: Text = "",
-) -> Response:
-    return _act(
-        row,
-        lambda: actions.change_owner(
-            session, user, row, owner=owner, team=team, note=note, now=now
-        ),
-        f"Handed over to {owner.strip()}.",
-    )
+def post_owner(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        owner = values.get("owner", "")
+        actions.change_owner(
+            on.session,
+            on.user,
+            on.row,
+            process=actions.process_of(on.session, on.row),
+            owner=owner,
+            team=values.get("team", ""),
+            note=values.get("note", ""),
+            submitted=values,
+            now=on.now,
+        )
+        return f"Handed over to {owner.strip()}."
+
+    return on.act("owner", values, change)
+
+
+@router.post("/records/{record_id}/fields", dependencies=[CsrfChecked])
+def post_fields(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        count = actions.set_fields(
+            on.session,
+            on.user,
+            on.row,
+            process=actions.process_of(on.session, on.row),
+            submitted=values,
+            now=on.now,
+        )
+        return f"{count} field{'s' if count != 1 else ''} changed." if count else "No change."
+
+    return on.act("fields", values, change)
+
+
+@router.post("/records/{record_id}/complete", dependencies=[CsrfChecked])
+def post_complete(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        name = actions.complete(
+            on.session,
+            on.user,
+            on.row,
+            process=actions.process_of(on.session, on.row),
+            milestone=values.get("milestone", ""),
+            now=on.now,
+        )
+        return f"{name} marked complete."
+
+    return on.act(f"complete-{values.get('milestone', '')}", values, change)
 
 
 @router.post("/records/{record_id}/sla", dependencies=[CsrfChecked])
-def post_sla(
-    *,
-    row: CurrentRecord,
-    session: DbSession,
-    user: User,
-    now: Now,
-    milestone: Text = "",
-    action: Text = "",
-    amount: Text = "",
-    reason: Text = "",
-) -> Response:
-    return _act(
-        row,
-        lambda: actions.change_sla(
-            session,
-            user,
-            row,
-            milestone=milestone,
-            action=action,
-            amount=amount,
-            reason=reason,
-            now=now,
-        ),
-        "SLA changed; the deadlines below are recomputed.",
-    )
+def post_sla(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        actions.change_sla(
+            on.session,
+            on.user,
+            on.row,
+            milestone=values.get("milestone", ""),
+            action=values.get("action", ""),
+            amount=values.get("amount", ""),
+            reason=values.get("reason", ""),
+            now=on.now,
+        )
+        return "SLA changed; the deadlines below are recomputed."
+
+    return on.act("sla", values, change)
