@@ -20,8 +20,10 @@ from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, fields, manual_completion, statuses
 from caseclock.errors import ValidationFailed
 from caseclock.services.access import Role
+from caseclock.services.assignment import active_entitlements
 from caseclock.services.evaluation import RecordEvaluator
 from caseclock.services.ingest import ingest
+from caseclock.services.policy import list_processes, parsed_process
 from caseclock.services.records import raise_for
 from caseclock.store import limits
 from caseclock.store.models import RecordRow
@@ -84,6 +86,25 @@ def comment(
 def process_of(session: Session, record: RecordRow) -> Process | None:
     """The process version the record keeps (None: no entitlement, no clock)."""
     return RecordEvaluator(session).process(record.process_key, record.process_version)
+
+
+def assignable_processes(session: Session, record: RecordRow) -> list[tuple[str, str, bool]]:
+    """(key, name, entitled) of each process a record without one may be given, those its
+    account is entitled to first."""
+    entitled = (
+        {
+            e.process_key
+            for e in active_entitlements(
+                session, {record.account_id}, record.created_at.date()
+            ).get(record.account_id, [])
+        }
+        if record.account_id
+        else set()
+    )
+    found = [
+        (row.key, parsed_process(row).name, row.key in entitled) for row in list_processes(session)
+    ]
+    return sorted(found, key=lambda p: (not p[2], p[1].lower()))
 
 
 def status_choices(process: Process | None, record: RecordRow) -> list[str]:

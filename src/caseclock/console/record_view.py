@@ -15,7 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from caseclock.console.actions import current_value, field_terms, status_choices
+from caseclock.console.actions import (
+    assignable_processes,
+    current_value,
+    field_terms,
+    status_choices,
+)
 from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
 from caseclock.core.cycles import Cycle
 from caseclock.core.events import Event, EventType
@@ -98,6 +103,7 @@ class RecordPage:
     open_keys: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the forms
     statuses: list[str] = field(default_factory=list)  # the status form's choices
     fields: list[tuple[FieldTerm, str]] = field(default_factory=list)  # with the current value
+    assignable: list[tuple[str, str, bool]] = field(default_factory=list)  # key, name, entitled
 
     @property
     def subject(self) -> str | None:
@@ -108,6 +114,7 @@ class RecordPage:
     def form_names(self) -> set[str]:
         """The forms the page shows (an error about another is shown at the page's top)."""
         names = {"comment", "status", "owner", "sla"} | ({"fields"} if self.fields else set())
+        names |= {"process"} if self.assignable else set()
         return names | {f"complete-{t.milestone.key}" for t in self.tracker if t.completable}
 
 
@@ -121,6 +128,8 @@ def record_page(
     page.statuses = status_choices(process, record)
     page.fields = [(t, _shown(current_value(record, t.name))) for t in field_terms(process)]
     manual = {m.key for m in process.milestones if manual_completion(m)} if process else set()
+    if process is None:
+        page.assignable = assignable_processes(session, record)
     if replay is not None:
         explained = {(e.key, e.cycle): e for e in explain(replay)}
         cycles = {(c.key, c.number): c for t in replay.tracks for c in t.cycles}

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,11 @@ from caseclock.console.auth import ConsoleUser, CsrfChecked, User
 from caseclock.console.form_state import FormState, FormValues, form_values
 from caseclock.console.people_view import directory_names
 from caseclock.console.record_view import record_page
+from caseclock.console.records_view import STATES, RecordQuery, records_page
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
-from caseclock.errors import ValidationFailed
+from caseclock.errors import Conflict, ValidationFailed
+from caseclock.services.record_entitlement import assign_process
 from caseclock.services.records import get_record
 from caseclock.store.models import RecordRow
 
@@ -70,7 +72,7 @@ class OnRecord:
         refused, nothing written and the page again with the error at the form."""
         try:
             done = change()
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             self.session.rollback()
             return self.show(form=FormState(form, exc.detail, exc.path, values))
         url = f"/records/{quote(self.row.id, safe='')}?{urlencode({'done': done})}#tracker"
@@ -91,6 +93,33 @@ def on_record(
 
 Acting = Annotated[OnRecord, Depends(on_record)]
 Submitted = Annotated[FormValues, Depends(form_values)]
+
+
+def record_query(
+    *,
+    q: str = "",
+    state: str = "open",
+    status: str = "",
+    priority: str = "",
+    tier: str = "",
+    owner: str = "",
+    team: str = "",
+    account: str = "",
+    entitlement: str = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> RecordQuery:
+    return RecordQuery(q, state, status, priority, tier, owner, team, account, entitlement, page)
+
+
+@router.get("/records")
+def record_list(
+    request: Request,
+    session: DbSession,
+    user: User,
+    query: Annotated[RecordQuery, Depends(record_query)],
+) -> Response:
+    page = records_page(session, user, query)
+    return render(request, "records.html", {"page": page, "states": STATES}, user=user)
 
 
 @router.get("/records/{record_id}")
@@ -172,6 +201,16 @@ def post_complete(on: Acting, values: Submitted) -> Response:
         return f"{name} marked complete."
 
     return on.act(f"complete-{values.get('milestone', '')}", values, change)
+
+
+@router.post("/records/{record_id}/process", dependencies=[CsrfChecked])
+def post_process(on: Acting, values: Submitted) -> Response:
+    def change() -> str:
+        key = values.get("process", "")
+        assign_process(on.session, on.row.id, on.user.principal, process_key=key, now=on.now)
+        return f"The record now runs on process {key}; its clocks count from its creation."
+
+    return on.act("process", values, change)
 
 
 @router.post("/records/{record_id}/sla", dependencies=[CsrfChecked])

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among, insert_rows, is_postgres, update_rows
-from caseclock.store.models import EventRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
@@ -28,6 +28,9 @@ class RecordFilter:
     type: str | None = None
     closed: bool | None = None
     entitlement_missing: bool = False
+    priority: str | None = None
+    tier: str | None = None
+    text: str | None = None  # words in the id, subject, account (id or name), owner or status
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,27 @@ class StoredEvent:
     occurred_at: datetime
     received_at: datetime
     data: dict[str, Any]
+
+
+def _matching(text: str) -> ColumnElement[bool]:
+    """Records with ``text`` (case-insensitive, as a substring) in their id, subject, account id
+    or name, owner or status."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    named = select(AccountRow.id).where(AccountRow.name.ilike(pattern, escape="\\"))
+    return or_(
+        *(
+            column.ilike(pattern, escape="\\")
+            for column in (
+                RecordRow.id,
+                RecordRow.fields["subject"].as_string(),
+                RecordRow.account_id,
+                RecordRow.owner,
+                RecordRow.status,
+            )
+        ),
+        RecordRow.account_id.in_(named),
+    )
 
 
 class RecordRepository:
@@ -66,12 +90,16 @@ class RecordRepository:
             RecordRow.account_id: where.account,
             RecordRow.type: where.type,
             RecordRow.is_closed: where.closed,
+            RecordRow.priority: where.priority,
+            RecordRow.tier: where.tier,
         }
         for column, value in conditions.items():
             if value is not None:
                 query = query.where(column == value)
         if where.entitlement_missing:
             query = query.where(RecordRow.process_key.is_(None))
+        if where.text:
+            query = query.where(_matching(where.text))
         if scope is not None:
             query = query.where(RecordRow.account_id.in_(scope))
         query = query.order_by(RecordRow.updated_at.desc(), RecordRow.id).limit(limit)
