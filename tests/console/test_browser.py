@@ -6,86 +6,15 @@ With ``CI`` set these tests must run: a missing Chromium fails them instead of s
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from caseclock.api.app import create_app
-from caseclock.clock import FixedClock
-from caseclock.config import Settings
-from caseclock.store.database import make_engine, make_session_factory
-from tests.console.live import CHROMIUM_ARGS, LiveServer, chromium_path
-from tests.console.scenario import NOW, Keys, seed
+from tests.console.conftest import Site, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@dataclass(frozen=True)
-class Site:
-    url: str
-    keys: Keys
-    clock: FixedClock
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required on CI: apt-get install -y chromium")
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
-    database = tmp_path / "caseclock.db"
-    shutil.copyfile(sqlite_template, database)
-    url = f"sqlite:///{database}"
-    engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        keys = seed(session)
-        session.commit()
-    clock = FixedClock(NOW)
-    app = create_app(
-        Settings(database_url=url, console_secret="browser-tests"), clock=clock, engine=engine
-    )
-    try:
-        with LiveServer(app) as server:
-            yield Site(server.url, keys, clock)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
-        timezone_id="America/New_York", viewport={"width": 1366, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-def sign_in(page: Page, site: Site, key: str, *, me: str = "", team: str = "") -> None:
-    page.goto(site.url + "/")
-    expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
-    page.get_by_text("Sign in with an API key instead").click()
-    page.get_by_label("API key").fill(key)
-    page.get_by_label("Your name as owner").fill(me)
-    page.get_by_label("Your team").fill(team)
-    page.get_by_role("button", name="Sign in with the key").click()
-    expect(page.get_by_role("heading", name="At risk")).to_be_visible()
 
 
 def test_sign_in_board_and_first_response(page: Page, site: Site) -> None:
