@@ -60,7 +60,9 @@ def test_extend_then_pause_an_sla(page: Page, site: Site) -> None:
     page.get_by_label("Reason").fill("waiting on a vendor fix")
     page.get_by_role("button", name="Change SLA").click()
     expect(resolution.locator(".deadline time")).to_have_text("Thu 12 Mar 15:00 EDT")
-    expect(page.locator("#overrides-h + ol")).to_contain_text("extended by 2h by ana")
+    expect(page.locator("#overrides-h + ol")).to_contain_text(
+        "Resolution SLA extended by 2 business hours by ana"
+    )
 
     page.get_by_label("Milestone", exact=True).select_option(label="Resolution")
     page.get_by_label("Change", exact=True).select_option("pause")

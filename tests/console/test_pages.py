@@ -118,13 +118,13 @@ def test_records_without_entitlement_are_flagged(agent: Web) -> None:
 
 
 def test_record_page_shows_tracker_explanation_and_zones(agent: Web) -> None:
-    """The tracker shows each milestone with its health, progress, and the core's explanation
-    of the deadline; the deadline is in the viewer's zone."""
+    """The tracker shows each milestone with its health, progress, and why its deadline is
+    where it is, in sentences; the deadline is in the viewer's zone."""
     html = agent.get("/records/C-2").text
     assert 'data-milestone="first_response"' in html
     assert "At risk" in html
     assert "Why this deadline?" in html
-    assert "target 4h" in html
+    assert "The target is 4 business hours" in html
     assert "Mon 09 Mar 15:00 EDT" in html
     assert "SSO login loop" in html
 
@@ -167,7 +167,7 @@ def test_extend_moves_the_deadline_and_shows_who_and_why(agent: Web) -> None:
     )
     after = agent.get("/records/C-3").text
     assert "Thu 12 Mar 15:00 EDT" in after
-    assert "extended by 2h by ana" in after
+    assert "Resolution SLA extended by 2 business hours by ana" in after
     assert "vendor fix" in after
 
 
@@ -273,7 +273,7 @@ def test_process_and_calendar_pages_read_as_words(agent: Web) -> None:
     """Conditions and targets in words; the calendar as a week grid with its next holiday."""
     process = agent.get("/processes/gold").text
     assert "a public comment by an agent" in process
-    assert "4h of business time" in process
+    assert "4 business hours" in process
     assert "status is Waiting for Customer" in process
     calendars = agent.get("/calendars").text
     assert "09:00\N{EN DASH}17:00" in calendars

@@ -9,6 +9,7 @@ a second reckoning.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -22,9 +23,11 @@ from caseclock.console.actions import (
     status_choices,
 )
 from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
+from caseclock.console.deadline_story import Story, event_words, story
+from caseclock.console.templating import when
+from caseclock.console.wording import duration_words, field_label
 from caseclock.core.cycles import Cycle
 from caseclock.core.events import Event, EventType
-from caseclock.core.explain import CycleExplanation, explain
 from caseclock.core.milestones import Health, Milestone, MilestoneState, health
 from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, manual_completion
@@ -58,7 +61,7 @@ class TrackerRow:
     pauses: list[PauseSpan]
     calendar_zone: tzinfo | None
     tick: Tick
-    explanation: CycleExplanation | None
+    story: Story | None  # why its deadline is where it is, in sentences
     completable: bool  # open, and its definition may be completed by hand
 
 
@@ -119,7 +122,12 @@ class RecordPage:
 
 
 def record_page(
-    session: Session, record: RecordRow, *, now: datetime, yellow_within: timedelta
+    session: Session,
+    record: RecordRow,
+    *,
+    now: datetime,
+    yellow_within: timedelta,
+    zone: tzinfo,
 ) -> RecordPage:
     evaluated = evaluate_record(session, record, now=now)
     replay, calendars = evaluated.replay, evaluated.calendars
@@ -131,11 +139,10 @@ def record_page(
     if process is None:
         page.assignable = assignable_processes(session, record)
     if replay is not None:
-        explained = {(e.key, e.cycle): e for e in explain(replay)}
-        cycles = {(c.key, c.number): c for t in replay.tracks for c in t.cycles}
+        cycles = {(c.key, c.number): (t, c) for t in replay.tracks for c in t.cycles}
         for milestone in evaluated.milestones:
             calendar = calendars.get(milestone.calendar or "")
-            cycle = cycles.get((milestone.key, milestone.cycle))
+            track, cycle = cycles.get((milestone.key, milestone.cycle), (None, None))
             level = health(milestone, now, yellow_within)
             page.tracker.append(
                 TrackerRow(
@@ -148,19 +155,21 @@ def record_page(
                     tick=tick_of(calendar, milestone.state, now)
                     if milestone.is_open
                     else Tick(False, None),
-                    explanation=explained.get((milestone.key, milestone.cycle)),
+                    story=story(track, cycle, process.definition(milestone.key), now=now, zone=zone)
+                    if track is not None and cycle is not None and process is not None
+                    else None,
                     completable=milestone.is_open and milestone.key in manual,
                 )
             )
         page.tracker.sort(key=_urgency)
         page.open_keys = _open_keys(page.tracker)
     timeline = evaluated.timeline
-    page.timeline = [_entry(e) for e in timeline]
+    titles = {m.key: m.title for m in process.milestones} if process else {}
+    page.timeline = [_entry(e, titles, zone) for e in timeline]
     page.handoffs = _handoffs(timeline)
-    page.overrides = [_entry(e) for e in timeline if e.type is EventType.OVERRIDE]
+    page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
-    titles = {m.key: m.title for m in process.milestones} if process else {}
     page.fired = [
         Fired(
             firing=f.firing,
@@ -248,7 +257,7 @@ def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _entry(event: Event) -> TimelineEntry:  # noqa: PLR0912 (one case per event type)
+def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEntry:  # noqa: PLR0912 (one case per event type)
     data = event.data
     who = _str(data.get("author") or data.get("by"))
     kind = event.type.value
@@ -279,13 +288,13 @@ def _entry(event: Event) -> TimelineEntry:  # noqa: PLR0912 (one case per event 
             text = "Assigned to " + " and ".join(parts)
             detail = _str(data.get("note"))
         case EventType.FIELD:
-            value = data.get("value")
-            field_name = data.get("field")
-            text = f"Cleared {field_name}" if value is None else f"Set {field_name} to {value}"
+            text = event_words(event)
+            text = text[:1].upper() + text[1:]
         case EventType.PRIORITY:
             text = f"Priority set to {data.get('priority')}"
         case EventType.OVERRIDE:
-            text = f"SLA of {data.get('milestone')}: {_override(data)} by {who}"
+            name = titles.get(str(data.get("milestone")), field_label(str(data.get("milestone"))))
+            text = f"{name} SLA {_override(data, zone)} by {who}"
             detail = _str(data.get("reason"))
         case EventType.CLOSED:
             text = "Closed"
@@ -300,13 +309,13 @@ def _entry(event: Event) -> TimelineEntry:  # noqa: PLR0912 (one case per event 
     return TimelineEntry(event.at, kind, text, detail)
 
 
-def _override(data: dict[str, Any]) -> str:
+def _override(data: dict[str, Any], zone: tzinfo) -> str:
     if data.get("extend"):
-        return f"extended by {data['extend']}"
+        return f"extended by {duration_words(str(data['extend']))}"
     if data.get("shorten"):
-        return f"shortened by {data['shorten']}"
+        return f"shortened by {duration_words(str(data['shorten']))}"
     if data.get("pause_until"):
-        return f"paused until {data['pause_until']}"
+        return f"paused until {when(datetime.fromisoformat(str(data['pause_until'])), zone)}"
     if data.get("pause"):
         return "paused"
     return "resumed"

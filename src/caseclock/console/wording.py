@@ -6,6 +6,8 @@ agent", "status is Waiting for Customer"); nothing here evaluates anything.
 
 from __future__ import annotations
 
+import re
+
 from caseclock.core.actions import ActionSpec
 from caseclock.core.condition_spec import Condition, Op, Trigger
 from caseclock.core.durations import DurationKind, parse_duration
@@ -107,9 +109,13 @@ def _trigger(cond: Condition) -> str:
     return f"{_field(cond.field)} {verb}{suffix}"
 
 
+_UNIT = re.compile(r"(\d+)\s*(m|h|d|w|mo|y)")
+_UNITS = {"m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
+
+
 def duration_words(text: str) -> str:
     """``4h`` -> "4 business hours"; ``5bd`` -> "5 business days"; ``eobd`` -> "end of the next
-    business day"; ``30d`` -> "30 calendar days"."""
+    business day"; ``30d`` -> "30 days"; ``24h`` of calendar time -> "24 calendar hours"."""
     try:
         parsed = parse_duration(text)
     except ValueError:
@@ -119,9 +125,15 @@ def duration_words(text: str) -> str:
     if parsed.kind is DurationKind.END_OF_BUSINESS_DAY:
         n = parsed.days
         return "end of the next business day" if n <= 1 else f"end of business day {n}"
-    if parsed.kind is DurationKind.CALENDAR_TIME:
-        return f"{text} of calendar time"
-    return f"{text} of business time"
+    calendar = parsed.kind is DurationKind.CALENDAR_TIME
+    single = _UNIT.fullmatch(text.strip())
+    if single is not None:
+        count, unit = int(single.group(1)), _UNITS[single.group(2)]
+        kind = "" if calendar and unit not in ("minute", "hour") else "calendar"
+        kind = kind if calendar else "business"
+        plural = "s" if count != 1 else ""
+        return " ".join(w for w in (str(count), kind, unit + plural) if w)
+    return f"{text} of calendar time" if calendar else f"{text} of business time"
 
 
 def target_lines(target: Target) -> list[str]:
@@ -158,34 +170,71 @@ def recurrence_words(recurrence: Recurrence) -> str:
 
 
 def owner_words(owner: str) -> str:
-    if owner == "record":
-        return "the record's owner"
-    if owner == "team_lead":
-        return "the team lead"
     kind, _, name = owner.partition(":")
-    return f"role {name}" if kind == "role" else f"the person in field {name}"
+    if kind == "record":
+        return "the record's owner"
+    if kind == "field":
+        return f"the person in the field “{field_label(name)}”"
+    return recipient_words(owner)
+
+
+_INSTANTS = {
+    "completed_at": "the time it was completed",
+    "deadline": "its deadline",
+    "started_at": "the time it started",
+    "warning_at": "its warning time",
+    "now": "the time the action runs",
+}
+
+
+def recipient_words(to: str) -> str:
+    """``owner`` -> "the record's owner"; ``team_lead:L2`` -> "the L2 team lead"; ``role:x`` ->
+    "everyone with the x role"; a person or an address as it is."""
+    kind, _, name = to.partition(":")
+    if kind == "owner" and not name:
+        return "the record's owner"
+    if kind == "team_lead":
+        return f"the {name} team lead" if name else "the team lead"
+    if kind == "role" and name:
+        return f"everyone with the {name.replace('_', ' ')} role"
+    return to
 
 
 def action_words(action: ActionSpec) -> str:  # noqa: PLR0911 (one return per action type)
-    target = f" to {action.to}" if action.to else ""
+    target = f" {recipient_words(action.to)}" if action.to else ""
     match action.type:
         case "email":
-            return f"email{target}" + (f" ({action.template})" if action.template else "")
+            return f"email{target}"
         case "chat":
-            return f"chat message to {action.channel}"
+            return f"a chat message to {action.channel or action.endpoint}"
         case "webhook":
-            return "signed webhook"
+            return f"a signed webhook{' to ' + action.endpoint if action.endpoint else ''}"
         case "set_field":
-            return f"set {action.field} to {_value(action.value)}"
+            value = action.value
+            shown = _INSTANTS.get(value, _value(value)) if isinstance(value, str) else _value(value)
+            return f"record {shown} in the field “{field_label(action.field or '')}”"
         case "reassign":
-            return f"reassign{target}"
+            return f"reassign to{target}"
         case "create_task":
-            return f"task “{action.title}”{' for ' + action.to if action.to else ''}"
+            return f"a task “{action.title}”{' for' + target if target else ''}"
         case "add_note":
             return "add a note"
         case "set_status":
-            return f"set status {action.status}"
+            return f"set the status to {action.status}"
+        case "pause":
+            return "pause the clock"
+        case "resume":
+            return "resume the clock"
+        case "request_info":
+            return "ask the customer for what is missing and pause the clock"
     return str(action.type)
+
+
+_REOPEN = {
+    "resume": "the same clock resumes",
+    "restart": "a new cycle starts",
+    "ignore": "nothing changes",
+}
 
 
 def milestone_summary(definition: MilestoneDef) -> dict[str, object]:
@@ -213,7 +262,7 @@ def milestone_summary(definition: MilestoneDef) -> dict[str, object]:
         "calendar": calendar_words(definition.calendar),
         "recurrence": recurrence_words(definition.recurrence),
         "owner": owner_words(definition.owner),
-        "on_reopen": definition.on_reopen,
+        "on_reopen": _REOPEN[definition.on_reopen],
         "warning": (warning_at, [action_words(a) for a in actions.warning.do]),
         "violation": (f"at the deadline{repeat}", [action_words(a) for a in actions.violation.do]),
         "success": ("on completion", [action_words(a) for a in actions.success.do]),

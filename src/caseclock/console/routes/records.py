@@ -56,7 +56,13 @@ class OnRecord:
     yellow_within: timedelta
 
     def show(self, *, done: str | None = None, form: FormState | None = None) -> Response:
-        page = record_page(self.session, self.row, now=self.now, yellow_within=self.yellow_within)
+        page = record_page(
+            self.session,
+            self.row,
+            now=self.now,
+            yellow_within=self.yellow_within,
+            zone=self.user.zone,
+        )
         context = {
             "page": page,
             "now": self.now,
