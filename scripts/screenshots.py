@@ -4,8 +4,10 @@
 
 Builds a fresh SQLite demo (seed 7, 300 cases) as of a fixed Tuesday morning in New York, serves
 the real app under uvicorn on 127.0.0.1 with that instant as its clock, signs in through the
-sign-in form with Debian's headless Chromium, hands one case over and extends one SLA through
-the forms (so those parts of the record page have something to show), and saves one PNG a page.
+sign-in form with Debian's headless Chromium, hands one case over to L2 and extends one SLA
+through the forms (so those parts of the record page have something to show), and saves one PNG
+a page at 1440 px wide, and the board, a record and the reports at a phone's 390 px
+(``*-phone.png``).
 The demo is loaded as of an hour earlier and the worker then runs every five minutes up to that
 instant, with an ``ops`` webhook endpoint answered in-process, so warnings and violations of the
 last hour fire on time and the record page shows actions fired and their deliveries.
@@ -50,6 +52,7 @@ NOW = datetime(2026, 11, 24, 16, 10, tzinfo=UTC)  # Tuesday 11:10 in New York
 WORKER_HOUR = timedelta(hours=1)
 WORKER_STEP = timedelta(minutes=5)
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def busy_record(factory: SessionFactory) -> tuple[str, str]:
@@ -108,9 +111,12 @@ def fire_actions(factory: SessionFactory, url: str) -> None:
         http.close()
 
 
-def shoot(page: Page, url: str, path: Path, *, full: bool = True) -> None:
+def shoot(page: Page, url: str, path: Path, *, full: bool = True, explain: bool = False) -> None:
+    """Save the page at ``url``; with ``explain``, its first "Why this deadline?" opened."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
+    if explain:
+        page.locator("details.explain summary").first.click()
     page.screenshot(path=str(path), full_page=full)
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
@@ -158,21 +164,33 @@ def main() -> None:
             page.wait_for_url(base + "/")
             shoot(page, base + "/?milestone=first_response", out / "at-risk.png", full=False)
             _act_on(page, base + f"/records/{record}")
-            shoot(page, base + f"/records/{record}", out / "record.png")
+            shoot(page, base + f"/records/{record}", out / "record.png", explain=True)
+            shoot(page, base + "/records?q=sync", out / "records.png", full=False)
             shoot(page, base + f"/accounts/{account}", out / "account.png")
             shoot(page, base + "/processes/gold", out / "process.png")
             shoot(page, base + "/calendars", out / "calendars.png")
             shoot(page, base + "/reports", out / "reports.png")
+            phone = browser.new_context(
+                viewport=PHONE, timezone_id="America/New_York", device_scale_factor=1
+            )
+            phone.add_cookies(context.cookies())
+            small = phone.new_page()
+            shoot(small, base + "/", out / "at-risk-phone.png", full=False)
+            shoot(small, base + f"/records/{record}", out / "record-phone.png", full=False)
+            shoot(small, base + "/reports", out / "reports-phone.png", full=False)
             browser.close()
         engine.dispose()
 
 
 def _act_on(page: Page, url: str) -> None:
-    """A warm handoff to L2 and a 4h extension of resolution, through the record's forms."""
+    """A warm handoff to L2 (which sets the L2 flag, so L2 dwell time starts) and a 4h
+    extension of resolution, through the record's forms."""
     page.goto(url)
-    page.get_by_label("New owner", exact=True).fill("fatima")
-    page.get_by_label("Team (optional)").fill("L2")
-    page.get_by_label("Handoff note for the new owner").fill(
+    handover = page.locator("#form-owner")
+    handover.get_by_label("New owner", exact=True).fill("fatima")
+    handover.get_by_label("Team (optional)").fill("L2")
+    handover.get_by_label("L2 escalated").check()
+    handover.get_by_label("Handoff note for the new owner").fill(
         "Customer runs v4.2 on two nodes; sync fails only on the second. Logs are attached; "
         "they expect a call before 3 pm their time."
     )

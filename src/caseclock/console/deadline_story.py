@@ -33,14 +33,24 @@ class Story:
     more: int  # spans left out of ``counted``
 
 
-def _value(value: object) -> str:
+def _value(value: object, zone: tzinfo) -> str:
     if value is True:
         return "yes"
-    return "nothing" if value is None or value is False else f"“{value}”"
+    if value is None or value is False:
+        return "nothing"
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is not None and instant.utcoffset() is not None:
+            return when(instant, zone)
+    return f"“{value}”"
 
 
-def event_words(event: Event) -> str:  # noqa: PLR0911 (one sentence per event type)
-    """What happened at ``event``, as the end of a sentence ("the record was created")."""
+def event_words(event: Event, zone: tzinfo = UTC) -> str:  # noqa: PLR0911 (one per type)
+    """What happened at ``event``, as the end of a sentence ("the record was created"); an
+    instant it holds is read on ``zone``'s clock."""
     data = event.data
     who = data.get("author") or data.get("by")
     match event.type:
@@ -60,7 +70,7 @@ def event_words(event: Event) -> str:  # noqa: PLR0911 (one sentence per event t
             label = field_label(str(data.get("field")))
             if data.get("value") is None:
                 return f"{label} was cleared"
-            return f"{label} was set to {_value(data.get('value'))}"
+            return f"{label} was set to {_value(data.get('value'), zone)}"
         case EventType.PRIORITY:
             return f"the priority became {data.get('priority')}"
         case EventType.CLOSED:
@@ -103,12 +113,12 @@ def _target(cycle: Cycle, definition: MilestoneDef) -> str:
 def _pauses(cycle: Cycle, zone: tzinfo, definition: MilestoneDef) -> list[str]:
     found = []
     for p in sorted(cycle.pauses, key=lambda p: p.start):
-        cause = f"when {event_words(p.event)}" if p.event is not None else p.cause
+        cause = f"when {event_words(p.event, zone)}" if p.event is not None else p.cause
         held = f" ({describe(definition.pause)})" if definition.pause is not None else ""
         if p.end is None:
             found.append(f"The clock has been paused since {_at(p.start, zone)}, {cause}{held}.")
             continue
-        ended = f", when {event_words(p.end_event)}" if p.end_event is not None else ""
+        ended = f", when {event_words(p.end_event, zone)}" if p.end_event is not None else ""
         lost = duration(cycle.clock.between(p.start, max(p.end, p.start)))
         found.append(
             f"It was paused from {_at(p.start, zone)}, {cause}{held}, until {_at(p.end, zone)}"
@@ -158,7 +168,7 @@ def _ending(cycle: Cycle, deadline: datetime | None, now: datetime, zone: tzinfo
     if cycle.ended_at is None:
         counted = duration(cycle.elapsed(now)) if now > cycle.started_at else "nothing"
         return f"Now, {_at(now, zone)}, {counted} has been counted."
-    cause = f", when {event_words(cycle.end_event)}" if cycle.end_event is not None else ""
+    cause = f", when {event_words(cycle.end_event, zone)}" if cycle.end_event is not None else ""
     if cycle.end_kind != "completed":
         return f"It was {cycle.end_kind} on {_at(cycle.ended_at, zone)}{cause}."
     verdict = ""
@@ -172,7 +182,9 @@ def story(
     track: Track, cycle: Cycle, definition: MilestoneDef, *, now: datetime, zone: tzinfo
 ) -> Story:
     """Why ``cycle``'s deadline is where it is, for a reader in ``zone`` at ``now``."""
-    start = f"when {event_words(cycle.start_event)}" if cycle.start_event else cycle.start_cause
+    start = (
+        f"when {event_words(cycle.start_event, zone)}" if cycle.start_event else cycle.start_cause
+    )
     sentences = [f"The clock started on {_at(cycle.started_at, zone)}, {start}."]
     sentences.append(_target(cycle, definition))
     sentences += _pauses(cycle, zone, definition)

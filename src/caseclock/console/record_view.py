@@ -221,11 +221,10 @@ def _pauses(cycle: Cycle, milestone: Milestone, now: datetime) -> list[PauseSpan
     spans = []
     for pause in sorted(cycle.pauses, key=lambda p: p.start):
         stop = pause.end or min(now, end)
+        cause = f"when {event_words(pause.event)}" if pause.event is not None else pause.cause
         left = max(0.0, (pause.start - start).total_seconds() / total * 100)
         width = max(0.5, (stop - pause.start).total_seconds() / total * 100)
-        spans.append(
-            PauseSpan(pause.start, pause.end, pause.cause, round(left, 2), round(width, 2))
-        )
+        spans.append(PauseSpan(pause.start, pause.end, cause, round(left, 2), round(width, 2)))
     return spans
 
 
@@ -288,7 +287,7 @@ def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEnt
             text = "Assigned to " + " and ".join(parts)
             detail = _str(data.get("note"))
         case EventType.FIELD:
-            text = event_words(event)
+            text = event_words(event, zone)
             text = text[:1].upper() + text[1:]
         case EventType.PRIORITY:
             text = f"Priority set to {data.get('priority')}"

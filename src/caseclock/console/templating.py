@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caseclock.console.auth import ConsoleUser, csrf_token, set_cookies
-from caseclock.console.wording import field_label
+from caseclock.console.wording import field_label, recipient_words
 from caseclock.store import limits
 
 LONG = 100 * 3600  # from here on, durations read in days
@@ -67,7 +67,12 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        duration=duration, when=when, day=day, percent=percent, field_label=field_label
+        duration=duration,
+        when=when,
+        day=day,
+        percent=percent,
+        field_label=field_label,
+        person=recipient_words,
     )
     env.globals["limits"] = limits
     return env
