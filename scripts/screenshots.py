@@ -34,9 +34,9 @@ from tests.console.live import CHROMIUM_ARGS, LiveServer, chromium_path  # noqa:
 from caseclock.api.app import create_app  # noqa: E402
 from caseclock.clock import FixedClock  # noqa: E402
 from caseclock.config import Settings  # noqa: E402
-from caseclock.core.policy import load_bundle  # noqa: E402
 from caseclock.demo.generator import generate  # noqa: E402
 from caseclock.demo.loader import load_demo  # noqa: E402
+from caseclock.document_files import load_bundle  # noqa: E402
 from caseclock.services.access import create_key  # noqa: E402
 from caseclock.services.endpoints import register_endpoint  # noqa: E402
 from caseclock.store import migrate  # noqa: E402
