@@ -40,8 +40,8 @@ typecheck: $(BUILT)
 COMPILED_PY = $(shell find src -name '*.cpython-*.so' | sed -E 's/[.]cpython-[^/]*[.]so$$/.py/' | paste -sd, -)
 
 pytest: $(BUILT)
-	$(BIN)/coverage run -m pytest
-	$(BIN)/coverage report --omit='$(COMPILED_PY)'
+	$(BIN)/coverage run -m pytest; status=$$?; \
+	$(BIN)/coverage report --omit='$(COMPILED_PY)'; exit $$status
 
 # The benchmarks print caseclock's figures beside a baseline from the same run. The worker
 # and ingest benchmarks need PostgreSQL (CASECLOCK_TEST_DATABASE_URL); --quick keeps this short.
