@@ -73,8 +73,8 @@ def serve(
     settings = load_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     with (
-        sole_writer(settings, "server"),
         migrated_database(settings) as engine,
+        sole_writer(settings, "server"),
         background_worker(settings, engine) if with_worker else nullcontext(),
     ):
         _run_server(settings, engine, bind_host, bind_port, workers)

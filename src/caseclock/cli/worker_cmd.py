@@ -67,7 +67,7 @@ def worker(
             require_aware(at, "--at")
         except ValueError as exc:
             fail(str(exc))
-    with sole_writer(settings, "worker"), migrated_database(settings) as engine:
+    with migrated_database(settings) as engine, sole_writer(settings, "worker"):
         made, wakeup, http = start_worker(settings, engine)
         if settings.gc_tuning and not once:
             collector.tune()
