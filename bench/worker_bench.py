@@ -177,12 +177,12 @@ def run(
         now = datetime.now(UTC)
         with factory() as session:
             apply_bundle(session, parse_bundle(POLICY), now=now)
-            for name, url in (("ops", hook), ("other", other)):
+            for name, target in (("ops", hook), ("other", other)):
                 register_endpoint(
                     session,
                     name=name,
                     kind="webhook",
-                    url=url,
+                    url=target,
                     secret=SECRET,
                     now=now,
                     allow_private=True,

@@ -131,10 +131,10 @@ class Settings(BaseSettings):
         default=60, gt=0, le=60, description="longest sleep without a due timer or a wake-up"
     )
     delivery_threads: int = Field(
-        default=16, ge=1, le=256, description="sends in flight at once, per worker process"
+        default=32, ge=1, le=256, description="sends in flight at once, per worker process"
     )
     delivery_per_endpoint: int = Field(
-        default=4, ge=1, le=256, description="sends in flight at once to one endpoint (or SMTP)"
+        default=8, ge=1, le=256, description="sends in flight at once to one endpoint (or SMTP)"
     )
     delivery_lease_seconds: float = Field(
         default=60,

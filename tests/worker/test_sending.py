@@ -35,7 +35,7 @@ from tests.worker.firing_setup import (
     settings_for,
 )
 from tests.worker.processes import wait_for
-from tests.worker.servers import Receiver, Reply, start_receiver, stop_receiver
+from tests.worker.servers import Receiver, Reply, SmtpSink, start_receiver, stop_receiver
 
 WAIT = 10.0  # seconds: far above what any step here takes, below the receivers' 10 s hang
 AT = T0 + minutes(50)  # every warning of a record created at T0 is due
@@ -78,7 +78,10 @@ def _running(
 
 
 def test_timers_fire_while_a_receiver_hangs(
-    committed_db: tuple[str, SessionFactory], receiver: Receiver, client: httpx.Client
+    committed_db: tuple[str, SessionFactory],
+    receiver: Receiver,
+    smtp_sink: tuple[SmtpSink, int],
+    client: httpx.Client,
 ) -> None:
     """A running worker whose webhook hangs fires a newly due timer at once: firing never
     waits for a send (it used to wait for the whole batch of sends)."""
@@ -86,7 +89,8 @@ def test_timers_fire_while_a_receiver_hangs(
     prepare(factory, T0, hook=receiver.url)
     send(factory, T0, created("C-1", T0))
     receiver.script(Reply(hang=True))
-    worker = Worker(factory, settings_for(url, worker_idle_seconds=60), http=client)
+    settings = settings_for(url, smtp_sink[1], worker_idle_seconds=60)
+    worker = Worker(factory, settings, http=client)
     wakeup, fired = Wakeup(), threading.Event()
 
     def seen(iteration: Iteration) -> None:
@@ -97,6 +101,7 @@ def test_timers_fire_while_a_receiver_hangs(
     thread = _running(worker, clock, wakeup, seen)
     try:
         wait_for(lambda: receiver.holding == 1, "the webhook to hang", timeout=WAIT)
+        wait_for(lambda: _states(factory, "email") == ["delivered"], "the email", timeout=WAIT)
         send(factory, AT, created("C-2", T0))  # its warning is due already
         assert fired.wait(WAIT), "the new timer did not fire"
         assert receiver.holding == 1, "firing waited for the hanging send"
@@ -162,6 +167,12 @@ def test_a_failing_endpoint_trips_its_breaker_and_is_probed_after_the_cooldown(
     finally:
         worker.close()
     assert [row.state for row in _deliveries(factory, "ops")] == ["delivered"] * 6
+
+
+def _states(factory: SessionFactory, channel: str) -> list[str]:
+    with factory() as session:
+        query = select(DeliveryRow.state).where(DeliveryRow.channel == channel)
+        return list(session.scalars(query).all())
 
 
 def _lease_end(factory: SessionFactory) -> datetime | None:

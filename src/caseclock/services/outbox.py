@@ -83,21 +83,28 @@ def claim(
     lease: timedelta = DEFAULT_LEASE,
     skip_endpoints: Collection[str] = (),
     skip_email: bool = False,
-    admit: Callable[[Claimed], bool] | None = None,
+    admit: Callable[[str, str | None], bool] | None = None,
 ) -> list[Claimed]:
     """Lease up to ``limit`` deliveries due at ``now``; the caller commits, then sends.
 
     Deliveries to ``skip_endpoints`` (and emails when ``skip_email``) are left alone; so is any
-    other delivery ``admit`` declines (a lane that is full), untouched and unlocked at commit.
+    other delivery ``admit(channel, endpoint)`` declines (a lane that is full), untouched and
+    unlocked at commit.
     """
-    rows = DeliveryRepository(session).claim(
+    repo = DeliveryRepository(session)
+    candidates = repo.claim(
         now, limit * _CANDIDATES, skip_endpoints=skip_endpoints, skip_email=skip_email
     )
+    taken: list[int] = []
+    for delivery_id, channel, endpoint_name in candidates:
+        if len(taken) == limit:
+            break
+        if admit is None or admit(channel, endpoint_name):
+            taken.append(delivery_id)
+    rows = repo.get_many(taken)
     endpoints = EndpointRepository(session).all() if rows else {}
     claimed: list[Claimed] = []
-    for row in rows:
-        if len(claimed) == limit:
-            break
+    for row in (rows[delivery_id] for delivery_id in taken):
         endpoint = endpoints.get(row.endpoint) if row.endpoint is not None else None
         problem = None
         if row.endpoint is not None and endpoint is None:
@@ -116,8 +123,6 @@ def claim(
             attempt=row.attempts + 1,
             problem=problem,
         )
-        if admit is not None and not admit(one):
-            continue
         row.attempts = one.attempt
         row.next_attempt_at = now + lease
         row.updated_at = now

@@ -1,10 +1,11 @@
 """The delivery loop: send the outbox beside the firing loop, never in its way.
 
 One ``Sender`` owns a bounded pool of send threads and the per-target lanes (``lanes``). Each
-step of its loop, in its own thread:
+step of its loop, in its own thread and one short transaction:
 
-1. settles the sends that finished (each in the outcome's own instant), and feeds the lanes;
-2. renews the lease of every delivery still in flight, a third of a lease before it lapses;
+1. settles the sends that finished (each at the instant its attempt ended), and feeds the
+   lanes and their breakers;
+2. renews the lease of every delivery in flight, each third of a lease;
 3. claims as many due deliveries as it has free threads, only for targets whose lane admits
    one more (not full, breaker closed), and starts them at once: a delivery's lease and its
    signature timestamp are taken when its send begins, not when the loop woke.
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.orm import Session
 
 from caseclock.channels.backoff import RetryPolicy
 from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
@@ -66,11 +68,11 @@ class _Finished:
     at: datetime
 
 
-def target_of(claimed: Claimed) -> str:
+def target_of(channel: str, endpoint: str | None) -> str:
     """The lane a delivery goes through: its endpoint, or the SMTP server."""
-    if claimed.channel == "email":
+    if channel == "email":
         return SMTP
-    return endpoint_target(claimed.endpoint or "")
+    return endpoint_target(endpoint or "")
 
 
 class Sender:
@@ -105,7 +107,8 @@ class Sender:
         )
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="caseclock-send")
         self._finished: queue.SimpleQueue[_Finished] = queue.SimpleQueue()
-        self._in_flight: dict[int, Claimed] = {}
+        self._sending: dict[int, Claimed] = {}  # claimed, in a send thread
+        self._unsettled: list[_Finished] = []  # sent, the outcome not yet recorded
         self._renew_at: datetime | None = None
         self._signal = threading.Event()
         self._counts_lock = threading.Lock()
@@ -124,21 +127,58 @@ class Sender:
         return counts
 
     def step(self, clock: Clock) -> datetime | None:
-        """One pass (settle, renew, claim and start); the instant of the next one it needs
-        unless woken earlier, None when only a wake-up can bring more work."""
-        self._settle(clock)
-        self._renew(clock.now())
-        self._start(clock)
-        return self._next(clock.now())
+        """One pass, one transaction: settle what finished, renew the leases in flight, claim
+        what the free threads and lanes admit, and start it. Returns the instant of the next
+        pass unless woken earlier (``now``: at once), None when only a wake-up brings work."""
+        now = clock.now()
+        self._collect(now)
+        renew = self._renew_at is not None and now >= self._renew_at
+        free = self.threads - len(self._sending)
+        blocked = self.lanes.blocked(now)
+        admit = _Admission(self.lanes, now)
+        claimed: list[Claimed] = []
+        try:
+            with self.session_factory() as session:
+                self._settle(session)
+                if renew:
+                    outbox.renew(session, self._leases(), until=now + self.lease)
+                if free > 0:
+                    claimed = outbox.claim(
+                        session,
+                        now=now,
+                        limit=free,
+                        lease=self.lease,
+                        skip_endpoints=_endpoints(blocked),
+                        skip_email=SMTP in blocked,
+                        admit=admit,
+                    )
+                session.commit()
+        except BaseException:
+            admit.give_back()
+            raise
+        self._unsettled.clear()
+        if renew:
+            self._renew_at = now + self.lease / 3
+        for one in claimed:
+            self._sending[one.id] = one
+            self._pool.submit(self._send, one, clock)
+        if not self._sending:
+            self._renew_at = None
+        elif self._renew_at is None:
+            self._renew_at = now + self.lease / 3
+        if claimed and (len(claimed) == free or admit.declined):
+            return now  # more may be claimable now that those lanes are full
+        return self._next(now, searched=free > 0 and not claimed)
 
     def drain(self, clock: Clock) -> None:
         """Send until nothing is due, claimable or in flight (``caseclock worker --once``)."""
         while True:
             self._signal.clear()
-            self.step(clock)
-            if not self._in_flight:
+            wake_at = self.step(clock)
+            if not self._sending:
                 return
-            self._signal.wait(self._seconds_until(self._renew_at, clock))
+            if wake_at is None or wake_at > clock.now():
+                self._signal.wait(self._seconds_until(wake_at, clock))
 
     def run(self, clock: Clock, stopped: threading.Event, *, idle: float) -> None:
         """Step until ``stopped`` is set, sleeping in between until the next instant a step
@@ -152,90 +192,52 @@ class Sender:
                 self._signal.wait(ERROR_PAUSE)
                 continue
             wait = idle if wake_at is None else (wake_at - clock.now()).total_seconds()
-            self._signal.wait(min(idle, max(wait, BUSY_PAUSE)))
-        while self._in_flight:
+            if wait > 0:
+                self._signal.wait(min(idle, wait))
+        while self._sending or self._unsettled:
             self._signal.clear()
+            self._collect(clock.now())
             try:
-                self._settle(clock)
+                with self.session_factory() as session:
+                    self._settle(session)
+                    session.commit()
             except Exception:
                 log.exception("settling failed while stopping; the leases will lapse")
                 return
-            if self._in_flight:
+            self._unsettled.clear()
+            if self._sending:
                 self._signal.wait(ERROR_PAUSE)
 
-    def _settle(self, clock: Clock) -> None:
-        finished: list[_Finished] = []
+    def _collect(self, now: datetime) -> None:
+        """Move the finished sends out of the pool's hands: their threads and lane slots are
+        free again; they wait in ``_unsettled`` until a transaction records them."""
         while True:
             try:
-                finished.append(self._finished.get_nowait())
+                done = self._finished.get_nowait()
             except queue.Empty:
-                break
-        if not finished:
-            return
-        try:
-            with self.session_factory() as session:
-                outbox.settle(
-                    session,
-                    [Attempt(f.claimed.id, f.claimed.attempt, f.outcome, f.at) for f in finished],
-                    policy=self.retry_policy,
-                    rng=self.rng,
-                )
-                session.commit()
-        except BaseException:
-            for done in finished:  # settle them on the next step; their leases are still renewed
-                self._finished.put(done)
-            raise
-        now = clock.now()
-        for done in finished:
-            self._in_flight.pop(done.claimed.id, None)
-            self.lanes.finish(target_of(done.claimed), done.outcome.status, now)
+                return
+            self._sending.pop(done.claimed.id, None)
+            self._unsettled.append(done)
+            target = target_of(done.claimed.channel, done.claimed.endpoint)
+            self.lanes.finish(target, done.outcome.status, now)
             with self._counts_lock:
                 self._counts.add(done.outcome.status)
-        if not self._in_flight:
-            self._renew_at = None
 
-    def _renew(self, now: datetime) -> None:
-        if not self._in_flight or self._renew_at is None or now < self._renew_at:
-            return
-        with self.session_factory() as session:
-            outbox.renew(
+    def _settle(self, session: Session) -> None:
+        if self._unsettled:
+            outbox.settle(
                 session,
-                [(c.id, c.attempt) for c in self._in_flight.values()],
-                until=now + self.lease,
+                [
+                    Attempt(f.claimed.id, f.claimed.attempt, f.outcome, f.at)
+                    for f in self._unsettled
+                ],
+                policy=self.retry_policy,
+                rng=self.rng,
             )
-            session.commit()
-        self._renew_at = now + self.lease / 3
 
-    def _start(self, clock: Clock) -> None:
-        while True:
-            free = self.threads - len(self._in_flight)
-            if free <= 0:
-                return
-            now = clock.now()
-            blocked = self.lanes.blocked(now)
-            admit = _Admission(self.lanes, now)
-            try:
-                with self.session_factory() as session:
-                    claimed = outbox.claim(
-                        session,
-                        now=now,
-                        limit=free,
-                        lease=self.lease,
-                        skip_endpoints=_endpoints(blocked),
-                        skip_email=SMTP in blocked,
-                        admit=admit,
-                    )
-                    session.commit()
-            except BaseException:
-                admit.give_back()
-                raise
-            for one in claimed:
-                self._in_flight[one.id] = one
-                self._pool.submit(self._send, one, clock)
-            if claimed and self._renew_at is None:
-                self._renew_at = now + self.lease / 3
-            if len(claimed) < free:
-                return
+    def _leases(self) -> list[tuple[int, int]]:
+        held = [*self._sending.values(), *(f.claimed for f in self._unsettled)]
+        return [(claimed.id, claimed.attempt) for claimed in held]
 
     def _send(self, claimed: Claimed, clock: Clock) -> None:
         """In a send thread: one attempt, handed back to the loop. Never raises."""
@@ -252,16 +254,20 @@ class Sender:
         self._finished.put(_Finished(claimed, outcome, clock.now()))
         self._signal.set()
 
-    def _next(self, now: datetime) -> datetime | None:
+    def _next(self, now: datetime, *, searched: bool) -> datetime | None:
+        """When the next pass is needed: a breaker's probe, a lease renewal, or the next due
+        delivery to a lane that admits one (only when a thread is free to send it; due ones a
+        claim just found nothing of are held by another worker: look again shortly)."""
         found = [self.lanes.next_probe(now), self._renew_at]
-        if len(self._in_flight) < self.threads:  # else a finishing send wakes the loop
+        if len(self._sending) < self.threads:
             blocked = self.lanes.blocked(now)
             with self.session_factory() as session:
-                found.append(
-                    outbox.next_attempt(
-                        session, skip_endpoints=_endpoints(blocked), skip_email=SMTP in blocked
-                    )
+                due = outbox.next_attempt(
+                    session, skip_endpoints=_endpoints(blocked), skip_email=SMTP in blocked
                 )
+            if due is not None and searched:
+                due = max(due, now + timedelta(seconds=BUSY_PAUSE))
+            found.append(due)
         return min((at for at in found if at is not None), default=None)
 
     @staticmethod
@@ -277,10 +283,12 @@ class _Admission:
     def __init__(self, lanes: Lanes, now: datetime) -> None:
         self.lanes, self.now = lanes, now
         self.taken: list[str] = []
+        self.declined = 0
 
-    def __call__(self, claimed: Claimed) -> bool:
-        target = target_of(claimed)
+    def __call__(self, channel: str, endpoint: str | None) -> bool:
+        target = target_of(channel, endpoint)
         if not self.lanes.take(target, self.now):
+            self.declined += 1
             return False
         self.taken.append(target)
         return True

@@ -32,11 +32,12 @@ class DeliveryRepository:
         *,
         skip_endpoints: Collection[str] = (),
         skip_email: bool = False,
-    ) -> Sequence[DeliveryRow]:
+    ) -> Sequence[tuple[int, str, str | None]]:
         """Lock pending deliveries due at ``now`` (skipping those another worker holds, and
-        those to the skipped targets)."""
-        return self.session.scalars(
-            select(DeliveryRow)
+        those to the skipped targets): their ``(id, channel, endpoint)``, soonest first, so
+        the caller picks which to take before loading their documents (``get_many``)."""
+        rows = self.session.execute(
+            select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.endpoint)
             .where(
                 DeliveryRow.state == PENDING,
                 DeliveryRow.next_attempt_at <= now,
@@ -46,6 +47,7 @@ class DeliveryRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        return [(row.id, row.channel, row.endpoint) for row in rows]
 
     def renew(self, leases: Sequence[tuple[int, int]], until: datetime) -> None:
         """Push ``next_attempt_at`` to ``until`` for each ``(id, attempts)`` still pending with
