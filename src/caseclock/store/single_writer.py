@@ -43,20 +43,20 @@ def sqlite_file(url: str) -> Path | None:
 def single_writer(url: str, *, role: str) -> Iterator[None]:
     """Hold the writer lock of a SQLite database while the block runs (nothing for
     PostgreSQL); raise ``SecondWriter`` at once when another process holds it."""
-    path = sqlite_file(url)
-    if path is None:
+    handle = _lock_file(url, "writer")
+    if handle is None:
         yield
         return
-    with _lock_file(path, "writer") as handle:
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise SecondWriter(
-                f"{holder} already runs on {path}; SQLite has one writer: stop it, serve and "
-                "fire from one process (`caseclock serve --with-worker`), or use PostgreSQL "
-                "to run several"
+                f"{holder} already runs on {sqlite_file(url)}; SQLite has one writer: stop "
+                "it, serve and fire from one process (`caseclock serve --with-worker`), or "
+                "use PostgreSQL to run several"
             ) from None
         handle.seek(0)
         handle.truncate()
@@ -68,15 +68,23 @@ def single_writer(url: str, *, role: str) -> Iterator[None]:
 @contextmanager
 def migration_lock(url: str) -> Iterator[None]:
     """Wait for, then hold, the migration lock of a SQLite database (nothing otherwise)."""
-    path = sqlite_file(url)
-    if path is None:
+    handle = _lock_file(url, "migrate")
+    if handle is None:
         yield
         return
-    with _lock_file(path, "migrate") as handle:
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 
-def _lock_file(database: Path, purpose: str) -> TextIO:
-    """``<database>-<purpose>.lock``, created when missing, open for reading and writing."""
-    return database.with_name(f"{database.name}-{purpose}.lock").open("a+", encoding="utf-8")
+def _lock_file(url: str, purpose: str) -> TextIO | None:
+    """``<database>-<purpose>.lock`` beside the SQLite file of ``url``, created when missing,
+    open for reading and writing; ``None`` for PostgreSQL, and where no file can be made (a
+    missing directory: opening the database then fails with its own one-line message)."""
+    database = sqlite_file(url)
+    if database is None:
+        return None
+    try:
+        return database.with_name(f"{database.name}-{purpose}.lock").open("a+", encoding="utf-8")
+    except OSError:
+        return None
