@@ -4,10 +4,14 @@ record with its next breach."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from caseclock.console import board as board_module
+from caseclock.console.board import Tick
+from caseclock.core.calendar import BusinessCalendar
+from caseclock.core.milestones import Basis, MilestoneState
 from caseclock.core.policy import parse_bundle
 from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
@@ -113,3 +117,19 @@ def test_calendar_time_milestones_say_left_not_business_time_left(agent: Web, db
     assert "business time left" not in html.split("<tbody>")[1]
     first = agent.get("/?milestone=first_response").text
     assert 'data-left="business time left" data-over="business time overdue"' in first
+    record = agent.get("/records/W-1").text
+    assert "<dt>Time</dt>" in record  # the status update's wall-clock time left
+
+
+def test_only_business_time_countdowns_stop_when_the_calendar_closes() -> None:
+    """On a Saturday a business-time countdown stands still and a calendar-time one runs:
+    the board and the record page both ask ``tick_of`` with the milestone's basis."""
+    calendar = BusinessCalendar.from_dict(
+        {"name": "weekdays", "timezone": "UTC", "week": {"mon": [["09:00", "17:00"]]}}
+    )
+    saturday = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+    running = MilestoneState.RUNNING
+    assert board_module.tick_of(calendar, Basis.BUSINESS, running, saturday) == Tick(False, None)
+    assert board_module.tick_of(calendar, Basis.CALENDAR, running, saturday) == Tick(True, None)
+    paused = MilestoneState.PAUSED
+    assert board_module.tick_of(calendar, Basis.CALENDAR, paused, saturday) == Tick(False, None)

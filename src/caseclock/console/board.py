@@ -157,10 +157,14 @@ def left_words(business: bool) -> tuple[str, str]:
     return ("left", "overdue")
 
 
-def tick_of(calendar: BusinessCalendar | None, state: MilestoneState, now: datetime) -> Tick:
+def tick_of(
+    calendar: BusinessCalendar | None, basis: Basis, state: MilestoneState, now: datetime
+) -> Tick:
+    """Whether a milestone's countdown runs at ``now``, and for how long: a calendar-time
+    milestone counts every hour, so only a business-time one stops when its calendar closes."""
     if state is MilestoneState.PAUSED:
         return Tick(False, None)
-    if calendar is None or calendar.spec.always_open:
+    if basis is not Basis.BUSINESS or calendar is None or calendar.spec.always_open:
         return Tick(True, None)
     if not calendar.is_open(now):
         return Tick(False, None)
@@ -215,11 +219,7 @@ def board(
                 priority=brief.priority if brief else None,
                 status=brief.status if brief else None,
                 standing=item.standing,
-                tick=tick_of(
-                    calendar if item.standing.basis is Basis.BUSINESS else None,
-                    item.standing.state,
-                    now,
-                ),
+                tick=tick_of(calendar, item.standing.basis, item.standing.state, now),
                 calendar_zone=calendar.zone if calendar else None,
             )
         )

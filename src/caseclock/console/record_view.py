@@ -152,7 +152,7 @@ def record_page(
                     progress=_progress(milestone),
                     pauses=_pauses(cycle, milestone, now) if cycle else [],
                     calendar_zone=calendar.zone if calendar else None,
-                    tick=tick_of(calendar, milestone.state, now)
+                    tick=tick_of(calendar, milestone.basis, milestone.state, now)
                     if milestone.is_open
                     else Tick(False, None),
                     story=story(track, cycle, process.definition(milestone.key), now=now, zone=zone)
