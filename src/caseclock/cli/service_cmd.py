@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from caseclock.api.asgi import serving_app
 from caseclock.api.http_limits import uvicorn_options
@@ -25,6 +26,7 @@ from caseclock.demo.generator import generate
 from caseclock.demo.loader import load_demo
 from caseclock.document_files import load_bundle
 from caseclock.errors import CaseclockError
+from caseclock.services import audit
 from caseclock.services.access import create_key, revoke_keys_named
 from caseclock.services.passwords import policy_from
 from caseclock.services.people import NewUser, ensure_user
@@ -35,6 +37,7 @@ from caseclock.store.database import make_session_factory
 DEFAULT_POLICY = Path("examples/policies/b2b.yaml")
 QUICKSTART_KEY = "quickstart"
 QUICKSTART_ADMIN = "admin"  # the quickstart's admin user, made once
+QUICKSTART_ACTOR = "caseclock quickstart"  # the audit trail's name for its own policy updates
 
 
 def register(app: typer.Typer) -> None:
@@ -127,6 +130,19 @@ def _load_demo(settings: Settings, *, cases: int, seed: int, policy: Path) -> st
     )
 
 
+def _update_example_policy(session: Session) -> str:
+    """Re-apply the example bundle on a restart, so a newer caseclock's example is in force,
+    but never over an admin's change: once anyone but the quickstart itself changed the policy
+    or a calendar, the policy is left as it is."""
+    if audit.policy_changed_by_others(session, QUICKSTART_ACTOR):
+        return "policy left as an admin set it"
+    now = SystemClock().now()
+    applied = apply_bundle(session, load_bundle(find_policy(None)), now=now)
+    audit.policy_applied(session, applied, actor=QUICKSTART_ACTOR, at=now)
+    newer = [f"{p.key} v{p.version}" for p in applied.processes if p.created]
+    return f"policy updated: {', '.join(newer)}" if newer else "policy unchanged"
+
+
 def quickstart(
     data_dir: Annotated[Path, typer.Option(help="where the SQLite file lives")] = Path("var"),
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -147,22 +163,19 @@ def quickstart(
 
 
 def _serve_demo(settings: Settings, engine: Engine, database: Path, *, cases: int) -> None:
-    """Load the demo into an empty database (else update its policy), make the quickstart's
-    admin key and serve with a worker in this process."""
+    """Load the demo into an empty database (else bring its example policy up to date, unless
+    an admin changed the policy), make the quickstart's admin key and serve with a worker in
+    this process."""
     host, port = settings.host, settings.port
     factory = make_session_factory(engine)
     with factory() as session:
         existing = count_records(session)
-        newer: list[str] = []
-        if existing:  # keep the data, but bring the example policy up to date
-            applied = apply_bundle(session, load_bundle(find_policy(None)), now=SystemClock().now())
-            newer = [f"{p.key} v{p.version}" for p in applied.processes if p.created]
+        update = ""
+        if existing:
+            update = _update_example_policy(session)
             session.commit()
     if existing:
-        typer.echo(
-            f"reusing {database} ({existing} records; delete it for a fresh demo); "
-            + (f"policy updated: {', '.join(newer)}" if newer else "policy unchanged")
-        )
+        typer.echo(f"reusing {database} ({existing} records; delete it for a fresh demo); {update}")
     else:
         typer.echo(_load_demo(settings, cases=cases, seed=7, policy=find_policy(None)))
     with factory() as session:

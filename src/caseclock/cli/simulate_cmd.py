@@ -26,6 +26,7 @@ from caseclock.core.simulation import RecordResult, result_to_json, simulate
 from caseclock.core.validation import describe_validation_error
 from caseclock.document_files import load_bundle, read_document, read_text
 from caseclock.errors import ValidationFailed
+from caseclock.services.policy import ensure_storable
 
 PolicyOption = Annotated[Path, typer.Option("--policy", help="Policy bundle (YAML or JSON).")]
 EventsOption = Annotated[
@@ -35,10 +36,16 @@ AtOption = Annotated[str, typer.Option("--at", help="The instant, ISO-8601 with 
 
 
 def read_bundle(path: Path) -> PolicyBundle:
+    """The bundle of ``path``, refused (one line, exit 2) for anything ``policy apply`` would
+    refuse: its validation and the values the store could not hold."""
     try:
-        return load_bundle(path)
+        bundle = load_bundle(path)
     except PolicyInvalid as exc:
         fail(exc.detail)
+    try:
+        return ensure_storable(bundle)
+    except PolicyInvalid as exc:
+        fail(f"{path}: {exc.detail}")
 
 
 def read_events(path: Path) -> list[Event]:

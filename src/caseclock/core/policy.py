@@ -304,8 +304,13 @@ class EntitlementRule(Document):
 
 
 class EntitlementRules(Document):
+    """New records' processes: ``rules`` (first match wins), else ``default``. In a bundle,
+    ``replace: true`` makes them the whole set; without it they merge into the rules in force
+    (``core.policy_scope``)."""
+
     rules: tuple[EntitlementRule, ...] = ()
     default: str | None = None
+    replace: bool = False
 
 
 class PolicyBundle(Document):
@@ -315,6 +320,25 @@ class PolicyBundle(Document):
     processes: dict[str, Process] = Field(default_factory=dict)
     entitlement_rules: EntitlementRules = EntitlementRules()
     escalation_rules: tuple[EscalationRule, ...] = ()  # see core.escalation
+    # ``escalation_rules: {replace: true, rules: [...]}`` sets this: the rules are the whole set
+    replace_escalation_rules: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _escalation_scope(cls, value: Any) -> Any:
+        """``escalation_rules`` is a list (merged by name into the rules in force) or
+        ``{replace: true|false, rules: [...]}``."""
+        given = value.get("escalation_rules") if isinstance(value, dict) else None
+        if not isinstance(given, dict):
+            return value
+        unknown = sorted(set(given) - {"replace", "rules"}, key=str)
+        if unknown:
+            raise ValueError(f"escalation_rules: unknown field {unknown[0]!r}")
+        return {
+            **value,
+            "escalation_rules": given.get("rules", []),
+            "replace_escalation_rules": given.get("replace", False),
+        }
 
     @field_validator("processes", mode="before")
     @classmethod

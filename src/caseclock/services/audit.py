@@ -70,9 +70,15 @@ def entries(
     )
 
 
+def policy_changed_by_others(session: Session, actor: str) -> bool:
+    """Whether anyone but ``actor`` ever changed the policy or a calendar."""
+    return AuditRepository(session).any_by_others((Kind.POLICY, Kind.CALENDAR), actor)
+
+
 def policy_applied(session: Session, applied: AppliedPolicy, *, actor: str, at: datetime) -> None:
-    """Rows for what a bundle changed: each calendar replaced, each new process version.
-    Applying an unchanged bundle leaves no row."""
+    """Rows for what a bundle changed: each calendar replaced, each new process version, the
+    entitlement and escalation rules it replaced or added. Applying an unchanged bundle leaves
+    no row."""
     for name, changed in applied.calendars:
         if changed:
             record(session, actor=actor, kind=Kind.CALENDAR, target=name, action="apply", at=at)
@@ -86,6 +92,20 @@ def policy_applied(session: Session, applied: AppliedPolicy, *, actor: str, at: 
                 action="apply",
                 at=at,
                 details={"version": process.version},
+            )
+    for target, changes in (
+        ("entitlement_rules", applied.entitlement_rules),
+        ("escalation_rules", applied.escalation_rules),
+    ):
+        if changes.changed:
+            record(
+                session,
+                actor=actor,
+                kind=Kind.POLICY,
+                target=target,
+                action="apply",
+                at=at,
+                details={"replaced": changes.replaced, "added": changes.added},
             )
 
 

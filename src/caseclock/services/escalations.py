@@ -1,12 +1,12 @@
 """Escalation rules in force, and when each falls due on each open record.
 
-``store_rules`` keeps a bundle's rules (the newest set is in force; a bundle without
-``escalation_rules`` leaves them as they are). ``schedule`` computes, per open record and rule
-whose criteria hold, ``due_at = basis + after`` on the rule's calendar. The basis is the
-record's creation, or its last activity: its latest event not written by caseclock's own
-actions, so an escalation's own reassignment does not re-arm it. The row keeps its basis, so
-a rule that fired (``due_at`` null) fires again only after new activity. Closed records and
-rules that no longer apply lose their rows.
+``store_rules`` keeps the rules a bundle leaves in force (the newest set is in force; which
+rules a bundle replaces, adds and leaves is ``core.policy_scope``'s). ``schedule`` computes,
+per open record and rule whose criteria hold, ``due_at = basis + after`` on the rule's
+calendar. The basis is the record's creation, or its last activity: its latest event not
+written by caseclock's own actions, so an escalation's own reassignment does not re-arm it.
+The row keeps its basis, so a rule that fired (``due_at`` null) fires again only after new
+activity. Closed records and rules that no longer apply lose their rows.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
-from caseclock.core.policy import PolicyBundle
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.effects import KEY_PREFIX
 from caseclock.services.evaluation import AccountFacts
@@ -48,11 +47,9 @@ def rules_in_force(session: Session) -> tuple[EscalationRule, ...]:
     return tuple(EscalationRule.model_validate(doc) for doc in row.document)
 
 
-def store_rules(session: Session, bundle: PolicyBundle, *, now: datetime) -> bool:
-    """Keep the bundle's escalation rules when it has some; True when the set changed."""
-    if "escalation_rules" not in bundle.model_fields_set:
-        return False
-    document = [rule.model_dump(mode="json", exclude_none=True) for rule in bundle.escalation_rules]
+def store_rules(session: Session, rules: Iterable[EscalationRule], *, now: datetime) -> bool:
+    """Put ``rules`` in force (and reschedule the open records); True when the set changed."""
+    document = [rule.model_dump(mode="json", exclude_none=True) for rule in rules]
     repo = EscalationRepository(session)
     current = repo.latest_rules()
     if current is not None and current.document == document:

@@ -1,9 +1,12 @@
 """Policy bundles: validated as a whole, applied atomically, processes versioned.
 
 Applying a bundle stores its calendars (replacing same-named ones), a new version of every
-process whose document differs from its newest version, and its entitlement rules. Records
-keep the version they started with; only new records get the new versions. A bundle without
-``entitlement_rules`` leaves the rules in force as they are.
+process whose document differs from its newest version, and its entitlement and escalation
+rules as its scope says (``core.policy_scope``: left alone when the bundle has none, merged
+into the rules in force, or the whole set with ``replace: true``); ``AppliedPolicy`` says what
+it replaced, added and left, and warns of record types or tiers it leaves with no process.
+Records keep the version they started with; only new records get the new versions, unless an
+admin migrates open ones (``services.policy_migration``).
 
 A bundle that validates must also store, and then run: every value that lands in a column
 (a milestone's name on its milestone rows, a status an action sets, an action's endpoint, ...)
@@ -23,9 +26,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from caseclock.core.actions import ActionSpec
-from caseclock.core.policy import PolicyBundle, PolicyInvalid, Process
+from caseclock.core.policy import EntitlementRules, PolicyBundle, PolicyInvalid, Process
+from caseclock.core.policy_scope import (
+    RuleChanges,
+    merge_entitlement_rules,
+    merge_escalation_rules,
+    uncovered,
+)
 from caseclock.errors import NotFound
 from caseclock.services.calendars import put_calendar
+from caseclock.services.escalations import rules_in_force
 from caseclock.services.escalations import store_rules as store_escalation_rules
 from caseclock.store.limits import (
     BODY,
@@ -42,7 +52,11 @@ from caseclock.store.models import (
     ProcessRow,
     TaskRow,
 )
-from caseclock.store.repositories.policy import ProcessRepository, RuleSetRepository
+from caseclock.store.repositories.policy import (
+    ProcessRepository,
+    RuleSetRepository,
+    known_types_and_tiers,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,27 @@ class AppliedPolicy:
     calendars: list[tuple[str, bool]] = field(default_factory=list)
     processes: list[AppliedProcess] = field(default_factory=list)
     rule_set: int | None = None
+    entitlement_rules: RuleChanges = field(default_factory=RuleChanges)
+    escalation_rules: RuleChanges = field(default_factory=RuleChanges)
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What the bundle did, one line each: calendars, processes, rules, then warnings."""
+        out = [f"calendar {n}: {'updated' if c else 'unchanged'}" for n, c in self.calendars]
+        for p in self.processes:
+            state = "new version" if p.created else "unchanged"
+            out.append(f"process {p.key}: version {p.version} ({state})")
+        for name, changes in (
+            ("entitlement rule", self.entitlement_rules),
+            ("escalation rule", self.escalation_rules),
+        ):
+            for verb, items in (
+                ("replaced", changes.replaced),
+                ("added", changes.added),
+                ("left", changes.left),
+            ):
+                out += [f"{name} {verb}: {item}" for item in items]
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def process_document(process: Process) -> dict[str, Any]:
@@ -114,6 +149,15 @@ def storable_problems(bundle: PolicyBundle) -> list[str]:
     return problems
 
 
+def ensure_storable(bundle: PolicyBundle) -> PolicyBundle:
+    """``bundle``, or ``PolicyInvalid`` naming every value the store could not hold: what
+    ``apply_bundle`` would refuse, so validating and simulating refuse the same."""
+    problems = storable_problems(bundle)
+    if problems:
+        raise PolicyInvalid(problems)
+    return bundle
+
+
 def _action_problems(path: str, action: ActionSpec) -> list[str]:
     problems = []
     for name, (limit, multiline) in _ACTION_TEXT.items():
@@ -136,9 +180,7 @@ def _action_problems(path: str, action: ActionSpec) -> list[str]:
 
 def apply_bundle(session: Session, bundle: PolicyBundle, *, now: datetime) -> AppliedPolicy:
     """Apply ``bundle``; ``PolicyInvalid`` (nothing applied) when the store cannot hold it."""
-    problems = storable_problems(bundle)
-    if problems:
-        raise PolicyInvalid(problems)
+    ensure_storable(bundle)
     applied = AppliedPolicy()
     for spec in bundle.calendars:
         _, changed = put_calendar(session, spec, now=now, replace=True)
@@ -157,15 +199,44 @@ def apply_bundle(session: Session, bundle: PolicyBundle, *, now: datetime) -> Ap
             )
         )
         applied.processes.append(AppliedProcess(key, version, created=True))
+    applied.rule_set, applied.entitlement_rules = _apply_entitlement_rules(session, bundle, now=now)
+    given = "escalation_rules" in bundle.model_fields_set
+    rules, applied.escalation_rules = merge_escalation_rules(
+        rules_in_force(session),
+        bundle.escalation_rules if given else (),
+        replace=given and bundle.replace_escalation_rules,
+    )
+    if given:
+        store_escalation_rules(session, rules, now=now)
+    types, tiers = known_types_and_tiers(session)
+    in_force = entitlement_rules_in_force(session)
+    applied.warnings = uncovered(in_force or EntitlementRules(), types, tiers, at=now)
+    return applied
+
+
+def entitlement_rules_in_force(session: Session) -> EntitlementRules | None:
+    row = RuleSetRepository(session).latest()
+    return None if row is None else EntitlementRules.model_validate(row.document)
+
+
+def _apply_entitlement_rules(
+    session: Session, bundle: PolicyBundle, *, now: datetime
+) -> tuple[int | None, RuleChanges]:
+    """Store the entitlement rules the bundle leaves in force; the set's id and the changes."""
     rule_sets = RuleSetRepository(session)
     current = rule_sets.latest()
-    if "entitlement_rules" in bundle.model_fields_set:
-        rules = bundle.entitlement_rules.model_dump(mode="json", exclude_none=True)
-        if current is None or current.document != rules:
-            current = rule_sets.add(EntitlementRuleSetRow(document=rules, created_at=now))
-    applied.rule_set = current.id if current is not None else None
-    store_escalation_rules(session, bundle, now=now)
-    return applied
+    in_force = None if current is None else EntitlementRules.model_validate(current.document)
+    if "entitlement_rules" not in bundle.model_fields_set:
+        _, left = merge_entitlement_rules(in_force, EntitlementRules(), default_given=False)
+        return (current.id if current is not None else None), left
+    given = bundle.entitlement_rules
+    merged, changes = merge_entitlement_rules(
+        in_force, given, default_given="default" in given.model_fields_set
+    )
+    rules = merged.model_dump(mode="json", exclude_none=True, exclude={"replace"})
+    if current is None or current.document != rules:
+        current = rule_sets.add(EntitlementRuleSetRow(document=rules, created_at=now))
+    return current.id, changes
 
 
 def get_process(session: Session, key: str, version: int | None) -> ProcessRow:

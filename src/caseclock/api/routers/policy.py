@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
@@ -15,6 +16,7 @@ from caseclock.api.schemas.policy import (
     PolicyApplied,
     ProcessOut,
     ProcessSummary,
+    RuleChangesOut,
 )
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.policy import parse_bundle
@@ -100,6 +102,9 @@ async def apply_policy(
             for p in applied.processes
         ],
         entitlement_rule_set=applied.rule_set,
+        entitlement_rules=RuleChangesOut(**asdict(applied.entitlement_rules)),
+        escalation_rules=RuleChangesOut(**asdict(applied.escalation_rules)),
+        warnings=applied.warnings,
     )
 
 

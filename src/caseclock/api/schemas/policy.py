@@ -38,7 +38,18 @@ class AppliedCalendarOut(BaseModel):
     changed: bool
 
 
+class RuleChangesOut(BaseModel):
+    """Rules, in words, that a bundle replaced, added and left in force as they were."""
+
+    replaced: list[str]
+    added: list[str]
+    left: list[str]
+
+
 class PolicyApplied(BaseModel):
     calendars: list[AppliedCalendarOut]
     processes: list[AppliedProcessOut]
     entitlement_rule_set: int | None
+    entitlement_rules: RuleChangesOut
+    escalation_rules: RuleChangesOut
+    warnings: list[str]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -43,3 +43,8 @@ class AuditRepository:
         if before_id is not None:
             query = query.where(AuditRow.id < before_id)
         return self.session.scalars(query).all()
+
+    def any_by_others(self, kinds: Collection[str], actor: str) -> bool:
+        """Whether a row of one of ``kinds`` was written by someone other than ``actor``."""
+        query = select(AuditRow.id).where(AuditRow.kind.in_(kinds), AuditRow.actor != actor)
+        return self.session.scalar(query.limit(1)) is not None

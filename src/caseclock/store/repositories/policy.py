@@ -7,7 +7,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.models import CalendarRow, EntitlementRuleSetRow, ProcessRow
+from caseclock.store.models import (
+    AccountRow,
+    CalendarRow,
+    EntitlementRuleSetRow,
+    ProcessRow,
+    RecordRow,
+)
 
 
 class CalendarRepository:
@@ -90,3 +96,13 @@ class RuleSetRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+
+def known_types_and_tiers(session: Session) -> tuple[list[str], list[str]]:
+    """The record types the installation holds, and the tiers of its accounts and records."""
+    types = session.scalars(select(RecordRow.type).distinct()).all()
+    tiers = {
+        *session.scalars(select(AccountRow.tier).distinct()).all(),
+        *session.scalars(select(RecordRow.tier).distinct()).all(),
+    }
+    return sorted(types), sorted(t for t in tiers if t)
