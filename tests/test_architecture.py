@@ -226,6 +226,13 @@ def test_channels_import_neither_services_nor_store() -> None:
     assert offenders(("caseclock.channels",), ABOVE_CHANNELS) == []
 
 
+def test_connectors_read_files_and_payloads_and_nothing_else() -> None:
+    """The inbound connectors turn rows and payloads into events: they import no store, no
+    service, nothing above them and not the clock (the services store what they produce)."""
+    forbidden = (*ABOVE_CHANNELS, "caseclock.channels", "caseclock.clock")
+    assert offenders(("caseclock.connectors",), forbidden) == []
+
+
 def test_api_and_console_reach_the_store_through_services() -> None:
     """Routers and console views call services; only services and the worker's loops use the
     repositories."""

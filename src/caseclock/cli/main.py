@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from caseclock.cli import calendar_cmd, service_cmd, simulate_cmd, worker_cmd
+from caseclock.cli import calendar_cmd, import_cmd, service_cmd, simulate_cmd, worker_cmd
 from caseclock.cli.output import USAGE_ERROR, report
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(calendar_cmd.app, name="calendar")
 simulate_cmd.register(app)
 service_cmd.register(app)
 worker_cmd.register(app)
+import_cmd.register(app)
 
 
 def main() -> None:

@@ -82,8 +82,13 @@ def ingest(
     principal: Principal,
     now: datetime,
     future_allowance: timedelta = FUTURE_ALLOWANCE,
+    bulk: bool = False,
 ) -> list[EventResult]:
     """Validate, de-duplicate, store and evaluate a batch; return one result per item.
+
+    ``bulk`` is the path of history imports, whose batches carry whole records: the events
+    of records the batch creates are written by ``COPY`` on PostgreSQL and evaluated from the
+    batch as it is, without reading their timelines back.
 
     An event dated later than ``now`` by more than ``future_allowance`` (the senders' clock
     skew) is refused: it has not happened yet. One record's failure never fails another's
@@ -95,7 +100,12 @@ def ingest(
     def attempt(batch: Sequence[Mapping[str, Any]]) -> list[EventResult]:
         with session.begin_nested():
             return _ingest(
-                session, batch, principal=principal, now=now, future_allowance=future_allowance
+                session,
+                batch,
+                principal=principal,
+                now=now,
+                future_allowance=future_allowance,
+                bulk=bulk,
             )
 
     try:
@@ -147,6 +157,7 @@ def _ingest(
     principal: Principal,
     now: datetime,
     future_allowance: timedelta,
+    bulk: bool = False,
 ) -> list[EventResult]:
     results, events = _validate(items, now=now, latest=now + future_allowance)
     known = RecordRepository(session).lock({e.record for e in events.values()})
@@ -159,26 +170,32 @@ def _ingest(
         # A concurrent batch created one of these records since it was looked up: go again,
         # now that it is there (its created event is then refused, or a duplicate).
         return _ingest(
-            session, items, principal=principal, now=now, future_allowance=future_allowance
+            session,
+            items,
+            principal=principal,
+            now=now,
+            future_allowance=future_allowance,
+            bulk=bulk,
         )
     _check_against_processes(session, results, accepted, known, now=now)
     _drop_refused_records(session, results, accepted, new_records)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
-    EventRepository(session).insert_many(
-        [
-            {
-                "record_id": e.record,
-                "event_id": e.id,
-                "type": str(e.type),
-                "occurred_at": e.at,
-                "received_at": now,
-                "data": dict(e.data),
-            }
-            for e in accepted.values()
-        ]
-    )
+    rows: list[dict[str, Any]] = [
+        {
+            "record_id": e.record,
+            "event_id": e.id,
+            "type": str(e.type),
+            "occurred_at": e.at,
+            "received_at": now,
+            "data": dict(e.data),
+        }
+        for e in accepted.values()
+    ]
+    born = set(new_records) if bulk else set()  # records whose whole timeline is this batch
+    EventRepository(session).insert_many([r for r in rows if r["record_id"] not in born])
+    EventRepository(session).copy_new([r for r in rows if r["record_id"] in born])
     _materialize_work_items(session, list(accepted.values()))
     audit.overrides(
         session,
@@ -186,8 +203,15 @@ def _ingest(
         principal=principal,
         at=now,
     )
-    refresh(session, {e.record for e in accepted.values()}, now=now, known=known)
+    given: dict[str, list[StoredEvent]] = {}  # in the order ``timelines`` reads them
+    for row in sorted((r for r in rows if r["record_id"] in born), key=_occurred):
+        given.setdefault(row["record_id"], []).append(StoredEvent(0, **row))
+    refresh(session, {e.record for e in accepted.values()}, now=now, known=known, timelines=given)
     return results
+
+
+def _occurred(row: Mapping[str, Any]) -> datetime:
+    return row["occurred_at"]  # type: ignore[no-any-return]
 
 
 def _validate(
@@ -547,14 +571,17 @@ def refresh(
     *,
     now: datetime,
     known: Mapping[str, Mapping[str, Any]] | None = None,
+    timelines: Mapping[str, list[StoredEvent]] | None = None,
 ) -> None:
     """Recompute the records' columns and milestone rows from their whole timelines.
 
-    ``known`` holds the columns of records the caller has just read (the others are read).
+    ``known`` holds the columns of records the caller has just read (the others are read);
+    ``timelines`` the whole timelines of records the caller has in hand (the others are read).
     """
     records = RecordRepository(session)
     current = _columns(session, record_ids, known or {})
-    timelines = EventRepository(session).timelines(record_ids)
+    given = timelines or {}
+    timelines = {**EventRepository(session).timelines(record_ids - given.keys()), **given}
     accounts = AccountRepository(session).get_many(
         {r["account_id"] for r in current.values() if r["account_id"] is not None}
     )

@@ -33,6 +33,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
+from caseclock.store.types import JSONDocument
+
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -133,3 +135,32 @@ def _value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} {value!r}")
+
+
+def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows that break no unique key (every mapping has the same keys), the fastest way
+    the engine has: PostgreSQL's ``COPY ... FROM STDIN``, one stream whatever the number of
+    rows; elsewhere ``insert_rows``. A row that does break a key fails the whole copy, so
+    callers give only rows known to be new (those of records created in the same transaction).
+    Documents (JSON columns) travel as JSON text, instants as aware datetimes.
+    """
+    if not rows:
+        return
+    if not is_postgres(session):
+        insert_rows(session, table, rows)
+        return
+    names = list(rows[0])
+    documents = {n for n in names if isinstance(table.c[n].type, JSONDocument)}
+    quoted = ", ".join(f'"{name}"' for name in names)
+    connection: Any = session.connection().connection.driver_connection  # psycopg's
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([encode_document(row[n]) if n in documents else row[n] for n in names])
+
+
+def encode_document(value: Any) -> str | None:
+    """A JSON column's value as the JSON text PostgreSQL reads."""
+    if value is None:
+        return None
+    return json.dumps(value, default=_value, allow_nan=False, separators=(",", ":"))

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import among, insert_rows, is_postgres, update_rows
+from caseclock.store.bulk import among, copy_rows, insert_rows, is_postgres, update_rows
 from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 
 RECORDS = cast(Table, RecordRow.__table__)
@@ -179,6 +179,11 @@ class EventRepository:
         not an error: the unique (record, event id) key makes the insert idempotent.
         """
         insert_rows(self.session, EVENTS, rows, ignore_conflicts_on=("record_id", "event_id"))
+
+    def copy_new(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the events of records created in this transaction (none can be stored
+        already), by ``COPY`` on PostgreSQL: the bulk path of history imports."""
+        copy_rows(self.session, EVENTS, rows)
 
     def seqs(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The ``seq`` of stored events, by ``(record_id, event_id)``."""

@@ -1,0 +1,220 @@
+"""``caseclock import``: a helpdesk's history from a CSV or JSON Lines export.
+
+    caseclock import tickets.csv --mapping mapping.yaml [--dry-run] [--strict] [--restart]
+
+Rows that cannot be read or whose events are refused are reported on stderr, one line each
+(``FILE:LINE: reason``), and the rest imports; ``--strict`` stops at the first and stores
+nothing. ``--dry-run`` reads, diffs, checks and evaluates everything, then rolls back. Each
+batch commits on its own and a checkpoint (``FILE.import-state``) remembers where the import
+got to, so running it again after an interruption goes on from there. The summary goes to
+stdout; a progress bar with the rate and the time left to stderr when it is a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from caseclock.cli.environment import load_settings
+from caseclock.cli.output import fail
+from caseclock.cli.unit_of_work import unit_of_work
+from caseclock.clock import SystemClock
+from caseclock.connectors import importer
+from caseclock.connectors.importer import (
+    BatchOutcome,
+    Checkpoint,
+    StrictStop,
+    Summary,
+    fingerprint,
+    run_import,
+)
+from caseclock.connectors.mapping import ImportMapping, RowError
+from caseclock.connectors.rows import Source
+from caseclock.connectors.snapshots import PlannedEvent
+from caseclock.core.validation import describe_validation_error
+from caseclock.document_files import load_document
+from caseclock.errors import ValidationFailed
+from caseclock.services.imports import store_batch
+
+STATE_SUFFIX = ".import-state"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_history)
+
+
+def import_history(
+    *,
+    file: Annotated[Path, typer.Argument(help="CSV or JSON Lines export")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="mapping document (YAML or JSON)")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check and evaluate everything, store nothing")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="stop at the first bad row; store nothing")
+    ] = False,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="ignore the checkpoint of an earlier run")
+    ] = False,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="events per transaction (whole records)")
+    ] = importer.BATCH_EVENTS,
+) -> None:
+    """Import a helpdesk's history (records and their events) from a CSV or JSON Lines file."""
+    read = read_mapping(mapping)
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        source = Source(file, read)
+    except ValueError as exc:
+        fail(str(exc))
+    settings = load_settings()
+    checkpoint = None
+    if not (dry_run or strict):
+        checkpoint = Checkpoint(file.with_name(file.name + STATE_SUFFIX), fingerprint(file, read))
+        if restart:
+            checkpoint.path.unlink(missing_ok=True)
+    now = SystemClock().now()
+    with unit_of_work(settings) as session, _progress(file) as progress:
+        # One savepoint around the whole run when it may have to be undone: a transaction
+        # SQLite's driver began with a savepoint would otherwise commit when it is released.
+        whole = session.begin_nested() if dry_run or strict else None
+
+        def sink(planned: Sequence[PlannedEvent]) -> BatchOutcome:
+            outcome = store_batch(session, planned, now=now)
+            if whole is None:
+                session.commit()  # each batch on its own: an interruption keeps the others
+            return outcome
+
+        try:
+            summary = run_import(
+                source,
+                sink,
+                strict=strict,
+                batch_events=batch,
+                checkpoint=checkpoint,
+                progress=progress,
+            )
+        except StrictStop as exc:
+            if whole is not None:
+                whole.rollback()
+            session.rollback()
+            fail(f"{file}:{exc.error.line}: {exc.error.message} (--strict: nothing stored)")
+        if whole is not None:
+            if dry_run:
+                whole.rollback()
+                session.rollback()
+            else:
+                whole.commit()
+    typer.echo(render_summary(file, summary, dry_run=dry_run))
+
+
+def read_mapping(path: Path) -> ImportMapping:
+    try:
+        return ImportMapping.model_validate(load_document(path))
+    except ValidationFailed as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(f"{path}: " + "; ".join(describe_validation_error(exc)))
+
+
+def render_summary(file: Path, summary: Summary, *, dry_run: bool) -> str:
+    """The end-of-import summary: records, events, skipped rows by reason, milestones."""
+    verb = "would store" if dry_run else "stored"
+    lines = [
+        f"{file}: {summary.rows:,} rows, {summary.records:,} records; "
+        f"{verb} {summary.events:,} events ({summary.duplicates:,} already there)",
+        f"milestones evaluated: {summary.milestones:,}",
+    ]
+    if summary.resumed_after is not None:
+        lines.append(f"resumed after record {summary.resumed_after}")
+    skipped = sum(summary.skipped.values())
+    if skipped or summary.refused:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
+        if summary.refused:
+            reasons = ", ".join(filter(None, [reasons, f"{summary.refused:,} events refused"]))
+        lines.append(f"skipped: {reasons}")
+    return "\n".join(lines)
+
+
+class _Report(importer.Progress):
+    """Problems on stderr, and a progress bar there when it is a terminal."""
+
+    def __init__(self, file: Path, console: Console, bar: Progress | None) -> None:
+        self._file = file
+        self._console = console
+        self._bar = bar
+        self._tasks: dict[str, TaskID] = {}
+
+    def _task(self, name: str, total: int) -> TaskID | None:
+        if self._bar is None:
+            return None
+        if name not in self._tasks:
+            unit = "bytes" if name == "reading" else "rows"
+            self._tasks[name] = self._bar.add_task(name, total=total, unit=unit)
+        return self._tasks[name]
+
+    def reading(self, consumed: int, size: int) -> None:
+        task = self._task("reading", size)
+        if self._bar is not None and task is not None:
+            self._bar.update(task, completed=consumed)
+
+    def loading(self, rows: int, total: int) -> None:
+        task = self._task("loading", total)
+        if self._bar is not None and task is not None:
+            self._bar.update(task, completed=rows)
+
+    def problem(self, error: RowError) -> None:
+        message = f"{self._file}:{error.line}: {error.message}"
+        if self._bar is None:
+            typer.echo(message, err=True)
+        else:
+            self._console.print(message, markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[_Report]:
+    console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:
+        yield _Report(file, console, None)
+        return
+    bar = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with bar:
+        yield _Report(file, bar.console, bar)
+
+
+class _Rate(ProgressColumn):
+    """Throughput so far: rows a second while loading, megabytes a second while reading."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if speed is None:
+            return Text("")
+        if task.fields.get("unit") == "bytes":
+            return Text(f"{speed / 1e6:,.1f} MB/s")
+        return Text(f"{speed:,.0f} rows/s")
