@@ -204,10 +204,13 @@ def story(
             else f"So the deadline was {_at(deadline, zone)}, when {duration(target)} had "
             "been counted."
         )
-        warning = warning_instant(track.compiled.warning, cycle, target)
-        if warning is not None:
-            tense = "goes" if warning > now else "went"
-            sentences.append(f"The warning {tense} out on {_at(warning, zone)}.")
+        rules = (track.compiled.warning, *track.compiled.warnings)
+        for rung, rule in enumerate(rules, start=1):
+            warning = warning_instant(rule, cycle, target)
+            if warning is not None:
+                tense = "goes" if warning > now else "went"
+                which = f"warning {rung} of {len(rules)}" if len(rules) > 1 else "warning"
+                sentences.append(f"The {which} {tense} out on {_at(warning, zone)}.")
     elif target is not None:
         sentences.append("While the clock is paused the deadline is not known.")
     sentences.append(_ending(cycle, deadline, now, zone))

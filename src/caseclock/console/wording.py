@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from caseclock.core.actions import ActionSpec
+from caseclock.core.actions import ActionSpec, WarningPlan
 from caseclock.core.condition_spec import Condition, Op, Trigger
 from caseclock.core.durations import DurationKind, parse_duration
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Recurrence, Target
@@ -237,14 +237,22 @@ _REOPEN = {
 }
 
 
+def _warning_words(plan: WarningPlan) -> str:
+    if plan.before is None:
+        return f"at {plan.effective_share():.0%} of the target"
+    return f"{plan.before} before the deadline"
+
+
 def milestone_summary(definition: MilestoneDef) -> dict[str, object]:
     """Every part of a definition as words, for the process page."""
     actions = definition.actions
-    warning_at = (
-        f"at {actions.warning.effective_share():.0%} of the target"
-        if actions.warning.before is None
-        else f"{actions.warning.before} before the deadline"
-    )
+    ladder = actions.ladder()
+    warning_at = "; then ".join(_warning_words(plan) for plan in ladder)
+    warning_do = [
+        f"{_warning_words(plan)}: {action_words(a)}" if len(ladder) > 1 else action_words(a)
+        for plan in ladder
+        for a in plan.do
+    ]
     repeat = (
         f", then every {actions.violation.repeat_every}" if actions.violation.repeat_every else ""
     )
@@ -263,7 +271,7 @@ def milestone_summary(definition: MilestoneDef) -> dict[str, object]:
         "recurrence": recurrence_words(definition.recurrence),
         "owner": owner_words(definition.owner),
         "on_reopen": _REOPEN[definition.on_reopen],
-        "warning": (warning_at, [action_words(a) for a in actions.warning.do]),
+        "warning": (warning_at, warning_do),
         "violation": (f"at the deadline{repeat}", [action_words(a) for a in actions.violation.do]),
         "success": ("on completion", [action_words(a) for a in actions.success.do]),
     }

@@ -5,6 +5,7 @@ The core only schedules them (``core.timers``); executing them is the worker's j
 ```yaml
 actions:
   warning:   {share: 0.75, do: [{type: email, to: owner}]}        # or before: 30m
+  # or a ladder, earliest first: [{before: 3h, do: [...]}, {before: 2h}, {before: 1h}]
   violation: {repeat_every: 4h, do: [{type: reassign, to: "role:senior_engineer"}]}
   success:   {do: [{type: set_field, field: first_response_at, value: completed_at}]}
 ```
@@ -12,7 +13,7 @@ actions:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, JsonValue, field_validator, model_validator
 
@@ -104,6 +105,8 @@ def check_offset(value: str | None) -> str | None:
     return value
 
 
+MAX_WARNINGS = 8  # rungs of a warning ladder
+
 _OFFSET_KINDS = frozenset({DurationKind.BUSINESS_TIME, DurationKind.CALENDAR_TIME})
 
 
@@ -163,6 +166,27 @@ class SuccessPlan(Document):
 
 
 class Actions(Document):
+    """``warning`` is the first warning; ``warnings`` the further rungs of a ladder (``warning``
+    may be written as the whole list: its first item becomes ``warning``, the rest
+    ``warnings``). Rung ``i`` fires as the warning timer of sequence ``i``."""
+
     warning: WarningPlan = WarningPlan()
+    warnings: tuple[WarningPlan, ...] = Field(default=(), max_length=MAX_WARNINGS - 1)
     violation: ViolationPlan = ViolationPlan()
     success: SuccessPlan = SuccessPlan()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ladder(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("warning"), list):
+            rungs = value["warning"]
+            if not rungs:
+                raise ValueError("a warning ladder lists at least one warning")
+            if value.get("warnings"):
+                raise ValueError("give the ladder as a list under warning, or warnings, not both")
+            value = {**value, "warning": rungs[0], "warnings": rungs[1:]}
+        return value
+
+    def ladder(self) -> tuple[WarningPlan, ...]:
+        """Every warning, the first one first (its place is the timer's sequence)."""
+        return (self.warning, *self.warnings)

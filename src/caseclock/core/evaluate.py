@@ -80,6 +80,11 @@ def cycle_milestone(
     target_us = cycle.effective_target_us()
     deadline_us = None if target_us is None else cycle.position_us(target_us)
     warning = None if target_us is None else warning_us(compiled.warning, cycle, target_us)
+    rungs = (
+        [warning_us(rule, cycle, target_us) for rule in compiled.warnings]
+        if compiled.warnings and target_us is not None
+        else None
+    )
     ended, ended_us = cycle.ended_at, cycle.ended_us
     until = now_at if ended_us is None else min(ended_us, now_at)
     counted = cycle.elapsed_us(until) if until > cycle.started_us else 0
@@ -104,7 +109,7 @@ def cycle_milestone(
         remaining=None if target is None else target - elapsed,
         late=late,
         owner=owner,
-        timers=plan_timers(cycle, compiled.violation, now_at, warning),
+        timers=plan_timers(cycle, compiled.violation, now_at, warning, rungs),
         basis=_BUSINESS if cycle.counts_business_time() else _CALENDAR,
         violated_at=cycle.local(cycle.violated_us(now_at)),
     )

@@ -182,9 +182,10 @@ def explain_cycle(track: Track, cycle: Cycle, now: datetime) -> CycleExplanation
                 deadline, f"deadline {_stamp(deadline)}: {format_timedelta(target)} counted"
             )
         )
-        warning = warning_instant(track.compiled.warning, cycle, target)
-        if warning is not None:
-            lines.append(ExplainLine(warning, f"warning at {_stamp(warning)}"))
+        for rule in (track.compiled.warning, *track.compiled.warnings):
+            warning = warning_instant(rule, cycle, target)
+            if warning is not None:
+                lines.append(ExplainLine(warning, f"warning at {_stamp(warning)}"))
     elif target is not None:
         lines.append(ExplainLine(None, "deadline unknown while the clock is paused"))
     lines.append(_outcome(cycle, deadline, now))

@@ -63,7 +63,8 @@ def statuses(process: Process) -> tuple[str, ...]:
             if node.on in STATUS_TRIGGERS or (node.on is None and node.field == "status"):
                 found.update(dict.fromkeys(_values(node.value)))
         plans = definition.actions
-        for action in (*plans.warning.do, *plans.violation.do, *plans.success.do):
+        warnings = [a for plan in plans.ladder() for a in plan.do]
+        for action in (*warnings, *plans.violation.do, *plans.success.do):
             if action.type == "set_status" and action.status:
                 found[action.status] = None
     found.update(dict.fromkeys(process.closed_statuses))

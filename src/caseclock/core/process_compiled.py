@@ -45,6 +45,7 @@ class CompiledDef:
     start_at: str | None
     owner_spec: str
     warning: WarningRule
+    warnings: tuple[WarningRule, ...]  # the further rungs of a warning ladder (sequence 1, 2...)
     violation: ViolationRule | None  # None for a dated checkpoint (no ``complete``)
     applies: Predicate | None
     start: Predicate
@@ -123,6 +124,7 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         start_at=definition.start_at,
         owner_spec=definition.owner,
         warning=WarningRule.of(definition.actions.warning),
+        warnings=tuple(WarningRule.of(plan) for plan in definition.actions.warnings),
         violation=(
             None if definition.complete is None else ViolationRule.of(definition.actions.violation)
         ),

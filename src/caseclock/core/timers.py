@@ -1,7 +1,8 @@
 """What fires, and when: the plan of a cycle's timers, not their effects.
 
 A cycle's plan lists the timers that have fired or will fire given what is known at ``now``:
-the warning (unless the cycle ended before it), the violation at the deadline (plus ``after``;
+the warning and the further warnings of a ladder (sequence 1, 2, ...; each unless the cycle
+ended before it), the violation at the deadline (plus ``after``;
 unless the cycle ended before it), while the cycle is open the next repetition of the violation
 after ``now`` (every ``repeat_every``; its ``sequence`` counts the repetitions since the first,
 so the ones that came and went are not listed), and the success at completion. Past timers stay
@@ -146,14 +147,20 @@ def plan_timers(
     violation: ViolationRule | None,
     now: int,
     warning: int | None,
+    rungs: list[int | None] | None = None,
 ) -> tuple[Timer, ...]:
     """Every timer of one cycle, in order; ``violation`` None for a dated checkpoint; ``now``
-    and the ``warning`` instant in microseconds."""
+    and the ``warning`` instant in microseconds; ``rungs`` the instants of a warning ladder's
+    further warnings (sequence 1, 2, ...)."""
     timers: list[Timer] = []
     target = cycle.effective_target_us()
     end, end_us = cycle.ended_at, cycle.ended_us
     if warning is not None and (end_us is None or warning < end_us):
         timers.append(Timer(cycle.local(warning), cycle.key, cycle.number, _WARNING))
+    if rungs is not None:
+        for sequence, rung in enumerate(rungs, start=1):
+            if rung is not None and (end_us is None or rung < end_us):
+                timers.append(Timer(cycle.local(rung), cycle.key, cycle.number, _WARNING, sequence))
     if target is not None and violation is not None:
         timers += violation_timers(violation, cycle, target, now)
     if cycle.end_kind == "completed" and end is not None:

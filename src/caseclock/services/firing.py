@@ -7,9 +7,10 @@ the ledger row, applies the internal effects as events on the timeline (ingested
 event), and writes the external deliveries to the outbox. The caller commits: the ledger, the
 effects and the outbox rows land together or not at all.
 
-Catching up after downtime, a cycle's repeated violations collapse to the last one, a warning
-whose violation is also due is skipped, and so is anything overdue by more than the catch-up
-window (all recorded in the ledger as skipped, so they never fire later).
+Catching up after downtime, a cycle's repeated violations collapse to the last one, and so do
+the due rungs of a warning ladder; a warning whose violation is also due is skipped, and so is
+anything overdue by more than the catch-up window (all recorded in the ledger as skipped, so
+they never fire later).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.channels.email import EmailTemplates
 from caseclock.channels.payloads import Trigger, TriggerKind
-from caseclock.core.actions import ActionSpec
+from caseclock.core.actions import ActionSpec, WarningPlan
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
 from caseclock.core.policy import Process
@@ -234,7 +235,8 @@ def fire_due(
 
 def _caught_up(due: Sequence[DueTimer]) -> set[DueTimer]:
     """Timers not worth firing after downtime: all but a cycle's last due violation, and a
-    warning whose cycle's violation is due too."""
+    warning whose cycle's violation is due too, and all but the last due rung of a warning
+    ladder."""
     by_cycle: dict[tuple[str, str, int], list[DueTimer]] = {}
     for timer in due:
         by_cycle.setdefault((timer.record_id, timer.milestone, timer.cycle), []).append(timer)
@@ -242,8 +244,8 @@ def _caught_up(due: Sequence[DueTimer]) -> set[DueTimer]:
     for timers in by_cycle.values():
         violations = [t for t in timers if t.kind is TimerKind.VIOLATION]
         skipped.update(violations[:-1])
-        if violations:
-            skipped.update(t for t in timers if t.kind is TimerKind.WARNING)
+        warnings = [t for t in timers if t.kind is TimerKind.WARNING]
+        skipped.update(warnings if violations else warnings[:-1])
     return skipped
 
 
@@ -258,7 +260,7 @@ def _fire_timer(
     kind = _trigger_kind(timer)
     plans = definition.actions
     actions = {
-        TimerKind.WARNING: plans.warning.do,
+        TimerKind.WARNING: _rung(plans.ladder(), timer.sequence),
         TimerKind.VIOLATION: plans.violation.do,
         TimerKind.SUCCESS: plans.success.do,
     }[timer.kind]
@@ -280,6 +282,11 @@ def _fire_timer(
         actions=actions,
         skipped=skip,
     )
+
+
+def _rung(ladder: Sequence[WarningPlan], sequence: int) -> tuple[ActionSpec, ...]:
+    """The actions of a warning ladder's rung (none for a rung the policy no longer has)."""
+    return ladder[sequence].do if sequence < len(ladder) else ()
 
 
 def _trigger_kind(timer: DueTimer) -> TriggerKind:
