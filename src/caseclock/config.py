@@ -150,6 +150,28 @@ class Settings(BaseSettings):
         description="how long an open breaker holds an endpoint's deliveries (doubles when a "
         "probe fails, up to 10 minutes)",
     )
+    # --- milestone reviews (see the README's review section and docs/reviews.md) ---
+    review_weekday: int = Field(
+        default=0, ge=0, le=6, description="day of the weekly review, 0 Monday .. 6 Sunday"
+    )
+    review_hour: int = Field(
+        default=8, ge=0, le=23, description="hour of the reviews, in each team's time zone"
+    )
+    review_daily_tiers: str = Field(
+        default="",
+        description="comma-separated high-priority tiers (Platinum): their records also get a "
+        "daily review per team",
+    )
+    review_stalled_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="open milestones whose record had no event for this "
+        "many business days are stalled",
+    )
+    review_time_zone: str = Field(
+        default="UTC", description="zone of a team whose calendar is unset or unknown"
+    )
     allow_private_endpoints: bool = Field(
         default=False,
         description="let webhook and chat endpoints be private or loopback addresses "

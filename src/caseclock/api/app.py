@@ -23,6 +23,7 @@ from caseclock.api.routers import (
     milestones,
     policy,
     records,
+    reviews,
     service,
     teams,
     users,
@@ -76,6 +77,7 @@ def create_app(
         audit,
         endpoints,
         deliveries,
+        reviews,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)

@@ -30,8 +30,10 @@ from caseclock.config import Settings
 from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
+from caseclock.worker.delivery import smtp_settings
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Worker, run_in_thread
+from caseclock.worker.reviews import ReviewJob
 
 deliveries_app = typer.Typer(help="The outbox: deliveries and dead letters.", no_args_is_help=True)
 
@@ -44,7 +46,9 @@ def register(app: typer.Typer) -> None:
 def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, httpx.Client]:
     """A worker over ``engine`` with its HTTP client and wake-up (LISTEN on PostgreSQL)."""
     http = httpx.Client(trust_env=False)
-    made = Worker(make_session_factory(engine), settings, http=http)
+    factory = make_session_factory(engine)
+    made = Worker(factory, settings, http=http)
+    made.add_job(ReviewJob(factory, settings, http, smtp_settings(settings)).run)
     wakeup = Wakeup()
     wakeup.listen(settings.database_url)
     return made, wakeup, http

@@ -22,6 +22,7 @@ from caseclock.console.routes import (
     profile,
     records,
     reports,
+    reviews,
     session,
 )
 
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         accounts,
         policy,
         reports,
+        reviews,
         people,
         profile,
         audit,

@@ -41,6 +41,9 @@ STOP_WAIT = 60.0  # seconds a stopping worker gives its sends in flight
 log = logging.getLogger(__name__)
 
 BeforeCommit = Callable[[Session], None]
+# A periodic job the firing loop runs after each pass, at that pass's instant (the review
+# digests, ``worker.reviews``); it keeps its own pace and its own transactions.
+Job = Callable[[datetime], object]
 
 
 @dataclass(slots=True)
@@ -97,6 +100,15 @@ class Worker:
             rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
             retry_policy=self.retry_policy,
         )
+        self.jobs: list[Job] = []
+
+    def add_job(self, job: Job) -> None:
+        """Run ``job(now)`` after every firing pass (see ``Job``)."""
+        self.jobs.append(job)
+
+    def _run_jobs(self, now: datetime) -> None:
+        for job in self.jobs:
+            job(now)
 
     def close(self) -> None:
         self.sender.close()
@@ -109,6 +121,7 @@ class Worker:
         """
         iteration = Iteration()
         self._fire(now, iteration)
+        self._run_jobs(now)
         self.sender.drain(sending or FixedClock(now))
         iteration.count(self.sender.take_counts())
         with self.session_factory() as session:
@@ -169,7 +182,9 @@ class Worker:
             wakeup.clear()
             iteration = Iteration()
             try:
-                self._fire(clock.now(), iteration)
+                now = clock.now()
+                self._fire(now, iteration)
+                self._run_jobs(now)
                 with self.session_factory() as session:
                     iteration.next_due = TimerRepository(session).next_due()
             except Exception:  # one bad iteration must not end the worker: log, pause, retry

@@ -13,6 +13,7 @@ from caseclock.store.models.people import (
 )
 from caseclock.store.models.policy import CalendarRow, EntitlementRuleSetRow, ProcessRow
 from caseclock.store.models.records import EventRow, MilestoneRow, NoteRow, RecordRow, TaskRow
+from caseclock.store.models.reviews import ReviewMarkRow, ReviewRunRow
 from caseclock.store.models.worker import (
     DeliveryRow,
     EndpointRow,
@@ -42,6 +43,8 @@ __all__ = [
     "NoteRow",
     "ProcessRow",
     "RecordRow",
+    "ReviewMarkRow",
+    "ReviewRunRow",
     "SignInAttemptRow",
     "TaskRow",
     "TeamMemberRow",

@@ -99,6 +99,9 @@ class MilestoneRow(Base):
             "id",
         ),
         Index("ix_milestones_next_timer_at", "next_timer_at"),
+        # the review's "completed late" and "violated since" per team (v0007)
+        Index("ix_milestones_team_completed_at", "team", "completed_at"),
+        Index("ix_milestones_team_violated_at", "team", "violated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

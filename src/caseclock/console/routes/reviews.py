@@ -1,0 +1,106 @@
+"""The milestone review page of a team, and the form that marks an item reviewed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from caseclock.api.deps import DbSession, Now, SettingsDep
+from caseclock.console.auth import CsrfChecked, User
+from caseclock.console.router import console_router
+from caseclock.console.templating import render
+from caseclock.errors import ValidationFailed
+from caseclock.services import review_digest, reviews
+from caseclock.services.directory import load_directory
+
+router = console_router()
+
+
+def _until(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"{text!r} is not an ISO-8601 instant", path="until") from None
+    return reviews.checked_until(value)
+
+
+@router.get("/reviews")
+def review_list(*, request: Request, session: DbSession, user: User) -> Response:
+    directory = load_directory(session)
+    teams = reviews.reviewable_teams(session, user.principal, directory)
+    if len(teams) == 1:
+        return RedirectResponse(f"/reviews/{quote(teams[0], safe='')}", status_code=303)
+    return render(request, "reviews.html", {"teams": teams}, user=user)
+
+
+@router.get("/reviews/{team}")
+def review_page(
+    *,
+    request: Request,
+    team: str,
+    session: DbSession,
+    user: User,
+    now: Now,
+    settings: SettingsDep,
+    cadence: Annotated[str, Query(max_length=20)] = "weekly",
+    until: Annotated[str | None, Query(max_length=64)] = None,
+    done: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    directory = load_directory(session)
+    reviews.check_reader(user.principal, team, directory)
+    review = reviews.open_review(
+        session,
+        team=team,
+        cadence=reviews.cadence_named(cadence),
+        accounts=user.principal.accounts,
+        options=reviews.ReviewOptions.of(settings),
+        now=now,
+        until=_until(until),
+    )
+    sections = [
+        (s, [(i, review_digest.item_words(i, s.key, review)) for i in s.items])
+        for s in review.sections
+    ]
+    context = {
+        "review": review,
+        "sections": sections,
+        "rate": review_digest.rate,
+        "cadences": reviews.ReviewOptions.of(settings).cadences(),
+        "done": done,
+        "back": request.url.path + ("?" + request.url.query if request.url.query else ""),
+    }
+    return render(request, "review.html", context, user=user)
+
+
+@router.post("/reviews/{team}/marks", dependencies=[CsrfChecked])
+def post_mark(
+    *,
+    team: str,
+    session: DbSession,
+    user: User,
+    now: Now,
+    record_id: Annotated[str, Form(max_length=200)],
+    milestone: Annotated[str, Form(max_length=100)],
+    cycle: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=reviews.NOTE_LIMIT)] = "",
+    cadence: Annotated[str, Form(max_length=20)] = "weekly",
+) -> Response:
+    reviews.add_mark(
+        session,
+        user.principal,
+        load_directory(session),
+        team=team,
+        record_id=record_id,
+        milestone=milestone,
+        cycle=cycle,
+        note=note,
+        now=now,
+    )
+    query = urlencode({"cadence": cadence, "done": f"Marked {record_id} reviewed."})
+    return RedirectResponse(f"/reviews/{quote(team, safe='')}?{query}", status_code=303)

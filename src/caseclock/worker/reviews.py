@@ -1,0 +1,126 @@
+"""The review digests: once a minute at most, send each team's review whose period has ended.
+
+A period is sent once whatever the number of workers: each worker claims it by inserting its
+``review_runs`` row (unique per team, cadence and period) and commits the claim before sending;
+the loser's insert fails and it moves on. Then the review is read, rendered and sent (email to
+the team's leads and address, chat to the team's endpoint), and the run is recorded as sent.
+A worker that dies between its claim and the record leaves a lease that runs out: another
+worker sends that period then (the email's Message-ID holds the run's key, so a resend is
+recognisable). A failure worth retrying gives the claim back at once; the next look retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from caseclock.channels.chat import deliver_chat
+from caseclock.channels.email import EmailTemplates, RenderedEmail, SmtpSettings, deliver_email
+from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
+from caseclock.config import Settings
+from caseclock.services import review_digest, reviews
+from caseclock.services.directory import load_directory
+from caseclock.services.teams import get_team
+from caseclock.store.database import SessionFactory
+
+log = logging.getLogger(__name__)
+LOOK_EVERY = timedelta(minutes=1)
+LEASE = timedelta(minutes=10)
+NO_RECIPIENT = "not sent: the team has no lead with an address, no address and no chat endpoint"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One digest sent (or failed) by this worker."""
+
+    team: str
+    cadence: str
+    period_end: datetime
+    outcome: str
+    sent: bool
+
+
+@dataclass
+class ReviewJob:
+    """Sends due review digests; ``run(now)`` is called by the worker loop every pass."""
+
+    session_factory: SessionFactory
+    settings: Settings
+    http: httpx.Client
+    smtp: SmtpSettings
+    templates: EmailTemplates = field(default_factory=EmailTemplates)
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    next_look: datetime | None = None
+
+    def run(self, now: datetime) -> list[Sent]:
+        """Send what is due at ``now``; a no-op until a minute after the last look."""
+        if self.next_look is not None and now < self.next_look:
+            return []
+        self.next_look = now + LOOK_EVERY
+        options = reviews.ReviewOptions.of(self.settings)
+        with self.session_factory() as session:
+            due = reviews.due_digests(session, options, now=now)
+        return [sent for item in due if (sent := self._one(item, options, now)) is not None]
+
+    def _one(self, due: reviews.Due, options: reviews.ReviewOptions, now: datetime) -> Sent | None:
+        with self.session_factory() as session:
+            run_id = reviews.claim_digest(session, due, worker=self.worker, now=now, lease=LEASE)
+            session.commit()
+        if run_id is None:
+            return None  # another worker has it
+        try:
+            outcomes = self._send(due, options, run_id, now)
+        except Exception as exc:  # one team's digest must not stop the others
+            log.exception("review digest of team %s failed", due.team)
+            outcomes = [DeliveryOutcome.retryable(f"unexpected {type(exc).__name__}: {exc}")]
+        sent = any(o.status is DeliveryStatus.DELIVERED for o in outcomes)
+        retry = not sent and any(o.status is DeliveryStatus.RETRYABLE for o in outcomes)
+        text = "; ".join(o.reason for o in outcomes) or NO_RECIPIENT
+        with self.session_factory() as session:
+            if retry:
+                reviews.release_digest(session, run_id, outcome=text, now=now)
+            else:
+                reviews.finish_digest(session, run_id, sent=sent, outcome=text, now=now)
+            session.commit()
+        return Sent(due.team, due.cadence.value, due.period.end, text, sent)
+
+    def _send(
+        self, due: reviews.Due, options: reviews.ReviewOptions, run_id: int, now: datetime
+    ) -> list[DeliveryOutcome]:
+        with self.session_factory() as session:
+            team = get_team(session, due.team)
+            review = reviews.build_review(
+                session,
+                team=due.team,
+                cadence=due.cadence,
+                accounts=None,
+                options=options,
+                now=now,
+                period=due.period,
+            )
+            to, chat_url = review_digest.targets(session, team, load_directory(session))
+        key = f"review-{run_id}"
+        console_url = self.settings.console_url
+        outcomes = []
+        if to:
+            context = review_digest.email_context(review, console_url)
+            rendered: RenderedEmail = self.templates.render("review", context)
+            outcomes.append(deliver_email(self.smtp, rendered, to=to, key=key, now=now))
+        if chat_url is not None:
+            message = review_digest.chat_message(review, console_url)
+            outcomes.append(
+                deliver_chat(
+                    self.http,
+                    url=chat_url,
+                    message=message,
+                    key=key,
+                    now=now,
+                    allow_private=self.settings.allow_private_endpoints,
+                )
+            )
+        return outcomes
