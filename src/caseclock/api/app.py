@@ -13,6 +13,7 @@ import caseclock
 from caseclock.api import problems
 from caseclock.api.retry import DatabaseTrouble
 from caseclock.api.routers import (
+    account_milestones,
     accounts,
     audit,
     deliveries,
@@ -78,6 +79,7 @@ def create_app(
         endpoints,
         deliveries,
         reviews,
+        account_milestones,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)

@@ -6,7 +6,14 @@ import sys
 
 import typer
 
-from caseclock.cli import calendar_cmd, import_cmd, service_cmd, simulate_cmd, worker_cmd
+from caseclock.cli import (
+    calendar_cmd,
+    import_cmd,
+    milestone_cmd,
+    service_cmd,
+    simulate_cmd,
+    worker_cmd,
+)
 from caseclock.cli.output import USAGE_ERROR, report
 
 app = typer.Typer(
@@ -17,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(milestone_cmd.app, name="milestone")
 simulate_cmd.register(app)
 service_cmd.register(app)
 worker_cmd.register(app)

@@ -69,6 +69,11 @@ def parse_offset(text: str) -> DayOffset:
     )
 
 
+def backwards(offset: DayOffset) -> DayOffset:
+    """The same offset counted the other way (``1w`` before instead of after)."""
+    return DayOffset(offset.unit, -offset.amount, offset.text)
+
+
 def check_offset_text(value: str | None) -> str | None:
     """Validate an optional offset, keeping the text people wrote (a pydantic validator)."""
     if value is not None:

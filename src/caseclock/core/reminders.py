@@ -22,6 +22,7 @@ from caseclock.core.account_plans import ReminderSpec
 from caseclock.core.day_offsets import (
     DayOffset,
     OpenDay,
+    backwards,
     parse_offset,
     previous_open_day,
     shift,
@@ -45,7 +46,7 @@ def reminder_days(
 ) -> Iterator[tuple[int, date, str]]:
     """The series ``(sequence, day, label)`` in order; endless when ``spec.repeat`` is set."""
     offsets = sorted(
-        ((shift(due, _back(parse_offset(t))), t) for t in spec.before), key=lambda p: p[0]
+        ((shift(due, backwards(parse_offset(t))), t) for t in spec.before), key=lambda p: p[0]
     )
     last: date | None = None
     sequence = 0
@@ -67,10 +68,6 @@ def reminder_days(
             sequence += 1
             last = moved
             yield sequence, moved, "on the due date" if day == due else f"repeat every {step}"
-
-
-def _back(offset: DayOffset) -> DayOffset:
-    return DayOffset(offset.unit, -offset.amount, offset.text)
 
 
 def _instant(day: date, zone: tzinfo, send_at: time) -> datetime:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from caseclock.errors import Forbidden, Unauthorized, ValidationFailed
 from caseclock.store.models import ApiKeyRow, UserRow
 from caseclock.store.repositories.access import ApiKeyRepository
+from caseclock.store.repositories.account_milestones import AccountMilestoneRepository
 from caseclock.store.repositories.people import UserRepository
 
 LAST_USED_EVERY = timedelta(minutes=1)  # a key's last use is kept to the minute, not per call
@@ -208,7 +209,7 @@ def key_principal(session: Session, key_digest: str, *, now: datetime) -> Princi
             raise Unauthorized("this API key's owner is deactivated")
         role = lower_role(role, Role(user.role))
         user_scope = frozenset(user.accounts) if user.accounts is not None else None
-        accounts = narrower_scope(accounts, user_scope)
+        accounts = _with_collaborations(session, narrower_scope(accounts, user_scope), row, user)
         handle = user.handle
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         row.last_used_at = now
@@ -220,6 +221,19 @@ def key_principal(session: Session, key_digest: str, *, now: datetime) -> Princi
         user_id=row.user_id,
         handle=handle,
     )
+
+
+def _with_collaborations(
+    session: Session, accounts: frozenset[str] | None, key: ApiKeyRow, user: UserRow
+) -> frozenset[str] | None:
+    """A scoped user also sees the accounts of the milestones they collaborate on, read now,
+    so a removal takes effect at their next request. A key its owner limited below their own
+    scope stays limited."""
+    if accounts is None or user.accounts is None:
+        return accounts
+    if key.accounts is not None and not set(user.accounts) <= set(key.accounts):
+        return accounts
+    return accounts | AccountMilestoneRepository(session).collaborating_accounts(user.id)
 
 
 def list_keys(session: Session) -> Sequence[ApiKeyRow]:

@@ -22,6 +22,10 @@ from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser
 from caseclock.services.evaluation import account_facts
 from caseclock.store.models import AccountRow, AssetRow, ContactRow, EntitlementRow
+from caseclock.store.repositories.account_milestones import (
+    AccountFilter,
+    AccountMilestoneRepository,
+)
 from caseclock.store.repositories.customers import (
     AccountRepository,
     AssetRepository,
@@ -64,6 +68,46 @@ def list_accounts(
     session: Session, principal: Principal, *, limit: int, offset: int
 ) -> Sequence[AccountRow]:
     return AccountRepository(session).list(scope=principal.accounts, limit=limit, offset=offset)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountQuery:
+    """A segment of the accounts list: in ``phase`` on ``today``, renewing within
+    ``renewal_within`` days (today included), and/or matching ``search`` (id or name)."""
+
+    today: date
+    phase: str | None = None
+    renewal_within: int | None = None
+    search: str | None = None
+
+    def where(self) -> AccountFilter:
+        until = None
+        if self.renewal_within is not None:
+            until = self.today + timedelta(days=self.renewal_within)
+        return AccountFilter(
+            today=self.today, phase=self.phase, renewal_until=until, search=self.search
+        )
+
+
+def find_accounts(
+    session: Session,
+    query: AccountQuery,
+    principal: Principal,
+    *,
+    limit: int | None,
+    offset: int = 0,
+) -> tuple[Sequence[AccountRow], dict[str, str]]:
+    """The accounts of a segment (every one when ``limit`` is None), with the phase each is in
+    on ``query.today``."""
+    repo = AccountMilestoneRepository(session)
+    rows = repo.accounts(query.where(), scope=principal.accounts, limit=limit, offset=offset)
+    return rows, repo.phases_on([r.id for r in rows], query.today)
+
+
+def count_accounts(session: Session, query: AccountQuery, principal: Principal) -> int:
+    return AccountMilestoneRepository(session).count_accounts(
+        query.where(), scope=principal.accounts
+    )
 
 
 def create_account(

@@ -30,6 +30,8 @@ class Kind(StrEnum):
     KEY = "key"
     ENTITLEMENT = "entitlement"
     OVERRIDE = "override"
+    MILESTONE = "milestone"  # customer milestones on accounts
+    COLLABORATOR = "collaborator"  # a user given (or denied) an account by collaborating
 
 
 def record(

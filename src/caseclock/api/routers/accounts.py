@@ -27,8 +27,9 @@ from caseclock.store.models import AccountRow, EntitlementRow
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
-def account_out(row: AccountRow) -> AccountOut:
+def account_out(row: AccountRow, phase: str | None = None) -> AccountOut:
     return AccountOut(
+        phase=phase,
         id=row.id,
         name=row.name,
         tier=row.tier,
@@ -73,15 +74,27 @@ def create_account(
     )
 
 
-@router.get("/accounts", summary="List accounts")
+@router.get("/accounts", summary="List accounts (by lifecycle phase, renewal window, name)")
 def list_accounts(
+    *,
     session: DbSession,
     principal: Viewer,
+    now: Now,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
+    phase: Annotated[
+        str | None, Query(max_length=50, description="in this lifecycle phase today")
+    ] = None,
+    renewal_within: Annotated[
+        int | None, Query(ge=0, le=3660, description="renewing within this many days")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="part of the id or name")] = None,
 ) -> list[AccountOut]:
-    rows = accounts.list_accounts(session, principal, limit=limit, offset=offset)
-    return [account_out(row) for row in rows]
+    query = accounts.AccountQuery(
+        today=now.date(), phase=phase, renewal_within=renewal_within, search=q
+    )
+    rows, phases = accounts.find_accounts(session, query, principal, limit=limit, offset=offset)
+    return [account_out(row, phases.get(row.id)) for row in rows]
 
 
 @router.get("/accounts/{account_id}", summary="One account")

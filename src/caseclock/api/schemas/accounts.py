@@ -95,6 +95,9 @@ class AccountOut(BaseModel):
     fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    phase: str | None = Field(
+        default=None, description="the lifecycle phase today (from its lifecycle milestones)"
+    )
 
 
 class AccountCreated(AccountOut):

@@ -1,6 +1,12 @@
 """The ORM models, one module per concern; importing this package registers every table."""
 
 from caseclock.store.models.access import ApiKeyRow
+from caseclock.store.models.account_milestones import (
+    AccountMilestoneRow,
+    AccountTaskRow,
+    MilestoneCollaboratorRow,
+    MilestoneNoteRow,
+)
 from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
@@ -23,7 +29,9 @@ from caseclock.store.models.worker import (
 )
 
 __all__ = [
+    "AccountMilestoneRow",
     "AccountRow",
+    "AccountTaskRow",
     "ApiKeyRow",
     "AssetRow",
     "AuditRow",
@@ -39,6 +47,8 @@ __all__ = [
     "EscalationTimerRow",
     "EventRow",
     "FiringRow",
+    "MilestoneCollaboratorRow",
+    "MilestoneNoteRow",
     "MilestoneRow",
     "NoteRow",
     "ProcessRow",

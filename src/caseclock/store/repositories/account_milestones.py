@@ -1,0 +1,236 @@
+"""Queries over customer milestones, their tasks, notes and collaborators, and the accounts
+list by lifecycle phase and renewal window.
+
+The phase filter mirrors ``core.milestone_status.PhaseSpan.holds``: a lifecycle milestone's
+phase holds from ``phase_since`` (included) to ``phase_until`` (excluded; null: open-ended).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from caseclock.store.models import (
+    AccountMilestoneRow,
+    AccountRow,
+    AccountTaskRow,
+    MilestoneCollaboratorRow,
+    MilestoneNoteRow,
+    UserRow,
+)
+
+M = AccountMilestoneRow
+_Under = TypeVar("_Under", AccountTaskRow, MilestoneNoteRow)
+
+
+def phase_holds(day: date) -> ColumnElement[bool]:
+    """SQL of ``PhaseSpan.holds(day)`` over ``account_milestones`` (phase rows only)."""
+    return and_(
+        M.phase.is_not(None),
+        M.phase_since <= day,
+        or_(M.phase_until.is_(None), M.phase_until > day),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Which accounts a list shows: ``phase`` on ``today``, renewal within ``renewal_days``."""
+
+    today: date
+    phase: str | None = None
+    renewal_until: date | None = None
+    search: str | None = None
+
+
+class AccountMilestoneRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- milestones ----------------------------------------------------------------------
+
+    def add(self, row: AccountMilestoneRow) -> AccountMilestoneRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def add_many(self, rows: Sequence[AccountMilestoneRow]) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def get(self, milestone_id: int) -> AccountMilestoneRow | None:
+        return self.session.get(AccountMilestoneRow, milestone_id)
+
+    def for_account(self, account_id: str) -> Sequence[AccountMilestoneRow]:
+        return self.session.scalars(
+            select(M).where(M.account_id == account_id).order_by(M.due_on, M.id)
+        ).all()
+
+    def dependents(self, milestone_id: int) -> Sequence[AccountMilestoneRow]:
+        """Open milestones that count from ``milestone_id`` or wait for it."""
+        return self.session.scalars(
+            select(M)
+            .where(or_(M.after_id == milestone_id, M.starts_after_id == milestone_id))
+            .where(M.completed_at.is_(None))
+            .order_by(M.id)
+        ).all()
+
+    def lifecycle_for(self, account_ids: Iterable[str]) -> Sequence[AccountMilestoneRow]:
+        wanted = list(set(account_ids))
+        if not wanted:
+            return []
+        return self.session.scalars(
+            select(M).where(M.account_id.in_(wanted), M.phase.is_not(None)).order_by(M.due_on)
+        ).all()
+
+    def claim_reminders(self, now: datetime, limit: int) -> Sequence[AccountMilestoneRow]:
+        """Open milestones whose next reminder is due, locked (``SKIP LOCKED``) for this
+        transaction, soonest first."""
+        return self.session.scalars(
+            select(M)
+            .where(M.next_reminder_at <= now, M.completed_at.is_(None))
+            .order_by(M.next_reminder_at, M.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def next_reminder_at(self) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(M.next_reminder_at)).where(M.completed_at.is_(None))
+        )
+
+    # -- tasks and notes -----------------------------------------------------------------
+
+    def add_task(self, row: AccountTaskRow) -> AccountTaskRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get_task(self, task_id: int) -> AccountTaskRow | None:
+        return self.session.get(AccountTaskRow, task_id)
+
+    def tasks_for(self, milestone_ids: Iterable[int]) -> dict[int, list[AccountTaskRow]]:
+        return self._under(AccountTaskRow, milestone_ids)
+
+    def add_note(self, row: MilestoneNoteRow) -> MilestoneNoteRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def notes_for(self, milestone_ids: Iterable[int]) -> dict[int, list[MilestoneNoteRow]]:
+        return self._under(MilestoneNoteRow, milestone_ids)
+
+    def _under(self, model: type[_Under], milestone_ids: Iterable[int]) -> dict[int, list[_Under]]:
+        """Rows of ``model`` under each milestone, oldest first."""
+        found: dict[int, list[_Under]] = defaultdict(list)
+        wanted = list(set(milestone_ids))
+        if wanted:
+            query = select(model).where(model.milestone_id.in_(wanted)).order_by(model.id)
+            for row in self.session.scalars(query):
+                found[row.milestone_id].append(row)
+        return found
+
+    # -- collaborators -------------------------------------------------------------------
+
+    def add_collaborator(self, row: MilestoneCollaboratorRow) -> MilestoneCollaboratorRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def collaborator(self, milestone_id: int, user_id: int) -> MilestoneCollaboratorRow | None:
+        return self.session.scalar(
+            select(MilestoneCollaboratorRow).where(
+                MilestoneCollaboratorRow.milestone_id == milestone_id,
+                MilestoneCollaboratorRow.user_id == user_id,
+            )
+        )
+
+    def remove_collaborator(self, row: MilestoneCollaboratorRow) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
+    def collaborators_for(
+        self, milestone_ids: Iterable[int]
+    ) -> dict[int, list[tuple[MilestoneCollaboratorRow, UserRow]]]:
+        found: dict[int, list[tuple[MilestoneCollaboratorRow, UserRow]]] = defaultdict(list)
+        wanted = list(set(milestone_ids))
+        if wanted:
+            rows = self.session.execute(
+                select(MilestoneCollaboratorRow, UserRow)
+                .join(UserRow, UserRow.id == MilestoneCollaboratorRow.user_id)
+                .where(MilestoneCollaboratorRow.milestone_id.in_(wanted))
+                .order_by(UserRow.handle)
+            )
+            for collaborator, user in rows:
+                found[collaborator.milestone_id].append((collaborator, user))
+        return found
+
+    def collaborating_accounts(self, user_id: int) -> frozenset[str]:
+        """The accounts of every milestone ``user_id`` collaborates on."""
+        rows = self.session.scalars(
+            select(M.account_id)
+            .join(MilestoneCollaboratorRow, MilestoneCollaboratorRow.milestone_id == M.id)
+            .where(MilestoneCollaboratorRow.user_id == user_id)
+            .distinct()
+        )
+        return frozenset(rows)
+
+    # -- the accounts list ---------------------------------------------------------------
+
+    def accounts(
+        self,
+        where: AccountFilter,
+        *,
+        scope: frozenset[str] | None,
+        limit: int | None,
+        offset: int = 0,
+    ) -> Sequence[AccountRow]:
+        query = select(AccountRow).order_by(AccountRow.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return self.session.scalars(self._filtered(query, where, scope)).all()
+
+    def count_accounts(self, where: AccountFilter, *, scope: frozenset[str] | None) -> int:
+        query = select(func.count()).select_from(AccountRow)
+        return int(self.session.scalar(self._filtered(query, where, scope)) or 0)
+
+    def _filtered(self, query: Any, where: AccountFilter, scope: frozenset[str] | None) -> Any:
+        if scope is not None:
+            query = query.where(AccountRow.id.in_(scope))
+        if where.phase is not None:
+            query = query.where(
+                exists().where(
+                    M.account_id == AccountRow.id,
+                    M.phase == where.phase,
+                    phase_holds(where.today),
+                )
+            )
+        if where.renewal_until is not None:
+            query = query.where(
+                AccountRow.renewal_date >= where.today,
+                AccountRow.renewal_date <= where.renewal_until,
+            )
+        if where.search:
+            pattern = f"%{where.search.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(AccountRow.id).like(pattern),
+                    func.lower(AccountRow.name).like(pattern),
+                )
+            )
+        return query
+
+    def phases_on(self, account_ids: Iterable[str], day: date) -> dict[str, str]:
+        """The phase each account is in on ``day`` (accounts without one are left out)."""
+        wanted = list(set(account_ids))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(M.account_id, M.phase).where(M.account_id.in_(wanted), phase_holds(day))
+        )
+        return {account_id: phase for account_id, phase in rows if phase is not None}
