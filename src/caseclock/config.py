@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         description="a milestone turns yellow when its warning is reached or fewer than this "
         "many business minutes remain",
     )
+    counts_max_age_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="the at-risk queue's counts by standing are reused for the same filters "
+        "for up to this many seconds (each answer says when they were taken); writes by the "
+        "same process recount at once; 0 counts afresh for every answer",
+    )
     max_batch: int = Field(
         default=1000, ge=1, le=10_000, description="largest batch accepted by POST /events"
     )
@@ -201,6 +209,10 @@ class Settings(BaseSettings):
     @property
     def yellow_within(self) -> timedelta:
         return timedelta(minutes=self.yellow_minutes)
+
+    @property
+    def counts_max_age(self) -> timedelta:
+        return timedelta(seconds=self.counts_max_age_seconds)
 
     @property
     def clock_skew(self) -> timedelta:

@@ -109,10 +109,41 @@ def test_counts_cover_the_whole_filtered_queue(
     clock.set(T0 + timedelta(hours=3, minutes=20))  # C-1's first response is past its warning
     body = agent.get("/api/v1/milestones", params={"at_risk": "true", "limit": 1}).json()
     assert len(body["items"]) == 1
-    assert body["counts"] == {"violated": 0, "at_risk": 1, "on_track": 5, "paused": 0}
+    assert body["counts"] == {
+        "at": body["at"],
+        "violated": 0,
+        "at_risk": 1,
+        "on_track": 5,
+        "paused": 0,
+    }
     clock.set(T0 + timedelta(hours=5, minutes=30))  # C-1 and C-2 past their first response
     mine = agent.get("/api/v1/milestones", params={"at_risk": "true", "owner": "ana"}).json()
-    assert mine["counts"] == {"violated": 1, "at_risk": 1, "on_track": 2, "paused": 0}
+    assert mine["counts"] == {
+        "at": mine["at"],
+        "violated": 1,
+        "at_risk": 1,
+        "on_track": 2,
+        "paused": 0,
+    }
+
+
+def test_the_next_page_shares_the_count_taken_a_moment_ago(
+    agent: Api, policy_applied: dict[str, Any], clock: FixedClock
+) -> None:
+    """Paging through the queue within a few seconds reuses the first page's count, and says
+    so: `counts.at` is when it was taken, `at` when the page was read."""
+    open_case(agent, clock, "C-1", 0, owner="ana")
+    open_case(agent, clock, "C-2", 1, owner="bo")
+    clock.set(T0 + timedelta(hours=3))
+    first = agent.get("/api/v1/milestones", params={"at_risk": "true", "limit": 1}).json()
+    clock.set(T0 + timedelta(hours=3, seconds=5))
+    params = {"at_risk": "true", "limit": 1, "offset": 1}
+    second = agent.get("/api/v1/milestones", params=params).json()
+    assert second["counts"] == first["counts"]
+    assert second["counts"]["at"] == first["at"] != second["at"]
+    clock.set(T0 + timedelta(hours=3, seconds=30))
+    third = agent.get("/api/v1/milestones", params=params).json()
+    assert third["counts"]["at"] == third["at"]
 
 
 FRIDAY_1330 = T0 + timedelta(days=4, hours=3, minutes=30)  # Friday 13 March, 13:30 in New York

@@ -33,6 +33,7 @@ from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.console.mount import install as install_console
 from caseclock.core.events import Event
+from caseclock.services.at_risk import CountsCache
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 
 API_PREFIX = "/api/v1"
@@ -62,6 +63,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.session_factory = session_factory or make_session_factory(engine)
+    app.state.counts_cache = CountsCache(settings.counts_max_age)
     problems.install(app)
     app.add_middleware(DatabaseTrouble)
     app.include_router(service.router)

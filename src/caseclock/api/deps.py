@@ -1,5 +1,5 @@
-"""Dependencies as types: ``DbSession``, ``Now``, ``Viewer``/``Agent``/``Lead``/``Admin``,
-``CurrentRecord``.
+"""Dependencies as types: ``DbSession``, ``Now``, ``CountsCacheDep``,
+``Viewer``/``Agent``/``Lead``/``Admin``, ``CurrentRecord``.
 
 The session commits when the endpoint returns and rolls back when it raises: the request is the
 unit of work. ``Now`` reads the app's clock once per request.
@@ -19,6 +19,7 @@ from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.services import accounts, records
 from caseclock.services.access import Principal, Role, authenticate
+from caseclock.services.at_risk import CountsCache
 from caseclock.store.database import SessionFactory
 from caseclock.store.models import AccountRow, RecordRow
 
@@ -44,7 +45,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_counts_cache(request: Request) -> CountsCache:
+    cache: CountsCache = request.app.state.counts_cache
+    return cache
+
+
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+CountsCacheDep = Annotated[CountsCache, Depends(get_counts_cache)]
 Now = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

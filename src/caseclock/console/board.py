@@ -21,6 +21,7 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.milestones import Basis, Health, MilestoneState
 from caseclock.core.standing import Standing
 from caseclock.services.at_risk import (
+    CountsCache,
     Order,
     QueueCounts,
     QueueFilter,
@@ -142,9 +143,9 @@ class BoardItem:
 @dataclass(slots=True)
 class Board:
     filters: Filters
+    counts: QueueCounts
     items: list[BoardItem] = field(default_factory=list)
     missing: list[RecordRow] = field(default_factory=list)
-    counts: QueueCounts = field(default_factory=QueueCounts)
     note: str | None = None
     truncated: bool = False  # more rows match than the board shows
 
@@ -179,9 +180,10 @@ def board(
     *,
     now: datetime,
     yellow_within: timedelta,
+    counts_cache: CountsCache | None = None,
 ) -> Board:
     """The board for ``user`` under ``filters`` at ``now``."""
-    result = Board(filters=filters)
+    result = Board(filters=filters, counts=QueueCounts(at=now))
     where = QueueFilter(
         open_only=True, tier=filters.tier, account=filters.account, milestone=filters.milestone
     )
@@ -204,7 +206,9 @@ def board(
         offset=0,
         yellow_within=yellow_within,
     )
-    result.counts = queue_counts(session, where, principal, now=now, yellow_within=yellow_within)
+    result.counts = queue_counts(
+        session, where, principal, now=now, yellow_within=yellow_within, cache=counts_cache
+    )
     result.truncated = len(found) >= BOARD_LIMIT
     calendars = CalendarCache(session)
     briefs = record_briefs(session, {item.row.record_id for item in found})

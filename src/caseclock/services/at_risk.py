@@ -4,17 +4,21 @@ Orders: ``deadline`` (soonest breach first: the wall-clock deadline, one index r
 open rows by deadline, optionally by owner, team or account) and ``time_left`` (least time
 left first, each milestone counted in its own basis). Views: one row per milestone, or one row
 per record showing its next breach (the open milestone with the soonest deadline). Counts by
-standing cover the whole filtered queue, not the page, in one SQL aggregate. Time left is
-computed only for the rows returned.
+standing cover the whole filtered queue, not the page, in one SQL aggregate, reused for a
+few seconds by several readers of the same queue (``CountsCache``). Time left is computed only
+for the rows returned.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import islice
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +27,7 @@ from caseclock.core.milestones import Basis, Health, MilestoneState
 from caseclock.core.standing import Standing, standing
 from caseclock.services.access import Principal
 from caseclock.services.calendars import CalendarCache
+from caseclock.store import write_generation
 from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.milestones import (
     DueSoon,
@@ -33,6 +38,7 @@ from caseclock.store.repositories.milestones import (
 from caseclock.store.repositories.reports import RecordBrief, ReportRepository
 
 __all__ = [  # the queue's filter and counts are the repository's values, passed through
+    "CountsCache",
     "Order",
     "QueueCounts",
     "QueueFilter",
@@ -108,7 +114,6 @@ def milestone_queue(
             repository,
             where=where,
             scope=scope,
-            calendars=calendars,
             item=item,
             now=now,
             limit=limit,
@@ -130,22 +135,21 @@ def _by_time_left(
     *,
     where: QueueFilter,
     scope: frozenset[str] | None,
-    calendars: CalendarCache,
     item: Callable[[MilestoneRow], QueueItem],
     now: datetime,
     limit: int,
     offset: int,
 ) -> list[QueueItem]:
-    """Least time left first. On one clock time left grows with the deadline, so each clock's
-    rows in deadline order are already in time-left order: the page is a merge of each clock's
-    first ``offset + limit`` rows. Rows without a deadline follow, by id, as in deadline order.
-    """
+    """Least time left first. On one clock (a basis and calendar) time left grows with the
+    deadline, so each clock's rows in deadline order are already in time-left order: the page
+    is a merge of each clock's first ``offset + limit`` rows, each row's time left computed in
+    its own basis (a business row on a calendar that is gone counts wall-clock time, as
+    ``row_standing`` does). Rows without a deadline follow, by id, as in deadline order."""
     wanted = offset + limit
-    streams = repository.soonest_per_calendar(
-        where, now=now, scope=scope, calendars=list(calendars.names()), limit=wanted
-    )
-    merged = heapq.merge(*([item(row) for row in stream] for stream in streams), key=_time_left_key)
-    dated = list(merged)
+    streams = repository.soonest_per_clock(where, now=now, scope=scope, limit=wanted)
+    # lazily: time left is worked out only for the rows the merge takes, not every row read
+    merged = heapq.merge(*((item(row) for row in stream) for stream in streams), key=_time_left_key)
+    dated = list(islice(merged, wanted))
     page = dated[offset:wanted]
     if len(page) == limit or any(len(stream) == wanted for stream in streams):
         return page
@@ -178,6 +182,48 @@ def due_soon_from(
     return DueSoon(wall=now + within, business=business)
 
 
+class CountsCache:
+    """Queue counts already computed, reused while they are young enough.
+
+    Counting the whole filtered queue reads every open milestone it matches; the page of rows
+    beside them reads a few index ranges. Several people watching the same board, or an
+    integration paging through the queue, would recount the same rows every few seconds. A
+    count is reused for the same filter and scope while it is at most ``max_age`` old (on the
+    caller's clock) and no write has been committed by this process since
+    (``caseclock.store.write_generation``); writes by other processes show within
+    ``max_age``. Every count carries the instant it was taken (``QueueCounts.at``), so a
+    reader sees how old it is. ``max_age`` zero counts afresh every time.
+    """
+
+    def __init__(self, max_age: timedelta, *, size: int = 256) -> None:
+        self.max_age = max_age
+        self.size = size
+        self._found: OrderedDict[Hashable, tuple[int, QueueCounts]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, *, now: datetime) -> QueueCounts | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is None:
+                return None
+            generation, counts = found
+            young = counts.at <= now <= counts.at + self.max_age
+            if generation != write_generation.current() or not young:
+                del self._found[key]
+                return None
+            self._found.move_to_end(key)
+            return counts
+
+    def put(self, key: Hashable, counts: QueueCounts, *, generation: int) -> None:
+        if self.max_age <= timedelta(0):
+            return
+        with self._lock:
+            self._found[key] = (generation, counts)
+            self._found.move_to_end(key)
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+
 def queue_counts(
     session: Session,
     where: QueueFilter,
@@ -185,13 +231,23 @@ def queue_counts(
     *,
     now: datetime,
     yellow_within: timedelta,
+    cache: CountsCache | None = None,
 ) -> QueueCounts:
     """The open milestones ``where`` matches, by standing at ``now``: violated, at risk, on
-    track, paused, as ``row_standing`` colours each of them."""
+    track, paused, as ``row_standing`` colours each of them. With ``cache``, counts taken a
+    moment ago for the same filter and scope may answer instead (``QueueCounts.at`` says
+    when they were taken; see ``CountsCache``)."""
+    key = (where, principal.accounts, yellow_within)
+    if cache is not None and (found := cache.get(key, now=now)) is not None:
+        return found
+    generation = write_generation.current()  # before reading: a write meanwhile makes it stale
     due_soon = due_soon_from(CalendarCache(session).all(), now=now, within=yellow_within)
-    return MilestoneRepository(session).counts(
+    counts = MilestoneRepository(session).counts(
         where, now=now, scope=principal.accounts, due_soon=due_soon
     )
+    if cache is not None:
+        cache.put(key, counts, generation=generation)
+    return counts
 
 
 def record_briefs(session: Session, record_ids: Iterable[str]) -> dict[str, RecordBrief]:

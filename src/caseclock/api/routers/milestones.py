@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from caseclock.api.deps import DbSession, Now, SettingsDep, Viewer
+from caseclock.api.deps import CountsCacheDep, DbSession, Now, SettingsDep, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit, Offset
 from caseclock.api.schemas.milestones import QueueCountsOut, QueueItemOut, QueueOut
 from caseclock.api.strict_json import StrictJsonRoute
@@ -37,7 +37,9 @@ State = Literal["pending", "running", "paused", "violated", "completed", "cancel
         "the warning is reached or little time remains (CASECLOCK_YELLOW_MINUTES, in the "
         "milestone's basis), else green. `remaining_seconds` is time left now in the "
         "milestone's basis (negative once overdue; frozen while paused). `counts` counts every "
-        "open milestone the filters match, not only this page."
+        "open milestone the filters match, not only this page; `counts.at` is when they were "
+        "taken: the same filters within a few seconds share one count "
+        "(CASECLOCK_COUNTS_MAX_AGE_SECONDS)."
     ),
 )
 def list_milestones(
@@ -45,6 +47,7 @@ def list_milestones(
     session: DbSession,
     now: Now,
     settings: SettingsDep,
+    counts_cache: CountsCacheDep,
     principal: Viewer,
     state: Annotated[list[State] | None, Query()] = None,
     at_risk: bool = False,
@@ -76,10 +79,18 @@ def list_milestones(
         offset=offset,
         yellow_within=settings.yellow_within,
     )
-    counts = queue_counts(session, where, principal, now=now, yellow_within=settings.yellow_within)
+    counts = queue_counts(
+        session,
+        where,
+        principal,
+        now=now,
+        yellow_within=settings.yellow_within,
+        cache=counts_cache,
+    )
     return QueueOut(
         at=now,
         counts=QueueCountsOut(
+            at=counts.at,
             violated=counts.violated,
             at_risk=counts.at_risk,
             on_track=counts.on_track,

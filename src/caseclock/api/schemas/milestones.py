@@ -36,6 +36,10 @@ class QueueItemOut(BaseModel):
 class QueueCountsOut(BaseModel):
     """Open milestones matching the filters (all of them, not only this page), by standing."""
 
+    at: datetime = Field(
+        description="when these counts were taken: the answer's instant, or a few seconds "
+        "earlier when the same filters were just counted (CASECLOCK_COUNTS_MAX_AGE_SECONDS)"
+    )
     violated: int
     at_risk: int
     on_track: int

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from caseclock.api.deps import DbSession, Now, SettingsDep
+from caseclock.api.deps import CountsCacheDep, DbSession, Now, SettingsDep
 from caseclock.console.auth import User
 from caseclock.console.board import Filters, board
 from caseclock.console.router import console_router
@@ -37,11 +37,25 @@ BoardFilters = Annotated[Filters, Depends(board_filters)]
 
 
 def _board_context(
-    session: DbSession, user: User, now: Now, settings: SettingsDep, filters: BoardFilters
+    *,
+    session: DbSession,
+    user: User,
+    now: Now,
+    settings: SettingsDep,
+    counts_cache: CountsCacheDep,
+    filters: BoardFilters,
 ) -> dict[str, object]:
     accounts = pick_lists.visible_accounts(session, user.principal)
+    found = board(
+        session,
+        user,
+        filters,
+        now=now,
+        yellow_within=settings.yellow_within,
+        counts_cache=counts_cache,
+    )
     return {
-        "board": board(session, user, filters, now=now, yellow_within=settings.yellow_within),
+        "board": found,
         "accounts": accounts,
         "account_names": dict(accounts),
         "now": now,

@@ -91,6 +91,15 @@ class MilestoneRow(Base):
         Index("ix_milestones_is_open_deadline_id", "is_open", "deadline", "id"),
         Index("ix_milestones_is_open_owner_deadline_id", "is_open", "owner", "deadline", "id"),
         Index("ix_milestones_is_open_team_deadline_id", "is_open", "team", "deadline", "id"),
+        # least time left first: one deadline-ordered range per clock (basis and calendar)
+        Index(
+            "ix_milestones_is_open_basis_calendar_deadline_id",
+            "is_open",
+            "basis",
+            "calendar",
+            "deadline",
+            "id",
+        ),
         Index(
             "ix_milestones_account_id_is_open_deadline_id",
             "account_id",

@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
-    case,
     delete,
     false,
     func,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from caseclock.core.milestones import Basis
 from caseclock.store.bulk import among, insert_rows, update_rows
 from caseclock.store.models import MilestoneRow, RecordRow
 
@@ -80,8 +80,9 @@ class DueSoon:
 
 @dataclass(frozen=True, slots=True)
 class QueueCounts:
-    """Open milestones by standing at an instant."""
+    """Open milestones by standing at an instant, ``at``."""
 
+    at: datetime
     violated: int = 0
     at_risk: int = 0
     on_track: int = 0
@@ -192,31 +193,56 @@ class MilestoneRepository:
         )
         return [*rows, *rest]
 
-    def soonest_per_calendar(
+    def soonest_per_clock(
         self,
         where: QueueFilter,
         *,
         now: datetime,
         scope: frozenset[str] | None,
-        calendars: Sequence[str],
         limit: int,
     ) -> list[Sequence[MilestoneRow]]:
-        """Rows with a deadline, soonest first, in one list per clock: one per calendar of
-        ``calendars`` (business-time rows on it) and a last one for every other row
-        (calendar-time rows, or on no known calendar: time left is real time). Each list
-        holds at most ``limit`` rows."""
+        """Rows with a deadline, soonest first, in one list per clock a row can count on: per
+        (basis, calendar) pair that open rows hold. On one such clock time left grows with the
+        deadline, so each list is in time-left order too. Each list holds at most ``limit``
+        rows, read from one range of the ``(is_open, basis, calendar, deadline, id)`` index."""
         dated = [*_conditions(where, now=now, scope=scope), MilestoneRow.deadline.is_not(None)]
         order = (MilestoneRow.deadline, MilestoneRow.id)
-        business = MilestoneRow.basis == "business"
-        streams = [
-            self._page([*dated, business, MilestoneRow.calendar == name], order, limit, 0)
-            for name in calendars
+        return [
+            self._page(
+                [
+                    *dated,
+                    MilestoneRow.basis == basis,
+                    MilestoneRow.calendar.is_(None)
+                    if calendar is None
+                    else MilestoneRow.calendar == calendar,
+                ],
+                order,
+                limit,
+                0,
+            )
+            for basis, calendar in self.open_clocks()
         ]
-        elsewhere = or_(
-            ~business, MilestoneRow.calendar.is_(None), MilestoneRow.calendar.not_in(calendars)
-        )
-        streams.append(self._page([*dated, elsewhere], order, limit, 0))
-        return streams
+
+    def open_clocks(self) -> list[tuple[str, str | None]]:
+        """The (basis, calendar) pairs open rows hold, found by probing the index once per
+        pair (a loose index scan), not by reading every open row."""
+        found: list[tuple[str, str | None]] = []
+        for basis in (Basis.BUSINESS.value, Basis.CALENDAR.value):
+            on = [MilestoneRow.is_open == true(), MilestoneRow.basis == basis]
+            last: str | None = None
+            while True:
+                after = [] if last is None else [MilestoneRow.calendar > last]
+                name = self.session.scalar(
+                    select(func.min(MilestoneRow.calendar)).where(*on, *after)
+                )
+                if name is None:
+                    break
+                found.append((basis, name))
+                last = name
+            unnamed = select(MilestoneRow.id).where(*on, MilestoneRow.calendar.is_(None)).limit(1)
+            if self.session.scalar(unnamed) is not None:
+                found.append((basis, None))
+        return found
 
     def undated(
         self,
@@ -271,38 +297,35 @@ class MilestoneRepository:
         scope: frozenset[str] | None,
         due_soon: DueSoon,
     ) -> QueueCounts:
-        """The open milestones ``where`` matches, counted by standing at ``now`` in one
-        aggregate over the same index the pages read.
+        """The open milestones ``where`` matches, counted by standing at ``now`` in one pass
+        (filtered counts of one aggregate over the same index the pages read).
 
-        The CASE mirrors ``caseclock.core.standing.standing``: paused stays paused; a running
+        The filters mirror ``caseclock.core.standing.standing``: paused stays paused; a running
         row whose deadline has come (``deadline <= now``) counts as violated, as ``state_at``
         decides; a running row is at risk once its warning instant has come or its time left
         is within the threshold (``due_soon``), else on track.
         """
-        paused = MilestoneRow.state == "paused"
-        violated = or_(
-            MilestoneRow.state == "violated",
-            and_(MilestoneRow.state == "running", _overdue(now)),
-        )
+        running = MilestoneRow.state == "running"
+        violated = or_(MilestoneRow.state == "violated", and_(running, _overdue(now)))
         at_risk = and_(
-            MilestoneRow.state == "running",
-            MilestoneRow.deadline.is_not(None),
-            or_(
-                and_(MilestoneRow.warning_at.is_not(None), MilestoneRow.warning_at <= now),
-                _within(due_soon),
-            ),
+            running,
+            MilestoneRow.deadline > now,
+            or_(MilestoneRow.warning_at <= now, _within(due_soon)),
         )
-        standing = case((paused, 0), (violated, 1), (at_risk, 2), else_=3)
         conditions = [*_conditions(where, now=now, scope=scope), MilestoneRow.is_open == true()]
-        query = (
-            select(standing.label("standing"), func.count()).where(*conditions).group_by(standing)
-        )
-        found = {int(kind): int(n) for kind, n in self.session.execute(query).all()}
+        query = select(
+            func.count().filter(MilestoneRow.state == "paused"),
+            func.count().filter(violated),
+            func.count().filter(at_risk),
+            func.count(),
+        ).where(*conditions)
+        paused, late, risky, total = self.session.execute(query).one()
         return QueueCounts(
-            violated=found.get(1, 0),
-            at_risk=found.get(2, 0),
-            on_track=found.get(3, 0),
-            paused=found.get(0, 0),
+            at=now,
+            violated=int(late),
+            at_risk=int(risky),
+            on_track=int(total) - int(paused) - int(late) - int(risky),
+            paused=int(paused),
         )
 
     def _page(
