@@ -1,7 +1,7 @@
 """an index per clock for the least-time-left order
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07 18:30:00.000000
 
 The at-risk queue's ``sort=time_left`` merges, per clock a milestone counts on (its basis and
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
