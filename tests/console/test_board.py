@@ -133,3 +133,27 @@ def test_only_business_time_countdowns_stop_when_the_calendar_closes() -> None:
     assert board_module.tick_of(calendar, Basis.CALENDAR, running, saturday) == Tick(True, None)
     paused = MilestoneState.PAUSED
     assert board_module.tick_of(calendar, Basis.CALENDAR, paused, saturday) == Tick(False, None)
+
+
+TEAM_LEAD_BUNDLE = CALENDAR_TIME_BUNDLE.replace(
+    "        target: 7d\n", "        target: 7d\n        owner: team_lead\n"
+)
+
+
+def test_a_milestone_owned_by_the_team_lead_says_so_in_words(agent: Web, db: Database) -> None:
+    """A milestone whose owner is the record's team lead reads "the L2 team lead" on the
+    board, not the engine's `team_lead:L2`."""
+    with db.session_factory() as session:
+        apply_bundle(session, parse_bundle(TEAM_LEAD_BUNDLE), now=T0)
+        created = {
+            "id": "W-2:created",
+            "record": "W-2",
+            "type": "created",
+            "at": T0.isoformat(),
+            "data": {"type": "case", "status": "New", "tier": "Platinum", "team": "L2"},
+        }
+        ingest(session, [created], principal=SYSTEM, now=NOW)
+        session.commit()
+    body = agent.get("/?milestone=status_update").text.split("<tbody>")[1]
+    assert "the L2 team lead" in body
+    assert "team_lead:" not in body
