@@ -30,6 +30,7 @@ from caseclock.config import Settings
 from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
+from caseclock.worker.account_reminders import ReminderJob
 from caseclock.worker.delivery import smtp_settings
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Worker, run_in_thread
@@ -49,6 +50,7 @@ def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, ht
     factory = make_session_factory(engine)
     made = Worker(factory, settings, http=http)
     made.add_job(ReviewJob(factory, settings, http, smtp_settings(settings)).run)
+    made.add_job(ReminderJob(factory, settings, http, smtp_settings(settings)).run)
     wakeup = Wakeup()
     wakeup.listen(settings.database_url)
     return made, wakeup, http

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -88,7 +89,9 @@ class Dates:
     """What dating an account's milestones needs: the calendars, loaded once."""
 
     def __init__(self, session: Session) -> None:
+        self.session = session
         self.calendars = CalendarCache(session)
+        self._owner_zones: dict[str, tzinfo] = {}
 
     def check(self, name: str | None) -> None:
         if name is not None and self.calendars.get(name) is None:
@@ -98,9 +101,17 @@ class Dates:
         calendar = self.calendars.get(name)
         return weekdays if calendar is None else open_days(calendar)
 
-    def zone(self, name: str | None) -> tzinfo:
-        calendar = self.calendars.get(name)
-        return UTC if calendar is None else calendar.zone
+    def zone_of(self, row: AccountMilestoneRow) -> tzinfo:
+        """Where a milestone's days are: its calendar's zone, else its owner's, else UTC."""
+        calendar = self.calendars.get(row.calendar)
+        if calendar is not None:
+            return calendar.zone
+        if row.owner is None:
+            return UTC
+        if row.owner not in self._owner_zones:
+            user = UserRepository(self.session).by_handle(row.owner)
+            self._owner_zones[row.owner] = UTC if user is None else ZoneInfo(user.time_zone)
+        return self._owner_zones[row.owner]
 
 
 def create_milestone(
@@ -267,7 +278,7 @@ def plan_reminder(row: AccountMilestoneRow, dates: Dates) -> None:
     found = next_reminder(
         spec,
         row.due_on,
-        dates.zone(row.calendar),
+        dates.zone_of(row),
         after=after,
         is_open=dates.open_day(row.calendar),
     )

@@ -6,6 +6,7 @@ from caseclock.store.models.account_milestones import (
     AccountTaskRow,
     MilestoneCollaboratorRow,
     MilestoneNoteRow,
+    MilestoneReminderRow,
 )
 from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
@@ -49,6 +50,7 @@ __all__ = [
     "FiringRow",
     "MilestoneCollaboratorRow",
     "MilestoneNoteRow",
+    "MilestoneReminderRow",
     "MilestoneRow",
     "NoteRow",
     "ProcessRow",

@@ -112,3 +112,25 @@ class MilestoneCollaboratorRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MilestoneReminderRow(Base):
+    """One reminder of one milestone's series, claimed by a worker before it is sent: the row
+    is unique per milestone, due date and place in the series, so it goes out once however
+    many workers look (``services.milestone_reminders``)."""
+
+    __tablename__ = "milestone_reminders"
+    __table_args__ = (UniqueConstraint("milestone_id", "due_on", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    milestone_id: Mapped[int] = mapped_column(
+        ForeignKey("account_milestones.id", ondelete="CASCADE")
+    )
+    due_on: Mapped[date] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    worker: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recipients: Mapped[list[str]] = mapped_column(JSONDocument(), default=list)
+    outcome: Mapped[str | None] = mapped_column(Text)

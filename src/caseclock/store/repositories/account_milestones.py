@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseclock.store.models import (
@@ -22,6 +23,7 @@ from caseclock.store.models import (
     AccountTaskRow,
     MilestoneCollaboratorRow,
     MilestoneNoteRow,
+    MilestoneReminderRow,
     UserRow,
 )
 
@@ -88,15 +90,54 @@ class AccountMilestoneRepository:
             select(M).where(M.account_id.in_(wanted), M.phase.is_not(None)).order_by(M.due_on)
         ).all()
 
-    def claim_reminders(self, now: datetime, limit: int) -> Sequence[AccountMilestoneRow]:
-        """Open milestones whose next reminder is due, locked (``SKIP LOCKED``) for this
-        transaction, soonest first."""
+    def reminders_due(self, now: datetime, limit: int) -> Sequence[AccountMilestoneRow]:
+        """Open milestones whose next reminder is due, soonest first (each is then claimed
+        through the reminder ledger, ``claim_reminder``)."""
         return self.session.scalars(
             select(M)
             .where(M.next_reminder_at <= now, M.completed_at.is_(None))
             .order_by(M.next_reminder_at, M.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+        ).all()
+
+    def claim_reminder(
+        self, row: MilestoneReminderRow, *, stale_before: datetime
+    ) -> MilestoneReminderRow | None:
+        """Insert the reminder's ledger row as claimed; or take over a claim made before
+        ``stale_before`` and never sent (its worker died). None when another worker holds it
+        or sent it."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+            return row
+        except IntegrityError:
+            pass
+        taken = self.session.execute(
+            update(MilestoneReminderRow)
+            .where(
+                MilestoneReminderRow.milestone_id == row.milestone_id,
+                MilestoneReminderRow.due_on == row.due_on,
+                MilestoneReminderRow.sequence == row.sequence,
+                MilestoneReminderRow.sent_at.is_(None),
+                MilestoneReminderRow.claimed_at < stale_before,
+            )
+            .values(worker=row.worker, claimed_at=row.claimed_at)
+            .returning(MilestoneReminderRow.id)
+        ).scalar_one_or_none()
+        return None if taken is None else self.session.get(MilestoneReminderRow, taken)
+
+    def reminder(self, reminder_id: int) -> MilestoneReminderRow | None:
+        return self.session.get(MilestoneReminderRow, reminder_id)
+
+    def release_reminder(self, row: MilestoneReminderRow) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
+    def reminders_of(self, milestone_id: int) -> Sequence[MilestoneReminderRow]:
+        return self.session.scalars(
+            select(MilestoneReminderRow)
+            .where(MilestoneReminderRow.milestone_id == milestone_id)
+            .order_by(MilestoneReminderRow.at)
         ).all()
 
     def next_reminder_at(self) -> datetime | None:

@@ -1,0 +1,117 @@
+"""Customer-milestone reminders: once a minute at most, send the reminders whose time has come.
+
+Each reminder is claimed through its ledger row and the claim committed before sending
+(``services.milestone_reminders``), so it goes out once however many workers look; then it is
+rendered and sent by email (the ``milestone_reminder`` templates, which an installation may
+override) and to the chat endpoint its milestone names. "Today", for the status and the days
+left in the message, is the date of the pass in UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from caseclock.channels.chat import deliver_chat
+from caseclock.channels.email import EmailTemplates, SmtpSettings, deliver_email
+from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
+from caseclock.config import Settings
+from caseclock.services import milestone_reminders
+from caseclock.services.milestone_reminders import DueReminder
+from caseclock.store.database import SessionFactory
+
+log = logging.getLogger(__name__)
+LOOK_EVERY = timedelta(minutes=1)
+TEMPLATE = "milestone_reminder"
+NO_RECIPIENT = "not sent: nobody with an address and no chat endpoint"
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """One reminder this worker sent (or failed to)."""
+
+    milestone_id: int
+    sequence: int
+    to: list[str]
+    outcome: str
+    sent: bool
+
+
+@dataclass
+class ReminderJob:
+    """``run(now)`` is called by the worker loop after every pass."""
+
+    session_factory: SessionFactory
+    settings: Settings
+    http: httpx.Client
+    smtp: SmtpSettings
+    templates: EmailTemplates = field(default_factory=EmailTemplates)
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    next_look: datetime | None = None
+
+    def run(self, now: datetime) -> list[Reminded]:
+        """Send what is due at ``now``; a no-op until a minute after the last look."""
+        if self.next_look is not None and now < self.next_look:
+            return []
+        self.next_look = now + LOOK_EVERY
+        with self.session_factory() as session:
+            due = milestone_reminders.due_reminders(session, now=now)
+            session.commit()
+        return [sent for item in due if (sent := self._one(item, now)) is not None]
+
+    def _one(self, due: DueReminder, now: datetime) -> Reminded | None:
+        with self.session_factory() as session:
+            ledger = milestone_reminders.claim(session, due, worker=self.worker, now=now)
+            session.commit()
+        if ledger is None:
+            return None  # another worker has it
+        to: list[str] = []
+        try:
+            to, outcomes = self._send(due, ledger, now)
+        except Exception as exc:  # one milestone's reminder must not stop the others
+            log.exception("reminder of milestone %s failed", due.milestone_id)
+            outcomes = [DeliveryOutcome.retryable(f"unexpected {type(exc).__name__}: {exc}")]
+        sent = any(o.status is DeliveryStatus.DELIVERED for o in outcomes)
+        retry = not sent and any(o.status is DeliveryStatus.RETRYABLE for o in outcomes)
+        text = "; ".join(o.reason for o in outcomes) or NO_RECIPIENT
+        with self.session_factory() as session:
+            if retry:
+                milestone_reminders.release(session, ledger, now=now)
+            else:
+                milestone_reminders.finish(
+                    session, ledger, recipients_sent=to, outcome=text, now=now
+                )
+            session.commit()
+        return Reminded(due.milestone_id, due.sequence, to, text, sent)
+
+    def _send(
+        self, due: DueReminder, ledger: int, now: datetime
+    ) -> tuple[list[str], list[DeliveryOutcome]]:
+        with self.session_factory() as session:
+            message = milestone_reminders.outgoing(
+                session, due, console_url=self.settings.console_url, today=now.date()
+            )
+        if message is None:
+            return [], [DeliveryOutcome.permanent("the milestone is done or gone")]
+        key = f"milestone-reminder-{ledger}"
+        outcomes = []
+        if message.to:
+            rendered = self.templates.render(TEMPLATE, message.context)
+            outcomes.append(deliver_email(self.smtp, rendered, to=message.to, key=key, now=now))
+        if message.chat_url is not None:
+            outcomes.append(
+                deliver_chat(
+                    self.http,
+                    url=message.chat_url,
+                    message=milestone_reminders.chat_message(message.context),
+                    key=key,
+                    now=now,
+                    allow_private=self.settings.allow_private_endpoints,
+                )
+            )
+        return message.to, outcomes
