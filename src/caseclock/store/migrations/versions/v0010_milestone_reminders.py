@@ -1,7 +1,7 @@
 """milestone reminders: the ledger that sends each customer-milestone reminder once
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 18:40:00
 
 A new table; milestones made before it keep their next reminder and send it through it.
@@ -14,8 +14,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
