@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         "out of the garbage collector's walks and collects young objects less often "
         "(caseclock.collector)",
     )
+    inbound_file: str | None = Field(
+        default=None,
+        description="the inbound webhook sources (YAML or JSON: each one's path, vendor, secret "
+        "and mapping; docs/connectors.md); unset, no source is accepted",
+    )
     console_secret: str | None = Field(
         default=None,
         description="signs the web console's session cookies and CSRF tokens; unset, one is "

@@ -74,12 +74,22 @@ def _unambiguous(at: datetime) -> datetime:
     return at
 
 
-def generate(records: int, seed: int = 7, duplicate_share: float = 0.05) -> Export:
-    """``records`` tickets' snapshot rows as CSV text, shuffled, with some rows repeated."""
+def generate(
+    records: int,
+    seed: int = 7,
+    duplicate_share: float = 0.05,
+    *,
+    first: int = 0,
+    header: bool = True,
+    updates: int = 8,
+) -> Export:
+    """``records`` tickets' snapshot rows as CSV text, shuffled, with some rows repeated;
+    tickets are numbered from ``first``, each has up to ``updates`` updates after its first
+    row, and ``header`` puts the header row first."""
     rng = random.Random(seed)
     lines: list[list[str]] = []
     truth: dict[str, list[tuple[datetime, dict[str, str | None]]]] = {}
-    for number in range(records):
+    for number in range(first, first + records):
         record = f"INC{number:07d}"
         at = START + timedelta(minutes=rng.randint(0, 60 * 24 * 300))
         values = {
@@ -94,7 +104,7 @@ def generate(records: int, seed: int = 7, duplicate_share: float = 0.05) -> Expo
         }
         at = _unambiguous(at)
         history = [(at, dict(values))]
-        for _ in range(rng.randint(0, 8)):
+        for _ in range(rng.randint(0, updates)):
             at = _unambiguous(at + timedelta(minutes=rng.randint(1, 60 * 30)))
             change = rng.choice(("state", "priority", "assigned_to", "assignment_group", "rc"))
             if change == "state":
@@ -117,6 +127,7 @@ def generate(records: int, seed: int = 7, duplicate_share: float = 0.05) -> Expo
     rng.shuffle(lines)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    if header:
+        writer.writerow(HEADER)
     writer.writerows(lines)
     return Export(out.getvalue(), len(lines), len(duplicates), truth)

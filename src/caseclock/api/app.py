@@ -20,6 +20,7 @@ from caseclock.api.routers import (
     directory,
     endpoints,
     events,
+    inbound,
     keys,
     milestones,
     policy,
@@ -82,6 +83,7 @@ def create_app(
         deliveries,
         reviews,
         account_milestones,
+        inbound,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)

@@ -32,6 +32,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from caseclock import collector
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.unit_of_work import unit_of_work
@@ -92,6 +93,8 @@ def import_history(
         if restart:
             checkpoint.path.unlink(missing_ok=True)
     now = SystemClock().now()
+    if settings.gc_tuning:
+        collector.tune()  # a long run of batches, as a server's (caseclock.collector)
     with unit_of_work(settings) as session, _progress(file) as progress:
         # One savepoint around the whole run when it may have to be undone: a transaction
         # SQLite's driver began with a savepoint would otherwise commit when it is released.

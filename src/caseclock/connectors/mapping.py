@@ -242,6 +242,17 @@ def _text(value: JsonValue) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# Patterns whose full-width values ``fromisoformat`` reads the same, many times faster.
+_ISO_LIKE = {"%Y-%m-%d %H:%M:%S": " ", "%Y-%m-%dT%H:%M:%S": "T"}
+
+
+def _strptime(text: str, pattern: str) -> datetime:
+    separator = _ISO_LIKE.get(pattern)
+    if separator is not None and len(text) == 19 and text[10] == separator:
+        return datetime.fromisoformat(text)
+    return datetime.strptime(text, pattern)  # noqa: DTZ007 (the caller places it in a zone)
+
+
 def read_instant(spec: InstantSpec, raw: Any) -> datetime:
     """The aware UTC instant of a cell. A wall-clock time in ``spec.zone`` that falls in a DST
     fold takes the earlier offset; one in a gap moves forward by the gap (calendars do the
@@ -258,7 +269,7 @@ def read_instant(spec: InstantSpec, raw: Any) -> datetime:
         elif spec.format == InstantFormat.ISO:
             at = datetime.fromisoformat(str(raw).strip())
         else:
-            at = datetime.strptime(str(raw).strip(), spec.format)  # noqa: DTZ007 (zone below)
+            at = _strptime(str(raw).strip(), spec.format)
     except (ValueError, OverflowError) as exc:
         raise _Refused(
             Problem.INSTANT, f"{spec.column}: {str(raw)[:60]!r} is not a {spec.format} instant"

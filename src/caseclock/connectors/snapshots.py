@@ -97,6 +97,23 @@ def _changes(row: Row, state: dict[str, JsonValue]) -> Iterator[PlannedEvent]:
         yield _planned(row, EventType.OWNER, owner)
 
 
+def snapshot_events(
+    record: str,
+    at: datetime,
+    fields: Mapping[str, JsonValue],
+    previous: Mapping[str, JsonValue] | None,
+    created_id: str,
+) -> list[dict[str, Any]]:
+    """A record's fields at ``at`` as events: its ``created`` event (id ``created_id``) when
+    there is no ``previous`` state, else one event per change against it, as rows of a
+    snapshot export are diffed (a webhook that sends the whole ticket)."""
+    row = Row(0, record, at, dict(fields))
+    if previous is None:
+        data = {k: v for k, v in fields.items() if v is not None}
+        return [_planned(row, EventType.CREATED, data, created_id).event]
+    return [p.event for p in _changes(row, dict(previous))]
+
+
 _ACCEPTS: dict[EventType, frozenset[str] | None] = {
     kind: None if kind is EventType.CREATED else frozenset(model.model_fields)
     for kind, model in DATA_MODELS.items()

@@ -206,7 +206,7 @@ def _ingest(
     given: dict[str, list[StoredEvent]] = {}  # in the order ``timelines`` reads them
     for row in sorted((r for r in rows if r["record_id"] in born), key=_occurred):
         given.setdefault(row["record_id"], []).append(StoredEvent(0, **row))
-    refresh(session, {e.record for e in accepted.values()}, now=now, known=known, timelines=given)
+    refresh(session, {e.record for e in accepted.values()}, now=now, known=known, born=given)
     return results
 
 
@@ -571,16 +571,17 @@ def refresh(
     *,
     now: datetime,
     known: Mapping[str, Mapping[str, Any]] | None = None,
-    timelines: Mapping[str, list[StoredEvent]] | None = None,
+    born: Mapping[str, list[StoredEvent]] | None = None,
 ) -> None:
     """Recompute the records' columns and milestone rows from their whole timelines.
 
     ``known`` holds the columns of records the caller has just read (the others are read);
-    ``timelines`` the whole timelines of records the caller has in hand (the others are read).
+    ``born`` the whole timelines of records created in this transaction, which have no
+    milestone rows yet: nothing of them is read back, and their rows are copied in.
     """
     records = RecordRepository(session)
     current = _columns(session, record_ids, known or {})
-    given = timelines or {}
+    given = born or {}
     timelines = {**EventRepository(session).timelines(record_ids - given.keys()), **given}
     accounts = AccountRepository(session).get_many(
         {r["account_id"] for r in current.values() if r["account_id"] is not None}
@@ -634,7 +635,11 @@ def refresh(
             wanted_rows(record_id, fields, milestones, now=now, fired=fired.get(record_id, ()))
         )
     records.update_many(changed)
-    written = MilestoneRepository(session).replace(record_ids, wanted)
+    rows = MilestoneRepository(session)
+    written = rows.replace(
+        record_ids - given.keys(), [w for w in wanted if w.record_id not in given]
+    )
+    written.extend(rows.insert_new([w for w in wanted if w.record_id in given]))
     after_refresh(  # the worker's next timers and wake-up, from what is in hand
         session,
         record_ids,

@@ -11,6 +11,7 @@ from caseclock.store.models.account_milestones import (
 from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
+from caseclock.store.models.inbound import InboundPayloadRow
 from caseclock.store.models.people import (
     ConsoleSessionRow,
     SignInAttemptRow,
@@ -48,6 +49,7 @@ __all__ = [
     "EscalationTimerRow",
     "EventRow",
     "FiringRow",
+    "InboundPayloadRow",
     "MilestoneCollaboratorRow",
     "MilestoneNoteRow",
     "MilestoneReminderRow",

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from caseclock.core.milestones import Basis
-from caseclock.store.bulk import among, insert_rows, update_rows
+from caseclock.store.bulk import among, copy_rows, insert_rows, update_rows
 from caseclock.store.models import MilestoneRow, RecordRow
 
 IDENTITY = frozenset({"record_id", "key", "cycle"})
@@ -129,6 +129,17 @@ class MilestoneRepository:
             (record_id, key, cycle): Stored(row_id, found)
             for row_id, record_id, key, cycle, found in rows
         }
+
+    def insert_new(self, wanted: Sequence[Wanted]) -> list[Mapping[str, Any]]:
+        """``replace`` for records created in this transaction, which have no rows yet: no
+        lookup, and ``COPY`` on PostgreSQL (history imports). Returns the rows' values."""
+        written: list[Mapping[str, Any]] = [row.values() for row in wanted]
+        copy_rows(
+            self.session,
+            MILESTONES,
+            [{**values, "digest": row.digest} for values, row in zip(written, wanted, strict=True)],
+        )
+        return written
 
     def replace(
         self,

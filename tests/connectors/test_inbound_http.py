@@ -1,0 +1,198 @@
+"""Inbound webhooks over real HTTP: ``caseclock serve`` as a subprocess, one source per vendor,
+signed deliveries built from each vendor's documented payloads (``vendor_payloads``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from caseclock.clock import SystemClock
+from caseclock.connectors.inbound.signatures import sign
+from caseclock.connectors.inbound.sources import Vendor
+from tests.connectors import vendor_payloads as v
+from tests.served import run_cli, serving, sqlite_url
+
+SECRETS = {vendor: f"{vendor}-secret-0123456789" for vendor in Vendor}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
+    """A served app with a source per vendor (named after it), and an admin key; one for the
+    module (each test uses records and deliveries of its own)."""
+    tmp_path = tmp_path_factory.mktemp("inbound")
+    sources = {
+        "sources": {
+            vendor.value: {"vendor": vendor.value, "secret": SECRETS[vendor]} for vendor in Vendor
+        }
+    }
+    config = tmp_path / "inbound.yaml"
+    config.write_text(yaml.safe_dump(sources), encoding="utf-8")
+    with serving(tmp_path, CASECLOCK_INBOUND_FILE=str(config)) as port:
+        made = run_cli(sqlite_url(tmp_path), "apikey", "create", "--role", "admin")
+        assert made.returncode == 0, made.stderr
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield client, made.stdout.strip().splitlines()[-1]
+
+
+def _post(
+    client: httpx.Client,
+    vendor: Vendor,
+    payload: Any,
+    *,
+    delivery: str = "",
+    event: str = "",
+    secret: str | None = None,
+    stamp: str | None = None,
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    now = stamp or SystemClock().now().isoformat()
+    headers = {"Content-Type": "application/json"}
+    headers.update(sign(vendor, secret or SECRETS[vendor], body, stamp=now))
+    if vendor is Vendor.GITHUB:
+        headers |= {"X-GitHub-Delivery": delivery, "X-GitHub-Event": event}
+    elif vendor is Vendor.ZAMMAD:
+        headers |= {"X-Zammad-Delivery": delivery, "X-Zammad-Trigger": "caseclock"}
+    elif vendor is Vendor.JIRA:
+        headers |= {"X-Atlassian-Webhook-Identifier": delivery}
+    return client.post(f"/api/v1/inbound/{vendor.value}", content=body, headers=headers)
+
+
+def _timeline(client: httpx.Client, key: str, record: str) -> list[tuple[str, dict[str, Any]]]:
+    answer = client.get(
+        f"/api/v1/records/{record}/events", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert answer.status_code == 200, answer.text
+    return [(e["type"], e["data"]) for e in answer.json()]
+
+
+def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client, str]) -> None:
+    """Signed deliveries of each vendor land on their record's timeline; the same delivery
+    again (a retry or a replay) answers duplicate and adds nothing."""
+    client, key = server
+    zendesk = [
+        v.zendesk("created", {"meta": {}}, event_id="z-1", time="2026-03-09T14:00:00Z"),
+        v.zendesk(
+            "status_changed",
+            {"previous": "NEW", "current": "OPEN"},
+            event_id="z-2",
+            time="2026-03-09T14:05:00Z",
+        ),
+        v.zendesk(
+            "comment_added",
+            v.zendesk_comment(staff=True, public=True),
+            event_id="z-3",
+            time="2026-03-09T14:06:00Z",
+        ),
+    ]
+    for payload in zendesk:
+        answer = _post(client, Vendor.ZENDESK, payload)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "accepted"
+    replay = _post(client, Vendor.ZENDESK, zendesk[1])
+    assert replay.json() == {"status": "duplicate", "accepted": 0, "duplicate": 1, "reasons": []}
+    assert [kind for kind, _ in _timeline(client, key, "zendesk-5158")] == [
+        "created",
+        "status",
+        "comment",
+    ]
+    jira = [("d-1", v.jira("jira:issue_created")), ("d-2", v.jira_status_change())]
+    jira.append(("d-3", v.jira_comment(by_reporter=True, public=True)))
+    for delivery, payload in jira:
+        assert _post(client, Vendor.JIRA, payload, delivery=delivery).json()["accepted"] == 1
+    assert _timeline(client, key, "jira-HELP-7")[1] == (
+        "status",
+        {"status": "Waiting for Customer"},
+    )
+    github = [
+        ("g-1", "issues", v.github_issue("opened")),
+        ("g-2", "issue_comment", v.github_comment("NONE")),
+        ("g-3", "issues", v.github_issue("closed", closed_at="2026-03-10T09:00:00Z")),
+    ]
+    for delivery, event, payload in github:
+        answer = _post(client, Vendor.GITHUB, payload, delivery=delivery, event=event)
+        assert answer.json()["status"] == "accepted", answer.text
+    assert [k for k, _ in _timeline(client, key, "github-octocat:Hello-World:1347")] == [
+        "created",
+        "comment",
+        "closed",
+    ]
+
+
+def test_zammad_snapshots_are_diffed_against_the_record(server: tuple[httpx.Client, str]) -> None:
+    """Zammad sends the whole ticket each time: the first delivery creates the record, a later
+    one adds only what changed (here the state) and its article; replayed, nothing."""
+    client, key = server
+    first = _post(client, Vendor.ZAMMAD, v.zammad(state="new"), delivery="zm-1")
+    assert first.json()["accepted"] == 2, first.text  # created + the article
+    later = _post(client, Vendor.ZAMMAD, v.zammad(state="open"), delivery="zm-2")
+    assert later.json()["accepted"] == 2, later.text  # status + the article
+    again = _post(client, Vendor.ZAMMAD, v.zammad(state="open"), delivery="zm-2")
+    assert again.json()["status"] == "duplicate"
+    timeline = _timeline(client, key, "zammad-10081")
+    # each article at its own instant: the second comes a moment before the state change
+    assert [kind for kind, _ in timeline] == ["created", "comment", "comment", "status"]
+    assert timeline[3] == ("status", {"status": "Open"})
+
+
+def test_bad_signatures_and_stale_timestamps_are_refused(server: tuple[httpx.Client, str]) -> None:
+    """A delivery signed with another secret, or a Zendesk one signed more than five minutes
+    ago, answers 401 problem details and keeps nothing; an unknown source answers 404."""
+    client, key = server
+    payload = v.zendesk("created", {"meta": {}}, event_id="z-9", time="2026-03-09T14:00:00Z")
+    forged = _post(client, Vendor.ZENDESK, payload, secret="not-the-secret-at-all")
+    assert forged.status_code == 401
+    assert forged.headers["content-type"].startswith("application/problem+json")
+    stale_at = (datetime.now(UTC) - timedelta(minutes=6)).isoformat()
+    stale = _post(client, Vendor.ZENDESK, payload, stamp=stale_at)
+    assert stale.status_code == 401
+    assert "replay" in stale.json()["detail"]
+    github = _post(
+        client,
+        Vendor.GITHUB,
+        v.github_issue("opened"),
+        delivery="g",
+        event="issues",
+        secret="wrong-wrong-wrong-wrong",
+    )
+    assert github.status_code == 401
+    assert client.post("/api/v1/inbound/nobody", content=b"{}").status_code == 404
+    kept = client.get("/api/v1/inbound-payloads", headers={"Authorization": f"Bearer {key}"})
+    assert {i["delivery_id"] for i in kept.json()["items"]} & {"z-9", "g"} == set()
+
+
+def test_unmappable_payloads_are_kept_and_answered_202(server: tuple[httpx.Client, str]) -> None:
+    """A payload caseclock does not map (an event type it ignores, a body that is not JSON, an
+    event on a ticket it never saw created) is answered 202, never 500, and kept once per
+    delivery with the reason."""
+    client, key = server
+    ping = _post(
+        client, Vendor.GITHUB, {"zen": "Design for failure."}, delivery="p-1", event="ping"
+    )
+    assert ping.status_code == 202
+    assert ping.json()["status"] == "stored"
+    assert (
+        _post(client, Vendor.GITHUB, {"zen": "x"}, delivery="p-1", event="ping").status_code == 202
+    )
+    never_created = v.jira_status_change()
+    never_created["issue"] = {**never_created["issue"], "key": "HELP-99"}
+    orphan = _post(client, Vendor.JIRA, never_created, delivery="j-9")
+    assert orphan.status_code == 202
+    assert "unknown record 'jira-HELP-99'" in orphan.json()["reasons"][0]
+    body = b"not json at all"
+    headers = {**sign(Vendor.ZAMMAD, SECRETS[Vendor.ZAMMAD], body), "X-Zammad-Delivery": "zm-x"}
+    garbled = client.post("/api/v1/inbound/zammad", content=body, headers=headers)
+    assert garbled.status_code == 202
+    kept = client.get("/api/v1/inbound-payloads", headers={"Authorization": f"Bearer {key}"})
+    items = kept.json()["items"]
+    assert sorted((i["source"], i["delivery_id"]) for i in items) == [
+        ("github", "p-1"),
+        ("jira", "j-9"),
+        ("zammad", "zm-x"),
+    ]
+    assert next(i for i in items if i["source"] == "zammad")["body"] == "not json at all"
