@@ -11,9 +11,10 @@ from pydantic import BaseModel
 
 from caseclock.api.deps import Admin, DbSession, Now, SettingsDep
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, Limit
+from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import inbound
 
-router = APIRouter(tags=["inbound"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["inbound"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 
 class ReceivedOut(BaseModel):
