@@ -14,12 +14,12 @@ from caseclock.store.database import make_engine
 def test_upgrading_from_the_previous_schema_keeps_records_and_adds_inbound_payloads(
     tmp_path: Path,
 ) -> None:
-    """A database at 0009 with a record in it upgrades to head: the record is kept, the
+    """A database at 0010 with a record in it upgrades to head: the record is kept, the
     inbound payloads table takes one row per (source, delivery id), and a downgrade drops it
     again."""
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     try:
-        migrate.upgrade(engine, "0009")
+        migrate.upgrade(engine, "0010")
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -40,7 +40,7 @@ def test_upgrading_from_the_previous_schema_keeps_records_and_adds_inbound_paylo
             assert connection.execute(text("SELECT count(*) FROM inbound_payloads")).scalar() == 1
             assert connection.execute(text("SELECT id FROM records")).scalar() == "r"
         with engine.begin() as connection:
-            command.downgrade(migrate.alembic_config(connection), "0009")
+            command.downgrade(migrate.alembic_config(connection), "0010")
             tables = inspect(connection).get_table_names()
         assert "inbound_payloads" not in tables
         assert "records" in tables

@@ -1,7 +1,7 @@
 """inbound payloads: webhook deliveries that could not be mapped, kept for inspection
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 18:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
