@@ -11,7 +11,12 @@ import pytest
 from caseclock.core.compliance import compliance
 from caseclock.services.reports import _as_milestone
 from caseclock.store.repositories.reports import ReportRepository
-from caseclock.store.repositories.reviews import ReviewRepository, ReviewScope
+from caseclock.store.repositories.reviews import (
+    ReviewRepository,
+    ReviewScope,
+    Window,
+    compliance_of,
+)
 from tests.conftest import Database
 from tests.services.review_setup import at, build
 
@@ -26,7 +31,10 @@ def test_review_counts_mirror_core_compliance(db: Database, since: float, until:
     with db.session_factory() as session:
         rows = ReportRepository(session).outcomes(since=window[0], until=window[1], scope=None)
         expected = compliance(_as_milestone(r, at(until)) for r in rows if r.team == "L2")
-        found = ReviewRepository(session).compliance_counts(
-            ReviewScope("L2", None), since=window[0], until=window[1]
-        )
+        repo = ReviewRepository(session)
+        scope = ReviewScope("L2", None)
+        found = repo.compliance_counts(scope, since=window[0], until=window[1])
+        review = Window(window[0], window[1], window[1], window[1], window[0])
+        in_one_pass = compliance_of(repo.section_counts(scope, review), "c_")
     assert found == asdict(expected)
+    assert in_one_pass == found

@@ -34,11 +34,13 @@ from caseclock.services.directory import Directory
 from caseclock.store.models import ReviewMarkRow, TeamRow
 from caseclock.store.repositories.people import TeamRepository
 from caseclock.store.repositories.reviews import (
-    Page,
+    SECTIONS,
     PauseEvent,
     ReviewRepository,
     ReviewRow,
     ReviewScope,
+    Window,
+    compliance_of,
 )
 
 PAGE = 25  # items listed per section; the count says how many there are
@@ -204,21 +206,27 @@ def build_review(
         if calendar is not None
         else now - timedelta(days=options.stalled_days)
     )
-    pages = {
-        "violated": repo.violated(scope, since=chosen.start, until=chosen.end, limit=PAGE),
-        "at_risk": repo.at_risk(scope, now=now, horizon=now + HORIZON, limit=PAGE),
-        "stalled": repo.stalled(scope, quiet_since=quiet, limit=PAGE),
-        "paused": repo.paused(scope, limit=PAGE),
-        "late": repo.completed_late(scope, since=chosen.start, until=chosen.end, limit=PAGE),
-        "decide": repo.unowned_violations(scope, now=now, limit=PAGE),
-    }
+    window = Window(chosen.start, chosen.end, now, now + HORIZON, quiet)
+    counts = repo.section_counts(scope, window)
+    pages = {key: repo.page(key, scope, window, limit=PAGE) for key in SECTIONS}
     marks = _latest_marks(repo.marks(team, limit=MARKS_SHOWN))
-    holders = _holders(repo.pause_events(r.record_id for r in pages["paused"].rows))
+    holders = _Holders(repo.pause_events(r.record_id for r in pages["paused"]))
     sections = [
-        _section(key, page, marks, holders if key == "paused" else None)
-        for key, page in pages.items()
+        Section(
+            key,
+            TITLES[key],
+            [
+                Item(
+                    row,
+                    marks.get((row.record_id, row.key, row.cycle)),
+                    holders.held(row) if key == "paused" else None,
+                )
+                for row in rows
+            ],
+            counts[key],
+        )
+        for key, rows in pages.items()
     ]
-    counts = repo.compliance_counts(scope, since=chosen.start, until=chosen.end)
     before = due_period(plan, chosen.start)  # the review period that ended as this one began
     earlier = repo.compliance_counts(scope, since=before.start, until=before.end)
     notes = [m for m in marks.values() if m.at >= chosen.start]
@@ -230,7 +238,7 @@ def build_review(
         zone=zone,
         tiers=tiers,
         sections=sections,
-        compliance=Compliance(**counts),
+        compliance=Compliance(**compliance_of(counts, "c_")),
         previous=Compliance(**earlier),
         notes=sorted(notes, key=lambda m: m.at, reverse=True),
     )
@@ -273,25 +281,11 @@ def open_review(
 TITLES = {
     "violated": "Violated since the last review",
     "at_risk": "At risk now and over the next week",
-    "stalled": "Stalled",
+    "stalled": "Stalled: open records with no activity lately",
     "paused": "Paused",
-    "late": "Completed late",
+    "late": "Completed late (the latest first)",
     "decide": "Needs a decision: past the deadline with no owner",
 }
-
-
-def _section(
-    key: str, page: Page, marks: dict[tuple[str, str, int], Mark], holders: _Holders | None
-) -> Section:
-    items = [
-        Item(
-            row,
-            marks.get((row.record_id, row.key, row.cycle)),
-            None if holders is None else holders.held(row),
-        )
-        for row in page.rows
-    ]
-    return Section(key, TITLES[key], items, page.total)
 
 
 def _latest_marks(rows: Sequence[ReviewMarkRow]) -> dict[tuple[str, str, int], Mark]:
@@ -326,10 +320,6 @@ class _Holders:
             if event.type == "status" and event.data.get("status") == row.status:
                 return Held(_actor(event), f"status {row.status}", event.occurred_at)
         return Held(None, f"status {row.status}" if row.status else "held", None)
-
-
-def _holders(events: list[PauseEvent]) -> _Holders:
-    return _Holders(events)
 
 
 def _actor(event: PauseEvent) -> str | None:

@@ -33,6 +33,7 @@ class RecordRow(Base):
         Index("ix_records_account_id_updated_at", "account_id", "updated_at"),
         Index("ix_records_owner", "owner"),
         Index("ix_records_team", "team"),
+        Index("ix_records_team_updated_at", "team", "updated_at"),  # the review's stalled (v0007)
         Index("ix_records_process_key", "process_key"),
     )
 
@@ -111,6 +112,7 @@ class MilestoneRow(Base):
         # the review's "completed late" and "violated since" per team (v0007)
         Index("ix_milestones_team_completed_at", "team", "completed_at"),
         Index("ix_milestones_team_violated_at", "team", "violated_at"),
+        Index("ix_milestones_team_state_deadline", "team", "state", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -10,7 +10,7 @@ tests/store/test_review_sql.py holds the SQL to the Python answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -25,6 +25,7 @@ from caseclock.store.models import EventRow, MilestoneRow, RecordRow, ReviewMark
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 MILESTONES = cast(Table, MilestoneRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
+RECORDS = cast(Table, RecordRow.__table__)
 PAUSE_EVENT_TYPES = ("override", "status", "field", "comment")
 
 
@@ -63,12 +64,6 @@ class ReviewRow:
     status: str | None
     subject: str | None
     last_activity: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[ReviewRow]
-    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +122,131 @@ def _in(column: Any, since: datetime, until: datetime) -> ColumnElement[bool]:
     return and_(column >= since, column < until)
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The instants a review reads: its period ``[since, until)``, the reading instant ``now``,
+    the end of "the next week" (``horizon``) and the last activity before which a record has
+    stalled (``quiet``)."""
+
+    since: datetime
+    until: datetime
+    now: datetime
+    horizon: datetime
+    quiet: datetime
+
+
+def _breached_in(w: Window) -> ColumnElement[bool]:
+    """First past a deadline in the period (``violated_at``: kept after an override)."""
+    return _in(MilestoneRow.violated_at, w.since, w.until)
+
+
+def _overdue_unmarked(w: Window) -> ColumnElement[bool]:
+    """Still running past a deadline of the period: not re-evaluated since, so no breach is
+    stored yet (``ix_milestones_team_state_deadline`` finds them without reading the rest)."""
+    return and_(
+        MilestoneRow.state == "running",
+        MilestoneRow.violated_at.is_(None),
+        _in(MilestoneRow.deadline, w.since, w.until),
+        MilestoneRow.deadline <= w.until,
+    )
+
+
+def _violated(w: Window) -> ColumnElement[bool]:
+    """First past a deadline in the period, or open and past a deadline that fell in it."""
+    return or_(_breached_in(w), _overdue_unmarked(w))
+
+
+def _at_risk(w: Window) -> ColumnElement[bool]:
+    """Open, not violated, and due before the horizon."""
+    return and_(
+        MilestoneRow.is_open.is_(True),
+        MilestoneRow.state.in_(("running", "paused")),
+        MilestoneRow.deadline > w.now,
+        MilestoneRow.deadline < w.horizon,
+    )
+
+
+def _stalled(w: Window) -> ColumnElement[bool]:
+    """An open record with no event since ``quiet`` (reads the record)."""
+    return and_(RecordRow.is_closed.is_(False), RecordRow.updated_at < w.quiet)
+
+
+def _paused(_: Window) -> ColumnElement[bool]:
+    return and_(MilestoneRow.is_open.is_(True), MilestoneRow.state == "paused")
+
+
+def _late(w: Window) -> ColumnElement[bool]:
+    """Completed in the period after a deadline (or after a breach an override moved)."""
+    return and_(
+        MilestoneRow.state == "completed",
+        _in(MilestoneRow.completed_at, w.since, w.until),
+        _breached(),
+    )
+
+
+def _decide(w: Window) -> ColumnElement[bool]:
+    """Open, past its deadline, and nobody owns it."""
+    return and_(MilestoneRow.is_open.is_(True), _overdue(w.now), MilestoneRow.owner.is_(None))
+
+
+# Each section: which rows, in which order (the most pressing first). The order reads only
+# the milestone row, so that a page is the first rows of an index walk (``page``); "violated"
+# is two such walks merged (``_violated_page``); "stalled" counts records, not milestones (a
+# walk of the quiet records, ``_stalled_page``), so its condition reads the record.
+SECTIONS: dict[str, tuple[Callable[[Window], ColumnElement[bool]], tuple[Any, ...]]] = {
+    "violated": (_violated, (MilestoneRow.violated_at, MilestoneRow.id)),
+    "at_risk": (_at_risk, (MilestoneRow.deadline, MilestoneRow.id)),
+    "stalled": (_stalled, (MilestoneRow.id,)),
+    "paused": (_paused, (MilestoneRow.paused_seconds.desc(), MilestoneRow.id)),
+    "late": (_late, (MilestoneRow.completed_at.desc(), MilestoneRow.id)),
+    "decide": (_decide, (MilestoneRow.deadline, MilestoneRow.id)),
+}
+
+
+def _compliance_parts(since: datetime, until: datetime) -> dict[str, ColumnElement[bool]]:
+    """The rows ``ReportRepository.outcomes`` reads for ``[since, until)`` counted as
+    ``core.compliance`` counts them at ``until``: on time, late, violated, open."""
+    window = or_(
+        _in(MilestoneRow.completed_at, since, until),
+        and_(MilestoneRow.completed_at.is_(None), _in(MilestoneRow.deadline, since, until)),
+        _in(MilestoneRow.violated_at, since, until),
+    )
+    breached = _breached()
+    completed = MilestoneRow.state == "completed"
+    cancelled = MilestoneRow.state == "cancelled"
+    violated_now = and_(MilestoneRow.state.in_(("running", "violated")), _overdue(until))
+    running = or_(
+        MilestoneRow.state == "paused",
+        and_(
+            MilestoneRow.state == "running",
+            or_(MilestoneRow.deadline.is_(None), MilestoneRow.deadline > until),
+        ),
+    )
+    return {
+        "in_window": window,
+        "on_time": and_(window, completed, ~breached),
+        "late": and_(window, or_(and_(completed, breached), and_(cancelled, breached))),
+        "violated": and_(window, or_(violated_now, and_(running, breached))),
+        "open": and_(window, running, ~breached),
+    }
+
+
+def _counted(parts: dict[str, ColumnElement[bool]]) -> list[Any]:
+    return [func.sum(case((cond, 1), else_=0)) for cond in parts.values()]
+
+
 class ReviewRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # -- the sections -------------------------------------------------------------------
 
-    def _scoped(self, query: Q, scope: ReviewScope) -> Q:
-        query = query.join(RecordRow, RecordRow.id == MilestoneRow.record_id).where(
-            MilestoneRow.team == scope.team
-        )
+    def _scoped(self, query: Q, scope: ReviewScope, *, records: bool = True) -> Q:
+        """Only the team's rows, of the reader's accounts (and tiers, which reads the record:
+        ``records`` joins it)."""
+        if records or scope.tiers is not None:
+            query = query.join(RecordRow, RecordRow.id == MilestoneRow.record_id)
+        query = query.where(MilestoneRow.team == scope.team)
         if scope.accounts is not None:
             accounts = scope.accounts
             query = query.where(
@@ -146,74 +256,104 @@ class ReviewRepository:
             query = query.where(RecordRow.tier.in_(sorted(scope.tiers)) if scope.tiers else false())
         return query
 
-    def _page(
-        self,
-        scope: ReviewScope,
-        where: Sequence[ColumnElement[bool]],
-        order: Sequence[Any],
-        limit: int,
-    ) -> Page:
-        query = self._scoped(select(*_COLUMNS), scope).where(*where)
-        rows = self.session.execute(query.order_by(*order).limit(limit)).all()
-        total = len(rows)
-        if total == limit:
-            counted = self._scoped(select(func.count()).select_from(MilestoneRow), scope)
-            total = int(self.session.scalar(counted.where(*where)) or 0)
-        return Page([_review_row(row) for row in rows], total)
+    def page(self, key: str, scope: ReviewScope, window: Window, *, limit: int) -> list[ReviewRow]:
+        """The most pressing ``limit`` rows of section ``key`` (see ``SECTIONS``): their ids
+        from the milestone rows alone, then those rows with their records."""
+        if key == "violated":
+            return self._violated_page(scope, window, limit)
+        if key == "stalled":
+            return self._stalled_page(scope, window, limit)
+        where, order = SECTIONS[key]
+        query = self._scoped(select(MilestoneRow.id), scope, records=False)
+        ids = self.session.scalars(query.where(where(window)).order_by(*order).limit(limit))
+        return self._rows(list(ids))
 
-    def violated(self, scope: ReviewScope, *, since: datetime, until: datetime, limit: int) -> Page:
-        """Cycles first past a deadline in ``[since, until)``, or open and past a deadline
-        that fell in it; the longest overdue (earliest deadline) first."""
-        breach = or_(
-            _in(MilestoneRow.violated_at, since, until),
-            and_(
+    def _violated_page(self, scope: ReviewScope, window: Window, limit: int) -> list[ReviewRow]:
+        """The earliest breaches first: breaches stored in the period (by ``violated_at``) and
+        open rows past a deadline of the period not re-evaluated since (by deadline)."""
+        found: list[tuple[datetime, int]] = []
+        for where, column in (
+            (_breached_in(window), MilestoneRow.violated_at),
+            (_overdue_unmarked(window), MilestoneRow.deadline),
+        ):
+            query = self._scoped(select(column, MilestoneRow.id), scope, records=False)
+            query = query.where(where).order_by(column, MilestoneRow.id).limit(limit)
+            found += [(at, i) for at, i in self.session.execute(query).all() if at is not None]
+        return self._rows([i for _, i in sorted(found)[:limit]])
+
+    def _stalled_page(self, scope: ReviewScope, window: Window, limit: int) -> list[ReviewRow]:
+        """The quietest records first (a walk of the team's records by their last event,
+        ``ix_records_team_updated_at``), each with its open milestone due soonest."""
+        quiet = self._quiet_records(scope, window).order_by(RecordRow.updated_at, RecordRow.id)
+        records = list(self.session.scalars(quiet.limit(limit)))
+        if not records:
+            return []
+        query = (
+            select(MilestoneRow.record_id, MilestoneRow.id)
+            .where(
+                among(self.session, MILESTONES.c.record_id, records),
                 MilestoneRow.is_open.is_(True),
-                MilestoneRow.violated_at.is_(None),
-                _overdue(until),
-                _in(MilestoneRow.deadline, since, until),
-            ),
+                MilestoneRow.team == scope.team,
+            )
+            .order_by(MilestoneRow.deadline, MilestoneRow.id)
         )
-        return self._page(scope, [breach], [MilestoneRow.deadline, MilestoneRow.id], limit)
+        first: dict[str, int] = {}
+        for record_id, milestone_id in self.session.execute(query).all():
+            first.setdefault(record_id, milestone_id)
+        return self._rows([first[r] for r in records if r in first])
 
-    def at_risk(self, scope: ReviewScope, *, now: datetime, horizon: datetime, limit: int) -> Page:
-        """Open cycles not yet violated whose deadline falls before ``horizon``, the soonest
-        first (those whose warning has come are at risk now)."""
-        where = [
-            MilestoneRow.is_open.is_(True),
-            MilestoneRow.state.in_(("running", "paused")),
-            MilestoneRow.deadline > now,
-            MilestoneRow.deadline < horizon,
-        ]
-        return self._page(scope, where, [MilestoneRow.deadline, MilestoneRow.id], limit)
+    def _quiet_records(self, scope: ReviewScope, window: Window) -> Select[str]:
+        """Open records of the team, in scope, quiet since ``window.quiet``, that hold an open
+        milestone of the team."""
+        has_open = (
+            select(MilestoneRow.id)
+            .where(
+                MilestoneRow.record_id == RecordRow.id,
+                MilestoneRow.is_open.is_(True),
+                MilestoneRow.team == scope.team,
+            )
+            .exists()
+        )
+        query = select(RecordRow.id).where(RecordRow.team == scope.team, _stalled(window), has_open)
+        if scope.accounts is not None:
+            accounts = scope.accounts
+            query = query.where(
+                among(self.session, RECORDS.c.account_id, accounts) if accounts else false()
+            )
+        if scope.tiers is not None:
+            query = query.where(RecordRow.tier.in_(sorted(scope.tiers)) if scope.tiers else false())
+        return query
 
-    def stalled(self, scope: ReviewScope, *, quiet_since: datetime, limit: int) -> Page:
-        """Open cycles on records with no event since ``quiet_since``, the quietest first."""
-        where = [MilestoneRow.is_open.is_(True), RecordRow.updated_at < quiet_since]
-        return self._page(scope, where, [RecordRow.updated_at, MilestoneRow.id], limit)
+    def _rows(self, ids: list[int]) -> list[ReviewRow]:
+        """The rows of ``ids`` with their records, in the order of ``ids``."""
+        if not ids:
+            return []
+        query = (
+            select(MilestoneRow.id, *_COLUMNS)
+            .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
+            .where(among(self.session, MILESTONES.c.id, ids))
+        )
+        by_id = {row[0]: row for row in self.session.execute(query).all()}
+        return [_review_row(by_id[i]) for i in ids if i in by_id]
 
-    def paused(self, scope: ReviewScope, *, limit: int) -> Page:
-        """Open cycles whose clock is held, the most paused time first."""
-        where = [MilestoneRow.is_open.is_(True), MilestoneRow.state == "paused"]
-        order = [MilestoneRow.paused_seconds.desc(), MilestoneRow.id]
-        return self._page(scope, where, order, limit)
-
-    def completed_late(
-        self, scope: ReviewScope, *, since: datetime, until: datetime, limit: int
-    ) -> Page:
-        """Cycles completed in ``[since, until)`` after a deadline (or after a breach an
-        override moved); the latest against its deadline first."""
-        where = [
-            MilestoneRow.state == "completed",
-            _in(MilestoneRow.completed_at, since, until),
-            _breached(),
-        ]
-        order = [(MilestoneRow.deadline - MilestoneRow.completed_at), MilestoneRow.id]
-        return self._page(scope, where, order, limit)
-
-    def unowned_violations(self, scope: ReviewScope, *, now: datetime, limit: int) -> Page:
-        """Open cycles past their deadline with nobody owning them."""
-        where = [MilestoneRow.is_open.is_(True), _overdue(now), MilestoneRow.owner.is_(None)]
-        return self._page(scope, where, [MilestoneRow.deadline, MilestoneRow.id], limit)
+    def section_counts(self, scope: ReviewScope, window: Window) -> dict[str, int]:
+        """How many rows each section holds, and the period's compliance counts, in one pass
+        over the team's open rows and its rows of the period (the record is read only for
+        "stalled", by a second query over the records that are quiet)."""
+        sections = {k: where(window) for k, (where, _) in SECTIONS.items() if k != "stalled"}
+        parts = {
+            **sections,
+            **{f"c_{k}": v for k, v in _compliance_parts(window.since, window.until).items()},
+        }
+        reach = or_(MilestoneRow.is_open.is_(True), parts["c_in_window"])
+        query = self._scoped(
+            select(*_counted(parts)).select_from(MilestoneRow), scope, records=False
+        )
+        values = self.session.execute(query.where(reach)).one()
+        found = {name: int(value or 0) for name, value in zip(parts, values, strict=True)}
+        stalled = select(func.count()).select_from(self._quiet_records(scope, window).subquery())
+        found["stalled"] = int(self.session.scalar(stalled) or 0)
+        return found
 
     def compliance_counts(
         self, scope: ReviewScope, *, since: datetime, until: datetime
@@ -221,34 +361,12 @@ class ReviewRepository:
         """On time, late, violated, open and other among the cycles ``ReportRepository.outcomes``
         would read for ``[since, until)``, counted as ``core.compliance`` counts them at
         ``until``."""
-        window = or_(
-            _in(MilestoneRow.completed_at, since, until),
-            and_(MilestoneRow.completed_at.is_(None), _in(MilestoneRow.deadline, since, until)),
-            _in(MilestoneRow.violated_at, since, until),
+        parts = _compliance_parts(since, until)
+        query = self._scoped(
+            select(*_counted(parts)).select_from(MilestoneRow), scope, records=False
         )
-        breached = _breached()
-        completed = MilestoneRow.state == "completed"
-        cancelled = MilestoneRow.state == "cancelled"
-        violated_now = and_(MilestoneRow.state.in_(("running", "violated")), _overdue(until))
-        running = or_(
-            MilestoneRow.state == "paused",
-            and_(
-                MilestoneRow.state == "running",
-                or_(MilestoneRow.deadline.is_(None), MilestoneRow.deadline > until),
-            ),
-        )
-        parts = {
-            "on_time": and_(completed, ~breached),
-            "late": or_(and_(completed, breached), and_(cancelled, breached)),
-            "violated": or_(violated_now, and_(running, breached)),
-            "open": and_(running, ~breached),
-        }
-        columns = [func.sum(case((cond, 1), else_=0)) for cond in parts.values()]
-        query = self._scoped(select(func.count(), *columns).select_from(MilestoneRow), scope)
-        total, *counts = self.session.execute(query.where(window)).one()
-        found = {name: int(value or 0) for name, value in zip(parts, counts, strict=True)}
-        found["other"] = int(total or 0) - sum(found.values())
-        return found
+        values = self.session.execute(query.where(parts["in_window"])).one()
+        return compliance_of({name: int(v or 0) for name, v in zip(parts, values, strict=True)})
 
     def pause_events(self, record_ids: Iterable[str]) -> list[PauseEvent]:
         """The events of ``record_ids`` that may start or explain a pause, newest first."""
@@ -356,7 +474,14 @@ def _review_row(row: Any) -> ReviewRow:
     fields = values.pop("fields") or {}
     subject = fields.get("subject")
     return ReviewRow(
-        **{k: v for k, v in values.items() if k != "updated_at"},
+        **{k: v for k, v in values.items() if k not in {"updated_at", "id"}},
         subject=subject if isinstance(subject, str) and subject else None,
         last_activity=values["updated_at"],
     )
+
+
+def compliance_of(found: dict[str, int], prefix: str = "") -> dict[str, int]:
+    """The counts of ``_compliance_parts`` (keys with ``prefix``) as ``Compliance`` fields."""
+    counts = {k: found[f"{prefix}{k}"] for k in ("on_time", "late", "violated", "open")}
+    counts["other"] = found[f"{prefix}in_window"] - sum(counts.values())
+    return counts

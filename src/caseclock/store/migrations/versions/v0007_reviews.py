@@ -2,8 +2,9 @@
 
 ``review_runs`` is unique per (team, cadence, period_start): the claim that makes a digest go
 out once per period whatever the number of workers. ``review_marks`` keeps a lead's note on a
-milestone for the next review. Two indexes on milestones serve the review's "violated since"
-and "completed late" lists per team without reading the whole window.
+milestone for the next review. Indexes per team serve the review's lists as index walks:
+milestones by first breach, by completion, by state and deadline; records by last event
+(stalled).
 
 Revision ID: 0007
 Revises: 0006
@@ -62,9 +63,18 @@ def upgrade() -> None:
     op.create_index(
         "ix_milestones_team_violated_at", "milestones", ["team", "violated_at"], unique=False
     )
+    op.create_index(
+        "ix_milestones_team_state_deadline",
+        "milestones",
+        ["team", "state", "deadline"],
+        unique=False,
+    )
+    op.create_index("ix_records_team_updated_at", "records", ["team", "updated_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_records_team_updated_at", table_name="records")
+    op.drop_index("ix_milestones_team_state_deadline", table_name="milestones")
     op.drop_index("ix_milestones_team_violated_at", table_name="milestones")
     op.drop_index("ix_milestones_team_completed_at", table_name="milestones")
     op.drop_index("ix_review_marks_team_at", table_name="review_marks")
