@@ -246,11 +246,14 @@ class ReviewRepository:
         ``records`` joins it)."""
         if records or scope.tiers is not None:
             query = query.join(RecordRow, RecordRow.id == MilestoneRow.record_id)
-        query = query.where(MilestoneRow.team == scope.team)
+        return self._readers(query.where(MilestoneRow.team == scope.team), scope, MILESTONES)
+
+    def _readers(self, query: Q, scope: ReviewScope, table: Table) -> Q:
+        """Only the reader's accounts (``table``'s account column), and the scope's tiers."""
         if scope.accounts is not None:
             accounts = scope.accounts
             query = query.where(
-                among(self.session, MILESTONES.c.account_id, accounts) if accounts else false()
+                among(self.session, table.c.account_id, accounts) if accounts else false()
             )
         if scope.tiers is not None:
             query = query.where(RecordRow.tier.in_(sorted(scope.tiers)) if scope.tiers else false())
@@ -315,14 +318,7 @@ class ReviewRepository:
             .exists()
         )
         query = select(RecordRow.id).where(RecordRow.team == scope.team, _stalled(window), has_open)
-        if scope.accounts is not None:
-            accounts = scope.accounts
-            query = query.where(
-                among(self.session, RECORDS.c.account_id, accounts) if accounts else false()
-            )
-        if scope.tiers is not None:
-            query = query.where(RecordRow.tier.in_(sorted(scope.tiers)) if scope.tiers else false())
-        return query
+        return self._readers(query, scope, RECORDS)
 
     def _rows(self, ids: list[int]) -> list[ReviewRow]:
         """The rows of ``ids`` with their records, in the order of ``ids``."""
