@@ -3,6 +3,7 @@ bundle replaced, added and left, warnings, and a quick start that keeps an admin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,49 @@ def test_quickstart_restart_keeps_an_admins_policy(
     assert "policy left as an admin set it" in again.stdout
     check = run(env, "policy", "apply", str(changed))
     assert "process gold: version 2 (unchanged)" in check.stdout
+
+
+def test_preview_then_apply_with_a_migration_in_batches(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """On a demo, a shorter Gold first response: ``preview`` prints the moves (and JSON with
+    --json) and changes nothing; ``apply --migrate open --batch-size 5`` moves the open Gold
+    cases in committed batches; nothing is left to resume."""
+    run(env, "db", "upgrade")
+    assert run(env, "demo", "--cases", "40").exit_code == 0
+    shorter = tmp_path / "shorter.yaml"
+    text = B2B.read_text(encoding="utf-8")
+    shorter.write_text(
+        text.replace("{<<: *first_response, target: 4h}", "{<<: *first_response, target: 1h}"),
+        encoding="utf-8",
+    )
+    shown = run(env, "policy", "preview", str(shorter))
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("open records: ")
+    assert "compliance " in shown.stdout
+    assert "previewed" in shown.stderr
+    as_json = run(env, "policy", "preview", str(shorter), "--json")
+    summary = json.loads(as_json.stdout)
+    assert summary["records"] > 0
+    assert summary["earlier"] >= 1
+    applied = run(env, "policy", "apply", str(shorter), "--migrate", "open", "--batch-size", "5")
+    assert applied.exit_code == 0, applied.output
+    assert "process gold: version 2 (new version)" in applied.stdout
+    assert "open records moved" in applied.stdout
+    assert "migrated" in applied.stderr
+    again = run(env, "policy", "migrate", "--resume")
+    assert again.exit_code == 2
+    assert "no policy migration is unfinished" in again.stderr
+
+
+def test_bad_migrate_choices_are_one_line_errors(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    for choice, words in (
+        ("bogus", "migrate is none, open or matching:CONDITION"),
+        ("matching:{on: created}", "event triggers"),
+    ):
+        result = run(env, "policy", "apply", str(B2B), "--migrate", choice)
+        assert result.exit_code == 2, choice
+        assert words in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert "process gold" not in run(env, "policy", "preview", str(B2B)).stdout

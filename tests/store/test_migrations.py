@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from caseclock.store import migrate
 from caseclock.store.database import make_engine
@@ -42,31 +42,80 @@ def test_fresh_sqlite_is_pending(tmp_path: Path) -> None:
         engine.dispose()
 
 
+def _with_one_milestone(tmp_path: Path, revision: str) -> Engine:
+    """A SQLite file at ``revision`` holding one record with one running milestone row."""
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    migrate.upgrade(engine, revision)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO records (id, type, fields, is_closed, created_at, updated_at,"
+                " received_at, event_count) VALUES ('r', 'case', '{}', 0,"
+                " '2026-03-09 14:00:00', '2026-03-09 14:00:00', '2026-03-09 14:00:00', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO milestones (record_id, key, cycle, name, state, is_open,"
+                " elapsed_seconds, paused_seconds, timers, evaluated_at, digest) VALUES"
+                " ('r', 'm', 1, 'm', 'running', 1, 0, 0, '[]', '2026-03-09 14:00:00', '')"
+            )
+        )
+    return engine
+
+
 def test_milestone_rows_written_before_basis_read_as_business_time(tmp_path: Path) -> None:
     """Rows stored before milestones kept their basis and first breach come through the
     upgrade as business-time rows with no breach recorded (the next evaluation rewrites
     them)."""
-    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    engine = _with_one_milestone(tmp_path, "0005")
     try:
-        migrate.upgrade(engine, "0005")
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO records (id, type, fields, is_closed, created_at, updated_at,"
-                    " received_at, event_count) VALUES ('r', 'case', '{}', 0,"
-                    " '2026-03-09 14:00:00', '2026-03-09 14:00:00', '2026-03-09 14:00:00', 1)"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO milestones (record_id, key, cycle, name, state, is_open,"
-                    " elapsed_seconds, paused_seconds, timers, evaluated_at, digest) VALUES"
-                    " ('r', 'm', 1, 'm', 'running', 1, 0, 0, '[]', '2026-03-09 14:00:00', '')"
-                )
-            )
         migrate.upgrade(engine)
         with engine.connect() as connection:
             row = connection.execute(text("SELECT basis, violated_at FROM milestones")).one()
         assert tuple(row) == ("business", None)
+    finally:
+        engine.dispose()
+
+
+def test_rows_written_before_policy_migrations_run_on_their_records_version(
+    tmp_path: Path,
+) -> None:
+    """Upgraded from 0006, a milestone row keeps no version of its own (it runs on its
+    record's) and no policy migration is recorded."""
+    engine = _with_one_milestone(tmp_path, "0006")
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT kept_version FROM milestones")).scalar_one()
+            count = connection.execute(text("SELECT count(*) FROM policy_migrations")).scalar()
+        assert (kept, count) == (None, 0)
+    finally:
+        engine.dispose()
+
+
+def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path) -> None:
+    """Upgraded from 0007, each calendar is at version 1, kept in its versions with the same
+    document, and no record is pinned."""
+    engine = _with_one_milestone(tmp_path, "0007")
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO calendars (name, document, created_at, updated_at) VALUES"
+                    """ ('utc', '{"name": "utc"}', '2026-03-09 14:00:00',"""
+                    " '2026-03-09 14:00:00')"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version FROM calendars")).scalar_one()
+            kept = connection.execute(
+                text("SELECT name, version, document FROM calendar_versions")
+            ).one()
+            pins = connection.execute(text("SELECT count(*) FROM record_calendar_pins")).scalar()
+        assert version == 1
+        assert (kept[0], kept[1], pins) == ("utc", 1, 0)
+        assert "utc" in str(kept[2])
     finally:
         engine.dispose()

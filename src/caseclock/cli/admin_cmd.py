@@ -1,50 +1,20 @@
-"""``caseclock policy apply`` and ``caseclock apikey create|list|revoke``."""
+"""``caseclock apikey create|list|revoke`` (the policy commands are ``cli.policy_cmd``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
-from caseclock.cli.simulate_cmd import read_bundle
 from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.clock import SystemClock
-from caseclock.services import audit
 from caseclock.services.keys import KeyRequest, make_key, revoke_key, visible_keys
 from caseclock.services.people import list_users
-from caseclock.services.policy import apply_bundle
 
-policy_app = typer.Typer(help="Policy bundles: calendars, processes, rules.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
-
-
-@policy_app.command("apply")
-def apply(bundle: Annotated[Path, typer.Argument(help="a YAML or JSON policy bundle")]) -> None:
-    """Validate a bundle and apply it atomically; print the process versions it created and
-    the rules it replaced, added and left."""
-    settings = load_settings()
-    loaded = read_bundle(bundle)
-    with unit_of_work(settings) as session:
-        now = SystemClock().now()
-        applied = apply_bundle(session, loaded, now=now)
-        audit.policy_applied(session, applied, actor=CLI_ACTOR, at=now)
-    for line in applied.lines():
-        typer.echo(line, err=line.startswith("warning: "))
-
-
-@policy_app.command("validate")
-def validate(bundle: Annotated[Path, typer.Argument(help="a YAML or JSON policy bundle")]) -> None:
-    """Check a bundle as `policy apply` would, without a database: one line per problem."""
-    loaded = read_bundle(bundle)
-    typer.echo(
-        f"{bundle}: valid ({len(loaded.calendars)} calendars, {len(loaded.processes)} processes, "
-        f"{len(loaded.entitlement_rules.rules)} entitlement rules, "
-        f"{len(loaded.escalation_rules)} escalation rules)"
-    )
 
 
 @apikey_app.command("create")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.api.asgi import serving_app
 from caseclock.api.http_limits import uvicorn_options
-from caseclock.cli import admin_cmd, backup_cmd, db_cmd, team_cmd, user_cmd
+from caseclock.cli import admin_cmd, backup_cmd, db_cmd, policy_cmd, team_cmd, user_cmd
 from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
@@ -43,7 +43,7 @@ QUICKSTART_ACTOR = "caseclock quickstart"  # the audit trail's name for its own 
 def register(app: typer.Typer) -> None:
     """Add the service commands to ``app``."""
     app.add_typer(db_cmd.app, name="db")
-    app.add_typer(admin_cmd.policy_app, name="policy")
+    app.add_typer(policy_cmd.policy_app, name="policy")
     app.add_typer(admin_cmd.apikey_app, name="apikey")
     app.add_typer(user_cmd.app, name="user")
     app.add_typer(team_cmd.app, name="team")

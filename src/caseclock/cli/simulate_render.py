@@ -14,7 +14,7 @@ from caseclock.core.simulation import RecordResult
 _COLUMNS = ("milestone", "cycle", "state", "deadline", "elapsed", "remaining", "owner")
 
 
-def _when(value: datetime | None) -> str:
+def when_text(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M %z")
 
 
@@ -35,7 +35,7 @@ def _row(m: Milestone) -> tuple[str, ...]:
         m.key,
         str(m.cycle),
         _state(m),
-        _when(m.deadline),
+        when_text(m.deadline),
         _span(m.elapsed),
         _span(m.remaining),
         m.owner or "-",
@@ -67,7 +67,7 @@ def render_results(results: list[RecordResult], at: datetime) -> str:
         if result.timers:
             t = result.timers[0]
             out.append(
-                f"  next: {t.kind.value} of {t.milestone} (cycle {t.cycle}) at {_when(t.at)}"
+                f"  next: {t.kind.value} of {t.milestone} (cycle {t.cycle}) at {when_text(t.at)}"
             )
     return "\n".join(out)
 
@@ -87,7 +87,7 @@ def _rate(c: Compliance) -> str:
     return "-" if c.rate is None else f"{c.rate:.0%}"
 
 
-def _summary(c: Compliance) -> str:
+def compliance_text(c: Compliance) -> str:
     return f"{_rate(c)} ({c.on_time} on time, {c.late} late, {c.violated} violated, {c.open} open)"
 
 
@@ -116,15 +116,19 @@ def render_what_if(
                     key[0],
                     str(key[1]),
                     _state(x) if x else "-",
-                    _when(x.deadline if x else None),
+                    when_text(x.deadline if x else None),
                     _state(y) if y else "-",
-                    _when(y.deadline if y else None),
+                    when_text(y.deadline if y else None),
                 )
             )
     c1 = compliance(m for r in current for m in r.milestones)
     c2 = compliance(m for r in other for m in r.milestones)
     out = table(rows, header)
-    out += ["", f"compliance {name}: {_summary(c1)}", f"compliance {other_name}: {_summary(c2)}"]
+    out += [
+        "",
+        f"compliance {name}: {compliance_text(c1)}",
+        f"compliance {other_name}: {compliance_text(c2)}",
+    ]
     if c1.rate is not None and c2.rate is not None:
         out.append(f"difference: {(c2.rate - c1.rate) * 100:+.1f} points")
     return "\n".join(out)

@@ -77,10 +77,30 @@ def policy_changed_by_others(session: Session, actor: str) -> bool:
     return AuditRepository(session).any_by_others((Kind.POLICY, Kind.CALENDAR), actor)
 
 
-def policy_applied(session: Session, applied: AppliedPolicy, *, actor: str, at: datetime) -> None:
+def policy_applied(
+    session: Session,
+    applied: AppliedPolicy,
+    *,
+    actor: str,
+    at: datetime,
+    preview: dict[str, Any] | None = None,
+) -> None:
     """Rows for what a bundle changed: each calendar replaced, each new process version, the
-    entitlement and escalation rules it replaced or added. Applying an unchanged bundle leaves
-    no row."""
+    entitlement and escalation rules it replaced or added, and with ``preview`` (the counts of
+    the preview run before it) one row for the bundle holding them. Applying an unchanged
+    bundle leaves no row."""
+    replaced = [name for name, changed in applied.calendars if changed]
+    created = {p.key: p.version for p in applied.processes if p.created}
+    if preview is not None and (replaced or created):
+        record(
+            session,
+            actor=actor,
+            kind=Kind.POLICY,
+            target="bundle",
+            action="apply",
+            at=at,
+            details={"calendars": replaced, "processes": created, "preview": preview},
+        )
     for name, changed in applied.calendars:
         if changed:
             record(session, actor=actor, kind=Kind.CALENDAR, target=name, action="apply", at=at)

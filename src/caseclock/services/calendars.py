@@ -14,8 +14,8 @@ from caseclock.core.calendar_spec import MINUTES_PER_DAY, CalendarSpec
 from caseclock.core.validation import describe_validation_error
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services.document_cache import DocumentCache
-from caseclock.store.models import CalendarRow
-from caseclock.store.repositories.policy import CalendarRepository
+from caseclock.store.models import CalendarRow, CalendarVersionRow
+from caseclock.store.repositories.policy import CalendarPinRepository, CalendarRepository
 
 
 def parse_calendar(document: Mapping[str, Any], prefix: str = "") -> CalendarSpec:
@@ -57,15 +57,21 @@ def put_calendar(
     """Store ``spec``; return the row and whether anything changed.
 
     Without ``replace``, a different calendar under an existing name is a conflict; the same
-    document again is accepted and changes nothing (safe to retry).
+    document again is accepted and changes nothing (safe to retry). A change is a new version
+    of the calendar: the open records running then keep the version they had (they are pinned
+    to it) until a policy migration moves them (``docs/policy-changes.md``).
     """
     repo = CalendarRepository(session)
     document = calendar_document(spec)
     row = repo.get(spec.name)
     if row is None:
-        return repo.add(
+        row = repo.add(
             CalendarRow(name=spec.name, document=document, created_at=now, updated_at=now)
-        ), True
+        )
+        repo.add_version(
+            CalendarVersionRow(name=spec.name, version=1, document=document, created_at=now)
+        )
+        return row, True
     if row.document == document:
         return row, False
     if not replace:
@@ -73,8 +79,13 @@ def put_calendar(
             f"calendar {spec.name!r} exists with other hours; apply a policy bundle to change it",
             path="name",
         )
+    CalendarPinRepository(session).pin_open_records(spec.name, row.version)
     row.document = document
     row.updated_at = now
+    row.version += 1
+    repo.add_version(
+        CalendarVersionRow(name=spec.name, version=row.version, document=document, created_at=now)
+    )
     session.flush()
     return row, True
 
@@ -108,6 +119,7 @@ class CalendarCache:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._built: dict[str, BusinessCalendar] | None = None
+        self._pinned: dict[frozenset[tuple[str, int]], Mapping[str, BusinessCalendar]] = {}
 
     def all(self) -> Mapping[str, BusinessCalendar]:
         if self._built is None:
@@ -116,6 +128,17 @@ class CalendarCache:
                 for row in CalendarRepository(self._session).list()
             }
         return self._built
+
+    def pinned(self, pins: Mapping[str, int]) -> Mapping[str, BusinessCalendar]:
+        """The calendars as a record pinned to ``pins`` (name -> version) counts on them."""
+        key = frozenset(pins.items())
+        if key not in self._pinned:
+            documents = CalendarRepository(self._session).version_documents(pins.items())
+            self._pinned[key] = {
+                **self.all(),
+                **{name: business_calendar(documents[(name, v)]) for name, v in pins.items()},
+            }
+        return self._pinned[key]
 
     def get(self, name: str | None) -> BusinessCalendar | None:
         return None if name is None else self.all().get(name)

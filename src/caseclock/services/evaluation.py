@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.evaluate import evaluate, replay_record
 from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone, Timer, lasting_digest, timer_to_json
@@ -21,7 +22,7 @@ from caseclock.services.calendars import CalendarCache
 from caseclock.services.document_cache import DocumentCache
 from caseclock.store.models import AccountRow
 from caseclock.store.repositories.milestones import Wanted
-from caseclock.store.repositories.policy import ProcessRepository
+from caseclock.store.repositories.policy import CalendarPinRepository, ProcessRepository
 from caseclock.store.repositories.timers import TimerId
 
 
@@ -77,12 +78,30 @@ def parsed_process(document: Mapping[str, Any], version: int) -> Process:
 
 
 class RecordEvaluator:
-    """Evaluates records on the process version each one keeps."""
+    """Evaluates records on the process version each one keeps, and on the calendar versions
+    it keeps (``calendars_for``: a record pinned to an earlier version of a calendar)."""
 
     def __init__(self, session: Session, calendars: CalendarCache | None = None) -> None:
         self._processes = ProcessRepository(session)
         self._parsed: dict[tuple[str, int], Process | None] = {}
         self.calendars = calendars or CalendarCache(session)
+        self._pin_repository = CalendarPinRepository(session)
+        self._pins: dict[str, dict[str, int]] = {}
+        self._pins_read: set[str] = set()
+
+    def preload_pins(self, record_ids: Collection[str]) -> None:
+        """Read the calendar pins of a batch's records with one query."""
+        missing = set(record_ids) - self._pins_read
+        self._pins.update(self._pin_repository.pins(missing))
+        self._pins_read |= missing
+
+    def calendars_for(self, record_id: str | None) -> Mapping[str, BusinessCalendar]:
+        """The calendars a record counts on: today's, but the versions it is pinned to."""
+        if record_id is None:
+            return self.calendars.all()
+        self.preload_pins((record_id,))
+        pins = self._pins.get(record_id)
+        return self.calendars.pinned(pins) if pins else self.calendars.all()
 
     def process(self, key: str | None, version: int | None) -> Process | None:
         if key is None or version is None:
@@ -106,10 +125,11 @@ class RecordEvaluator:
         timeline: Sequence[Event],
         now: datetime,
         account: Mapping[str, Any] | None,
+        record_id: str | None = None,
     ) -> dict[str, str]:
         """The overrides of ``timeline`` the evaluator refuses at ``now`` (by event id, with
         why): pausing a held clock, resuming a running one, extending past the limit."""
-        calendars = self.calendars.all()
+        calendars = self.calendars_for(record_id)
         found = replay_record(process, timeline, now, calendars=calendars, account=account)
         return found.refusals
 
@@ -119,11 +139,13 @@ class RecordEvaluator:
         timeline: Sequence[Event],
         now: datetime,
         account: Mapping[str, Any] | None,
+        record_id: str | None = None,
     ) -> list[Milestone]:
         """Every milestone of one record at ``now``; none without a process (no clock)."""
         if process is None or not timeline:
             return []
-        return evaluate(process, timeline, now, calendars=self.calendars.all(), account=account)
+        calendars = self.calendars_for(record_id)
+        return evaluate(process, timeline, now, calendars=calendars, account=account)
 
 
 def wanted_rows(

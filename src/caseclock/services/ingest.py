@@ -404,11 +404,12 @@ def _refuse_overrides(
         {a for r in processes if (a := columns[r].get("account_id")) is not None}
     )
     facts_of = AccountFacts(accounts)
+    evaluator.preload_pins(processes.keys())
     for record_id, process in processes.items():
         batch = [(i, e) for i, e in accepted.items() if e.record == record_id]
         timeline = [*(to_event(s) for s in stored[record_id]), *(e for _, e in batch)]
         account = facts_of(columns[record_id].get("account_id"))
-        refused = evaluator.refusals(process, timeline, now, account)
+        refused = evaluator.refusals(process, timeline, now, account, record_id)
         for index, event in batch:
             if event.id in refused and results[index].outcome is Outcome.ACCEPTED:
                 results[index].reject(f"data: {refused[event.id]}")
@@ -595,6 +596,7 @@ def refresh(
             if r["process_key"] is not None and r["process_version"] is not None
         ]
     )
+    evaluator.preload_pins(current.keys())
     fired: dict[str, set[TimerId]] = {}  # each record's fired timers, most have none
     for timer in FiringRepository(session).fired(record_ids):
         fired.setdefault(timer[0], set()).add(timer)
@@ -626,10 +628,7 @@ def refresh(
             changed.append(values)
             stored[record_id] = {**row, **values}
         milestones = evaluator.evaluate(
-            process,
-            timeline,
-            now,
-            account_facts_of(row["account_id"]),
+            process, timeline, now, account_facts_of(row["account_id"]), record_id
         )
         wanted.extend(
             wanted_rows(record_id, fields, milestones, now=now, fired=fired.get(record_id, ()))

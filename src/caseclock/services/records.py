@@ -128,7 +128,7 @@ def evaluate_record(session: Session, record: RecordRow, *, now: datetime) -> Ev
     stored = EventRepository(session).timelines({record.id})[record.id]
     timeline = build_timeline(to_event(s) for s in stored)
     account = AccountRepository(session).get(record.account_id) if record.account_id else None
-    calendars = evaluator.calendars.all()
+    calendars = evaluator.calendars_for(record.id)
     replay = (
         replay_record(process, timeline, now, calendars=calendars, account=account_facts(account))
         if process is not None and timeline

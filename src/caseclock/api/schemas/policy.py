@@ -53,3 +53,5 @@ class PolicyApplied(BaseModel):
     entitlement_rules: RuleChangesOut
     escalation_rules: RuleChangesOut
     warnings: list[str]
+    preview: dict[str, Any]  # what the change did, as POST /policy/preview answers it
+    migrated: int | None  # open records moved to the new versions (None: no migration)

@@ -19,7 +19,14 @@ from caseclock.store.models.people import (
     TeamRow,
     UserRow,
 )
-from caseclock.store.models.policy import CalendarRow, EntitlementRuleSetRow, ProcessRow
+from caseclock.store.models.policy import (
+    CalendarPinRow,
+    CalendarRow,
+    CalendarVersionRow,
+    EntitlementRuleSetRow,
+    PolicyMigrationRow,
+    ProcessRow,
+)
 from caseclock.store.models.records import EventRow, MilestoneRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.models.reviews import ReviewMarkRow, ReviewRunRow
 from caseclock.store.models.worker import (
@@ -38,7 +45,9 @@ __all__ = [
     "AssetRow",
     "AuditRow",
     "Base",
+    "CalendarPinRow",
     "CalendarRow",
+    "CalendarVersionRow",
     "ConsoleSessionRow",
     "ContactRow",
     "DeliveryRow",
@@ -55,6 +64,7 @@ __all__ = [
     "MilestoneReminderRow",
     "MilestoneRow",
     "NoteRow",
+    "PolicyMigrationRow",
     "ProcessRow",
     "RecordRow",
     "ReviewMarkRow",

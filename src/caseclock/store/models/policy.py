@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
@@ -13,7 +13,8 @@ from caseclock.store.types import JSONDocument, UTCDateTime
 
 
 class CalendarRow(Base):
-    """A business-hours calendar; the document is a ``CalendarSpec`` dumped as JSON."""
+    """A business-hours calendar as it reads today (its newest version); the document is a
+    ``CalendarSpec`` dumped as JSON."""
 
     __tablename__ = "calendars"
 
@@ -21,6 +22,32 @@ class CalendarRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class CalendarVersionRow(Base):
+    """Every version a calendar had: editing a calendar adds one."""
+
+    __tablename__ = "calendar_versions"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarPinRow(Base):
+    """An open record that keeps an earlier version of a calendar: pinned when the calendar
+    was edited while the record ran, until a migration moves it to the newest version. A
+    record without a pin counts on the calendar as it reads today."""
+
+    __tablename__ = "record_calendar_pins"
+
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    calendar: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class ProcessRow(Base):
@@ -45,3 +72,22 @@ class EntitlementRuleSetRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PolicyMigrationRow(Base):
+    """Open records moved to new process versions, batch by batch; ``cursor`` is the last
+    record id walked, so an interrupted migration resumes after it. ``targets`` maps each
+    process key to the version its open records move to; ``criteria`` is the condition they
+    meet, as written (empty: every open record); ``summary`` the preview's counts."""
+
+    __tablename__ = "policy_migrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    targets: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONDocument(), default=dict)
+    cursor: Mapped[str | None] = mapped_column(String(200))
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

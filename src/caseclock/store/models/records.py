@@ -144,6 +144,9 @@ class MilestoneRow(Base):
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # digest of the values but the time-dependent ones: tells which rows an evaluation changed
     digest: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # set by a policy migration on a cycle it found decided: the process version the cycle ran
+    # under, kept as it was (evaluations leave the row alone); null: the record's version
+    kept_version: Mapped[int | None] = mapped_column(Integer)
 
     record: Mapped[RecordRow] = relationship(back_populates="milestones", lazy="raise")
 

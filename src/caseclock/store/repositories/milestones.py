@@ -43,10 +43,12 @@ class Wanted:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """A stored row as ``replace`` compares it: its id and digest."""
+    """A stored row as ``replace`` compares it: its id and digest; ``kept`` when a policy
+    migration kept it as decided under an earlier version (``replace`` leaves it alone)."""
 
     id: int
     digest: str
+    kept: bool = False
 
 
 def _changeable(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,11 +125,12 @@ class MilestoneRepository:
                 MILESTONES.c.key,
                 MILESTONES.c.cycle,
                 MILESTONES.c.digest,
+                MILESTONES.c.kept_version,
             ).where(among(self.session, MILESTONES.c.record_id, wanted))
         ).all()
         return {
-            (record_id, key, cycle): Stored(row_id, found)
-            for row_id, record_id, key, cycle, found in rows
+            (record_id, key, cycle): Stored(row_id, found, kept is not None)
+            for row_id, record_id, key, cycle, found, kept in rows
         }
 
     def insert_new(self, wanted: Sequence[Wanted]) -> list[Mapping[str, Any]]:
@@ -151,29 +154,38 @@ class MilestoneRepository:
         A row whose stored digest is the wanted one is left alone, so re-evaluating a record
         after a comment rewrites only the milestones the comment changed, and finding out
         which those are reads a few small columns. Returns the values of the rows it inserted
-        or rewrote; a row left as it was keeps its ``next_timer_*`` as they stand.
+        or rewrote; a row left as it was keeps its ``next_timer_*`` as they stand. A row a
+        policy migration kept (``kept_version``) is neither rewritten nor deleted while the
+        evaluation still finds its cycle completed.
         """
         existing = self.existing_digests(record_ids)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
+        released: list[dict[str, Any]] = []  # kept rows that run again (few, their own keys)
         written: list[Mapping[str, Any]] = []
         for row in wanted:
             found = existing.pop((row.record_id, row.key, row.cycle), None)
-            if found is not None and found.digest == row.digest:
+            if found is not None and found.digest == row.digest and not found.kept:
                 continue
             values = row.values()
             if found is None:
                 inserts.append({**values, "digest": row.digest})
+            elif found.kept and values["completed_at"] is not None:
+                continue  # decided under its version, and still decided: kept as it was
+            elif found.kept:  # reopened and resumed: it runs on the record's version again
+                changed = {**_changeable(values), "digest": row.digest, "kept_version": None}
+                released.append({"id": found.id, **changed})
             else:
                 updates.append({"id": found.id, **_changeable(values), "digest": row.digest})
             written.append(values)
-        if existing:
-            ids = [found.id for found in existing.values()]
+        ids = [found.id for found in existing.values() if not found.kept]
+        if ids:
             self.session.execute(
                 delete(MILESTONES).where(among(self.session, MILESTONES.c.id, ids))
             )
         insert_rows(self.session, MILESTONES, inserts)
         update_rows(self.session, MILESTONES, updates)
+        update_rows(self.session, MILESTONES, released)
         return written
 
     def queue(

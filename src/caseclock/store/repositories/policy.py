@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import among
 from caseclock.store.models import (
     AccountRow,
+    CalendarPinRow,
     CalendarRow,
+    CalendarVersionRow,
     EntitlementRuleSetRow,
+    MilestoneRow,
+    PolicyMigrationRow,
     ProcessRow,
     RecordRow,
 )
+
+MILESTONES = cast(Table, MilestoneRow.__table__)
+PINS = cast(Table, CalendarPinRow.__table__)
 
 
 class CalendarRepository:
@@ -30,6 +52,68 @@ class CalendarRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def add_version(self, row: CalendarVersionRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def version_documents(self, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+        """The documents of calendar versions, by (name, version)."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        names = {name for name, _ in wanted}
+        rows = self.session.execute(
+            select(
+                CalendarVersionRow.name, CalendarVersionRow.version, CalendarVersionRow.document
+            ).where(CalendarVersionRow.name.in_(sorted(names)))
+        ).all()
+        return {(n, v): d for n, v, d in rows if (n, v) in wanted}
+
+
+class CalendarPinRepository:
+    """Which open records keep an earlier version of a calendar."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def pin_open_records(self, calendar: str, version: int) -> None:
+        """Pin every open record that runs a process, and keeps no version of ``calendar``
+        yet, to ``version``."""
+        pinned = exists().where(
+            CalendarPinRow.record_id == RecordRow.id, CalendarPinRow.calendar == calendar
+        )
+        chosen = select(RecordRow.id, literal(calendar), literal(version)).where(
+            RecordRow.is_closed.is_(False), RecordRow.process_key.is_not(None), ~pinned
+        )
+        self.session.execute(
+            insert(CalendarPinRow).from_select(["record_id", "calendar", "version"], chosen)
+        )
+
+    def pins(self, record_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Each pinned record's calendars and versions (records without pins are left out)."""
+        wanted = set(record_ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(CalendarPinRow.record_id, CalendarPinRow.calendar, CalendarPinRow.version).where(
+                among(self.session, PINS.c.record_id, wanted)
+            )
+        ).all()
+        found: dict[str, dict[str, int]] = {}
+        for record_id, calendar, version in rows:
+            found.setdefault(record_id, {})[calendar] = version
+        return found
+
+    def unpin(self, record_ids: Iterable[str], calendars: Collection[str]) -> None:
+        wanted = set(record_ids)
+        if wanted and calendars:
+            self.session.execute(
+                delete(CalendarPinRow).where(
+                    among(self.session, PINS.c.record_id, wanted),
+                    CalendarPinRow.calendar.in_(sorted(calendars)),
+                )
+            )
 
 
 class ProcessRepository:
@@ -106,3 +190,94 @@ def known_types_and_tiers(session: Session) -> tuple[list[str], list[str]]:
         *session.scalars(select(RecordRow.tier).distinct()).all(),
     }
     return sorted(types), sorted(t for t in tiers if t)
+
+
+class PolicyChangeRepository:
+    """The records a policy preview or migration walks, page by page in id order."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _open(self) -> Select[str]:
+        return select(RecordRow.id).where(
+            RecordRow.is_closed.is_(False), RecordRow.process_key.is_not(None)
+        )
+
+    def open_ids(
+        self, after: str | None, limit: int, keys: Collection[str] | None = None
+    ) -> Sequence[str]:
+        """Open records that run a process (of ``keys``, when given), after ``after``."""
+        query = self._open()
+        if keys is not None:
+            query = query.where(RecordRow.process_key.in_(sorted(keys)))
+        if after is not None:
+            query = query.where(RecordRow.id > after)
+        return self.session.scalars(query.order_by(RecordRow.id).limit(limit)).all()
+
+    def count_open(self, after: str | None = None, keys: Collection[str] | None = None) -> int:
+        query = self._open()
+        if keys is not None:
+            query = query.where(RecordRow.process_key.in_(sorted(keys)))
+        if after is not None:
+            query = query.where(RecordRow.id > after)
+        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    def _period(self, since: datetime, until: datetime) -> Select[str]:
+        """Closed records with a cycle a report of ``[since, until)`` counts."""
+        ended_in = and_(MilestoneRow.completed_at >= since, MilestoneRow.completed_at < until)
+        due_in = and_(
+            MilestoneRow.completed_at.is_(None),
+            MilestoneRow.deadline >= since,
+            MilestoneRow.deadline < until,
+        )
+        breached_in = and_(MilestoneRow.violated_at >= since, MilestoneRow.violated_at < until)
+        return select(RecordRow.id).where(
+            RecordRow.is_closed.is_(True),
+            RecordRow.process_key.is_not(None),
+            exists().where(
+                MilestoneRow.record_id == RecordRow.id, or_(ended_in, due_in, breached_in)
+            ),
+        )
+
+    def period_ids(
+        self, since: datetime, until: datetime, after: str | None, limit: int
+    ) -> Sequence[str]:
+        query = self._period(since, until)
+        if after is not None:
+            query = query.where(RecordRow.id > after)
+        return self.session.scalars(query.order_by(RecordRow.id).limit(limit)).all()
+
+    def count_period(self, since: datetime, until: datetime) -> int:
+        subquery = self._period(since, until).subquery()
+        return self.session.scalar(select(func.count()).select_from(subquery)) or 0
+
+    def keep_decided(self, record_ids: Sequence[str], version: int, *, before: datetime) -> None:
+        """Mark the records' cycles completed before ``before`` as kept under ``version``."""
+        self.session.execute(
+            update(MilestoneRow)
+            .where(
+                among(self.session, MILESTONES.c.record_id, record_ids),
+                MilestoneRow.completed_at.is_not(None),
+                MilestoneRow.completed_at <= before,
+                MilestoneRow.kept_version.is_(None),
+            )
+            .values(kept_version=version),
+            execution_options={"synchronize_session": False},
+        )
+
+
+class MigrationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: PolicyMigrationRow) -> PolicyMigrationRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def unfinished(self) -> PolicyMigrationRow | None:
+        query = select(PolicyMigrationRow).where(PolicyMigrationRow.finished_at.is_(None))
+        return self.session.scalars(query.order_by(PolicyMigrationRow.id).limit(1)).one_or_none()
+
+    def get(self, migration_id: int) -> PolicyMigrationRow | None:
+        return self.session.get(PolicyMigrationRow, migration_id)
