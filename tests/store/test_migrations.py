@@ -81,9 +81,9 @@ def test_milestone_rows_written_before_basis_read_as_business_time(tmp_path: Pat
 def test_rows_written_before_policy_migrations_run_on_their_records_version(
     tmp_path: Path,
 ) -> None:
-    """Upgraded from 0010, a milestone row keeps no version of its own (it runs on its
+    """Upgraded from 0011, a milestone row keeps no version of its own (it runs on its
     record's) and no policy migration is recorded."""
-    engine = _with_one_milestone(tmp_path, "0010")
+    engine = _with_one_milestone(tmp_path, "0011")
     try:
         migrate.upgrade(engine)
         with engine.connect() as connection:
@@ -95,9 +95,9 @@ def test_rows_written_before_policy_migrations_run_on_their_records_version(
 
 
 def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path) -> None:
-    """Upgraded from 0011, each calendar is at version 1, kept in its versions with the same
+    """Upgraded from 0012, each calendar is at version 1, kept in its versions with the same
     document, and no record is pinned."""
-    engine = _with_one_milestone(tmp_path, "0011")
+    engine = _with_one_milestone(tmp_path, "0012")
     try:
         with engine.begin() as connection:
             connection.execute(

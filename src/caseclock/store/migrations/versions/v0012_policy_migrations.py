@@ -1,7 +1,7 @@
 """policy migrations: open records moved to new process versions, decided cycles kept
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 18:30:00.000000
 
 ``policy_migrations`` records each migration (its targets, criteria, the preview's summary and
@@ -16,8 +16,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

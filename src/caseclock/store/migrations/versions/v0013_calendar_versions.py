@@ -1,7 +1,7 @@
 """calendar versions: editing a calendar adds a version; open records keep theirs (pins)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 18:40:00.000000
 
 Each calendar gets version 1 (its document as it is) in ``calendar_versions``;
@@ -15,8 +15,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
