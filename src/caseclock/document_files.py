@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from caseclock.core.calendar_spec import closed_days_from_ics
 from caseclock.core.json_numbers import strict_loads
 from caseclock.core.policy import PolicyBundle, PolicyInvalid, bundle_of, parse_document
 from caseclock.errors import ValidationFailed
@@ -39,15 +40,48 @@ def read_document(path: str | Path) -> Any:
     text = read_text(file)
     if file.suffix.lower() == ".json":
         try:
-            return strict_loads(text)  # finite numbers only, as JSON has them
+            return with_ics_holidays(strict_loads(text), file.parent)  # finite numbers only
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
                 f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
     try:
-        return parse_document(text)
+        parsed = parse_document(text)
     except PolicyInvalid as exc:
         raise ValidationFailed(f"{file}: not valid YAML/JSON at {exc.detail}") from None
+    return with_ics_holidays(parsed, file.parent)
+
+
+HOLIDAYS_FROM = "holidays_from"
+
+
+def with_ics_holidays(data: Any, base: Path) -> Any:
+    """``data`` with each calendar's ``holidays_from`` (iCalendar files, paths relative to
+    ``base``) read into its ``holidays``: closed days imported from files when the document
+    is read, never fetched while caseclock runs. Raises ``ValidationFailed`` naming the file."""
+    if isinstance(data, list):
+        return [with_ics_holidays(item, base) for item in data]
+    if not isinstance(data, dict):
+        return data
+    found = {key: with_ics_holidays(value, base) for key, value in data.items()}
+    if HOLIDAYS_FROM not in found or "timezone" not in found:  # only calendars take it
+        return found
+    files = found.pop(HOLIDAYS_FROM)
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ValidationFailed(f"{HOLIDAYS_FROM}: a list of iCalendar file paths")
+    days = set(found.get("holidays") or [])
+    for name in files:
+        file = base / name
+        try:
+            content = file.read_bytes()
+        except OSError as exc:
+            raise ValidationFailed(f"{file}: cannot read ({exc.strerror or exc})") from None
+        try:
+            days.update(day.isoformat() for day in closed_days_from_ics(content))
+        except ValueError as exc:
+            raise ValidationFailed(f"{file}: {exc}") from None
+    found["holidays"] = sorted(str(day) for day in days)
+    return found
 
 
 def load_document(path: str | Path) -> dict[str, Any]:

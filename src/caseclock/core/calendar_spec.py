@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+import icalendar
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -170,3 +171,46 @@ class CalendarSpec(BaseModel):
         if self.always_open:
             return ((0, MINUTES_PER_DAY),)
         return self.week.get(WEEKDAYS[weekday], ())
+
+
+MAX_DAYS_PER_EVENT = 366  # one event of an ICS file closes at most a year of days
+
+
+def closed_days_from_ics(data: bytes | str) -> tuple[dt.date, ...]:
+    """The whole days an iCalendar file's events cover, as holidays (sorted, unique).
+
+    An all-day event (``DTSTART;VALUE=DATE``) closes its date up to its ``DTEND``, which is
+    exclusive; one without an end closes its date. A timed event closes the dates it touches,
+    read in its own zone. Recurring events (``RRULE``) are refused rather than half-read:
+    export the feed with one event per holiday, as the usual holiday feeds are. Raises
+    ``ValueError`` with what is wrong.
+    """
+    try:
+        parsed = icalendar.Calendar.from_ical(data)
+    except ValueError as exc:
+        raise ValueError(f"not an iCalendar file: {exc}") from None
+    days: set[dt.date] = set()
+    for event in parsed.walk("VEVENT"):
+        summary = str(event.get("SUMMARY", "an event"))
+        if event.get("RRULE") is not None:
+            raise ValueError(f"{summary!r} repeats (RRULE): give one event per holiday")
+        start = event.decoded("DTSTART", None)
+        if start is None:
+            raise ValueError(f"{summary!r} has no DTSTART")
+        end = event.decoded("DTEND", None)
+        first = start if not isinstance(start, dt.datetime) else start.date()
+        if end is None:
+            last = first
+        elif isinstance(end, dt.datetime):
+            last = (
+                end.date()
+                if end.time() != dt.time(0) or end.date() == first
+                else (end.date() - dt.timedelta(days=1))
+            )
+        else:
+            last = end - dt.timedelta(days=1)
+        last = max(last, first)
+        if (last - first).days >= MAX_DAYS_PER_EVENT:
+            raise ValueError(f"{summary!r} spans more than {MAX_DAYS_PER_EVENT} days")
+        days.update(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    return tuple(sorted(days))
