@@ -97,8 +97,9 @@ def world() -> Events:
     return e
 
 
-def build(factory: SessionFactory) -> None:
-    """Policy, directory (lee leads L2, scoped lead sam sees acme only), and the world."""
+def build(factory: SessionFactory, *, password: str | None = None) -> None:
+    """Policy, directory (lee, in New York's zone, leads L2; scoped lead sam sees acme only),
+    and the world; lee signs in with ``password`` when one is given."""
     with factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=at(-300))
         made = {}
@@ -106,7 +107,12 @@ def build(factory: SessionFactory) -> None:
             made[handle] = people.create_user(
                 session,
                 people.NewUser(
-                    handle=handle, email=f"{handle}@example.com", role=role, accounts=scope
+                    handle=handle,
+                    email=f"{handle}@example.com",
+                    role=role,
+                    accounts=scope,
+                    password=password if handle == "lee" else None,
+                    time_zone="America/New_York" if handle == "lee" else "UTC",
                 ),
                 actor="test",
                 passwords=FAST,

@@ -33,9 +33,10 @@ def _when(value: datetime | None, zone: tzinfo) -> str:
     return "—" if value is None else local_time(value, zone)
 
 
-def item_words(item: Item, section: str, review: Review) -> str:
-    """What a lead needs to read about one item, after its record id."""
-    row, zone = item.row, review.zone
+def item_words(item: Item, section: str, review: Review, zone: tzinfo | None = None) -> str:
+    """What a lead needs to read about one item, after its record id, with instants on the
+    wall clock of ``zone`` (the reader's; by default the team's)."""
+    row, zone = item.row, zone or review.zone
     parts = [row.name + (f" (cycle {row.cycle})" if row.cycle > 1 else "")]
     if section in ("violated", "decide", "at_risk"):
         parts.append(f"due {_when(row.deadline, zone)}")

@@ -64,7 +64,7 @@ def review_page(
         until=_until(until),
     )
     sections = [
-        (s, [(i, review_digest.item_words(i, s.key, review)) for i in s.items])
+        (s, [(i, review_digest.item_words(i, s.key, review, user.zone)) for i in s.items])
         for s in review.sections
     ]
     context = {
