@@ -12,11 +12,14 @@ stdout; a progress bar with the rate and the time left to stderr when it is a te
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -36,6 +39,8 @@ from caseclock import collector
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.unit_of_work import unit_of_work
+from caseclock.client import ApiError, CaseclockClient
+from caseclock.client.http import MAX_BATCH
 from caseclock.clock import SystemClock
 from caseclock.connectors import importer
 from caseclock.connectors.importer import (
@@ -46,7 +51,7 @@ from caseclock.connectors.importer import (
     fingerprint,
     run_import,
 )
-from caseclock.connectors.mapping import ImportMapping, RowError
+from caseclock.connectors.mapping import ImportMapping, Problem, RowError
 from caseclock.connectors.rows import Source
 from caseclock.connectors.snapshots import PlannedEvent
 from caseclock.core.validation import describe_validation_error
@@ -55,6 +60,7 @@ from caseclock.errors import ValidationFailed
 from caseclock.services.imports import store_batch
 
 STATE_SUFFIX = ".import-state"
+API_KEY_VARIABLE = "CASECLOCK_API_KEY"  # --url: the key the import sends with
 
 
 def register(app: typer.Typer) -> None:
@@ -77,8 +83,14 @@ def import_history(
     batch: Annotated[
         int, typer.Option("--batch", min=1, help="events per transaction (whole records)")
     ] = importer.BATCH_EVENTS,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="a caseclock server to send to (key: CASECLOCK_API_KEY)"),
+    ] = None,
 ) -> None:
     """Import a helpdesk's history (records and their events) from a CSV or JSON Lines file."""
+    if url is not None and dry_run:
+        fail("--dry-run works on the local database only; a server stores what it is sent")
     read = read_mapping(mapping)
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -92,6 +104,9 @@ def import_history(
         checkpoint = Checkpoint(file.with_name(file.name + STATE_SUFFIX), fingerprint(file, read))
         if restart:
             checkpoint.path.unlink(missing_ok=True)
+    if url is not None:
+        _import_remotely(file, source, url, strict=strict, batch=batch, checkpoint=checkpoint)
+        return
     now = SystemClock().now()
     if settings.gc_tuning:
         collector.tune()  # a long run of batches, as a server's (caseclock.collector)
@@ -129,6 +144,57 @@ def import_history(
     typer.echo(render_summary(file, summary, dry_run=dry_run))
 
 
+def _import_remotely(
+    file: Path,
+    source: Source,
+    url: str,
+    *,
+    strict: bool,
+    batch: int,
+    checkpoint: Checkpoint | None,
+) -> None:
+    """The import through a caseclock server's API (``caseclock.client``), batch by batch."""
+    key = os.environ.get(API_KEY_VARIABLE)
+    if not key:
+        fail(f"--url needs an agent's API key in {API_KEY_VARIABLE}")
+    with CaseclockClient(url, key) as client, _progress(file) as progress:
+        try:
+            summary = run_import(
+                source,
+                partial(send_batch, client),
+                strict=strict,
+                batch_events=batch,
+                checkpoint=checkpoint,
+                progress=progress,
+            )
+        except StrictStop as exc:
+            fail(f"{file}:{exc.error.line}: {exc.error.message} (--strict: stopped here)")
+        except ApiError as exc:
+            fail(f"{url}: {exc}")
+        except httpx.HTTPError as exc:
+            fail(f"{url}: {exc.__class__.__name__}: {exc}")
+    typer.echo(render_summary(file, summary, dry_run=False, remote=True))
+
+
+def send_batch(client: CaseclockClient, planned: Sequence[PlannedEvent]) -> BatchOutcome:
+    """A batch through ``POST /events``, in requests the server accepts (``MAX_BATCH``)."""
+    outcome = BatchOutcome()
+    for start in range(0, len(planned), MAX_BATCH):
+        chunk = planned[start : start + MAX_BATCH]
+        answer = client.post_events([p.event for p in chunk])
+        for event, result in zip(chunk, answer.results, strict=True):
+            if result.status == "accepted":
+                outcome.stored += 1
+            elif result.status == "duplicate":
+                outcome.duplicates += 1
+            else:
+                reason = "; ".join(result.errors)
+                outcome.refused.append(
+                    RowError(event.line, Problem.REFUSED, f"{event.event['type']} event: {reason}")
+                )
+    return outcome
+
+
 def read_mapping(path: Path) -> ImportMapping:
     try:
         return ImportMapping.model_validate(load_document(path))
@@ -138,13 +204,15 @@ def read_mapping(path: Path) -> ImportMapping:
         fail(f"{path}: " + "; ".join(describe_validation_error(exc)))
 
 
-def render_summary(file: Path, summary: Summary, *, dry_run: bool) -> str:
+def render_summary(file: Path, summary: Summary, *, dry_run: bool, remote: bool = False) -> str:
     """The end-of-import summary: records, events, skipped rows by reason, milestones."""
     verb = "would store" if dry_run else "stored"
     lines = [
         f"{file}: {summary.rows:,} rows, {summary.records:,} records; "
         f"{verb} {summary.events:,} events ({summary.duplicates:,} already there)",
-        f"milestones evaluated: {summary.milestones:,}",
+        "milestones evaluated by the server"
+        if remote
+        else f"milestones evaluated: {summary.milestones:,}",
     ]
     if summary.resumed_after is not None:
         lines.append(f"resumed after record {summary.resumed_after}")
