@@ -16,7 +16,16 @@ The headline is **arrival lateness**: the instant a webhook reached the ``ops`` 
 its due instant, end to end (firing, commit, claim, send). **Wake-up lateness** is the payload's
 ``fired_at - due_at``: the instant the firing loop woke and fired, before its transaction
 committed, so it is a lower bound of what a receiver sees. Fired/s is the timers fired per
-second of the window. A script, not a test.
+second of the window; worker CPU per webhook is the CPU time the worker processes used
+(user + system, from the kernel's accounting) over the webhooks both receivers got, a figure
+the machine's load changes less than the latencies. Each run prints the load average (1 min)
+at its start and end.
+
+``--baseline-src DIR`` runs every run a second time with the workers importing ``caseclock``
+from ``DIR`` (the ``src`` of another checkout, e.g. ``git archive`` of the previous commit),
+printed beside this tree's figures in the same table: the comparison is made in the same
+conditions. The baseline must read the same schema (no migration between the two). A script,
+not a test.
 """
 
 from __future__ import annotations
@@ -83,6 +92,11 @@ class Hits:
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     duplicates: int = 0
+    others: int = 0  # requests the other receivers got
+
+    def other(self) -> None:
+        with self.lock:
+            self.others += 1
 
     def add(self, payload: dict[str, Any], arrived: float) -> None:
         due = datetime.fromisoformat(payload["due_at"]).timestamp()
@@ -93,9 +107,12 @@ class Hits:
             self.seen[payload["id"]] = (due, fired, arrived)
 
 
-def start_receiver(hits: Hits | None, hang: threading.Event | None = None) -> ThreadingHTTPServer:
-    """A receiver on 127.0.0.1 recording into ``hits``; with ``hang`` it takes each request
-    and answers nothing until ``hang`` is set (the end of the benchmark)."""
+def start_receiver(
+    hits: Hits, hang: threading.Event | None = None, *, measured: bool = False
+) -> ThreadingHTTPServer:
+    """A receiver on 127.0.0.1 recording into ``hits`` (each payload when ``measured``, else a
+    count); with ``hang`` it takes each request and answers nothing until ``hang`` is set (the
+    end of the benchmark)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -103,8 +120,10 @@ def start_receiver(hits: Hits | None, hang: threading.Event | None = None) -> Th
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if hits is not None:
+            if measured:
                 hits.add(json.loads(body), time.time())
+            else:
+                hits.other()
             if hang is not None:
                 hang.wait()
                 self.close_connection = True
@@ -150,6 +169,8 @@ class Result:
     fire_lateness: list[float]
     arrival_lateness: list[float]
     load_s: float
+    cpu_per_webhook_ms: float
+    load_average: tuple[float, float]  # at the run's start and end
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
@@ -167,8 +188,11 @@ def run(
     hits: Hits,
     hook: str,
     other: str,
+    src: str | None,
 ) -> Result:
+    """One run; ``src``: where the workers import caseclock from (None: this tree)."""
     due_cases = int(window * RATE)
+    load_at_start = os.getloadavg()[0]
     schemas = ExitStack()
     url = schemas.enter_context(throwaway_schema(base_url))
     engine = make_engine(url)
@@ -200,13 +224,15 @@ def run(
         if datetime.now(UTC) > start:
             print(f"  warning: loading ran past the window's start by {datetime.now(UTC) - start}")
         hits.seen.clear()
-        hits.duplicates = 0
+        hits.duplicates = hits.others = 0
         env = {
             **os.environ,
             "CASECLOCK_DATABASE_URL": url,
             "CASECLOCK_WORKER_BATCH": "200",
             "CASECLOCK_ALLOW_PRIVATE_ENDPOINTS": "true",
         }
+        if src is not None:
+            env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "caseclock.cli", "worker", "--quiet"],
@@ -221,8 +247,7 @@ def run(
             time.sleep(0.2)
         for process in processes:
             process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        cpu = sum(_cpu_seconds(process) for process in processes)
     finally:
         engine.dispose()
         schemas.close()
@@ -231,6 +256,7 @@ def run(
     arrival = sorted(a - d for d, _, a in values)
     fired_times = sorted(f for _, f, _ in values)
     span = (fired_times[-1] - fired_times[0]) if len(fired_times) > 1 else 1.0
+    webhooks = len(values) + hits.others
     return Result(
         label,
         workers,
@@ -241,7 +267,24 @@ def run(
         fire,
         arrival,
         spent,
+        1000 * cpu / max(webhooks, 1),
+        (load_at_start, os.getloadavg()[0]),
     )
+
+
+def _cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """Wait for ``process`` (30 s at most) and return the CPU seconds it used."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = 0
+            return usage.ru_utime + usage.ru_stime
+        time.sleep(0.1)
+    process.kill()
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = -9
+    return usage.ru_utime + usage.ru_stime
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -257,7 +300,8 @@ def report(results: list[Result], cases: int, window: float) -> None:
         f"webhooks: to the measured receiver and to a second one (hanging in the hanging run)\n"
     )
     print(f"{'':34}" + "".join(f"{f'{r.workers} worker(s)':>22}" for r in results))
-    print(f"{'':34}" + "".join(f"{r.label:>22}" for r in results))
+    for part in (0, 1):
+        print(f"{'':34}" + "".join(f"{r.label.split('|')[part]:>22}" for r in results))
     rows: list[tuple[str, list[str]]] = [
         ("fired / expected", [f"{r.fired:,}/{r.expected:,}" for r in results]),
         ("duplicate deliveries", [str(r.duplicates) for r in results]),
@@ -281,6 +325,13 @@ def report(results: list[Result], cases: int, window: float) -> None:
         )
     )
     rows.append(("load through ingestion (s)", [f"{r.load_s:.1f}" for r in results]))
+    rows.append(("worker CPU per webhook (ms)", [f"{r.cpu_per_webhook_ms:.2f}" for r in results]))
+    rows.append(
+        (
+            "load average, start / end",
+            [f"{r.load_average[0]:.1f} / {r.load_average[1]:.1f}" for r in results],
+        )
+    )
     for label, values in rows:
         print(f"{label:34}" + "".join(f"{v:>22}" for v in values))
     print(
@@ -291,7 +342,7 @@ def report(results: list[Result], cases: int, window: float) -> None:
         met = quantile(result.arrival_lateness, 0.99) < TARGET_P99
         print(
             f"target: p99 arrival lateness under {TARGET_P99:g} s, {result.workers} worker(s), "
-            f"{result.label}: {'met' if met else 'NOT met'}"
+            f"{result.label.replace('|', ', ')}: {'met' if met else 'NOT met'}"
         )
 
 
@@ -303,29 +354,42 @@ def main() -> None:
         default="1,1h,3",
         help="runs to compare: a worker count, with h for the run with one receiver hanging",
     )
+    parser.add_argument(
+        "--baseline-src",
+        help="also run each run with the workers importing caseclock from this directory",
+    )
     args = parser.parse_args()
     cases, window = (5_000, 15.0) if args.quick else (25_000, 60.0)
     base_url = os.environ.get("CASECLOCK_BENCH_DATABASE_URL", DEFAULT_URL)
     hits, hang = Hits(), threading.Event()
-    servers = [start_receiver(hits), start_receiver(None), start_receiver(None, hang)]
+    servers = [
+        start_receiver(hits, measured=True),
+        start_receiver(hits),
+        start_receiver(hits, hang),
+    ]
     hook, healthy, hanging = (url_of(server) for server in servers)
     results = []
+    sources: list[tuple[str, str | None]] = [("this tree", None)]
+    if args.baseline_src:
+        sources.insert(0, ("baseline", str(Path(args.baseline_src).resolve())))
     for spec in args.runs.split(","):
         workers, stuck = int(spec.rstrip("h")), spec.endswith("h")
-        label = "one receiver hanging" if stuck else "healthy"
-        print(f"run with {workers} worker(s), {label}: loading {cases:,} cases ...", flush=True)
-        results.append(
-            run(
-                base_url,
-                label=label,
-                workers=workers,
-                cases=cases,
-                window=window,
-                hits=hits,
-                hook=hook,
-                other=hanging if stuck else healthy,
+        condition = "one receiver hanging" if stuck else "healthy"
+        for code, src in sources:
+            print(f"run with {workers} worker(s), {condition}, {code}: loading ...", flush=True)
+            results.append(
+                run(
+                    base_url,
+                    label=f"{condition}|{code}",
+                    workers=workers,
+                    cases=cases,
+                    window=window,
+                    hits=hits,
+                    hook=hook,
+                    other=hanging if stuck else healthy,
+                    src=src,
+                )
             )
-        )
     hang.set()
     for server in servers:
         server.shutdown()

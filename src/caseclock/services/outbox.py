@@ -1,7 +1,8 @@
 """The outbox: claim due deliveries, keep their leases, settle attempts, retry dead letters.
 
 A claim is a short transaction: lock due ``pending`` rows (``SKIP LOCKED``), count the attempt
-and lease the row (``next_attempt_at`` pushed to the end of the lease), commit; the sender
+and lease the row (``next_attempt_at`` pushed to the end of the lease) in one statement that
+returns what sending needs, commit; the sender
 claims only what it starts sending at once, so the lease runs from the send instant. While the
 send is in flight the sender renews the lease (``renew``); the attempt number is the lease's
 token: a renewal or a settlement whose attempt is no longer the row's changes nothing (the
@@ -101,39 +102,43 @@ def claim(
             break
         if admit is None or admit(channel, endpoint_name):
             taken.append(delivery_id)
-    rows = repo.get_many(taken)
-    endpoints = EndpointRepository(session).all() if rows else {}
+    leased = {row.id: row for row in repo.lease(taken, now=now, until=now + lease)}
+    named = any(row.endpoint is not None for row in leased.values())
+    endpoints = EndpointRepository(session).all() if named else {}
     claimed: list[Claimed] = []
-    for row in (rows[delivery_id] for delivery_id in taken):
+    for row in (leased[delivery_id] for delivery_id in taken):
         endpoint = endpoints.get(row.endpoint) if row.endpoint is not None else None
         problem = None
         if row.endpoint is not None and endpoint is None:
             problem = f"endpoint {row.endpoint!r} is no longer registered"
         elif row.endpoint is None and row.channel != "email":
             problem = RAW_URL
-        one = Claimed(
-            id=row.id,
-            key=row.key,
-            channel=row.channel,
-            endpoint=row.endpoint,
-            url=endpoint.url if endpoint is not None else None,
-            secret=endpoint.secret if endpoint is not None else None,
-            recipients=tuple(row.recipients or ()),
-            document=row.document,
-            attempt=row.attempts + 1,
-            problem=problem,
+        claimed.append(
+            Claimed(
+                id=row.id,
+                key=row.key,
+                channel=row.channel,
+                endpoint=row.endpoint,
+                url=endpoint.url if endpoint is not None else None,
+                secret=endpoint.secret if endpoint is not None else None,
+                recipients=tuple(row.recipients or ()),
+                document=row.document,
+                attempt=row.attempts,
+                problem=problem,
+            )
         )
-        row.attempts = one.attempt
-        row.next_attempt_at = now + lease
-        row.updated_at = now
-        claimed.append(one)
-    session.flush()
     return claimed
 
 
 def renew(session: Session, leases: Sequence[tuple[int, int]], *, until: datetime) -> None:
     """Extend the leases ``(delivery id, attempt)`` still held to ``until``."""
     DeliveryRepository(session).renew(leases, until)
+
+
+def release(session: Session, leases: Sequence[tuple[int, int, datetime]]) -> None:
+    """Give back claimed deliveries ``(id, attempt, at)`` that were never sent: the attempt
+    is not counted, and each is due again at ``at`` (for any worker)."""
+    DeliveryRepository(session).release(leases)
 
 
 def settle(
@@ -143,25 +148,31 @@ def settle(
     policy: RetryPolicy,
     rng: random.Random,
 ) -> None:
-    """Record each attempt's outcome: delivered, retry later, or dead-letter."""
-    rows = DeliveryRepository(session).get_many([attempt.id for attempt in attempts])
-    for attempt in attempts:
-        row = rows.get(attempt.id)
-        if row is None or row.state != PENDING or row.attempts != attempt.attempt:
-            continue  # settled already, or its lease lapsed and another attempt owns it
-        outcome, now = attempt.outcome, attempt.at
-        row.updated_at = now
-        row.last_code = outcome.code
-        if outcome.status is DeliveryStatus.DELIVERED:
-            row.state, row.delivered_at, row.next_attempt_at = DELIVERED, now, None
-            row.last_error = None
-        elif outcome.status is DeliveryStatus.PERMANENT or policy.exhausted(row.attempts):
-            row.state, row.next_attempt_at = FAILED, None
-            row.last_error = outcome.reason[:_ERROR_LIMIT]
-        else:
-            row.next_attempt_at = now + policy.delay(row.attempts, rng, outcome.retry_after)
-            row.last_error = outcome.reason[:_ERROR_LIMIT]
-    session.flush()
+    """Record each attempt's outcome: delivered, retry later, or dead-letter; in one
+    statement, and only where the attempt still holds the row's lease (not settled already,
+    and not claimed again by another worker after the lease lapsed)."""
+    DeliveryRepository(session).settle([_settled(a, policy, rng) for a in attempts])
+
+
+def _settled(attempt: Attempt, policy: RetryPolicy, rng: random.Random) -> dict[str, Any]:
+    outcome, now = attempt.outcome, attempt.at
+    values: dict[str, Any] = {
+        "id": attempt.id,
+        "attempts": attempt.attempt,
+        "state": PENDING,
+        "next_attempt_at": None,
+        "delivered_at": None,
+        "last_code": outcome.code,
+        "last_error": outcome.reason[:_ERROR_LIMIT],
+        "updated_at": now,
+    }
+    if outcome.status is DeliveryStatus.DELIVERED:
+        values.update(state=DELIVERED, delivered_at=now, last_error=None)
+    elif outcome.status is DeliveryStatus.PERMANENT or policy.exhausted(attempt.attempt):
+        values.update(state=FAILED)
+    else:
+        values["next_attempt_at"] = now + policy.delay(attempt.attempt, rng, outcome.retry_after)
+    return values
 
 
 def retry(session: Session, delivery_id: int, *, now: datetime) -> DeliveryRow:

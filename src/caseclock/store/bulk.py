@@ -54,27 +54,39 @@ def among(
 
 
 def update_rows(
-    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str = "id"
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str | tuple[str, ...] = "id",
+    where: Sequence[ColumnElement[bool]] = (),
+    also: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> None:
-    """Set the given columns of each row found by ``key``; every mapping has the same keys."""
+    """Set the given columns of each row found by ``key`` (one column or several, all of
+    which must match) and satisfying ``where``, and the columns of ``also`` to those
+    expressions (of the row's old values); every mapping has the same keys."""
     if not rows:
         return
-    names = [name for name in rows[0] if name != key]
+    keys = (key,) if isinstance(key, str) else key
+    names = [name for name in rows[0] if name not in keys]
     if is_postgres(session):
-        given = _recordset(table, [key, *names])
+        given = _recordset(table, [*keys, *names])
         session.execute(
             update(table)
-            .values({name: given.c[name] for name in names})
-            .where(table.c[key] == given.c[key]),
+            .values({**{name: given.c[name] for name in names}, **(also or {})})
+            .where(*(table.c[k] == given.c[k] for k in keys), *where),
             {"rows": encode(rows)},
             execution_options={"synchronize_session": False},
         )
         return
     session.execute(
         update(table)
-        .where(table.c[key] == bindparam("key_"))
-        .values({name: bindparam(f"new_{name}") for name in names}),
-        [{"key_": row[key], **{f"new_{n}": row[n] for n in names}} for row in rows],
+        .where(*(table.c[k] == bindparam(f"key_{k}") for k in keys), *where)
+        .values({**{name: bindparam(f"new_{name}") for name in names}, **(also or {})}),
+        [
+            {**{f"key_{k}": row[k] for k in keys}, **{f"new_{n}": row[n] for n in names}}
+            for row in rows
+        ],
         execution_options={"synchronize_session": False},
     )
 

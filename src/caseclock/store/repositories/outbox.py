@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import among, update_rows
 from caseclock.store.models import DeliveryRow, EndpointRow
+
+DELIVERIES = cast(Table, DeliveryRow.__table__)
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -49,29 +52,65 @@ class DeliveryRepository:
         ).all()
         return [(row.id, row.channel, row.endpoint) for row in rows]
 
+    def lease(self, ids: Sequence[int], *, now: datetime, until: datetime) -> list[Any]:
+        """Count one more attempt on each of ``ids`` (locked by ``claim``) and lease it until
+        ``until``; return what sending needs of each (``id``, ``key``, ``channel``,
+        ``endpoint``, ``recipients``, ``document``, ``attempts``), in one statement."""
+        if not ids:
+            return []
+        table = DELIVERIES
+        statement = (
+            update(table)
+            .where(among(self.session, table.c.id, ids))
+            .values(attempts=table.c.attempts + 1, next_attempt_at=until, updated_at=now)
+            .returning(
+                table.c.id,
+                table.c.key,
+                table.c.channel,
+                table.c.endpoint,
+                table.c.recipients,
+                table.c.document,
+                table.c.attempts,
+            )
+        )
+        return list(self.session.execute(statement).all())
+
     def renew(self, leases: Sequence[tuple[int, int]], until: datetime) -> None:
         """Push ``next_attempt_at`` to ``until`` for each ``(id, attempts)`` still pending with
         that attempt count (a lease another worker has taken over is left alone)."""
-        for delivery_id, attempt in leases:
-            self.session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id == delivery_id,
-                    DeliveryRow.attempts == attempt,
-                    DeliveryRow.state == PENDING,
-                )
-                .values(next_attempt_at=until)
-                .execution_options(synchronize_session=False)
-            )
+        update_rows(
+            self.session,
+            DELIVERIES,
+            [{"id": i, "attempts": a, "next_attempt_at": until} for i, a in leases],
+            key=("id", "attempts"),
+            where=[DELIVERIES.c.state == PENDING],
+        )
+
+    def release(self, leases: Sequence[tuple[int, int, datetime]]) -> None:
+        """Give back each ``(id, attempts, at)`` still held untried: the attempt it counted
+        is taken back and it is due again at ``at``."""
+        update_rows(
+            self.session,
+            DELIVERIES,
+            [{"id": i, "attempts": a, "next_attempt_at": at} for i, a, at in leases],
+            key=("id", "attempts"),
+            where=[DELIVERIES.c.state == PENDING],
+            also={"attempts": DELIVERIES.c.attempts - 1},
+        )
+
+    def settle(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write each settled attempt (``id``, ``attempts`` and the columns it sets), where
+        the row is still pending with that attempt count (its lease still held)."""
+        update_rows(
+            self.session,
+            DELIVERIES,
+            rows,
+            key=("id", "attempts"),
+            where=[DELIVERIES.c.state == PENDING],
+        )
 
     def get(self, delivery_id: int) -> DeliveryRow | None:
         return self.session.get(DeliveryRow, delivery_id)
-
-    def get_many(self, ids: Sequence[int]) -> dict[int, DeliveryRow]:
-        if not ids:
-            return {}
-        rows = self.session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids))).all()
-        return {row.id: row for row in rows}
 
     def get_for_update(self, delivery_id: int) -> DeliveryRow | None:
         return self.session.scalars(
