@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from caseclock.channels.connections import delivery_client
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from caseclock.worker.loop import Worker
 from tests.conftest import Database, pg_schema
@@ -29,8 +30,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    """A pooled client that ignores proxy settings from the environment."""
-    with httpx.Client(trust_env=False) as http:
+    """The worker's client (pinned connections, no proxy from the environment), allowing the
+    loopback receivers."""
+    with delivery_client(allow_private=True) as http:
         yield http
 
 

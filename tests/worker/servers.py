@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class Receiver:
     (hanging or delayed); ``most_at_once`` is the most it ever held."""
 
     replies: deque[Reply] = field(default_factory=deque)
+    scheme: str = "http"
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
@@ -61,7 +63,12 @@ class Receiver:
     def url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hook"
+        return f"{self.scheme}://{host!s}:{port}/hook"
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.server_address[1])
 
     def _next(self) -> Reply:
         return self.replies.popleft() if self.replies else self.default
@@ -108,10 +115,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def start_receiver() -> tuple[Receiver, threading.Thread]:
-    receiver = Receiver()
+def start_receiver(tls: ssl.SSLContext | None = None) -> tuple[Receiver, threading.Thread]:
+    """A receiver on 127.0.0.1, speaking HTTPS with ``tls`` (a server context) when given."""
+    receiver = Receiver(scheme="https" if tls is not None else "http")
     handler = type("Handler", (_Handler,), {"receiver": receiver})
     receiver.server = _Server(("127.0.0.1", 0), handler)
+    if tls is not None:
+        receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
     thread = threading.Thread(
         target=receiver.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
     )

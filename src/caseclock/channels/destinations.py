@@ -7,7 +7,9 @@ no control character or space, and its host never is a link-local, cloud-metadat
 reserved or unspecified address; private and loopback hosts only when the installation allows
 them (``CASECLOCK_ALLOW_PRIVATE_ENDPOINTS``, for receivers on the same network and for tests).
 A host name is judged by what it resolves to: at registration when it resolves, and again
-before every send, so a name later pointed at a metadata address is refused then.
+whenever a connection to it is opened, on the very addresses the connection then uses
+(``connections.PinnedBackend``), so a name later pointed at a metadata or loopback address is
+refused then, however quickly it changes its answer.
 """
 
 from __future__ import annotations
@@ -47,11 +49,15 @@ def check_address(address: str) -> str:
     return address
 
 
-def check_url(url: str, *, allow_private: bool, resolve: Resolver | None = None) -> str:
+def check_url(
+    url: str, *, allow_private: bool, resolve: Resolver | None = None, lookup: bool = True
+) -> str:
     """Return ``url`` if a delivery may be posted to it, else raise ``RefusedDestination``.
 
     ``resolve`` (host, port) -> IP strings; the system resolver by default. A host that does
-    not resolve is not refused here (the send then fails and is retried).
+    not resolve is not refused here (the send then fails and is retried). With ``lookup``
+    false a host name is not resolved (its addresses are checked when a connection to it is
+    opened: ``connections.PinnedBackend``); an address written in the URL always is checked.
     """
     if len(url) > MAX_URL:
         raise RefusedDestination(f"an endpoint URL is at most {MAX_URL} characters")
@@ -64,14 +70,29 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver | None = None)
         raise RefusedDestination(f"not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedDestination("an endpoint URL is http(s)://host/...")
-    host = parts.hostname.rstrip(".").lower()
-    if host in METADATA_HOSTS:
+    host = parts.hostname
+    if lookup or _literal(host.rstrip(".").lower()) is not None:
+        default_port = 443 if parts.scheme == "https" else 80
+        check_addresses(host, port or default_port, allow_private=allow_private, resolve=resolve)
+    elif host.rstrip(".").lower() in METADATA_HOSTS:
         raise RefusedDestination(f"{host} is a cloud metadata service")
-    literal = _literal(host)
-    found = [literal] if literal is not None else _resolved(host, port, parts.scheme, resolve)
-    for address in found:
-        _check_ip(address, host, allow_private=allow_private)
     return url
+
+
+def check_addresses(
+    host: str, port: int, *, allow_private: bool, resolve: Resolver | None = None
+) -> list[Address]:
+    """The addresses of ``host`` (a name or an address) that a delivery may connect to: all
+    it resolves to, unless one of them is refused (``RefusedDestination``); none when it does
+    not resolve."""
+    name = host.rstrip(".").lower()
+    if name in METADATA_HOSTS:
+        raise RefusedDestination(f"{name} is a cloud metadata service")
+    literal = _literal(name)
+    found = [literal] if literal is not None else _resolved(name, port, resolve)
+    for address in found:
+        _check_ip(address, name, allow_private=allow_private)
+    return found
 
 
 def _literal(host: str) -> Address | None:
@@ -85,10 +106,10 @@ def _literal(host: str) -> Address | None:
         return None
 
 
-def _resolved(host: str, port: int | None, scheme: str, resolve: Resolver | None) -> list[Address]:
+def _resolved(host: str, port: int, resolve: Resolver | None) -> list[Address]:
     lookup = resolve or _system_resolve
     try:
-        names = list(lookup(host, port or (443 if scheme == "https" else 80)))
+        names = list(lookup(host, port))
     except OSError:
         return []
     return [ipaddress.ip_address(name.split("%", 1)[0]) for name in names]

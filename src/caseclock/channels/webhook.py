@@ -66,13 +66,11 @@ def post_json(
 ) -> DeliveryOutcome:
     """POST JSON ``body`` with an ``Idempotency-Key``; never raises for a delivery failure.
 
-    The URL is checked again before the request (``destinations.check_url``): a refused one,
-    or a host that now resolves to a refused address, fails the delivery permanently.
+    The URL is checked again before the request (``destinations.check_url``), and a host
+    name's addresses when a connection to it is opened, on the addresses connected to (the
+    worker's client is ``connections.delivery_client``): a refused URL, or a host that now
+    resolves to a refused address, fails the delivery permanently.
     """
-    try:
-        check_url(url, allow_private=allow_private)
-    except RefusedDestination as exc:
-        return DeliveryOutcome.permanent(f"refused destination: {exc}")
     sent = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -80,7 +78,10 @@ def post_json(
         **(headers or {}),
     }
     try:
+        check_url(url, allow_private=allow_private, lookup=False)
         response = client.post(url, content=body, headers=sent, timeout=timeout)
+    except RefusedDestination as exc:  # the URL, or the address its connection resolved
+        return DeliveryOutcome.permanent(f"refused destination: {exc}")
     except httpx.TimeoutException as exc:
         return DeliveryOutcome.retryable(f"no answer within {timeout:g}s ({type(exc).__name__})")
     except httpx.UnsupportedProtocol as exc:

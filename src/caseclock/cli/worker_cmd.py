@@ -21,6 +21,7 @@ import typer
 from sqlalchemy import Engine
 
 from caseclock import collector
+from caseclock.channels.connections import delivery_client
 from caseclock.cli.database import migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, httpx.Client]:
     """A worker over ``engine`` with its HTTP client and wake-up (LISTEN on PostgreSQL)."""
-    http = httpx.Client(trust_env=False)
+    http = delivery_client(allow_private=settings.allow_private_endpoints)
     factory = make_session_factory(engine)
     made = Worker(factory, settings, http=http)
     made.add_job(ReviewJob(factory, settings, http, smtp_settings(settings)).run)
