@@ -55,16 +55,34 @@ def test_a_client_that_does_not_finish_its_request_is_answered_408_and_disconnec
         assert answer.endswith(b'"detail": "the request was not received within 1 s"}')
 
 
-def test_connections_beyond_the_cap_are_answered_503(tmp_path: Path) -> None:
+def test_connections_beyond_the_cap_are_answered_503_problem_details(tmp_path: Path) -> None:
     """With CASECLOCK_HTTP_MAX_CONNECTIONS=3 and two connections busy, a request on a third
-    (which reaches the cap) answers 503 at once rather than waiting behind them; once a busy
-    one goes, requests are served again."""
+    (which reaches the cap) answers 503 at once rather than waiting behind them, as problem
+    details with Retry-After and the connection closed, like the API's other errors; once a
+    busy one goes, requests are served again."""
     limits = {"CASECLOCK_HTTP_MAX_CONNECTIONS": "3", "CASECLOCK_HTTP_READ_TIMEOUT": "600"}
+    over: list[httpx.Response] = []
     with serving(tmp_path, **limits) as port, ExitStack() as stack:
         busy = [stack.enter_context(_connect(port)) for _ in range(2)]
         for sock in busy:
             sock.sendall(SLOW_BODY)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            wait_for(lambda: client.get("/health").status_code == 503, "the cap to apply")
+
+            def refused() -> bool:
+                over.append(client.get("/api/v1/records"))
+                return over[-1].status_code == 503
+
+            wait_for(refused, "the cap to apply")
             busy[0].close()
             wait_for(lambda: client.get("/health").status_code == 200, "a slot to free")
+    answer = over[-1]
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
+    assert answer.headers["connection"] == "close"
+    assert answer.json() == {
+        "type": "urn:caseclock:problem:service-unavailable",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "this server process has its 3 connections open; retry shortly",
+        "instance": "/api/v1/records",
+    }
