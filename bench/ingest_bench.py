@@ -56,6 +56,7 @@ from tests.pg_schemas import ServerUnreachable, throwaway_schema  # noqa: E402
 from caseclock.api.asgi import serving_app  # noqa: E402
 from caseclock.clock import FixedClock  # noqa: E402
 from caseclock.config import Settings  # noqa: E402
+from caseclock.core.provenance import Provenance, Source  # noqa: E402
 from caseclock.demo.generator import generate  # noqa: E402
 from caseclock.demo.loader import SYSTEM  # noqa: E402
 from caseclock.document_files import load_bundle  # noqa: E402
@@ -75,6 +76,7 @@ NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 # apart, from NOW), so none is refused as dated in the future and every one is live.
 APP_NOW = NOW + timedelta(hours=4)
 BATCH = 500
+IMPORTED = Provenance(Source.IMPORT)  # the seed data comes in as a file importer would bring it
 INGEST_TARGET = 2000  # events/s on PostgreSQL through the API
 QUEUE_P95_TARGET_MS = 50
 # The usual setting for data on SSD or in memory (PostgreSQL's default, 4, prices a random page
@@ -175,7 +177,7 @@ def prepare(engine: Engine, open_cases: int) -> tuple[str, list[str], float]:
                 }
             )
         with factory() as session:
-            ingest(session, batch, principal=SYSTEM, now=NOW)
+            ingest(session, batch, principal=SYSTEM, provenance=IMPORTED, now=NOW)
             session.commit()
     created_per_s = open_cases / (time.perf_counter() - started)
     if engine.dialect.name == "postgresql":

@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: 
 from tests.pg_schemas import throwaway_schema
 
 from caseclock.core.policy import parse_bundle
+from caseclock.core.provenance import Provenance, Source
 from caseclock.services.endpoints import register_endpoint
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import ingest
@@ -60,6 +61,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "whsec_worker_benchmark_secret"  # noqa: S105 - a throwaway signing secret
 RATE = 200  # timers falling due per second
 BATCH = 500  # events per ingestion transaction
+IMPORTED = Provenance(Source.IMPORT)  # the seed events come in as an importer would bring them
 LEAD = timedelta(minutes=30)  # the first milestone warns 30 minutes after creation
 TARGET_P99 = 1.0  # seconds, with one worker
 POLICY = """
@@ -153,7 +155,13 @@ def load(factory: SessionFactory, events: list[dict[str, Any]], now: datetime) -
     began = time.perf_counter()
     for start in range(0, len(events), BATCH):
         with factory() as session:
-            ingest(session, events[start : start + BATCH], principal=SYSTEM, now=now)
+            ingest(
+                session,
+                events[start : start + BATCH],
+                principal=SYSTEM,
+                provenance=IMPORTED,
+                now=now,
+            )
             session.commit()
     return time.perf_counter() - began
 

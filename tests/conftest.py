@@ -29,6 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
+from caseclock.core.provenance import Provenance, Source
 from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from tests.compiled_core import pytest_sessionstart  # noqa: F401 (refuses a stale compiled core)
@@ -37,6 +38,7 @@ from tests.pg_schemas import ServerUnreachable, server_url, throwaway_schema
 BACKENDS = ("sqlite", "postgresql")
 # A Monday, 10:00 in New York: inside business hours of the test calendars.
 T0 = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+HELPDESK = Provenance(Source.API, "service:helpdesk")  # events as a helpdesk sync sends them
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,12 @@ def _unreachable(reason: str) -> NoReturn:
 
 
 @contextmanager
-def pg_schema() -> Iterator[str]:
-    """A throwaway migrated schema on the test server (``tests.pg_schemas``); skips, or fails
-    on CI, when the server is unreachable."""
+def pg_schema(*, migrated: bool = True) -> Iterator[str]:
+    """A throwaway migrated (or empty) schema on the test server (``tests.pg_schemas``);
+    skips, or fails on CI, when the server is unreachable."""
     with ExitStack() as stack:
         try:
-            url = stack.enter_context(throwaway_schema(server_url()))
+            url = stack.enter_context(throwaway_schema(server_url(), migrated=migrated))
         except ServerUnreachable as exc:
             _unreachable(str(exc))
         yield url

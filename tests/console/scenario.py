@@ -19,6 +19,7 @@ from caseclock.services.access import Principal, Role, create_key
 from caseclock.services.accounts import AccountInput, create_account
 from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.policy import apply_bundle
+from tests.conftest import HELPDESK
 
 POLICY = Path(__file__).parent / "policy.yaml"
 T0 = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)  # Monday 10:00 in New York
@@ -100,7 +101,7 @@ def seed(session: Session) -> Keys:
         ),
         _created("C-5", T0, tier="Bronze", subject="A case from an unknown tier"),
     ]
-    results = ingest(session, events, principal=SYSTEM, now=NOW)
+    results = ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=NOW)
     assert all(r.outcome is Outcome.ACCEPTED for r in results), results
     return Keys(
         agent=create_key(session, role="agent", name="ana-key", accounts=None, now=T0).secret,

@@ -15,7 +15,7 @@ from caseclock.core.milestones import Basis, MilestoneState
 from caseclock.core.policy import parse_bundle
 from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
-from tests.conftest import Database
+from tests.conftest import HELPDESK, Database
 from tests.console.conftest import Web
 from tests.console.scenario import NOW, SYSTEM, T0
 from tests.console.test_pages import rows
@@ -108,7 +108,7 @@ def test_calendar_time_milestones_say_left_not_business_time_left(agent: Web, db
             "at": T0.isoformat(),
             "data": {"type": "case", "status": "New", "tier": "Platinum"},
         }
-        ingest(session, [created], principal=SYSTEM, now=NOW)
+        ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     html = agent.get("/?milestone=status_update").text
     left = 7 * 86400 - int((NOW - T0).total_seconds())

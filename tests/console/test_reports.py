@@ -18,7 +18,7 @@ from caseclock.services.reports import (
     timing_report,
     violations,
 )
-from tests.conftest import Database
+from tests.conftest import HELPDESK, Database
 from tests.console.conftest import Web
 from tests.console.scenario import NOW, SYSTEM, T0, Keys
 
@@ -39,7 +39,7 @@ def answer(db: Database, *records: str) -> None:
         for r in records
     ]
     with db.session_factory() as session:
-        ingest(session, events, principal=SYSTEM, now=NOW)
+        ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
 
 
@@ -130,7 +130,7 @@ def test_csv_cells_that_would_start_a_formula_are_text(
         | {"owner": formula, "team": "+L1"},
     }
     with db.session_factory() as session:
-        ingest(session, [created], principal=SYSTEM, now=NOW)
+        ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     clock.set(LATER)
     rows = list(csv.reader(io.StringIO(agent.get("/reports/violations.csv").text)))
@@ -152,7 +152,7 @@ def override(db: Database, record: str, at: datetime, **change: object) -> None:
         | change,
     }
     with db.session_factory() as session:
-        ingest(session, [event], principal=SYSTEM, now=at)
+        ingest(session, [event], principal=SYSTEM, provenance=HELPDESK, now=at)
         session.commit()
 
 

@@ -15,7 +15,7 @@ from caseclock.services.passwords import PasswordPolicy
 from caseclock.services.policy import apply_bundle
 from caseclock.services.reviews import ReviewOptions
 from caseclock.store.database import SessionFactory
-from tests.conftest import T0
+from tests.conftest import HELPDESK, T0
 
 NOW = T0
 OPTIONS = ReviewOptions(weekday=0, hour=8, stalled_days=3, time_zone="UTC")
@@ -125,6 +125,6 @@ def build(factory: SessionFactory, *, password: str | None = None) -> None:
             for handle in ("lee", "sam"):
                 if name == "L2":
                     teams.set_member(session, team, made[handle], lead=True, actor="t", now=NOW)
-        results = ingest(session, world().items, principal=SYSTEM, now=NOW)
+        results = ingest(session, world().items, principal=SYSTEM, provenance=HELPDESK, now=NOW)
         assert all(r.outcome is Outcome.ACCEPTED for r in results), [r.errors for r in results]
         session.commit()

@@ -11,7 +11,7 @@ from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.services.reports import compliance_report, violations
-from tests.conftest import T0, Database
+from tests.conftest import HELPDESK, T0, Database
 
 BUNDLE = """
 calendars:
@@ -46,7 +46,7 @@ def test_an_extension_after_a_breach_leaves_it_in_the_reports(db: Database) -> N
     now = T0 + timedelta(hours=4)
     with db.session_factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=T0)
-        results = ingest(session, events, principal=SYSTEM, now=now)
+        results = ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=now)
         assert all(r.outcome is Outcome.ACCEPTED for r in results), [r.errors for r in results]
         session.commit()
     with db.session_factory() as session:

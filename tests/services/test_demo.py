@@ -13,7 +13,7 @@ from caseclock.demo.generator import REGIONS, TIERS, generate
 from caseclock.demo.loader import SYSTEM, load_demo
 from caseclock.document_files import load_bundle
 from caseclock.services.at_risk import milestone_queue
-from caseclock.store.models import MilestoneRow, RecordRow
+from caseclock.store.models import EventRow, MilestoneRow, RecordRow
 from caseclock.store.repositories.milestones import QueueFilter
 from tests.conftest import Database
 
@@ -56,6 +56,8 @@ def test_loaded_demo_has_open_cases_at_every_health(db: Database) -> None:
         healths = {item.standing.health.value for item in items}
         closed = session.scalar(select(func.count()).where(RecordRow.is_closed.is_(True)))
         late = session.scalar(select(func.count()).where(MilestoneRow.late.is_(True)))
+        origins = set(session.execute(select(EventRow.source, EventRow.actor).distinct()).all())
     assert healths == {"green", "yellow", "red"}
     assert closed
     assert late
+    assert origins == {("demo", None)}  # every event says it is demo data

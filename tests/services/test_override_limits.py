@@ -12,7 +12,7 @@ from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.store.models import EventRow
-from tests.conftest import T0, Database
+from tests.conftest import HELPDESK, T0, Database
 
 BUNDLE = """
 calendars:
@@ -49,14 +49,14 @@ def test_a_pause_of_a_paused_clock_and_a_long_extension_are_refused(db: Database
     now = T0 + timedelta(hours=3)
     with db.session_factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=T0)
-        first = ingest(session, [created], principal=SYSTEM, now=now)
+        first = ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=now)
         assert first[0].outcome is Outcome.ACCEPTED
         batch = [
             _override("p1", 1, pause=True),
             _override("p2", 2, pause=True),
             _override("x", 2.5, extend="9h"),
         ]
-        results = ingest(session, batch, principal=SYSTEM, now=now)
+        results = ingest(session, batch, principal=SYSTEM, provenance=HELPDESK, now=now)
         session.commit()
     assert [r.outcome for r in results] == [Outcome.ACCEPTED, Outcome.REJECTED, Outcome.REJECTED]
     assert "already paused" in results[1].errors[0]

@@ -14,7 +14,7 @@ from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.store.models import MilestoneRow, RecordRow
 from caseclock.store.repositories.records import RecordFilter, RecordRepository
-from tests.conftest import T0, Database
+from tests.conftest import HELPDESK, T0, Database
 
 BUNDLE = """
 calendars:
@@ -51,7 +51,7 @@ def test_a_closed_status_of_the_process_closes_the_stored_record(db: Database) -
     now = T0 + timedelta(hours=2)
     with db.session_factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=T0)
-        results = ingest(session, events, principal=SYSTEM, now=now)
+        results = ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=now)
         assert all(r.outcome is Outcome.ACCEPTED for r in results)
         session.commit()
     with db.session_factory() as session:

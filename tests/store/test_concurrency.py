@@ -16,6 +16,7 @@ from caseclock.services.ingest import Outcome, ingest
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from caseclock.store.models import RecordRow
 from caseclock.store.repositories.records import EventRepository
+from tests.conftest import HELPDESK
 
 pytestmark = pytest.mark.postgres
 
@@ -45,11 +46,14 @@ def event(event_id: str, kind: str, data: dict[str, object]) -> dict[str, object
 def test_a_batch_holds_its_records_until_commit(committed: SessionFactory) -> None:
     """While one batch on a record is open, another cannot take that record's lock."""
     with committed() as session:
-        ingest(session, [event("c", "created", {})], principal=SYSTEM, now=NOW)
+        ingest(session, [event("c", "created", {})], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     with committed() as first, committed() as second:
         comment = event("e1", "comment", {"public": True, "author_role": "agent"})
-        assert ingest(first, [comment], principal=SYSTEM, now=NOW)[0].outcome is Outcome.ACCEPTED
+        assert (
+            ingest(first, [comment], principal=SYSTEM, provenance=HELPDESK, now=NOW)[0].outcome
+            is Outcome.ACCEPTED
+        )
         with pytest.raises(OperationalError, match="could not obtain lock"):
             second.execute(
                 text("SELECT id FROM records WHERE id = :id FOR UPDATE NOWAIT"), {"id": RECORD}
@@ -67,11 +71,11 @@ def test_storing_an_event_twice_is_skipped_not_an_error(
     """An event stored meanwhile by another request (a retry racing its first delivery) is
     skipped by the insert itself, so the later batch does not fail."""
     with committed() as session:
-        ingest(session, [event("c", "created", {})], principal=SYSTEM, now=NOW)
+        ingest(session, [event("c", "created", {})], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     note = event("n1", "note", {"body": "hello"})
     with committed() as session:
-        ingest(session, [note], principal=SYSTEM, now=NOW)
+        ingest(session, [note], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     with committed() as session:
         row = {
@@ -81,6 +85,8 @@ def test_storing_an_event_twice_is_skipped_not_an_error(
             "occurred_at": NOW,
             "received_at": NOW,
             "data": {"body": "hello"},
+            "source": HELPDESK.source,
+            "actor": HELPDESK.actor,
         }
         EventRepository(session).insert_many([row])
         session.commit()
@@ -109,13 +115,17 @@ def _create_concurrently(
     outcomes: dict[str, Outcome] = {}
     with committed() as first, committed() as second, committed() as observer:
         created = event(first_id, "created", {"status": "New"})
-        outcomes["first"] = ingest(first, [created], principal=SYSTEM, now=NOW)[0].outcome
+        outcomes["first"] = ingest(
+            first, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW
+        )[0].outcome
         pid = second.scalar(text("SELECT pg_backend_pid()"))
         assert isinstance(pid, int)
 
         def run_second() -> None:
             again = event(second_id, "created", {"status": "Open"})
-            outcomes["second"] = ingest(second, [again], principal=SYSTEM, now=NOW)[0].outcome
+            outcomes["second"] = ingest(
+                second, [again], principal=SYSTEM, provenance=HELPDESK, now=NOW
+            )[0].outcome
             second.commit()
 
         thread = threading.Thread(target=run_second)

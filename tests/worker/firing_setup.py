@@ -19,6 +19,7 @@ from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.store.database import SessionFactory
 from caseclock.worker.loop import Iteration, Worker
+from tests.conftest import HELPDESK
 
 POLICY = Path(__file__).parent / "policy.yaml"
 SECRET = "whsec_worker_tests"
@@ -63,7 +64,7 @@ def register_local(
 def send(factory: SessionFactory, now: datetime, *events: dict[str, Any]) -> None:
     """Ingest ``events`` as the system and commit; every one must be accepted."""
     with factory() as session:
-        results = ingest(session, list(events), principal=SYSTEM, now=now)
+        results = ingest(session, list(events), principal=SYSTEM, provenance=HELPDESK, now=now)
         assert all(r.outcome is Outcome.ACCEPTED for r in results), [r.errors for r in results]
         session.commit()
 

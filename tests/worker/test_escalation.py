@@ -10,7 +10,9 @@ from sqlalchemy import select
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.policy import PolicyInvalid, parse_bundle
-from caseclock.store.models import FiringRow, RecordRow
+from caseclock.services.escalations import last_activity
+from caseclock.store.models import EventRow, FiringRow, RecordRow
+from caseclock.store.repositories.records import StoredEvent
 from caseclock.worker.loop import Worker
 from tests.conftest import T0, Database
 from tests.worker.firing_setup import (
@@ -107,6 +109,44 @@ def test_an_idle_gold_case_escalates_once_per_quiet_spell(
     send(db.session_factory, replied, agent_reply("G-1", replied))
     worker.run_once(replied + minutes(8 * 60))
     assert _escalations(db) == [("G-1", "escalation"), ("G-1", "escalation")]
+
+
+def test_caseclocks_own_events_are_known_by_their_source_not_their_id(
+    db: Database, worker: Worker, smtp_sink: tuple[SmtpSink, int]
+) -> None:
+    """The escalation's own status change is stored as the worker's (no actor) and does not
+    re-arm the rule; a helpdesk comment whose id starts with ``cc-``, as caseclock's own ids
+    do, is activity all the same and re-arms it."""
+    prepare(db.session_factory, T0)
+    send(db.session_factory, T0, created("G-1", T0, tier="Gold"))
+    worker.run_once(T0 + minutes(8 * 60))
+    worker.run_once(T0 + minutes(9 * 60))
+    assert _escalations(db) == [("G-1", "escalation")]
+    with db.session_factory() as session:
+        own = session.execute(
+            select(EventRow.type, EventRow.source, EventRow.actor).where(
+                EventRow.record_id == "G-1", EventRow.type == "status"
+            )
+        ).all()
+    assert [tuple(row) for row in own] == [("status", "worker", None)]
+    replied = T0 + minutes(9 * 60)
+    send(db.session_factory, replied, {**agent_reply("G-1", replied), "id": "cc-zd-4411"})
+    worker.run_once(replied + minutes(8 * 60) - minutes(1))
+    assert len(_escalations(db)) == 1
+    worker.run_once(replied + minutes(8 * 60))
+    assert _escalations(db) == [("G-1", "escalation"), ("G-1", "escalation")]
+
+
+def test_last_activity_skips_the_workers_events_whatever_their_ids() -> None:
+    """A record's last activity (read from timelines in hand) is its latest event from any
+    source but the worker: a sender's ``cc-`` id counts, the worker's own event does not."""
+
+    def stored(event_id: str, hours: int, source: str) -> StoredEvent:
+        at = T0 + minutes(60 * hours)
+        return StoredEvent(0, "r", event_id, "comment", at, at, {}, source, None)
+
+    timeline = [stored("zd-1", 0, "api"), stored("cc-9", 1, "api"), stored("x", 2, "worker")]
+    assert last_activity({"r": timeline}) == {"r": T0 + minutes(60)}
 
 
 def _escalations(db: Database) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
 from caseclock.store.database import SessionFactory
 from caseclock.store.models import DeliveryRow, EventRow, FiringRow
-from tests.conftest import T0
+from tests.conftest import HELPDESK, T0
 from tests.worker.firing_setup import created, minutes, prepare, register_local, send
 from tests.worker.processes import START_TIMEOUT, wait_for, worker_command, worker_env
 from tests.worker.servers import Receiver, Reply, SmtpSink
@@ -49,7 +49,7 @@ def _load(factory: SessionFactory, hook: str | None) -> None:
     for start in range(0, RECORDS, BATCH):
         with factory() as session:
             events = [created(f"L-{n:05d}", T0) for n in range(start, start + BATCH)]
-            ingest(session, events, principal=SYSTEM, now=T0)
+            ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=T0)
             session.commit()
 
 

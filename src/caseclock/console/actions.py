@@ -18,6 +18,7 @@ from caseclock.console.auth import ConsoleUser
 from caseclock.core.durations import parse_duration
 from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, fields, manual_completion, statuses
+from caseclock.core.provenance import Provenance, Source
 from caseclock.errors import ValidationFailed
 from caseclock.services.access import Role
 from caseclock.services.assignment import active_entitlements
@@ -46,7 +47,8 @@ def _send(
         }
         for kind, data in changes
     ]
-    for result in ingest(session, events, principal=user.principal, now=now):
+    provenance = Provenance(Source.CONSOLE, user.principal.actor)
+    for result in ingest(session, events, principal=user.principal, provenance=provenance, now=now):
         raise_for(result)
 
 

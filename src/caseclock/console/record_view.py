@@ -10,7 +10,7 @@ a second reckoning.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -31,8 +31,9 @@ from caseclock.core.events import Event, EventType
 from caseclock.core.milestones import Health, Milestone, MilestoneState, health
 from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, manual_completion
+from caseclock.core.provenance import Provenance, Source
 from caseclock.services.record_firings import fired_on
-from caseclock.services.records import evaluate_record, work_items
+from caseclock.services.records import actor_names, evaluate_record, work_items
 from caseclock.store.models import (
     AccountRow,
     DeliveryRow,
@@ -71,6 +72,7 @@ class TimelineEntry:
     kind: str
     text: str
     detail: str | None = None
+    by: str | None = None  # who sent it and how: "by Ana Ruiz via the console"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,12 @@ def record_page(
         page.open_keys = _open_keys(page.tracker)
     timeline = evaluated.timeline
     titles = {m.key: m.title for m in process.milestones} if process else {}
-    page.timeline = [_entry(e, titles, zone) for e in timeline]
+    origin = evaluated.provenance
+    names = actor_names(session, (p.actor for p in origin.values()))
+    page.timeline = [
+        replace(_entry(e, titles, zone), by=provenance_words(origin.get(e.id), names))
+        for e in timeline
+    ]
     page.handoffs = _handoffs(timeline)
     page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
@@ -306,6 +313,32 @@ def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEnt
             text = f"Task: {data.get('title')}"
             detail = f"for {data.get('assignee')}" if data.get("assignee") else None
     return TimelineEntry(event.at, kind, text, detail)
+
+
+_VIA = {
+    Source.API: "via the API",
+    Source.CONSOLE: "via the console",
+    Source.IMPORT: "via an import",
+    Source.DEMO: "from the demo data",
+}
+
+
+def provenance_words(provenance: Provenance | None, names: Mapping[str, str]) -> str | None:
+    """Who sent an event and how, in words: "by Ana Ruiz via the console", "by zendesk-sync
+    (service account) via the API", "automatically, by caseclock". ``names`` holds the
+    display names of the users among the actors, by handle."""
+    if provenance is None:
+        return None
+    if provenance.by_caseclock:
+        return "automatically, by caseclock"
+    vendor = provenance.vendor
+    via = f"via the {vendor} webhook" if vendor is not None else _VIA[Source(provenance.source)]
+    actor = provenance.actor
+    if actor is None:
+        return via
+    service = actor.removeprefix("service:")
+    who = names.get(actor) or (f"{service} (service account)" if service != actor else actor)
+    return f"by {who} {via}"
 
 
 def _override(data: dict[str, Any], zone: tzinfo) -> str:

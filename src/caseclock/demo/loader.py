@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from caseclock.core.policy import PolicyBundle
+from caseclock.core.provenance import DEMO
 from caseclock.demo.directory import PEOPLE, TEAMS, email_of
 from caseclock.demo.generator import DemoData
 from caseclock.services import people, teams
@@ -55,7 +56,7 @@ def load_demo(session: Session, bundle: PolicyBundle, data: DemoData, *, now: da
             )
     events = 0
     for batch in _batches(data.events):
-        results = ingest(session, batch, principal=SYSTEM, now=now)
+        results = ingest(session, batch, principal=SYSTEM, provenance=DEMO, now=now)
         events += sum(r.outcome is Outcome.ACCEPTED for r in results)
     records = len({e["record"] for e in data.events})
     return Loaded(accounts=len(data.accounts), records=records, events=events)

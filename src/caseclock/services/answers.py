@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.core.provenance import Source
 from caseclock.services.effects import ACTOR, KEY_PREFIX, WAITING
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.records import EventRepository, RecordRepository, StoredEvent
@@ -31,7 +32,7 @@ def answer(timeline: Sequence[StoredEvent]) -> tuple[datetime, list[str]] | None
         e
         for e in timeline
         if e.type == "override"
-        and e.event_id.startswith(KEY_PREFIX)
+        and e.source == Source.WORKER
         and e.data.get("pause")
         and str(e.data.get("reason", "")).startswith(WAITING)
     ]

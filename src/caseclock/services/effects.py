@@ -37,7 +37,7 @@ WAITING = "waiting for the customer"  # how request_info's pause reads (services
 INSTANT_VALUES = ("completed_at", "deadline", "started_at", "warning_at")
 
 
-KEY_PREFIX = "cc-"  # caseclock's own events start so; they are no activity on the record
+KEY_PREFIX = "cc-"  # readable ids; caseclock's own events are known by their source, not this
 
 
 def trigger_key(record_id: str, source: str, cycle: int, kind: str, sequence: int) -> str:

@@ -4,9 +4,10 @@
 rules a bundle replaces, adds and leaves is ``core.policy_scope``'s). ``schedule`` computes,
 per open record and rule whose criteria hold, ``due_at = basis + after`` on the rule's
 calendar. The basis is the record's creation, or its last activity: its latest event not
-written by caseclock's own actions, so an escalation's own reassignment does not re-arm it.
-The row keeps its basis, so a rule that fired (``due_at`` null) fires again only after new
-activity. Closed records and rules that no longer apply lose their rows.
+written by caseclock's own actions (source ``worker``, whatever its id), so an escalation's
+own reassignment does not re-arm it. The row keeps its basis, so a rule that fired (``due_at``
+null) fires again only after new activity. Closed records and rules that no longer apply lose
+their rows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
+from caseclock.core.provenance import Source
 from caseclock.services.calendars import CalendarCache
-from caseclock.services.effects import KEY_PREFIX
 from caseclock.services.evaluation import AccountFacts
 from caseclock.store.models import AccountRow, EscalationRuleSetRow
 from caseclock.store.repositories.customers import AccountRepository
@@ -82,7 +83,7 @@ def last_activity(timelines: Mapping[str, Sequence[StoredEvent]]) -> dict[str, d
     """Per record, the instant of its latest event not written by caseclock's own actions."""
     found: dict[str, datetime] = {}
     for record_id, timeline in timelines.items():
-        instants = [e.occurred_at for e in timeline if not e.event_id.startswith(KEY_PREFIX)]
+        instants = [e.occurred_at for e in timeline if e.source != Source.WORKER]
         if instants:
             found[record_id] = max(instants)
     return found
@@ -94,7 +95,7 @@ def _activity_of(
     timelines: Mapping[str, Sequence[StoredEvent]] | None,
 ) -> Mapping[str, datetime]:
     if timelines is None:
-        return repo.last_activity(record_ids, KEY_PREFIX)
+        return repo.last_activity(record_ids, Source.WORKER)
     return last_activity(timelines)
 
 

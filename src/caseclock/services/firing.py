@@ -28,6 +28,7 @@ from caseclock.core.actions import ActionSpec, WarningPlan
 from caseclock.core.escalation import EscalationRule
 from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
 from caseclock.core.policy import Process
+from caseclock.core.provenance import WORKER
 from caseclock.services import answers, escalations, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
@@ -226,7 +227,9 @@ def fire_due(
     fired |= {t.ledger_key for t in due}
     if batch.planned.events:
         with hooks_deferred(session):
-            ingest.ingest(session, batch.planned.events, principal=SYSTEM, now=now)
+            ingest.ingest(
+                session, batch.planned.events, principal=SYSTEM, provenance=WORKER, now=now
+            )
         rows = timers.timer_rows(claimed)
     reconcile(session, claimed, rows=rows, fired=fired)
     escalations.schedule(session, claimed, now=now)

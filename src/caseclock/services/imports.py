@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from caseclock.connectors.importer import BatchOutcome
 from caseclock.connectors.mapping import Problem, RowError
 from caseclock.connectors.snapshots import PlannedEvent
+from caseclock.core.provenance import Provenance, Source
 from caseclock.services.access import Principal, Role
 from caseclock.services.ingest import Outcome, ingest
 from caseclock.store.repositories.milestones import MilestoneRepository
 
 IMPORTER = Principal(key_id=0, name="import", role=Role.ADMIN)
+IMPORTED = Provenance(Source.IMPORT)  # every imported event says it came from an import
 
 
 def store_batch(
@@ -30,7 +32,14 @@ def store_batch(
     outcome = BatchOutcome()
     if not planned:
         return outcome
-    results = ingest(session, [p.event for p in planned], principal=IMPORTER, now=now, bulk=True)
+    results = ingest(
+        session,
+        [p.event for p in planned],
+        principal=IMPORTER,
+        provenance=IMPORTED,
+        now=now,
+        bulk=True,
+    )
     for event, result in zip(planned, results, strict=True):
         if result.outcome is Outcome.ACCEPTED:
             outcome.stored += 1

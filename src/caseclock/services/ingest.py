@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from caseclock.core.events import Event, EventType
 from caseclock.core.overrides import unknown_milestone
 from caseclock.core.policy import DEFAULT_CLOSED_STATUSES, Process
+from caseclock.core.provenance import Provenance
 from caseclock.core.record_fields import record_fields
 from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
@@ -80,11 +81,18 @@ def ingest(
     items: Sequence[Mapping[str, Any]],
     *,
     principal: Principal,
+    provenance: Provenance,
     now: datetime,
     future_allowance: timedelta = FUTURE_ALLOWANCE,
     bulk: bool = False,
 ) -> list[EventResult]:
     """Validate, de-duplicate, store and evaluate a batch; return one result per item.
+
+    This is how every writer adds events: the API, the console, the worker, the demo loader,
+    importers and helpdesk webhooks. ``principal`` is whose accounts the events may touch;
+    ``provenance`` is stored with each event: where it came from (``api``, ``console``,
+    ``worker``, ``import``, ``webhook:VENDOR``, ``demo``) and who sent it. Only ``worker``
+    events count as caseclock's own (no activity for escalation rules).
 
     ``bulk`` is the path of history imports, whose batches carry whole records: the events
     of records the batch creates are written by ``COPY`` on PostgreSQL and evaluated from the
@@ -103,6 +111,7 @@ def ingest(
                 session,
                 batch,
                 principal=principal,
+                provenance=provenance,
                 now=now,
                 future_allowance=future_allowance,
                 bulk=bulk,
@@ -155,6 +164,7 @@ def _ingest(
     items: Sequence[Mapping[str, Any]],
     *,
     principal: Principal,
+    provenance: Provenance,
     now: datetime,
     future_allowance: timedelta,
     bulk: bool = False,
@@ -173,6 +183,7 @@ def _ingest(
             session,
             items,
             principal=principal,
+            provenance=provenance,
             now=now,
             future_allowance=future_allowance,
             bulk=bulk,
@@ -190,6 +201,8 @@ def _ingest(
             "occurred_at": e.at,
             "received_at": now,
             "data": dict(e.data),
+            "source": provenance.source,
+            "actor": provenance.actor,
         }
         for e in accepted.values()
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +14,7 @@ from caseclock.core.evaluate import evaluate_replay, replay_record
 from caseclock.core.events import ID_LENGTH, Event
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import Process
+from caseclock.core.provenance import Provenance
 from caseclock.core.replay import Replay
 from caseclock.core.timeline import build_timeline
 from caseclock.errors import Conflict, NotFound, ValidationFailed
@@ -22,6 +23,7 @@ from caseclock.services.evaluation import RecordEvaluator, account_facts
 from caseclock.services.ingest import FUTURE_ALLOWANCE, EventResult, Outcome, ingest, to_event
 from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.repositories.customers import AccountRepository
+from caseclock.store.repositories.people import UserRepository
 from caseclock.store.repositories.records import (
     EventRepository,
     RecordFilter,
@@ -42,6 +44,7 @@ class Evaluated:
     account: AccountRow | None
     calendars: Mapping[str, BusinessCalendar]
     replay: Replay | None  # None without a process or events: no clock runs
+    provenance: Mapping[str, Provenance]  # where each event came from, by event id
 
 
 def get_record(session: Session, record_id: str, principal: Principal) -> RecordRow:
@@ -59,6 +62,7 @@ def create_record(
     at: datetime | None,
     event_id: str | None,
     principal: Principal,
+    provenance: Provenance,
     now: datetime,
     future_allowance: timedelta = FUTURE_ALLOWANCE,
 ) -> RecordRow:
@@ -73,7 +77,12 @@ def create_record(
         "data": created,
     }
     result = ingest(
-        session, [event], principal=principal, now=now, future_allowance=future_allowance
+        session,
+        [event],
+        principal=principal,
+        provenance=provenance,
+        now=now,
+        future_allowance=future_allowance,
     )[0]
     raise_for(result)
     return get_record(session, record_id, principal)
@@ -143,7 +152,14 @@ def evaluate_record(session: Session, record: RecordRow, *, now: datetime) -> Ev
         account=account,
         calendars=calendars,
         replay=replay,
+        provenance={s.event_id: Provenance(s.source, s.actor) for s in stored},
     )
+
+
+def actor_names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:
+    """The display names of the users among ``actors`` (handles), by handle."""
+    handles = {a for a in actors if a is not None and not a.startswith("service:")}
+    return {h: u.display_name for h, u in UserRepository(session).by_handles(handles).items()}
 
 
 def work_items(session: Session, record: RecordRow) -> tuple[Sequence[TaskRow], Sequence[NoteRow]]:

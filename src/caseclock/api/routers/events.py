@@ -10,6 +10,7 @@ from caseclock.api.deps import Agent, DbSession, Now, SettingsDep
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.schemas.records import EventResultOut, IngestOut
 from caseclock.api.strict_json import StrictJsonRoute
+from caseclock.core.provenance import Provenance, Source
 from caseclock.errors import ValidationFailed
 from caseclock.services import ingest
 from caseclock.services.records import raise_for
@@ -73,7 +74,12 @@ def post_events(
             f"a batch holds at most {settings.max_batch} events (got {len(items)})", path="events"
         )
     results = ingest.ingest(
-        session, items, principal=principal, now=now, future_allowance=settings.clock_skew
+        session,
+        items,
+        principal=principal,
+        provenance=Provenance(Source.API, principal.actor),
+        now=now,
+        future_allowance=settings.clock_skew,
     )
     if single:
         raise_for(results[0])

@@ -21,6 +21,7 @@ from caseclock.api.schemas.records import (
 )
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.milestones import milestone_to_json, timer_to_json
+from caseclock.core.provenance import Provenance, Source
 from caseclock.core.timers import next_timers
 from caseclock.errors import ValidationFailed
 from caseclock.services import records
@@ -64,6 +65,8 @@ def event_out(row: EventRow) -> EventOut:
         at=row.occurred_at,
         received_at=row.received_at,
         data=row.data,
+        source=row.source,
+        actor=row.actor,
     )
 
 
@@ -87,6 +90,7 @@ def create_record(
             at=body.at,
             event_id=body.event_id,
             principal=principal,
+            provenance=Provenance(Source.API, principal.actor),
             now=now,
             future_allowance=settings.clock_skew,
         )

@@ -72,6 +72,14 @@ class EventOut(BaseModel):
     at: datetime
     received_at: datetime
     data: dict[str, Any]
+    source: str = Field(
+        description="where it came from: api, console, worker (caseclock's own actions), "
+        "import, webhook:VENDOR or demo"
+    )
+    actor: str | None = Field(
+        description="who sent it: a user's handle, service:NAME for a service account's key, "
+        "or null (caseclock's worker, the demo, a webhook naming nobody)"
+    )
 
 
 class TaskOut(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseclock.core.provenance import ACTOR_LENGTH, SOURCE_LENGTH
 from caseclock.store.models.base import Base
 from caseclock.store.types import JSONDocument, UTCDateTime
 
@@ -61,7 +62,8 @@ class RecordRow(Base):
 
 
 class EventRow(Base):
-    """One fact about one record; ``event_id`` is the sender's idempotency key."""
+    """One fact about one record; ``event_id`` is the sender's idempotency key. ``source`` and
+    ``actor`` say where it came from and who sent it (``core.provenance``)."""
 
     __tablename__ = "events"
     __table_args__ = (
@@ -76,6 +78,8 @@ class EventRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
+    actor: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
 
 
 class MilestoneRow(Base):

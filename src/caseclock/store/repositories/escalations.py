@@ -59,8 +59,9 @@ class EscalationRepository:
             self.session, TIMERS, [{"id": i, "basis": b, "due_at": d} for i, b, d in updates]
         )
 
-    def last_activity(self, record_ids: Iterable[str], own_prefix: str) -> dict[str, datetime]:
-        """Per record, the instant of its latest event not written by caseclock itself."""
+    def last_activity(self, record_ids: Iterable[str], own_source: str) -> dict[str, datetime]:
+        """Per record, the instant of its latest event from another source than
+        ``own_source`` (caseclock's own actions)."""
         wanted = set(record_ids)
         if not wanted:
             return {}
@@ -68,7 +69,7 @@ class EscalationRepository:
             select(EventRow.record_id, func.max(EventRow.occurred_at))
             .where(
                 among(self.session, EVENTS.c.record_id, wanted),
-                EventRow.event_id.not_like(f"{own_prefix}%"),
+                EventRow.source != own_source,
             )
             .group_by(EventRow.record_id)
         ).all()

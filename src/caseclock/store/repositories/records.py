@@ -44,6 +44,8 @@ class StoredEvent:
     occurred_at: datetime
     received_at: datetime
     data: dict[str, Any]
+    source: str  # where it came from, and who sent it (``core.provenance``)
+    actor: str | None
 
 
 def _matching(text: str) -> ColumnElement[bool]:
@@ -222,6 +224,8 @@ class EventRepository:
                 columns.occurred_at,
                 columns.received_at,
                 columns.data,
+                columns.source,
+                columns.actor,
             )
             .where(among(self.session, columns.record_id, wanted))
             .order_by(columns.record_id, columns.occurred_at, columns.seq)
