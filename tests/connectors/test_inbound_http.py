@@ -101,6 +101,10 @@ def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client,
         "status",
         "comment",
     ]
+    stored = client.get(
+        "/api/v1/records/zendesk-5158/events", headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    assert {(e["source"], e["actor"]) for e in stored} == {("webhook:zendesk", None)}
     jira = [("d-1", v.jira("jira:issue_created")), ("d-2", v.jira_status_change())]
     jira.append(("d-3", v.jira_comment(by_reporter=True, public=True)))
     for delivery, payload in jira:

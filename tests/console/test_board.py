@@ -152,7 +152,7 @@ def test_a_milestone_owned_by_the_team_lead_says_so_in_words(agent: Web, db: Dat
             "at": T0.isoformat(),
             "data": {"type": "case", "status": "New", "tier": "Platinum", "team": "L2"},
         }
-        ingest(session, [created], principal=SYSTEM, now=NOW)
+        ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
         session.commit()
     body = agent.get("/?milestone=status_update").text.split("<tbody>")[1]
     assert "the L2 team lead" in body

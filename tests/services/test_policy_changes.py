@@ -35,7 +35,7 @@ from caseclock.services.policy_preview import Asked, preview
 from caseclock.services.reports import compliance_report
 from caseclock.store.models import AuditRow, MilestoneRow, ProcessRow, RecordRow
 from caseclock.store.repositories.records import EventRepository
-from tests.conftest import T0, Database
+from tests.conftest import HELPDESK, T0, Database
 
 WEEKDAYS = ", ".join(f'{day}: [["09:00", "17:00"]]' for day in ("mon", "tue", "wed", "thu", "fri"))
 BUNDLE = f"""
@@ -92,7 +92,7 @@ def installed(db: Database) -> Database:
     """The history above, stored under ``BUNDLE`` (process support v1)."""
     with db.session_factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=NOW - timedelta(days=30))
-        results = ingest(session, HISTORY, principal=SYSTEM, now=NOW)
+        results = ingest(session, HISTORY, principal=SYSTEM, provenance=HELPDESK, now=NOW)
         assert all(r.outcome is Outcome.ACCEPTED for r in results), [r.errors for r in results]
         session.commit()
     return db
@@ -274,7 +274,7 @@ def test_an_interrupted_migration_resumes_and_ends_with_one_version_each(db: Dat
     shorter = _changed("target: 4h", "target: 2h")
     with db.session_factory() as session:
         apply_bundle(session, parse_bundle(BUNDLE), now=NOW - timedelta(days=1))
-        ingest(session, events, principal=SYSTEM, now=NOW)
+        ingest(session, events, principal=SYSTEM, provenance=HELPDESK, now=NOW)
         _change(session, shorter)
         session.commit()
     with db.session_factory() as session:
@@ -319,7 +319,8 @@ def test_a_holiday_added_keeps_open_clocks_until_they_are_migrated(installed: Da
             _event("R-5", "R-5-c", "created", NOW, tier="Gold"),
         ]
         assert all(
-            r.outcome is Outcome.ACCEPTED for r in ingest(session, later, principal=SYSTEM, now=NOW)
+            r.outcome is Outcome.ACCEPTED
+            for r in ingest(session, later, principal=SYSTEM, provenance=HELPDESK, now=NOW)
         )
         session.commit()
     with installed.session_factory() as session:

@@ -50,7 +50,7 @@ NOTES = table(
     column("body"),
     column("created_at", UTCDateTime()),
 )
-BEFORE = "0009"  # the revision before provenance
+BEFORE = "0013"  # the revision before provenance
 CONSOLE_ID = "console-" + "0123456789abcdef" * 2
 OLD_EVENTS = (  # id, minutes after T0
     ("zd-1", 0),

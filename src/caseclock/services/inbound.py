@@ -25,6 +25,7 @@ from caseclock.connectors.inbound.signatures import DELIVERY_HEADERS, SignatureR
 from caseclock.connectors.inbound.sources import InboundSource, InboundSources, Vendor
 from caseclock.connectors.snapshots import snapshot_events
 from caseclock.core.json_numbers import strict_loads
+from caseclock.core.provenance import Provenance, webhook_source
 from caseclock.core.validation import describe_validation_error
 from caseclock.document_files import load_document
 from caseclock.errors import NotFound, Unauthorized, ValidationFailed
@@ -107,7 +108,14 @@ def receive(
         return Received("duplicate")  # a snapshot that changes nothing
     actor = Principal(key_id=0, name=f"webhook:{source.vendor}", role=Role.AGENT)
     received = _counted(
-        ingest(session, items, principal=actor, now=now, future_allowance=future_allowance)
+        ingest(
+            session,
+            items,
+            principal=actor,
+            provenance=Provenance(webhook_source(source.vendor.value)),
+            now=now,
+            future_allowance=future_allowance,
+        )
     )
     if received.reasons:
         stored = keep(received.reasons)

@@ -1,7 +1,7 @@
 """event provenance: each event keeps where it came from (source) and who sent it (actor)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 18:15:00.000000
 
 Events stored before this revision get their source from what their id told until now:
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
