@@ -12,6 +12,7 @@ stdout; a progress bar with the rate and the time left to stderr when it is a te
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,12 +53,15 @@ from caseclock.connectors.importer import (
     run_import,
 )
 from caseclock.connectors.mapping import ImportMapping, Problem, RowError
-from caseclock.connectors.rows import Source
+from caseclock.connectors.reconcile import Difference, ReconcileMapping, source_deadlines
+from caseclock.connectors.rows import Cells, Source
 from caseclock.connectors.snapshots import PlannedEvent
+from caseclock.core.durations import format_timedelta, parse_timedelta
 from caseclock.core.validation import describe_validation_error
 from caseclock.document_files import load_document
 from caseclock.errors import ValidationFailed
 from caseclock.services.imports import store_batch
+from caseclock.services.reconciliation import reconcile
 
 STATE_SUFFIX = ".import-state"
 API_KEY_VARIABLE = "CASECLOCK_API_KEY"  # --url: the key the import sends with
@@ -65,6 +69,7 @@ API_KEY_VARIABLE = "CASECLOCK_API_KEY"  # --url: the key the import sends with
 
 def register(app: typer.Typer) -> None:
     app.command("import")(import_history)
+    app.command("reconcile")(reconcile_command)
 
 
 def import_history(
@@ -289,3 +294,73 @@ class _Rate(ProgressColumn):
         if task.fields.get("unit") == "bytes":
             return Text(f"{speed / 1e6:,.1f} MB/s")
         return Text(f"{speed:,.0f} rows/s")
+
+
+def reconcile_command(
+    *,
+    file: Annotated[Path, typer.Argument(help="the source's SLA state: CSV or JSON Lines")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="reconciliation mapping (YAML)")],
+    tolerance: Annotated[
+        str, typer.Option("--tolerance", help="differences up to this are agreement")
+    ] = "15m",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+) -> None:
+    """List records whose deadlines differ between the source's SLA state and caseclock."""
+    try:
+        shape = ReconcileMapping.model_validate(load_document(mapping))
+        allowed = parse_timedelta(tolerance)
+    except ValidationFailed as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(f"{mapping}: " + "; ".join(describe_validation_error(exc)))
+    except ValueError as exc:
+        fail(f"--tolerance: {exc}")
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        cells = Cells(file, shape)
+    except ValueError as exc:
+        fail(str(exc))
+    theirs = []
+    for line, values in cells.items():
+        found = (
+            [values] if isinstance(values, RowError) else source_deadlines(shape, [(line, values)])
+        )
+        for item in found:
+            if isinstance(item, RowError):
+                typer.echo(f"{file}:{item.line}: {item.message}", err=True)
+            else:
+                theirs.append(item)
+    with unit_of_work(load_settings()) as session:
+        differences, pairs = reconcile(session, theirs, tolerance=allowed)
+    typer.echo(render_differences(differences, pairs, tolerance, as_json=as_json))
+
+
+def render_differences(
+    differences: list[Difference], pairs: int, tolerance: str, *, as_json: bool
+) -> str:
+    if as_json:
+        return "\n".join(
+            json.dumps(
+                {
+                    "record": d.record,
+                    "milestone": d.milestone,
+                    "source": d.source.isoformat() if d.source else None,
+                    "caseclock": d.caseclock.isoformat() if d.caseclock else None,
+                    "difference_seconds": d.delta.total_seconds() if d.delta else None,
+                }
+            )
+            for d in differences
+        )
+    lines = [f"{'record':<24} {'milestone':<18} {'source':<26} {'caseclock':<26} difference"]
+    for d in differences:
+        source = d.source.isoformat() if d.source else "-"
+        mine = d.caseclock.isoformat() if d.caseclock else "-"
+        delta = d.delta
+        shown = "only one side" if delta is None else format_timedelta(delta)
+        lines.append(f"{d.record:<24} {d.milestone:<18} {source:<26} {mine:<26} {shown}")
+    lines.append(
+        f"{len(differences):,} of {pairs:,} (record, milestone) pairs differ by more than "
+        f"{tolerance}"
+    )
+    return "\n".join(lines)

@@ -161,7 +161,7 @@ class Row:
     data: dict[str, JsonValue] = field(default_factory=dict)  # events shape
 
 
-class _Refused(Exception):
+class _Refused(ValueError):
     def __init__(self, problem: Problem, message: str) -> None:
         super().__init__(message)
         self.problem = problem
@@ -198,6 +198,12 @@ def read_row(mapping: ImportMapping, values: Mapping[str, Any], line: int) -> Ro
     except _Refused as exc:
         return RowError(line, exc.problem, exc.message)
     return row
+
+
+def read_text(spec: Column, values: Mapping[str, Any]) -> str | None:
+    """One value of a row as text (mapped as ``spec`` says), None when there is none; raises
+    ``ValueError`` when it cannot be read."""
+    return _text(_value(spec, values, spec.column or "value"))
 
 
 def _where(spec: Column) -> str:

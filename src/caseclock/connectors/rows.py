@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 from caseclock.connectors.mapping import ImportMapping, Problem, Row, RowError, read_row
 from caseclock.core.json_numbers import strict_loads
@@ -39,7 +39,7 @@ class _Counting(io.RawIOBase):
         return len(data)
 
 
-def file_format(path: Path, mapping: ImportMapping) -> FileFormat:
+def file_format(path: Path, mapping: Shape) -> FileFormat:
     """The mapping's ``format``, else the one the file's extension names."""
     if mapping.format is not None:
         return mapping.format
@@ -52,18 +52,28 @@ def file_format(path: Path, mapping: ImportMapping) -> FileFormat:
     return found
 
 
-class Source:
-    """One file to import, read with one mapping."""
+class Shape(Protocol):
+    """What a mapping says of a file's shape."""
 
-    def __init__(self, path: Path, mapping: ImportMapping) -> None:
+    @property
+    def format(self) -> FileFormat | None: ...
+
+    @property
+    def delimiter(self) -> str: ...
+
+
+class Cells:
+    """A CSV or JSON Lines file's rows as cells by name (or JSON objects), with their line."""
+
+    def __init__(self, path: Path, shape: Shape) -> None:
         self.path = path
-        self.mapping = mapping
-        self.format = file_format(path, mapping)
+        self.delimiter = shape.delimiter
+        self.format = file_format(path, shape)
         self.size = path.stat().st_size
         self.consumed = 0  # bytes read so far
 
-    def read(self) -> Iterator[Row | RowError]:
-        """Every row of the file in file order, read with the mapping, or why it cannot be."""
+    def items(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+        """Every row in file order, or why it cannot be read."""
         with self.path.open("rb") as raw:
             counting = _Counting(raw)
             text = io.TextIOWrapper(
@@ -73,18 +83,15 @@ class Source:
             try:
                 for line, values in items:
                     self.consumed = counting.consumed
-                    yield (
-                        values
-                        if isinstance(values, RowError)
-                        else read_row(self.mapping, values, line)
-                    )
+                    yield line, values
             except UnicodeDecodeError as exc:
-                yield RowError(0, Problem.UNREADABLE, f"the file is not UTF-8 text: {exc.reason}")
+                message = f"the file is not UTF-8 text: {exc.reason}"
+                yield 0, RowError(0, Problem.UNREADABLE, message)
             self.consumed = counting.consumed
 
     def _csv(self, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         csv.field_size_limit(_FIELD_LIMIT)
-        reader = csv.reader(text, delimiter=self.mapping.delimiter, strict=True)
+        reader = csv.reader(text, delimiter=self.delimiter, strict=True)
         header: list[str] | None = None
         last = 0  # the physical line the previous row ended on
         while True:
@@ -128,3 +135,16 @@ class Source:
                 yield line, RowError(line, Problem.UNREADABLE, "not a JSON object")
                 continue
             yield line, value
+
+
+class Source(Cells):
+    """One file to import, read with one mapping."""
+
+    def __init__(self, path: Path, mapping: ImportMapping) -> None:
+        super().__init__(path, mapping)
+        self.mapping = mapping
+
+    def read(self) -> Iterator[Row | RowError]:
+        """Every row of the file in file order, read with the mapping, or why it cannot be."""
+        for line, values in self.items():
+            yield values if isinstance(values, RowError) else read_row(self.mapping, values, line)
