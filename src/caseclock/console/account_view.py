@@ -1,18 +1,32 @@
-"""The account page: tier, entitlements and their processes, open records with their health,
-and compliance over the last 90 days."""
+"""The accounts list (a segment by lifecycle phase, renewal window and name; most overdue
+first) and the account page: lifecycle phase and pinned dates, customer milestones with their
+progress, tasks and collaborators, entitlements, open records with their health, and compliance
+over the last 90 days. "Today" is the reader's date, in their zone."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
 from caseclock.console.board import BoardItem, Filters, View, board
+from caseclock.core.account_plans import Plan
+from caseclock.core.milestone_status import Status
 from caseclock.errors import NotFound
+from caseclock.services import plans
+from caseclock.services.access import Role
 from caseclock.services.account_standing import open_by_account
-from caseclock.services.accounts import get_account, list_accounts, list_entitlements
+from caseclock.services.accounts import (
+    AccountQuery,
+    find_accounts,
+    get_account,
+    list_entitlements,
+    phase_of,
+)
+from caseclock.services.milestone_work import MilestoneView, account_milestones
 from caseclock.services.policy import get_process
 from caseclock.services.record_search import RecordFilter
 from caseclock.services.records import list_records
@@ -31,25 +45,111 @@ class OpenRecord:
         return value if isinstance(value, str) else None
 
 
+# How a status reads on the page: the board's colours (stuck is striped like late).
+STATUS_BADGE = {
+    Status.ON_TRACK: "green",
+    Status.DUE_SOON: "yellow",
+    Status.OVERDUE: "red",
+    Status.DONE: "done",
+    Status.STUCK: "late",
+}
+PHASES = ("introduction", "adoption", "retention", "renewal")
+RENEWAL_WINDOWS = (30, 60, 90, 180)
+LIST_LIMIT = 500  # accounts shown on the page; the CSV has every one of the segment
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A customer milestone as the page shows it, and whether the reader may work on it."""
+
+    view: MilestoneView
+    badge: str
+    can_work: bool
+
+    @property
+    def done_tasks(self) -> int:
+        return sum(1 for t in self.view.tasks if t.done_at is not None and t.kind == "task")
+
+    @property
+    def task_count(self) -> int:
+        return sum(1 for t in self.view.tasks if t.kind == "task")
+
+
 @dataclass(frozen=True, slots=True)
 class AccountPage:
     account: AccountRow
     entitlements: list[tuple[EntitlementRow, str]]  # with the process's name
     open_records: list[OpenRecord]
     compliance: ComplianceReport
+    today: date
+    phase: str | None
+    pinned: list[tuple[str, date, str]]  # label, due date, milestone name
+    milestones: list[Milestone]
+    plans: list[Plan]
+    can_edit: bool
+
+    @property
+    def open_milestones(self) -> list[Milestone]:
+        return [m for m in self.milestones if m.view.row.completed_at is None]
+
+    @property
+    def done_milestones(self) -> list[Milestone]:
+        return [m for m in self.milestones if m.view.row.completed_at is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedAccount:
+    account: AccountRow
+    phase: str | None
+    open_milestones: int
+    overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountList:
+    query: AccountQuery
+    rows: list[ListedAccount]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def reader_today(user: ConsoleUser, now: datetime) -> date:
+    return now.astimezone(user.zone).date()
 
 
 def accounts(
-    session: Session, user: ConsoleUser, *, now: datetime
-) -> list[tuple[AccountRow, int, int]]:
-    """Every visible account with its open milestones and how many are overdue, the accounts
-    with the most overdue first."""
+    session: Session, user: ConsoleUser, query: AccountQuery, *, now: datetime
+) -> AccountList:
+    """The segment's accounts with their phase, open SLA milestones and how many are overdue,
+    the most overdue first (the first ``LIST_LIMIT``)."""
     counts = open_by_account(session, user.principal, now=now)
-    rows = [
-        (a, *counts.get(a.id, (0, 0)))
-        for a in list_accounts(session, user.principal, limit=500, offset=0)
+    found, phases = find_accounts(session, query, user.principal, limit=None)
+    rows = [ListedAccount(a, phases.get(a.id), *counts.get(a.id, (0, 0))) for a in found]
+    rows.sort(key=lambda r: (-r.overdue, -r.open_milestones, r.account.name.lower()))
+    return AccountList(query, rows[:LIST_LIMIT], len(rows))
+
+
+def segment_rows(session: Session, user: ConsoleUser, query: AccountQuery) -> list[list[str]]:
+    """The whole segment as CSV rows, header first (cells as ``services.report_csv`` keeps
+    them: text a spreadsheet does not run)."""
+    found, phases = find_accounts(session, query, user.principal, limit=None)
+    header = ["account", "name", "tier", "region", "phase", "customer_since", "renewal_date"]
+    body: Sequence[list[str]] = [
+        [
+            a.id,
+            a.name,
+            a.tier or "",
+            a.region or "",
+            phases.get(a.id, ""),
+            a.start_date.isoformat() if a.start_date else "",
+            a.renewal_date.isoformat() if a.renewal_date else "",
+        ]
+        for a in found
     ]
-    return sorted(rows, key=lambda r: (-r[2], -r[1], r[0].name.lower()))
+    return [header, *body]
 
 
 def account_page(
@@ -83,9 +183,31 @@ def account_page(
         (OpenRecord(r, next_breach.get(r.id)) for r in records),
         key=lambda o: order.get(o.record.id, len(order)),
     )
+    today = reader_today(user, now)
+    views = account_milestones(session, account.id, user.principal, today=today)
+    agent = user.principal.at_least(Role.AGENT)
+    milestones = [
+        Milestone(
+            view,
+            STATUS_BADGE[view.status],
+            agent or any(u.handle == user.me for u in view.collaborators),
+        )
+        for view in views
+    ]
+    pinned = sorted(
+        (v.row.pin, v.row.due_on, v.row.name)
+        for v in views
+        if v.row.pin is not None and v.row.completed_at is None
+    )
     return AccountPage(
         account=account,
         entitlements=entitled,
         open_records=open_records,
         compliance=compliance_report(session, user.principal, now=now, days=90, account=account.id),
+        today=today,
+        phase=phase_of(session, account.id, today),
+        pinned=pinned,
+        milestones=milestones,
+        plans=plans.list_plans(),
+        can_edit=agent,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from fastapi import Request
@@ -55,6 +55,11 @@ def day(value: datetime | None, zone: tzinfo | None = None) -> str:
     return "\N{EN DASH}" if value is None else value.astimezone(zone or UTC).strftime("%d %b %Y")
 
 
+def date_words(value: date | None) -> str:
+    """A calendar date (no instant, no zone): ``Wed 31 Jan 2018``."""
+    return "\N{EN DASH}" if value is None else value.strftime("%a %d %b %Y")
+
+
 def percent(value: float | None) -> str:
     return "\N{EN DASH}" if value is None else f"{value * 100:.0f}%"
 
@@ -71,6 +76,7 @@ def _environment() -> Environment:
         when=when,
         day=day,
         percent=percent,
+        date_words=date_words,
         field_label=field_label,
         person=recipient_words,
     )

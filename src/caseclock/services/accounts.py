@@ -104,6 +104,11 @@ def find_accounts(
     return rows, repo.phases_on([r.id for r in rows], query.today)
 
 
+def phase_of(session: Session, account_id: str, today: date) -> str | None:
+    """The lifecycle phase the account is in on ``today`` (None without lifecycle milestones)."""
+    return AccountMilestoneRepository(session).phases_on([account_id], today).get(account_id)
+
+
 def count_accounts(session: Session, query: AccountQuery, principal: Principal) -> int:
     return AccountMilestoneRepository(session).count_accounts(
         query.where(), scope=principal.accounts
