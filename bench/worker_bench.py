@@ -24,8 +24,9 @@ at its start and end.
 ``--baseline-src DIR`` runs every run a second time with the workers importing ``caseclock``
 from ``DIR`` (the ``src`` of another checkout, e.g. ``git archive`` of the previous commit),
 printed beside this tree's figures in the same table: the comparison is made in the same
-conditions. The baseline must read the same schema (no migration between the two). A script,
-not a test.
+conditions. A run spec with ``s`` (``1s``, ``1hs``) runs each worker as two processes,
+``caseclock worker --only firing`` and ``--only sending`` (this tree only). The baseline must
+read the same schema (no migration between the two). A script, not a test.
 """
 
 from __future__ import annotations
@@ -197,8 +198,10 @@ def run(
     hook: str,
     other: str,
     src: str | None,
+    split: bool = False,
 ) -> Result:
-    """One run; ``src``: where the workers import caseclock from (None: this tree)."""
+    """One run; ``src``: where the workers import caseclock from (None: this tree); with
+    ``split`` each worker is two processes, ``worker --only firing`` and ``--only sending``."""
     due_cases = int(window * RATE)
     load_at_start = os.getloadavg()[0]
     schemas = ExitStack()
@@ -241,13 +244,15 @@ def run(
         }
         if src is not None:
             env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+        roles = [["--only", "firing"], ["--only", "sending"]] if split else [[]]
         processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "caseclock.cli", "worker", "--quiet"],
+            subprocess.Popen(  # noqa: S603 - our own command line
+                [sys.executable, "-m", "caseclock.cli", "worker", "--quiet", *role],
                 env=env,
                 stdout=subprocess.DEVNULL,
             )
             for _ in range(workers)
+            for role in roles
         ]
         end = start + timedelta(seconds=window)
         deadline = time.time() + (end - datetime.now(UTC)).total_seconds() + 30
@@ -360,7 +365,8 @@ def main() -> None:
     parser.add_argument(
         "--runs",
         default="1,1h,3",
-        help="runs to compare: a worker count, with h for the run with one receiver hanging",
+        help="runs to compare: a worker count, with h for the run with one receiver hanging "
+        "and s for each worker split in two processes (worker --only firing / sending)",
     )
     parser.add_argument(
         "--baseline-src",
@@ -381,14 +387,15 @@ def main() -> None:
     if args.baseline_src:
         sources.insert(0, ("baseline", str(Path(args.baseline_src).resolve())))
     for spec in args.runs.split(","):
-        workers, stuck = int(spec.rstrip("h")), spec.endswith("h")
+        workers, stuck, split = int(spec.rstrip("hs")), "h" in spec, "s" in spec
         condition = "one receiver hanging" if stuck else "healthy"
-        for code, src in sources:
-            print(f"run with {workers} worker(s), {condition}, {code}: loading ...", flush=True)
+        for code, src in sources[-1:] if split else sources:
+            shown = f"{code}, split" if split else code
+            print(f"run with {workers} worker(s), {condition}, {shown}: loading ...", flush=True)
             results.append(
                 run(
                     base_url,
-                    label=f"{condition}|{code}",
+                    label=f"{condition}|{shown}",
                     workers=workers,
                     cases=cases,
                     window=window,
@@ -396,6 +403,7 @@ def main() -> None:
                     hook=hook,
                     other=hanging if stuck else healthy,
                     src=src,
+                    split=split,
                 )
             )
     hang.set()

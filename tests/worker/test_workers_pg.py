@@ -132,3 +132,53 @@ def _settled(factory: SessionFactory) -> int:
             )
             or 0
         )
+
+
+@pytest.mark.postgres
+def test_a_firing_worker_and_a_sending_worker_split_the_work(
+    committed_db: tuple[str, SessionFactory],
+    receiver: Receiver,
+    smtp_sink: tuple[SmtpSink, int],
+) -> None:
+    """`caseclock worker --only firing` fires and sends nothing; `--only sending`, started
+    after the firing, learns of the new deliveries (NOTIFY at the firing's commit, or its
+    first look) and sends every one once; SIGTERM ends both cleanly."""
+    url, factory = committed_db
+    now = datetime.now(UTC)
+    start = now - minutes(50)  # the warnings fell due five minutes ago
+    prepare(factory, start, hook=receiver.url)
+    send(factory, now, *(created(f"P-{n}", start) for n in range(4)))
+    env = worker_env(url, smtp_sink[1])
+
+    def started(role: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(  # noqa: S603 - our own command line
+            [sys.executable, "-m", "caseclock.cli", "worker", "--quiet", "--only", role],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    processes = [started("firing")]
+    try:
+        wait_for(lambda: _pending(factory) == 8, "the four firings' eight deliveries")
+        assert receiver.received == []  # the firing worker sends nothing
+        processes.append(started("sending"))
+        wait_for(lambda: _settled(factory) == 8, "the sending worker to send them all")
+        send(factory, datetime.now(UTC), created("P-9", start))  # fired, then sent at once
+        wait_for(lambda: _settled(factory) == 10, "the next firing's deliveries")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        errors = [process.communicate(timeout=START_TIMEOUT)[1] for process in processes]
+    assert [p.returncode for p in processes] == [0, 0], errors
+    keys = [request.headers["Idempotency-Key"] for request in receiver.received]
+    assert len(keys) == len(set(keys)) == 5
+
+
+def _pending(factory: SessionFactory) -> int:
+    with factory() as session:
+        return (
+            session.scalar(select(func.count(DeliveryRow.id)).where(DeliveryRow.state == "pending"))
+            or 0
+        )

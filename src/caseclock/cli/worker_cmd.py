@@ -34,7 +34,7 @@ from caseclock.store.database import make_session_factory
 from caseclock.worker.account_reminders import ReminderJob
 from caseclock.worker.delivery import smtp_settings
 from caseclock.worker.listen import Wakeup
-from caseclock.worker.loop import Iteration, Worker, run_in_thread
+from caseclock.worker.loop import Iteration, Role, Worker, run_in_thread
 from caseclock.worker.reviews import ReviewJob
 
 deliveries_app = typer.Typer(help="The outbox: deliveries and dead letters.", no_args_is_help=True)
@@ -64,9 +64,18 @@ def worker(
         typer.Option(help="with --once: the instant to run at (ISO-8601 with an offset)"),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="print nothing per iteration")] = False,
+    only: Annotated[
+        Role | None,
+        typer.Option(
+            help="run only the firing loop or only the sending loop (one process of each "
+            "keeps firing off the sending process's CPU)"
+        ),
+    ] = None,
 ) -> None:
     """Fire milestone timers and escalations when due; deliver webhooks, chat and email."""
     settings = load_settings()
+    if only is not None and once:
+        fail("--only is for a running worker; --once fires and sends")
     if at is not None and not once:
         fail("--at needs --once: a running worker follows the real clock")
     if at is not None:
@@ -88,7 +97,7 @@ def worker(
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda _signum, _frame: wakeup.stop())
             typer.echo(f"worker {os.getpid()} on {safe_url(settings.database_url)}", err=True)
-            made.run(SystemClock(), wakeup, on_iteration=report)
+            made.run(SystemClock(), wakeup, on_iteration=report, role=only or Role.BOTH)
         finally:
             wakeup.stop()
             made.close()

@@ -42,6 +42,7 @@ from caseclock.services.timers import (
     passed_repeats,
     reconcile,
 )
+from caseclock.services.wakeup import announce
 from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
@@ -179,6 +180,8 @@ class _Batch:
     def write(self, now: datetime) -> None:
         """Insert the ledger rows, then their deliveries (which refer to them), in two batches."""
         ids = FiringRepository(self.session).insert_many([row for row, _ in self.firings])
+        if any(deliveries for _, deliveries in self.firings):
+            announce(self.session)  # a worker that only sends learns of them at the commit
         DeliveryRepository(self.session).insert_many(
             [
                 {

@@ -29,12 +29,22 @@ class Wakeup:
         self._signal = threading.Event()
         self._stopped = threading.Event()
         self._listener: threading.Thread | None = None
+        self._also: list[threading.Event] = []
         self.notifications = 0  # NOTIFYs heard (each one also sets the signal)
         local_waiters.add(self._signal)
 
     @property
     def stopped(self) -> bool:
         return self._stopped.is_set()
+
+    @property
+    def stopped_event(self) -> threading.Event:
+        return self._stopped
+
+    def also_wake(self, signal: threading.Event) -> None:
+        """Set ``signal`` too whenever this is woken (a loop with an alarm of its own)."""
+        self._also.append(signal)
+        local_waiters.add(signal)
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to ``timeout`` seconds; True when woken (or stopped) before it ran out."""
@@ -44,12 +54,19 @@ class Wakeup:
         self._signal.clear()
 
     def wake(self) -> None:
+        self._set()
+
+    def _set(self) -> None:
         self._signal.set()
+        for signal in self._also:
+            signal.set()
 
     def stop(self) -> None:
         self._stopped.set()
-        self._signal.set()
+        self._set()
         local_waiters.discard(self._signal)
+        for signal in self._also:
+            local_waiters.discard(signal)
         if self._listener is not None:
             self._listener.join(timeout=5)
 
@@ -71,12 +88,12 @@ class Wakeup:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    self._signal.set()  # something may have been missed while (re)connecting
+                    self._set()  # something may have been missed while (re)connecting
                     ready.set()
                     while not self.stopped:
                         for _ in connection.notifies(timeout=POLL_SECONDS, stop_after=1):
                             self.notifications += 1
-                            self._signal.set()
+                            self._set()
             except psycopg.Error as exc:
                 log.warning("LISTEN %s failed (%s); reconnecting", CHANNEL, exc)
                 ready.set()

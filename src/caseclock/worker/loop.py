@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import httpx
 from sqlalchemy.orm import Session
@@ -41,9 +42,30 @@ STOP_WAIT = 60.0  # seconds a stopping worker gives its sends in flight
 log = logging.getLogger(__name__)
 
 BeforeCommit = Callable[[Session], None]
-# A periodic job the firing loop runs after each pass, at that pass's instant (the review
-# digests, ``worker.reviews``); it keeps its own pace and its own transactions.
+# A periodic job (the review digests, ``worker.reviews``): run every ``JOB_PACE`` seconds in
+# a thread of its own beside the firing loop (after the firing pass in ``run_once``), at the
+# instant it is given; it keeps its own pace and its own transactions.
 Job = Callable[[datetime], object]
+JOB_PACE = 1.0  # seconds between two runs of the jobs
+SENDING_POLL = 1.0  # seconds a sending-only worker waits at most between looks at the outbox
+
+
+class Role(StrEnum):
+    """What a running worker does: both loops (the default), or one of them, so that firing
+    and sending can run in processes of their own (``caseclock worker --only``): each then
+    has a core and an interpreter lock to itself."""
+
+    BOTH = "both"
+    FIRING = "firing"
+    SENDING = "sending"
+
+
+def _start(
+    target: Callable[..., None], *args: object, name: str, **kwargs: object
+) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(slots=True)
@@ -103,12 +125,15 @@ class Worker:
         self.jobs: list[Job] = []
 
     def add_job(self, job: Job) -> None:
-        """Run ``job(now)`` after every firing pass (see ``Job``)."""
+        """Run ``job(now)`` once a second at most, beside the firing loop (see ``Job``)."""
         self.jobs.append(job)
 
     def _run_jobs(self, now: datetime) -> None:
         for job in self.jobs:
-            job(now)
+            try:
+                job(now)
+            except Exception:  # one job's failure ends neither the others nor the worker
+                log.exception("worker job %s failed; it runs again at the next pass", job)
 
     def close(self) -> None:
         self.sender.close()
@@ -153,23 +178,49 @@ class Worker:
         wakeup: Wakeup,
         *,
         on_iteration: Callable[[Iteration], None] | None = None,
+        role: Role = Role.BOTH,
     ) -> None:
-        """Fire until ``wakeup.stop()``, the sender running beside in its own thread."""
-        stop_sending = threading.Event()
-        sending = threading.Thread(
-            target=self.sender.run,
-            args=(clock, stop_sending),
-            kwargs={"idle": self.settings.worker_idle_seconds},
-            name="caseclock-sender",
-            daemon=True,
-        )
-        sending.start()
+        """Run until ``wakeup.stop()``: the firing loop here, the sender and the jobs each in a
+        thread of their own (``role`` keeps only one of the two loops, see ``Role``)."""
+        stopped = threading.Event()
+        threads = []
+        if role is not Role.SENDING:
+            threads.append(_start(self._jobs_loop, clock, stopped, name="caseclock-jobs"))
+        if role is Role.FIRING:
+            self._loop_until_stopped(self._fire_loop, clock, wakeup, on_iteration, stopped)
+        elif role is Role.SENDING:
+            wakeup.also_wake(self.sender.signal)
+            self.sender.run(clock, wakeup.stopped_event, idle=SENDING_POLL)
+        else:
+            idle = self.settings.worker_idle_seconds
+            threads.append(
+                _start(self.sender.run, clock, stopped, idle=idle, name="caseclock-sender")
+            )
+            self._loop_until_stopped(self._fire_loop, clock, wakeup, on_iteration, stopped)
+        stopped.set()
+        self.sender.wake()
+        for thread in threads:
+            thread.join(STOP_WAIT)
+
+    @staticmethod
+    def _loop_until_stopped(
+        loop: Callable[[Clock, Wakeup, Callable[[Iteration], None] | None], None],
+        clock: Clock,
+        wakeup: Wakeup,
+        on_iteration: Callable[[Iteration], None] | None,
+        stopped: threading.Event,
+    ) -> None:
         try:
-            self._fire_loop(clock, wakeup, on_iteration)
+            loop(clock, wakeup, on_iteration)
         finally:
-            stop_sending.set()
-            self.sender.wake()
-            sending.join(STOP_WAIT)
+            stopped.set()
+
+    def _jobs_loop(self, clock: Clock, stopped: threading.Event) -> None:
+        """Run the jobs every ``JOB_PACE`` seconds until ``stopped``, in a thread of their own:
+        a job that sends (a digest by email) or fails never holds up a timer."""
+        while not stopped.is_set():
+            self._run_jobs(clock.now())
+            stopped.wait(JOB_PACE)
 
     def _fire_loop(
         self,
@@ -182,9 +233,7 @@ class Worker:
             wakeup.clear()
             iteration = Iteration()
             try:
-                now = clock.now()
-                self._fire(now, iteration)
-                self._run_jobs(now)
+                self._fire(clock.now(), iteration)
                 with self.session_factory() as session:
                     iteration.next_due = TimerRepository(session).next_due()
             except Exception:  # one bad iteration must not end the worker: log, pause, retry

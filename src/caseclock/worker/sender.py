@@ -128,6 +128,11 @@ class Sender:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
+    @property
+    def signal(self) -> threading.Event:
+        """Set to make the loop look at the outbox now (``wake``)."""
+        return self._signal
+
     def wake(self) -> None:
         """Look at the outbox now (a firing committed deliveries, a send finished)."""
         self._signal.set()
