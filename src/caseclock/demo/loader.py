@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.policy import PolicyBundle
 from caseclock.core.provenance import DEMO
+from caseclock.demo.customer_milestones import load_customer_milestones
 from caseclock.demo.directory import PEOPLE, TEAMS, email_of
 from caseclock.demo.generator import DemoData
 from caseclock.services import people, teams
@@ -54,6 +55,9 @@ def load_demo(session: Session, bundle: PolicyBundle, data: DemoData, *, now: da
                 SYSTEM,
                 now=now,
             )
+    load_customer_milestones(
+        session, list(accounts.get_many(a.id for a in data.accounts).values()), SYSTEM, now=now
+    )
     events = 0
     for batch in _batches(data.events):
         results = ingest(session, batch, principal=SYSTEM, provenance=DEMO, now=now)
