@@ -4,33 +4,20 @@ events are still no activity for escalation rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import Engine, column, insert, select, table, text
 
 from caseclock.core.provenance import Source
 from caseclock.store import migrate
-from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.database import make_session_factory
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.types import JSONDocument, UTCDateTime
-from tests.conftest import T0, pg_schema
+from tests.conftest import T0
+from tests.store.old_rows import add_record
 
 # The tables as they stood before provenance (only the columns written here).
-RECORDS = table(
-    "records",
-    column("id"),
-    column("type"),
-    column("fields", JSONDocument()),
-    column("is_closed"),
-    column("created_at", UTCDateTime()),
-    column("updated_at", UTCDateTime()),
-    column("received_at", UTCDateTime()),
-    column("event_count"),
-)
 EVENTS = table(
     "events",
     column("seq"),
@@ -60,39 +47,10 @@ OLD_EVENTS = (  # id, minutes after T0
 )
 
 
-@pytest.fixture
-def old_database(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database on ``backend``, migrated by the test itself."""
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    with pg_schema(migrated=False) as url:
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-
-
 def _fill_before(engine: Engine) -> None:
     migrate.upgrade(engine, BEFORE)
     with engine.begin() as connection:
-        connection.execute(
-            insert(RECORDS).values(
-                id="r",
-                type="case",
-                fields={},
-                is_closed=False,
-                created_at=T0,
-                updated_at=T0,
-                received_at=T0,
-                event_count=len(OLD_EVENTS),
-            )
-        )
+        add_record(connection, "r", T0, len(OLD_EVENTS))
         for event_id, minutes in OLD_EVENTS:
             at = T0 + timedelta(minutes=minutes)
             connection.execute(

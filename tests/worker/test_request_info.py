@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from caseclock.core.policy import parse_bundle
 from caseclock.services.policy import apply_bundle
-from caseclock.store.models import MilestoneRow, RecordRow
+from caseclock.store.models import EscalationTimerRow, MilestoneRow, RecordRow
 from caseclock.worker.loop import Worker
 from tests.conftest import T0, Database
 from tests.worker.firing_setup import POLICY, created, minutes, send, settings_for
@@ -49,14 +49,32 @@ def test_request_info_pauses_until_the_customer_answers(
         assert message["To"] == "it@customer.example"
         assert "server logs" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         send(db.session_factory, T0 + minutes(100), _customer_reply("C-1", 100))
+        answered = T0 + minutes(100)
+        assert _timers(db) == [("answered", None, answered, answered)]  # due now, no rule
         worker.run_once(T0 + minutes(100))
     finally:
         worker.close()
+    assert _timers(db) == []  # the worker acted on the answer
     assert _milestone(db) == ("running", T0 + minutes(115))
     with db.session_factory() as session:
         record = session.get(RecordRow, "C-1")
         assert record is not None
         assert "awaiting_customer" not in record.fields
+
+
+def _timers(db: Database) -> list[tuple[object, ...]]:
+    """Every escalation timer: kind, rule, basis and due instant (the policy has no rule
+    that applies to C-1, so only the answer's)."""
+    with db.session_factory() as session:
+        rows = session.execute(
+            select(
+                EscalationTimerRow.kind,
+                EscalationTimerRow.rule,
+                EscalationTimerRow.basis,
+                EscalationTimerRow.due_at,
+            )
+        ).all()
+    return [tuple(row) for row in rows]
 
 
 def _milestone(db: Database) -> tuple[str, object]:

@@ -2,8 +2,9 @@
 
 A ``request_info`` action emails the customer, sets the record's ``awaiting_customer`` field and
 pauses its milestone (an override by caseclock, "waiting for the customer: ..."). When a public
-customer comment arrives after that pause, ``watch`` (from ingestion's hook) leaves a marker
-due now in the escalation timers, so a worker claims the record; the worker then writes
+customer comment arrives after that pause, ``watch`` (from ingestion's hook) leaves a timer of
+kind ``answered`` due now in the escalation timers, so a worker claims the record; the worker
+then writes
 ``resume_events``: at the comment's instant, an override resume for each milestone the requests
 paused, and the field cleared. Their ids are derived from the record and the answer, so writing
 them twice changes nothing.
@@ -20,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.provenance import Source
 from caseclock.services.effects import ACTOR, KEY_PREFIX, WAITING
+from caseclock.store.models import EscalationTimerKind
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.records import EventRepository, RecordRepository, StoredEvent
-
-ANSWERED = "~answered"  # the marker's rule name; "~" names are not escalation rules
 
 
 def answer(timeline: Sequence[StoredEvent]) -> tuple[datetime, list[str]] | None:
@@ -71,17 +71,23 @@ def watch(
     if timelines is None:
         timelines = EventRepository(session).timelines(waiting)
     repo = EscalationRepository(session)
-    existing = repo.timers(waiting)
+    existing = repo.answer_timers(waiting)
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, datetime, datetime | None]] = []
     for record_id in sorted(waiting):
         found = answer(timelines[record_id])
         if found is None:
             continue
-        row = existing.get((record_id, ANSWERED))
+        row = existing.get(record_id)
         if row is None:
             inserts.append(
-                {"record_id": record_id, "rule": ANSWERED, "basis": found[0], "due_at": now}
+                {
+                    "record_id": record_id,
+                    "kind": EscalationTimerKind.ANSWERED.value,
+                    "rule": None,
+                    "basis": found[0],
+                    "due_at": now,
+                }
             )
         elif row["basis"] != found[0] or row["due_at"] is None:
             updates.append((row["id"], found[0], now))

@@ -23,7 +23,7 @@ from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.provenance import Source
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.evaluation import AccountFacts
-from caseclock.store.models import AccountRow, EscalationRuleSetRow
+from caseclock.store.models import AccountRow, EscalationRuleSetRow, EscalationTimerKind
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.records import RecordRepository, StoredEvent
@@ -126,7 +126,7 @@ def schedule(
     """
     rules = rules_in_force(session) if rules is None else rules
     repo = EscalationRepository(session)
-    existing = {k: v for k, v in repo.timers(record_ids).items() if not k[1].startswith("~")}
+    existing = dict(repo.rule_timers(record_ids))
     if not rules and not existing:
         return None
     if records is None:
@@ -158,7 +158,13 @@ def schedule(
             sooner = due if sooner is None else min(sooner, due)
             if found is None:
                 inserts.append(
-                    {"record_id": record_id, "rule": rule.name, "basis": basis, "due_at": due}
+                    {
+                        "record_id": record_id,
+                        "kind": EscalationTimerKind.RULE.value,
+                        "rule": rule.name,
+                        "basis": basis,
+                        "due_at": due,
+                    }
                 )
             else:
                 updates.append((found["id"], basis, due))

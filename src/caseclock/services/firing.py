@@ -305,18 +305,18 @@ def _fire_escalations(
     batch: _Batch, record_ids: set[str], now: datetime, options: FireOptions
 ) -> None:
     repo = EscalationRepository(batch.session)
-    timers = repo.timers(record_ids)
+    timers = repo.rule_timers(record_ids)
     rules: Mapping[str, EscalationRule] = {
         r.name: r for r in escalations.rules_in_force(batch.session)
     }
     fired: list[tuple[int, datetime, None]] = []
     done: list[int] = []
-    answered = [r for (r, name), t in timers.items() if name == answers.ANSWERED and _due(t, now)]
+    answered = {r: t for r, t in repo.answer_timers(record_ids).items() if _due(t, now)}
     if answered:
         timelines = EventRepository(batch.session).timelines(answered)
         for record_id in sorted(answered):
             batch.planned.events.extend(answers.resume_events(record_id, timelines[record_id]))
-            done.append(timers[(record_id, answers.ANSWERED)]["id"])
+            done.append(answered[record_id]["id"])
     for (record_id, name), timer in sorted(timers.items()):
         rule = rules.get(name)
         due_at = timer["due_at"]

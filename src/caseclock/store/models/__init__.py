@@ -33,6 +33,7 @@ from caseclock.store.models.worker import (
     DeliveryRow,
     EndpointRow,
     EscalationRuleSetRow,
+    EscalationTimerKind,
     EscalationTimerRow,
     FiringRow,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "EntitlementRow",
     "EntitlementRuleSetRow",
     "EscalationRuleSetRow",
+    "EscalationTimerKind",
     "EscalationTimerRow",
     "EventRow",
     "FiringRow",

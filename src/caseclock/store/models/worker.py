@@ -5,16 +5,28 @@
 * ``deliveries``: the outbox. Written in the firing transaction, delivered after commit,
   retried with backoff, dead-lettered as ``failed``. ``key`` is the idempotency key.
 * ``endpoints``: named webhook and chat targets; policies name them, so secrets stay here.
-* ``escalation_rule_sets`` and ``escalation_timers``: the rules in force and, per open record
-  and rule, the instant the rule falls due.
+* ``escalation_rule_sets`` and ``escalation_timers``: the rules in force and, per open record,
+  what falls due when: each escalation rule, and the customer's answer to a request for
+  information that the worker is to act on.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
@@ -89,17 +101,39 @@ class EscalationRuleSetRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class EscalationTimerKind(StrEnum):
+    """What an escalation timer is for."""
+
+    RULE = "rule"  # an escalation rule, named in ``rule``, falls due ``after`` its basis
+    ANSWERED = "answered"  # the customer answered a request for information: resume the clock
+
+
+_ANSWERED = f"kind = '{EscalationTimerKind.ANSWERED.value}'"
+
+
 class EscalationTimerRow(Base):
-    """When one escalation rule falls due on one open record, measured from ``basis``."""
+    """What falls due on one open record, and when: an escalation rule (``rule`` names it),
+    measured from ``basis`` (the record's creation or last activity); or, at most one per
+    record, the customer's answer (``basis`` is its instant, due at once), which the worker
+    turns into the resume of the paused clocks. Only rules have a ``rule``."""
 
     __tablename__ = "escalation_timers"
     __table_args__ = (
         UniqueConstraint("record_id", "rule"),
         Index("ix_escalation_timers_due_at", "due_at"),
+        Index(
+            "ix_escalation_timers_record_id_answered",
+            "record_id",
+            unique=True,
+            sqlite_where=text(_ANSWERED),
+            postgresql_where=text(_ANSWERED),
+        ),
+        CheckConstraint("(kind = 'rule') = (rule IS NOT NULL)", name="rules_are_named"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
-    rule: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str | None] = mapped_column(String(100))
     basis: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

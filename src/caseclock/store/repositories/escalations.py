@@ -10,7 +10,13 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among, insert_rows, update_rows
-from caseclock.store.models import EscalationRuleSetRow, EscalationTimerRow, EventRow, RecordRow
+from caseclock.store.models import (
+    EscalationRuleSetRow,
+    EscalationTimerKind,
+    EscalationTimerRow,
+    EventRow,
+    RecordRow,
+)
 from caseclock.store.repositories.records import EVENTS
 
 TIMERS = cast(Table, EscalationTimerRow.__table__)
@@ -30,20 +36,28 @@ class EscalationRepository:
         self.session.flush()
         return row
 
-    def timers(self, record_ids: Iterable[str]) -> dict[tuple[str, str], Mapping[str, Any]]:
-        """``id``, ``basis``, ``due_at`` by (record, rule)."""
+    def rule_timers(self, record_ids: Iterable[str]) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """The escalation rules' timers: ``id``, ``basis``, ``due_at`` by (record, rule)."""
+        rows = self._timers(record_ids, EscalationTimerKind.RULE)
+        return {(r["record_id"], r["rule"]): r for r in rows}
+
+    def answer_timers(self, record_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+        """The customers' answers waiting for the worker: ``id``, ``basis``, ``due_at`` by
+        record."""
+        rows = self._timers(record_ids, EscalationTimerKind.ANSWERED)
+        return {r["record_id"]: r for r in rows}
+
+    def _timers(
+        self, record_ids: Iterable[str], kind: EscalationTimerKind
+    ) -> Sequence[Mapping[str, Any]]:
         wanted = set(record_ids)
         if not wanted:
-            return {}
-        rows = self.session.execute(
-            select(
-                TIMERS.c.id, TIMERS.c.record_id, TIMERS.c.rule, TIMERS.c.basis, TIMERS.c.due_at
-            ).where(among(self.session, TIMERS.c.record_id, wanted))
-        )
-        return {
-            (record_id, rule): {"id": row_id, "basis": basis, "due_at": due_at}
-            for row_id, record_id, rule, basis, due_at in rows.all()
-        }
+            return []
+        columns = TIMERS.c
+        query = select(
+            columns.id, columns.record_id, columns.rule, columns.basis, columns.due_at
+        ).where(among(self.session, columns.record_id, wanted), columns.kind == kind.value)
+        return [dict(row) for row in self.session.execute(query).mappings().all()]
 
     def write(
         self,
@@ -51,7 +65,8 @@ class EscalationRepository:
         updates: Sequence[tuple[int, datetime, datetime | None]],
         deletes: Sequence[int],
     ) -> None:
-        """Insert ``{record_id, rule, basis, due_at}``; set ``(id, basis, due_at)``; delete ids."""
+        """Insert ``{record_id, kind, rule, basis, due_at}``; set ``(id, basis, due_at)``; delete
+        ids."""
         if deletes:
             self.session.execute(delete(TIMERS).where(among(self.session, TIMERS.c.id, deletes)))
         insert_rows(self.session, TIMERS, inserts)
