@@ -9,6 +9,7 @@ import typer
 from caseclock.cli import (
     calendar_cmd,
     import_cmd,
+    insights_cmd,
     milestone_cmd,
     service_cmd,
     simulate_cmd,
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(insights_cmd.app, name="insights")
 app.add_typer(milestone_cmd.app, name="milestone")
 simulate_cmd.register(app)
 service_cmd.register(app)

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from caseclock.demo import comments
+from caseclock.demo.comments import Words
+
 TIERS = ("Platinum", "Gold", "Standard")
 REGIONS = ("us-east", "apac")
 COMPANIES = (
@@ -117,12 +120,14 @@ def generate(*, now: datetime, cases: int = 300, seed: int = 7) -> DemoData:
             age = timedelta(days=rng.uniform(4, 120))
         start = (now - age).replace(microsecond=0)
         story = _Story(f"C-{1000 + number}", start, now)
-        _tell(story, account, rng, awaiting=kind < 0.12)
+        _tell(story, account, rng, Words(seed, story.record), awaiting=kind < 0.12)
         data.events.extend(story.events)
     return data
 
 
-def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: bool) -> None:
+def _tell(
+    story: _Story, account: DemoAccount, rng: random.Random, words: Words, *, awaiting: bool
+) -> None:
     priority = rng.choices([p for p, _ in PRIORITY_WEIGHTS], [w for _, w in PRIORITY_WEIGHTS])[0]
     story.add(
         "created",
@@ -135,6 +140,9 @@ def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: 
         product=rng.choice(PRODUCTS),
         subject=rng.choice(SUBJECTS),
     )
+    urgent = priority == "P1" or words.chance(0.15)
+    report = words.pick(comments.URGENT_REPORTS if urgent else comments.REPORTS)
+    story.add("comment", public=True, author_role="customer", body=report)
     if awaiting:
         return
     owner = rng.choice(AGENTS["L1"])
@@ -142,7 +150,9 @@ def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: 
     story.add("owner", owner=owner, team="L1")
     slow = rng.random() < 0.15  # the breaches of the demo
     story.wait(rng.uniform(4, 30) if slow else rng.uniform(0.2, 2.5))
-    story.add("comment", public=True, author_role="agent", author=owner, body="Looking into it.")
+    story.add(
+        "comment", public=True, author_role="agent", author=owner, body=words.pick(comments.ACKS)
+    )
     story.wait(rng.uniform(1, 20))
     story.add("status", status="Investigating")
     if rng.random() < 0.5:
@@ -152,11 +162,12 @@ def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: 
             public=True,
             author_role="agent",
             author=owner,
-            body="Could you send the logs?",
+            body=words.pick(comments.ASKS),
         )
         story.add("status", status="Waiting for Customer")
         story.wait(rng.uniform(2, 60))
-        story.add("comment", public=True, author_role="customer", body="Logs attached.")
+        answers = comments.IMPATIENT_ANSWERS if slow else comments.ANSWERS
+        story.add("comment", public=True, author_role="customer", body=words.pick(answers))
         story.add("status", status="Investigating")
     if rng.random() < 0.3:
         story.wait(rng.uniform(1, 16))
@@ -175,6 +186,14 @@ def _tell(story: _Story, account: DemoAccount, rng: random.Random, *, awaiting: 
     else:
         story.wait(rng.uniform(2, 30))
         story.add("field", field="root_cause", value="configuration")
+    if slow and words.chance(0.7):  # the customer chases while the case drags on
+        story.wait(words.rng.uniform(1, 8))
+        story.add("comment", public=True, author_role="customer", body=words.pick(comments.CHASERS))
     story.wait(rng.uniform(2, 48))
-    story.add("comment", public=True, author_role="agent", author=owner, body="Fix deployed.")
+    story.add(
+        "comment", public=True, author_role="agent", author=owner, body=words.pick(comments.FIXES)
+    )
+    if words.chance(0.6):
+        closing = comments.GRUDGING if slow else comments.THANKS
+        story.add("comment", public=True, author_role="customer", body=words.pick(closing))
     story.add("status", status="Closed")

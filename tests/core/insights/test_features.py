@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from caseclock.core.events import Event
 from caseclock.core.insights.features import (
     as_of,
+    cue_counts,
     features,
     prefix,
     sentiment_scores,
@@ -74,7 +75,8 @@ def test_features_never_read_past_the_instant(history: tuple[list[Event], dateti
     scores_whole = sentiment_scores(events)
     scores_cut = sentiment_scores(cut)
     for snap in whole.values():
-        assert features(snap, events, scores=scores_whole) == features(snap, cut, scores=scores_cut)
+        whole_features = features(snap, events, scores=scores_whole, cues=cue_counts(events))
+        assert whole_features == features(snap, cut, scores=scores_cut, cues=cue_counts(cut))
 
 
 def test_snapshot_counts_what_was_known_then() -> None:
@@ -96,7 +98,13 @@ def test_snapshot_counts_what_was_known_then() -> None:
     instant = at("2026-03-03T13:00:00-05:00")
     snaps = as_of(B2B.processes["gold"], t.events, instant, calendars=CALENDARS)
     resolution = snaps[("resolution", 1)]
-    feats = features(resolution, t.events, scores=sentiment_scores(t.events), backlog=4)
+    feats = features(
+        resolution,
+        t.events,
+        scores=sentiment_scores(t.events),
+        cues=cue_counts(t.events),
+        backlog=4,
+    )
     assert feats.reassignments == 1
     assert feats.numeric["customer_comments"] == 1.0
     assert feats.customer_waiting_s == 2 * 3600

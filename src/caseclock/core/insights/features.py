@@ -11,7 +11,7 @@ property test: appending events after the instant changes nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -139,17 +139,28 @@ def _log_h(seconds: float) -> float:
     return math.log1p(max(0.0, seconds) / _HOUR)
 
 
+def _customer_bodies(timeline: Sequence[Event]) -> Iterator[tuple[str, str | None]]:
+    for event in timeline:
+        if event.type is EventType.COMMENT and event.data.get("author_role") == "customer":
+            body = event.data.get("body")
+            yield event.id, body if isinstance(body, str) else None
+
+
 def sentiment_scores(timeline: Sequence[Event]) -> dict[str, float]:
     """The sentiment score of every customer comment of a timeline, by event id (what the
     store keeps beside each event; computed here when it is not stored)."""
     found: dict[str, float] = {}
-    for event in timeline:
-        if event.type is EventType.COMMENT and event.data.get("author_role") == "customer":
-            body = event.data.get("body")
-            scored = comment_sentiment(body if isinstance(body, str) else None)
-            if scored is not None:
-                found[event.id] = scored.score
+    for event_id, body in _customer_bodies(timeline):
+        scored = comment_sentiment(body)
+        if scored is not None:
+            found[event_id] = scored.score
     return found
+
+
+def cue_counts(timeline: Sequence[Event]) -> dict[str, int]:
+    """How many urgency cues each customer comment holds, by event id (stored beside the
+    sentiment; computed here when it is not stored)."""
+    return {event_id: len(urgency_cues(body)) for event_id, body in _customer_bodies(timeline)}
 
 
 class _Thread:
@@ -169,7 +180,7 @@ class _Thread:
         self.scores: list[float] = []
         self.urgency = 0
 
-    def step(self, event: Event, scores: Mapping[str, float]) -> None:
+    def step(self, event: Event, scores: Mapping[str, float], cues: Mapping[str, int]) -> None:
         data, kind = event.data, event.type
         if kind is EventType.CREATED:
             self.tier = str(data.get("tier") or "")
@@ -184,7 +195,7 @@ class _Thread:
         elif kind is EventType.STATUS:
             self.status = str(data.get("status") or "")
         elif kind is EventType.COMMENT and data.get("public") is True:
-            self._comment(event, scores)
+            self._comment(event, scores, cues)
 
     def _owner(self, data: Mapping[str, Any]) -> None:
         if "owner" in data:
@@ -198,7 +209,7 @@ class _Thread:
                 self.team_changes += 1
             self.team = team
 
-    def _comment(self, event: Event, scores: Mapping[str, float]) -> None:
+    def _comment(self, event: Event, scores: Mapping[str, float], cues: Mapping[str, int]) -> None:
         role = event.data.get("author_role")
         if role == "customer":
             self.customer_comments += 1
@@ -207,8 +218,7 @@ class _Thread:
             score = scores.get(event.id)
             if score is not None:
                 self.scores.append(score)
-            body = event.data.get("body")
-            self.urgency += len(urgency_cues(body if isinstance(body, str) else None))
+            self.urgency += cues.get(event.id, 0)
         elif role == "agent":
             self.agent_replies += 1
             self.last_customer = None
@@ -223,17 +233,19 @@ def features(
     timeline: Sequence[Event],
     *,
     scores: Mapping[str, float],
+    cues: Mapping[str, int],
     backlog: int = 0,
 ) -> Features:
     """The features of ``snap`` from the events of ``timeline`` up to ``snap.at`` (later ones
-    are never read). ``scores`` holds customer comments' sentiment by event id; ``backlog`` is
+    are never read). ``scores`` and ``cues`` hold customer comments' sentiment and urgency cue
+    counts by event id (``sentiment_scores``, ``cue_counts``, or as stored); ``backlog`` is
     the owner's count of open milestones at that instant."""
     at = snap.at
     thread = _Thread()
     for event in timeline:
         if event.at > at:
             break
-        thread.step(event, scores)
+        thread.step(event, scores, cues)
     waiting_s = (at - thread.last_customer).total_seconds() if thread.last_customer else 0.0
     recent = thread.scores[-RECENT:]
     last = recent[-1] if recent else 0.0

@@ -12,6 +12,7 @@ from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
 from caseclock.store.models.inbound import InboundPayloadRow
+from caseclock.store.models.insights import CommentSentimentRow, RiskModelRow
 from caseclock.store.models.people import (
     ConsoleSessionRow,
     SignInAttemptRow,
@@ -49,6 +50,7 @@ __all__ = [
     "CalendarPinRow",
     "CalendarRow",
     "CalendarVersionRow",
+    "CommentSentimentRow",
     "ConsoleSessionRow",
     "ContactRow",
     "DeliveryRow",
@@ -71,6 +73,7 @@ __all__ = [
     "RecordRow",
     "ReviewMarkRow",
     "ReviewRunRow",
+    "RiskModelRow",
     "SignInAttemptRow",
     "TaskRow",
     "TeamMemberRow",
