@@ -82,7 +82,7 @@ def _nested(cond: Condition) -> str:
     return f"({text})" if cond.all is not None or cond.any is not None else text
 
 
-def _trigger(cond: Condition) -> str:
+def _trigger(cond: Condition) -> str:  # noqa: PLR0911 (one return per kind of trigger)
     trigger = cond.on
     assert trigger is not None  # noqa: S101 (callers check)
     if trigger in _TRIGGERS:
@@ -100,6 +100,8 @@ def _trigger(cond: Condition) -> str:
         return f"status leaves {_value(cond.value)}"
     if trigger is Trigger.MILESTONE_COMPLETED:
         return f"milestone {cond.milestone} completes"
+    if trigger is Trigger.SENTIMENT_BELOW:
+        return f"a customer comment's sentiment is below {_value(cond.value)}"
     verb = {
         Trigger.FIELD_SET: "is set",
         Trigger.FIELD_CLEARED: "is cleared",

@@ -21,7 +21,8 @@ render and edit it; nothing is ever ``eval``-ed. Exactly one of these keys makes
     ``owner_set``, ``owner_changed``, ``team_set``, ``team_changed``, ``priority_changed``
     (optional ``value``: changed to that), ``field_set`` / ``field_cleared`` / ``field_changed``
     (``field``; optional ``value``), ``milestone_completed`` (``milestone``), ``closed``,
-    ``reopened``, ``note``, ``task``.
+    ``reopened``, ``note``, ``task``, ``sentiment_below`` (``value``: a customer comment whose
+    sentiment score, from -1 to +1, is below it; see ``core.insights.sentiment``).
 
 Comparisons are *levels* (true while the fields say so); triggers are *edges* (true only at
 their event). ``applies_when``, ``pause``, target rules and entitlement rules take levels only.
@@ -74,6 +75,7 @@ class Trigger(StrEnum):
     REOPENED = "reopened"
     NOTE = "note"
     TASK = "task"
+    SENTIMENT_BELOW = "sentiment_below"
 
 
 NO_OPERAND = frozenset({Op.IS_SET, Op.IS_NOT_SET})
@@ -172,10 +174,21 @@ def _check_trigger(cond: Condition) -> None:
             raise ValueError(f"trigger {trigger} needs 'field'")
     elif cond.field is not None:
         raise ValueError(f"trigger {trigger} takes no 'field'")
+    if trigger is Trigger.SENTIMENT_BELOW:
+        _check_score(cond.value)
+        return
     if trigger in STATUS_TRIGGERS and cond.value is None:
         raise ValueError(f"trigger {trigger} needs a status 'value' (or a list)")
     if trigger not in STATUS_TRIGGERS | _VALUE_OPTIONAL and cond.value is not None:
         raise ValueError(f"trigger {trigger} takes no 'value'")
+
+
+def _check_score(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+        raise ValueError(
+            "trigger sentiment_below needs a 'value' between -1 and 1 "
+            "(a comment's sentiment score, e.g. -0.5)"
+        )
 
 
 def window_of(value: object) -> timedelta:

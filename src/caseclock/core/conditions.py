@@ -11,6 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, Final
 
 from caseclock.core.condition_spec import (
@@ -24,6 +25,7 @@ from caseclock.core.condition_spec import (
     window_of,
 )
 from caseclock.core.events import Event, EventType
+from caseclock.core.insights.sentiment import comment_sentiment
 from caseclock.core.instants import instant_us
 
 # --- evaluation ---------------------------------------------------------------------------
@@ -289,7 +291,7 @@ _FIELD_OF = {
 }
 
 
-def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
+def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:  # noqa: PLR0911 (one return per kind of trigger)
     if trigger in _EVENT_TRIGGERS:
         return _Kind(_EVENT_TRIGGERS[trigger])
     if trigger is Trigger.CLOSED or trigger is Trigger.REOPENED:
@@ -298,6 +300,9 @@ def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:
         return _Comment(cond.public, cond.author_role)
     if trigger is Trigger.MILESTONE_COMPLETED:
         return _Completed(cond.milestone or "")
+    if trigger is Trigger.SENTIMENT_BELOW:
+        value = cond.value
+        return _SentimentBelow(float(value) if isinstance(value, int | float) else 0.0)
     if trigger in STATUS_TRIGGERS:
         values = cond.value if isinstance(cond.value, list) else [cond.value]
         return _StatusEdge(frozenset(_fold(v) for v in values), trigger is Trigger.STATUS_ENTERS)
@@ -368,6 +373,30 @@ class _Comment(Predicate):
         return (self.public is None or data.get("public") is self.public) and (
             self.role is None or data.get("author_role") == self.role
         )
+
+
+@lru_cache(maxsize=4096)
+def _sentiment(body: str) -> float | None:
+    """A comment's score, remembered: a record is replayed again at each of its changes."""
+    scored = comment_sentiment(body)
+    return None if scored is None else scored.score
+
+
+class _SentimentBelow(Predicate):
+    """A customer's comment whose sentiment score is below ``threshold``."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def test(self, facts: Facts) -> bool:
+        event = facts.event
+        if event is None or facts.kind is not _COMMENT:
+            return False
+        body = event.data.get("body")
+        if event.data.get("author_role") != "customer" or not isinstance(body, str):
+            return False
+        score = _sentiment(body)
+        return score is not None and score < self.threshold
 
 
 # How a field edge is read: set (was unset), cleared (was set), changed to a set value, or

@@ -49,6 +49,7 @@ _OWN_EVENT = {
     Trigger.COMMENT: EventType.COMMENT,
     Trigger.NOTE: EventType.NOTE,
     Trigger.TASK: EventType.TASK,
+    Trigger.SENTIMENT_BELOW: EventType.COMMENT,
 }
 
 

@@ -35,6 +35,7 @@ from caseclock.services.evaluation import (
     account_facts,
     wanted_rows,
 )
+from caseclock.services.insights.sentiment import score_comments
 from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.failures import is_transient_conflict, is_unavailable
 from caseclock.store.limits import event_problem
@@ -210,6 +211,7 @@ def _ingest(
     EventRepository(session).insert_many([r for r in rows if r["record_id"] not in born])
     EventRepository(session).copy_new([r for r in rows if r["record_id"] in born])
     _materialize_work_items(session, list(accepted.values()))
+    score_comments(session, accepted.values(), known, new_records)
     audit.overrides(
         session,
         (e for e in accepted.values() if e.type is EventType.OVERRIDE),
