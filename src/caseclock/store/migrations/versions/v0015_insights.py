@@ -1,7 +1,7 @@
 """insights: trained breach-risk models with their evaluation, and comment sentiment
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 18:20:00
 
 Two new tables, nothing existing changes: ``risk_models`` keeps each trained model with the
@@ -16,8 +16,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
