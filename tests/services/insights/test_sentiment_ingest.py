@@ -12,7 +12,7 @@ from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import Outcome, ingest
 from caseclock.services.insights.scoring import signals_of
 from caseclock.store.models import CommentSentimentRow, EventRow
-from tests.conftest import T0, Database
+from tests.conftest import HELPDESK, T0, Database
 from tests.worker.firing_setup import created, prepare
 
 
@@ -41,6 +41,7 @@ def test_customer_comments_are_scored_with_drivers_and_cues(db: Database) -> Non
                 _comment("C-1", 4, "customer", "Thanks, works great."),
             ],
             principal=SYSTEM,
+            provenance=HELPDESK,
             now=T0 + timedelta(hours=1),
         )
         assert all(r.outcome is Outcome.ACCEPTED for r in results)
