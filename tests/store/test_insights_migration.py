@@ -15,7 +15,7 @@ def test_upgrade_from_the_previous_schema_keeps_events(tmp_path: Path) -> None:
     scored when read)."""
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     try:
-        migrate.upgrade(engine, "0014")
+        migrate.upgrade(engine, "0015")
         with engine.begin() as connection:
             connection.execute(
                 text(

@@ -1,7 +1,7 @@
 """insights: trained breach-risk models with their evaluation, and comment sentiment
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 18:20:00
 
 Two new tables, nothing existing changes: ``risk_models`` keeps each trained model with the
@@ -16,8 +16,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
