@@ -40,6 +40,7 @@ processes:
         complete: {on: closed}
         pause: {field: status, value: Waiting}
         target: 8h
+        criteria: [{note: cause}]
 entitlement_rules:
   default: support
 """

@@ -27,11 +27,13 @@ from caseclock.console.deadline_story import Story, event_words, story
 from caseclock.console.templating import when
 from caseclock.console.wording import duration_words, field_label
 from caseclock.core.cycles import Cycle
+from caseclock.core.dwell import Dwell, dwell
 from caseclock.core.events import Event, EventType
 from caseclock.core.milestones import Health, Milestone, MilestoneState, health
 from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, manual_completion
 from caseclock.core.provenance import Provenance, Source
+from caseclock.core.success_criteria import Checklist, checklists
 from caseclock.services.record_firings import fired_on
 from caseclock.services.records import actor_names, evaluate_record, work_items
 from caseclock.store.models import (
@@ -64,6 +66,8 @@ class TrackerRow:
     tick: Tick
     story: Story | None  # why its deadline is where it is, in sentences
     completable: bool  # open, and its definition may be completed by hand
+    dwell: Dwell | None = None  # who held it: business time by team and owner
+    checklist: Checklist | None = None  # its success criteria, when its definition has some
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,8 @@ def record_page(
         page.assignable = assignable_processes(session, record)
     if replay is not None:
         cycles = {(c.key, c.number): (t, c) for t in replay.tracks for c in t.cycles}
+        held = {(d.key, d.cycle): d for d in dwell(replay)}
+        checks = {(c.key, c.cycle): c for c in checklists(replay)}
         for milestone in evaluated.milestones:
             calendar = calendars.get(milestone.calendar or "")
             track, cycle = cycles.get((milestone.key, milestone.cycle), (None, None))
@@ -161,6 +167,8 @@ def record_page(
                     if track is not None and cycle is not None and process is not None
                     else None,
                     completable=milestone.is_open and milestone.key in manual,
+                    dwell=held.get((milestone.key, milestone.cycle)),
+                    checklist=checks.get((milestone.key, milestone.cycle)),
                 )
             )
         page.tracker.sort(key=_urgency)

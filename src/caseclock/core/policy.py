@@ -23,7 +23,8 @@ level), ``reset``, ``start_at`` (a date field that anchors the start,
 for account lifecycle milestones), ``target``, ``calendar``, ``recurrence`` (``once``,
 ``repeat`` with ``until`` and ``anchor``, ``sequential``, ``independent``), ``on_reopen``
 (``resume``, ``restart``, ``ignore``), ``owner`` (``record``, ``team_lead``, ``role:NAME``,
-``field:NAME``) and ``actions`` (``core.actions``). Conditions are ``core.condition_spec``.
+``field:NAME``), ``actions`` (``core.actions``) and ``criteria``, the success criteria a
+completion should meet (``core.success_criteria``). Conditions are ``core.condition_spec``.
 
 Every model forbids unknown keys and validation errors name their path, e.g.
 ``processes.gold.milestones[2].target.rules[0].when: unknown field 'prio'``; ``parse_bundle``
@@ -166,6 +167,25 @@ class Recurrence(Document):
         return self
 
 
+class Criterion(Document):
+    """One condition a completion should satisfy (``core.success_criteria``): exactly one of a
+    note mentioning ``note``, the record field ``field`` set, a public agent reply, the status
+    ``status`` reached, all within the cycle; ``label`` names it on the checklist."""
+
+    note: str | None = Field(default=None, min_length=1, max_length=200)
+    field: str | None = Field(default=None, min_length=1, max_length=100)
+    public_reply: bool = False
+    status: str | None = Field(default=None, min_length=1, max_length=200)
+    label: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Criterion:
+        given = [self.note, self.field, self.public_reply or None, self.status]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("a criterion is one of note, field, public_reply, status")
+        return self
+
+
 class MilestoneDef(Document):
     """One milestone definition of a process."""
 
@@ -187,6 +207,8 @@ class MilestoneDef(Document):
     retroactive: bool = False
     owner: str = "record"
     actions: Actions = Actions()
+    # What "done" means (a checklist): a completion without them is "completed without criteria"
+    criteria: tuple[Criterion, ...] = Field(default=(), max_length=20)
 
     @model_validator(mode="after")
     def _levels(self) -> MilestoneDef:
