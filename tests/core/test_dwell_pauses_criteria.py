@@ -94,8 +94,8 @@ def test_dwell_leaves_out_paused_time_and_credits_nobody_when_no_team() -> None:
 
 def test_pause_audit_names_who_why_and_flags_a_pause_right_after_a_customer_reply() -> None:
     """The customer replies at 10:00; lee pauses resolution by override at 10:05 ("vendor")
-    and resumes at 12:05; later a Waiting status holds the clock 15:00-16:00. The override is
-    flagged (5 minutes after the reply); the status pause is not."""
+    and resumes at 12:05; later kim's Waiting status holds the clock 15:00-16:00. The override
+    is flagged (5 minutes after the reply); the status pause is not."""
     t = Timeline().created("2026-03-09T09:00:00-04:00", team="L2", owner="bo")
     t.add("comment", "2026-03-09T10:00:00-04:00", public=True, author_role="customer")
     t.add(
@@ -116,17 +116,16 @@ def test_pause_audit_names_who_why_and_flags_a_pause_right_after_a_customer_repl
     )
     t.add("status", "2026-03-09T15:00:00-04:00", status="Waiting")
     t.add("status", "2026-03-09T16:00:00-04:00", status="Open")
-    entries = pause_entries(_replay(t, "2026-03-09T17:00:00-04:00"))
+    result = _replay(t, "2026-03-09T17:00:00-04:00")
+    assert pause_entries(result)[1].by is None  # a status change that names nobody
+    entries = pause_entries(result, actors={"C-1-5": "kim"})  # as the store kept its sender
     assert [(e.by, e.reason, e.held, e.flagged, e.team) for e in entries] == [
         ("lee", "vendor", 2 * H, True, "L2"),
-        (None, "status Waiting", 1 * H, False, "L2"),
+        ("kim", "status Waiting", 1 * H, False, "L2"),
     ]
     assert entries[0].after_reply == 5 * M
     by_agent = totals(entries, lambda e: e.by, "(not named)")
-    assert [(x.label, x.held, x.flagged) for x in by_agent] == [
-        ("lee", 2 * H, 1),
-        ("(not named)", 1 * H, 0),
-    ]
+    assert [(x.label, x.held, x.flagged) for x in by_agent] == [("lee", 2 * H, 1), ("kim", H, 0)]
     assert over_cap(entries, 2 * H) == {("C-1", "resolution", 1): 1 * H}
 
 

@@ -3,8 +3,8 @@ kept off the clock, and whether it began soon after a customer replied (a pause 
 minutes after the customer answered is worth a look: the ball may be in the agent's court).
 
 Pauses are the cycle's own (``Cycle.pauses``: a pause condition, an override, a closed record),
-each with the event that began it. Who: an override's ``by``, else the event's ``author`` or
-``by`` (an actor recorded with the event, once events carry one, comes first). Why: an
+each with the event that began it. Who: the person an override names (``by``), else who sent
+the event (its stored actor, ``core.provenance``), else a comment's ``author``. Why: an
 override's ``reason``, else the cause the evaluator recorded (``pause condition holds``, the
 status it reached). The time a pause kept off the clock is counted on the milestone's clock
 (business time on its calendar, or calendar time) over the part of the pause inside the cycle
@@ -13,7 +13,7 @@ and before the audit's instant, overlapping pauses counted once each (as the aud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,12 +58,13 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def actor_of(event: Event | None) -> str | None:
-    """Who made an event: an override's ``by``, a comment's or note's ``author``."""
+def actor_of(event: Event | None, actors: Mapping[str, str | None]) -> str | None:
+    """Who made an event: the person an override names (``by``), else the actor stored with
+    the event (``actors``, by event id: ``core.provenance``), else a comment's ``author``."""
     if event is None:
         return None
     data = event.data
-    return _text(data.get("by")) or _text(data.get("author"))
+    return _text(data.get("by")) or actors.get(event.id) or _text(data.get("author"))
 
 
 def _reason(pause: Pause) -> str:
@@ -108,11 +109,14 @@ def _held(cycle: Cycle, pause: Pause, until: datetime) -> timedelta:
 
 
 def pause_entries(
-    result: Replay, *, flag_within: timedelta = DEFAULT_FLAG_WITHIN
+    result: Replay,
+    *,
+    flag_within: timedelta = DEFAULT_FLAG_WITHIN,
+    actors: Mapping[str, str | None] | None = None,
 ) -> list[PauseEntry]:
     """Every pause of every cycle of a replay, in the order they began, at the replay's
     instant; a pause that began within ``flag_within`` after a public customer reply is
-    flagged."""
+    flagged. ``actors``: who sent each event, by event id (as the store keeps it)."""
     history = changes(result.events)
     replies = _customer_replies(result.events)
     found: list[PauseEntry] = []
@@ -134,7 +138,7 @@ def pause_entries(
                         end=pause.end,
                         held=_held(cycle, pause, result.now),
                         kind=pause.kind,
-                        by=actor_of(pause.event),
+                        by=actor_of(pause.event, actors or {}),
                         reason=_reason(pause),
                         owner=None if holder is None else holder.owner,
                         team=None if holder is None else holder.team,

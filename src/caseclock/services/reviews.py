@@ -323,7 +323,8 @@ class _Holders:
 
 
 def _actor(event: PauseEvent) -> str | None:
-    return _text(event.data.get("by")) or _text(event.data.get("author"))
+    """Who sent the event (its stored actor), else who its data names."""
+    return event.actor or _text(event.data.get("by")) or _text(event.data.get("author"))
 
 
 def _text(value: object) -> str | None:

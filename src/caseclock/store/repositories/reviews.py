@@ -74,6 +74,7 @@ class PauseEvent:
     type: str
     occurred_at: datetime
     data: dict[str, Any]
+    actor: str | None  # who sent it (``core.provenance``)
 
 
 _COLUMNS = (
@@ -370,7 +371,13 @@ class ReviewRepository:
         if not wanted:
             return []
         query = (
-            select(EventRow.record_id, EventRow.type, EventRow.occurred_at, EventRow.data)
+            select(
+                EventRow.record_id,
+                EventRow.type,
+                EventRow.occurred_at,
+                EventRow.data,
+                EventRow.actor,
+            )
             .where(
                 among(self.session, EVENTS.c.record_id, wanted),
                 EventRow.type.in_(PAUSE_EVENT_TYPES),
