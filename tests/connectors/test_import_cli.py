@@ -196,3 +196,54 @@ def test_an_interrupted_import_resumes_after_its_last_batch(database: str, tmp_p
     again = _import(database, str(data), "--mapping", str(mapping_path), "--restart")
     assert "stored 0 events" in again.stdout
     assert _contents(database) == resumed
+
+
+def _lasting(url: str) -> dict[str, set[Any]]:
+    """What an import decides, without the instants of the run (received, evaluated)."""
+    engine: Engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                "events": set(
+                    connection.execute(
+                        text("SELECT record_id, event_id, type, occurred_at FROM events")
+                    ).all()
+                ),
+                "milestones": set(
+                    connection.execute(
+                        text("SELECT record_id, key, cycle, state, deadline FROM milestones")
+                    ).all()
+                ),
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_several_loading_processes_store_what_one_stores(tmp_path: Path) -> None:
+    """--jobs 2 on PostgreSQL loads batches in two processes at once and ends with the same
+    events and milestones as a run in one process; SQLite refuses it with one line."""
+    data, mapping = _files(tmp_path, 80)
+    with pg_schema() as one, pg_schema() as two:
+        _with_policy(one)
+        _with_policy(two)
+        single = _import(one, str(data), "--mapping", str(mapping), "--batch", "100")
+        assert single.exit_code == 0, single.output
+        parallel = _import(
+            two,
+            str(data),
+            "--mapping",
+            str(mapping),
+            "--batch",
+            "100",
+            "--jobs",
+            "2",
+            "--restart",
+        )
+        assert parallel.exit_code == 0, parallel.output
+        assert parallel.stdout.splitlines()[0] == single.stdout.splitlines()[0]
+        assert _lasting(one) == _lasting(two)
+    sqlite = f"sqlite:///{tmp_path / 'c.db'}"
+    refused = _import(sqlite, str(data), "--mapping", str(mapping), "--jobs", "2")
+    assert refused.exit_code == 2
+    assert "--jobs needs PostgreSQL" in refused.stderr

@@ -13,12 +13,15 @@ stdout; a progress bar with the rate and the time left to stderr when it is a te
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import httpx
 import typer
@@ -35,14 +38,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from caseclock import collector
+from caseclock.cli.database import database_problem, migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.unit_of_work import unit_of_work
 from caseclock.client import ApiError, CaseclockClient
 from caseclock.client.http import MAX_BATCH
 from caseclock.clock import SystemClock
+from caseclock.config import Settings
 from caseclock.connectors import importer
 from caseclock.connectors.importer import (
     BatchOutcome,
@@ -62,6 +68,7 @@ from caseclock.document_files import load_document
 from caseclock.errors import ValidationFailed
 from caseclock.services.imports import store_batch
 from caseclock.services.reconciliation import reconcile
+from caseclock.store.database import SessionFactory, is_sqlite, make_engine, make_session_factory
 
 STATE_SUFFIX = ".import-state"
 API_KEY_VARIABLE = "CASECLOCK_API_KEY"  # --url: the key the import sends with
@@ -92,10 +99,12 @@ def import_history(
         str | None,
         typer.Option("--url", help="a caseclock server to send to (key: CASECLOCK_API_KEY)"),
     ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, max=64, help="processes loading at once (PostgreSQL)")
+    ] = 1,
 ) -> None:
     """Import a helpdesk's history (records and their events) from a CSV or JSON Lines file."""
-    if url is not None and dry_run:
-        fail("--dry-run works on the local database only; a server stores what it is sent")
+    _refuse_combinations(dry_run=dry_run, strict=strict, url=url, jobs=jobs)
     read = read_mapping(mapping)
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -113,6 +122,9 @@ def import_history(
         _import_remotely(file, source, url, strict=strict, batch=batch, checkpoint=checkpoint)
         return
     now = SystemClock().now()
+    if jobs > 1:
+        _import_in_parallel(file, source, settings, jobs=jobs, batch=batch, checkpoint=checkpoint)
+        return
     if settings.gc_tuning:
         collector.tune()  # a long run of batches, as a server's (caseclock.collector)
     with unit_of_work(settings) as session, _progress(file) as progress:
@@ -179,6 +191,74 @@ def _import_remotely(
         except httpx.HTTPError as exc:
             fail(f"{url}: {exc.__class__.__name__}: {exc}")
     typer.echo(render_summary(file, summary, dry_run=False, remote=True))
+
+
+def _refuse_combinations(*, dry_run: bool, strict: bool, url: str | None, jobs: int) -> None:
+    if url is not None and dry_run:
+        fail("--dry-run works on the local database only; a server stores what it is sent")
+    if jobs > 1 and (dry_run or strict or url is not None):
+        fail(
+            "--jobs loads batches in transactions of their own: "
+            "not with --dry-run, --strict or --url"
+        )
+
+
+def _import_in_parallel(
+    file: Path,
+    source: Source,
+    settings: Settings,
+    *,
+    jobs: int,
+    batch: int,
+    checkpoint: Checkpoint | None,
+) -> None:
+    """Batches loaded by ``jobs`` processes at once, each batch in its own transaction. Batches
+    hold disjoint records, so they never wait for each other; PostgreSQL only (SQLite has one
+    writer)."""
+    if is_sqlite(settings.database_url):
+        fail("--jobs needs PostgreSQL: SQLite takes one writer at a time")
+    with migrated_database(settings):
+        pass  # refuses a database that is unreachable or not migrated, as every command does
+    context = multiprocessing.get_context("spawn")
+    now = SystemClock().now()
+    with (
+        ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=start_loader, initargs=(settings, now)
+        ) as pool,
+        _progress(file) as progress,
+    ):
+        try:
+            summary = run_import(
+                source,
+                lambda planned: pool.submit(load_in_process, planned),
+                batch_events=batch,
+                checkpoint=checkpoint,
+                progress=progress,
+                in_flight=jobs + 1,
+            )
+        except SQLAlchemyError as exc:
+            fail(f"database {safe_url(settings.database_url)}: {database_problem(exc)}")
+    typer.echo(render_summary(file, summary, dry_run=False))
+
+
+_LOADER: dict[str, object] = {}  # in each loading process: its session factory and instant
+
+
+def start_loader(settings: Settings, now: datetime) -> None:
+    """A loading process's start: its own engine (never one inherited from the parent)."""
+    if settings.gc_tuning:
+        collector.tune()
+    engine = make_engine(settings.database_url, pool_size=1)
+    _LOADER.update(factory=make_session_factory(engine), now=now)
+
+
+def load_in_process(planned: Sequence[PlannedEvent]) -> BatchOutcome:
+    """One batch in a loading process, committed on its own."""
+    factory = cast(SessionFactory, _LOADER["factory"])
+    with factory() as session:
+        outcome = store_batch(session, planned, now=cast(datetime, _LOADER["now"]))
+        session.commit()
+    return outcome
 
 
 def send_batch(client: CaseclockClient, planned: Sequence[PlannedEvent]) -> BatchOutcome:

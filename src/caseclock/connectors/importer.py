@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,7 @@ class StrictStop(Exception):
         self.error = error
 
 
-Sink = Callable[[Sequence[PlannedEvent]], BatchOutcome]
+Sink = Callable[[Sequence[PlannedEvent]], "BatchOutcome | Future[BatchOutcome]"]
 
 
 class Progress:
@@ -127,8 +128,11 @@ def run_import(
     checkpoint: Checkpoint | None = None,
     progress: Progress | None = None,
     run_rows: int | None = None,
+    in_flight: int = 1,
 ) -> Summary:
-    """Import ``source`` into ``sink``; see the module's docstring."""
+    """Import ``source`` into ``sink``; see the module's docstring. A sink may answer with a
+    ``Future`` (batches loaded by other processes): up to ``in_flight`` batches are then
+    loading at once, and they settle in order."""
     hooks = progress or Progress()
     summary = Summary()
     resume_after = checkpoint.done_through() if checkpoint is not None else None
@@ -144,20 +148,34 @@ def run_import(
                 hooks.reading(source.consumed, source.size)
         hooks.reading(source.size, source.size)
         loaded = 0
+        pending: deque[tuple[BatchOutcome | Future[BatchOutcome], str, int]] = deque()
+
+        def settle() -> None:
+            # Batches settle in the order they were read, so the checkpoint only ever names a
+            # record whose batch and every batch before it are stored.
+            handed, last, rows_done = pending.popleft()
+            outcome = handed.result() if isinstance(handed, Future) else handed
+            for error in outcome.refused:
+                if strict:
+                    raise StrictStop(error)
+                hooks.problem(error)
+            summary.add(outcome)
+            if checkpoint is not None:
+                checkpoint.save(last)
+            hooks.loading(rows_done, rows.count)
+
         for batch, count in _batches(source.mapping, rows, summary, hooks, strict, batch_events):
             loaded += count
             last = max(p.record for p in batch)
             wanted = [p for p in batch if resume_after is None or p.record > resume_after]
-            if wanted:
-                outcome = sink(wanted)
-                for error in outcome.refused:
-                    if strict:
-                        raise StrictStop(error)
-                    hooks.problem(error)
-                summary.add(outcome)
-                if checkpoint is not None:
-                    checkpoint.save(last)
-            hooks.loading(loaded, rows.count)
+            if not wanted:
+                hooks.loading(loaded, rows.count)
+                continue
+            pending.append((sink(wanted), last, loaded))
+            while len(pending) >= in_flight:
+                settle()
+        while pending:
+            settle()
     return summary
 
 
