@@ -34,7 +34,7 @@ from caseclock.core.policy_scope import (
     uncovered,
 )
 from caseclock.errors import NotFound
-from caseclock.services.calendars import put_calendar
+from caseclock.services.calendars import list_calendars, put_calendar
 from caseclock.services.escalations import rules_in_force
 from caseclock.services.escalations import store_rules as store_escalation_rules
 from caseclock.store.limits import (
@@ -246,6 +246,29 @@ def get_process(session: Session, key: str, version: int | None) -> ProcessRow:
         wanted = f"process {key!r}" + (f" version {version}" if version is not None else "")
         raise NotFound(f"no {wanted}")
     return row
+
+
+def policy_in_force(session: Session) -> dict[str, Any]:
+    """The installation's policy as one bundle: its calendars as they read today, the newest
+    version of each process, and the rules in force as whole sets (``replace: true``), so that
+    applying it again changes nothing. What the console's policy editor starts from."""
+    bundle: dict[str, Any] = {
+        "calendars": [row.document for row in list_calendars(session)],
+        "processes": {
+            row.key: parsed_process(row).model_dump(
+                mode="json", exclude_defaults=True, exclude={"key", "version"}
+            )
+            for row in list_processes(session)
+        },
+    }
+    rules = entitlement_rules_in_force(session)
+    if rules is not None:
+        document = rules.model_dump(mode="json", exclude_none=True, exclude={"replace"})
+        bundle["entitlement_rules"] = {"replace": True, **document}
+    escalation = [r.model_dump(mode="json", exclude_none=True) for r in rules_in_force(session)]
+    if escalation:
+        bundle["escalation_rules"] = {"replace": True, "rules": escalation}
+    return bundle
 
 
 def list_processes(session: Session) -> Sequence[ProcessRow]:

@@ -1,15 +1,21 @@
-"""Processes (each version in words) and calendars (each as a week grid)."""
+"""Processes (each version in words), calendars (each as a week grid) and, for admins, the
+policy editor (check, preview, apply and migrate a bundle)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Literal
+
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from caseclock.api.deps import DbSession, Now
-from caseclock.console.auth import User
+from caseclock.console.auth import ConsoleUser, CsrfChecked, User
+from caseclock.console.policy_editor import MIGRATE, EditorPage, bundle_text, submit
 from caseclock.console.policy_view import calendars, process_page, processes
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
+from caseclock.services.access import Role
+from caseclock.store.limits import REQUEST_BYTES
 
 router = console_router()
 
@@ -31,3 +37,45 @@ def process(
 def calendar_list(request: Request, session: DbSession, user: User, now: Now) -> Response:
     pages = calendars(session, now=now)
     return render(request, "calendars.html", {"calendars": pages, "now": now}, user=user)
+
+
+Field = Annotated[str, Form(max_length=REQUEST_BYTES)]
+
+
+def _editor(request: Request, user: ConsoleUser, page: EditorPage, status: int = 200) -> Response:
+    context = {"page": page, "migrate_choices": MIGRATE}
+    return render(request, "policy_editor.html", context, user=user, status_code=status)
+
+
+def _admin(user: ConsoleUser) -> None:
+    user.principal.require(Role.ADMIN)
+    user.principal.require_unscoped()
+
+
+@router.get("/policy")
+def policy_editor(request: Request, session: DbSession, user: User) -> Response:
+    _admin(user)
+    return _editor(request, user, EditorPage(text=bundle_text(session)))
+
+
+@router.post("/policy", dependencies=[CsrfChecked])
+def policy_submit(
+    *,
+    request: Request,
+    session: DbSession,
+    user: User,
+    now: Now,
+    bundle: Field,
+    action: Annotated[Literal["check", "preview", "apply"], Form()],
+    migrate: Annotated[Literal["none", "open", "matching"], Form()] = "none",
+    matching: Annotated[str, Form(max_length=2000)] = "",
+    days: Annotated[int, Form(ge=1, le=3660)] = 90,
+) -> Response:
+    _admin(user)
+    page = EditorPage(text=bundle, migrate=migrate, matching=matching, days=days)
+    if not submit(session, page, action, actor=user.principal.actor, now=now):
+        session.rollback()
+        return _editor(request, user, page, status=422)
+    if action == "preview":
+        session.rollback()  # a preview writes nothing; make sure of it
+    return _editor(request, user, page)
