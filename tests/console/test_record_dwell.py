@@ -28,3 +28,22 @@ def test_who_held_it_and_the_checklist(db: Database, client: TestClient) -> None
     assert "✗ a note about cause" in page.text
     assert "Completed without criteria" in page.text
     assert "team L2: 5h 00m (62% of the target)" in page.text
+
+
+def test_the_holders_report_and_its_csv(db: Database, client: TestClient) -> None:
+    """Over the last 30 days: L2 held the completed milestones; lee's override pause is
+    counted by agent and by reason; R-WEEK's resolution completed without its criteria; the
+    CSV has the same figures."""
+    web = Web(client).sign_in(keys_for(db, "lee")["lee"], me="lee")
+    page = web.get("/reports/holders?days=30")
+    assert page.status_code == 200
+    assert "Time held, by team" in page.text
+    assert "<td>L2</td>" in page.text
+    assert '<td class="wrap">waiting for the vendor&#39;s fix</td>' in page.text
+    assert "0%</strong> of 1 completions met their criteria" in page.text
+    csv = web.get("/reports/holders.csv?days=30")
+    assert csv.status_code == 200
+    rows = [line.split(",") for line in csv.text.splitlines()]
+    assert rows[0][:3] == ["section", "dimension", "label"]
+    assert ["pauses", "agent", "lee"] in [r[:3] for r in rows]
+    assert ["criteria", "completions", "met", "1", "", "0.0000", ""] in rows

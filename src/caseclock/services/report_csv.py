@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.errors import NotFound
 from caseclock.services.access import Principal
+from caseclock.services.dwell_report import DwellReport, dwell_report
 from caseclock.services.reports import (
     ComplianceReport,
     Override,
@@ -143,6 +144,27 @@ def timing_rows(report: TimingReport) -> list[list[str]]:
     return _safe(out)
 
 
+def dwell_rows(report: DwellReport) -> list[list[str]]:
+    """Holders and pauses as CSV rows, header first (durations in whole seconds)."""
+    out = [["section", "dimension", "label", "count", "seconds", "average_share", "flagged"]]
+    for dimension, holders in (("team", report.teams), ("owner", report.owners)):
+        for h in holders:
+            share = "" if h.average_share is None else f"{h.average_share:.4f}"
+            seconds = str(int(h.held.total_seconds()))
+            out.append(["dwell", dimension, h.label, str(h.milestones), seconds, share, ""])
+    for dimension, items in (
+        ("agent", report.pauses_by_agent),
+        ("team", report.pauses_by_team),
+        ("reason", report.pauses_by_reason),
+    ):
+        for t in items:
+            seconds = str(int(t.held.total_seconds()))
+            out.append(["pauses", dimension, t.label, str(t.count), seconds, "", str(t.flagged)])
+    rate = "" if not report.with_criteria else f"{report.met_criteria / report.with_criteria:.4f}"
+    out.append(["criteria", "completions", "met", str(report.with_criteria), "", rate, ""])
+    return _safe(out)
+
+
 Rows = Callable[[Session, Principal, datetime, int], list[list[str]]]
 REPORTS: dict[str, Rows] = {
     "compliance": lambda s, p, now, days: compliance_rows(
@@ -151,6 +173,7 @@ REPORTS: dict[str, Rows] = {
     "violations": lambda s, p, now, days: violation_rows(violations(s, p, now=now, days=days)),
     "timing": lambda s, p, now, days: timing_rows(timing_report(s, p, now=now, days=days)),
     "overrides": lambda s, p, now, days: override_rows(overrides(s, p, now=now, days=days)),
+    "holders": lambda s, p, now, days: dwell_rows(dwell_report(s, p, now=now, days=days)),
 }
 
 

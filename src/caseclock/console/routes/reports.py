@@ -15,6 +15,7 @@ from caseclock.console.auth import User
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.services import reports
+from caseclock.services.dwell_report import dwell_report
 from caseclock.services.report_csv import report_rows
 
 router = console_router()
@@ -55,6 +56,16 @@ def report_page(
         "now": now,
     }
     return render(request, "reports.html", context, user=user)
+
+
+@router.get("/reports/holders")
+def holders_page(
+    *, request: Request, session: DbSession, user: User, now: Now, days: Days = 30
+) -> Response:
+    """Who held the clocks: team and owner dwell, the pause audit, success criteria."""
+    report = dwell_report(session, user.principal, now=now, days=days)
+    context = {"days": days, "periods": PERIODS, "report": report}
+    return render(request, "reports_holders.html", context, user=user)
 
 
 @router.get("/reports/{name}.csv")
