@@ -30,6 +30,7 @@ from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.core.provenance import Provenance, Source
+from caseclock.services.passwords import PasswordPolicy
 from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from tests.compiled_core import pytest_sessionstart  # noqa: F401 (refuses a stale compiled core)
@@ -39,6 +40,8 @@ BACKENDS = ("sqlite", "postgresql")
 # A Monday, 10:00 in New York: inside business hours of the test calendars.
 T0 = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
 HELPDESK = Provenance(Source.API, "service:helpdesk")  # events as a helpdesk sync sends them
+# Argon2id as cheap as it goes, for tests that make people (the defaults take ~0.5 s a hash)
+FAST_PASSWORDS = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,24 @@ def app_client(db: Database, clock: FixedClock, settings: Settings) -> Iterator[
 def app_settings(db: Database) -> Settings:
     """The settings the test app runs with (a folder may override this fixture)."""
     return Settings(database_url=db.url)
+
+
+def with_fast_passwords(settings: Settings) -> Settings:
+    """``settings`` hashing passwords as ``FAST_PASSWORDS`` does (the app reads its policy
+    from them)."""
+    return settings.model_copy(
+        update={
+            "password_time_cost": FAST_PASSWORDS.time_cost,
+            "password_memory_kib": FAST_PASSWORDS.memory_kib,
+            "password_parallelism": FAST_PASSWORDS.parallelism,
+        }
+    )
+
+
+@pytest.fixture
+def fast_password_settings(app_settings: Settings) -> Settings:
+    """The folder's app settings with cheap password hashing, for tests that make people."""
+    return with_fast_passwords(app_settings)
 
 
 @pytest.fixture

@@ -41,12 +41,11 @@ class Api:
 
 
 @pytest.fixture
-def people_client(db: Database, clock: FixedClock) -> Iterator[TestClient]:
+def people_client(
+    db: Database, clock: FixedClock, fast_password_settings: Settings
+) -> Iterator[TestClient]:
     """The app with cheap password hashing, for tests that make people."""
-    settings = Settings(
-        database_url=db.url, password_time_cost=1, password_memory_kib=1024, password_parallelism=1
-    )
-    with app_client(db, clock, settings) as test_client:
+    with app_client(db, clock, fast_password_settings) as test_client:
         yield test_client
 
 

@@ -10,11 +10,9 @@ from fastapi.testclient import TestClient
 from caseclock.clock import FixedClock
 from caseclock.services import people
 from caseclock.services.access import create_key
-from caseclock.services.passwords import PasswordPolicy
 from tests.api.conftest import Api
-from tests.conftest import Database
+from tests.conftest import FAST_PASSWORDS, Database
 
-FAST_POLICY = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 PASSWORD = "tangerine-otter-44"
 
 
@@ -46,7 +44,7 @@ def add_user(
                 password=PASSWORD,
             ),
             actor="test",
-            passwords=FAST_POLICY,
+            passwords=FAST_PASSWORDS,
             now=clock.now(),
         )
         made = create_key(

@@ -14,12 +14,12 @@ from caseclock.cli.main import app
 from caseclock.clock import SystemClock
 from caseclock.errors import Unauthorized
 from caseclock.services.access import authenticate
-from caseclock.services.passwords import PasswordPolicy, verify_password
+from caseclock.services.passwords import verify_password
 from caseclock.services.people import get_user
 from caseclock.store.database import make_engine, make_session_factory
+from tests.conftest import FAST_PASSWORDS
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 @pytest.fixture
@@ -146,6 +146,6 @@ def test_quickstart_makes_the_admin_user_once(
     try:
         with make_session_factory(engine)() as session:
             stored = get_user(session, "admin").password_hash
-        assert verify_password(FAST, stored, found.group(1)).ok
+        assert verify_password(FAST_PASSWORDS, stored, found.group(1)).ok
     finally:
         engine.dispose()

@@ -15,8 +15,8 @@ from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services import people
-from caseclock.services.passwords import PasswordPolicy
 from caseclock.store.database import make_engine, make_session_factory
+from tests.conftest import FAST_PASSWORDS, with_fast_passwords
 from tests.console.live import LiveServer, launched_chromium
 from tests.console.scenario import NOW, seed
 
@@ -46,17 +46,11 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
                 handle="root", email="root@example.com", role="admin", password=PASSWORD
             ),
             actor="test",
-            passwords=PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1),
+            passwords=FAST_PASSWORDS,
             now=NOW,
         )
         session.commit()
-    settings = Settings(
-        database_url=url,
-        console_secret="browser-tests",
-        password_time_cost=1,
-        password_memory_kib=1024,
-        password_parallelism=1,
-    )
+    settings = with_fast_passwords(Settings(database_url=url, console_secret="browser-tests"))
     app = create_app(settings, clock=FixedClock(NOW), engine=engine)
     try:
         with LiveServer(app) as server:

@@ -13,14 +13,12 @@ from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services import people, teams
-from caseclock.services.passwords import PasswordPolicy
-from tests.conftest import Database
-from tests.console.conftest import SECRET, Web
+from tests.conftest import FAST_PASSWORDS, Database
+from tests.console.conftest import Web
 from tests.console.scenario import Keys
 from tests.console.test_pages import rows
 
 PASSWORD = "tangerine-otter-44"
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 def _people(db: Database, clock: FixedClock) -> None:
@@ -44,7 +42,7 @@ def _people(db: Database, clock: FixedClock) -> None:
                     time_zone="America/New_York",
                 ),
                 actor="test",
-                passwords=FAST,
+                passwords=FAST_PASSWORDS,
                 now=clock.now(),
             )
         team = teams.create_team(session, "L1", {}, actor="test", now=clock.now())
@@ -54,17 +52,14 @@ def _people(db: Database, clock: FixedClock) -> None:
 
 
 @pytest.fixture
-def browser(db: Database, clock: FixedClock, keys: Keys) -> Iterator[Callable[[], Web]]:
+def browser(
+    db: Database, clock: FixedClock, keys: Keys, fast_password_settings: Settings
+) -> Iterator[Callable[[], Web]]:
     """Makes browsers (each with its own cookies) over one app with cheap password hashing."""
     _people(db, clock)
-    settings = Settings(
-        database_url=db.url,
-        console_secret=SECRET,
-        password_time_cost=1,
-        password_memory_kib=1024,
-        password_parallelism=1,
+    app = create_app(
+        fast_password_settings, clock=clock, engine=db.engine, session_factory=db.session_factory
     )
-    app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
     clients: list[TestClient] = []
 
     def make() -> Web:

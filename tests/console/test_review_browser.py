@@ -16,6 +16,7 @@ from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.store.database import make_engine, make_session_factory
+from tests.conftest import with_fast_passwords
 from tests.console.live import LiveServer, launched_chromium
 from tests.services.review_setup import NOW, build
 
@@ -38,13 +39,7 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{database}"
     engine = make_engine(url)
     build(make_session_factory(engine), password=PASSWORD)
-    settings = Settings(
-        database_url=url,
-        console_secret="browser-tests",
-        password_time_cost=1,
-        password_memory_kib=1024,
-        password_parallelism=1,
-    )
+    settings = with_fast_passwords(Settings(database_url=url, console_secret="browser-tests"))
     app = create_app(settings, clock=FixedClock(NOW), engine=engine)
     try:
         with LiveServer(app) as server:

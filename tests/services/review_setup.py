@@ -11,15 +11,13 @@ from caseclock.core.policy import parse_bundle
 from caseclock.services import people, teams
 from caseclock.services.firing import SYSTEM
 from caseclock.services.ingest import Outcome, ingest
-from caseclock.services.passwords import PasswordPolicy
 from caseclock.services.policy import apply_bundle
 from caseclock.services.reviews import ReviewOptions
 from caseclock.store.database import SessionFactory
-from tests.conftest import HELPDESK, T0
+from tests.conftest import FAST_PASSWORDS, HELPDESK, T0
 
 NOW = T0
 OPTIONS = ReviewOptions(weekday=0, hour=8, stalled_days=3, time_zone="UTC")
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 BUNDLE = """
 calendars:
@@ -116,7 +114,7 @@ def build(factory: SessionFactory, *, password: str | None = None) -> None:
                     time_zone="America/New_York" if handle == "lee" else "UTC",
                 ),
                 actor="test",
-                passwords=FAST,
+                passwords=FAST_PASSWORDS,
                 now=at(-300),
             )
         for name in ("L1", "L2"):

@@ -11,24 +11,24 @@ from caseclock.services.passwords import (
     hash_password,
     verify_password,
 )
+from tests.conftest import FAST_PASSWORDS
 
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 STRONGER = PasswordPolicy(time_cost=2, memory_kib=2048, parallelism=1)
 
 
 def test_hash_is_argon2id_and_verifies() -> None:
     """A stored hash is an Argon2id PHC string; the right password verifies, a wrong one not."""
-    stored = hash_password(FAST, "correct horse battery")
+    stored = hash_password(FAST_PASSWORDS, "correct horse battery")
     assert stored.startswith("$argon2id$")
     assert "correct" not in stored
-    assert verify_password(FAST, stored, "correct horse battery").ok
-    assert not verify_password(FAST, stored, "correct horse battery!").ok
+    assert verify_password(FAST_PASSWORDS, stored, "correct horse battery").ok
+    assert not verify_password(FAST_PASSWORDS, stored, "correct horse battery!").ok
 
 
 def test_verified_hash_is_upgraded_when_parameters_change() -> None:
     """A hash made with older parameters still verifies, and comes with a replacement made
     with the current ones; the replacement verifies without a further upgrade."""
-    old = hash_password(FAST, "correct horse battery")
+    old = hash_password(FAST_PASSWORDS, "correct horse battery")
     outcome = verify_password(STRONGER, old, "correct horse battery")
     assert outcome.ok
     assert outcome.rehashed is not None
@@ -40,9 +40,9 @@ def test_verified_hash_is_upgraded_when_parameters_change() -> None:
 
 def test_wrong_password_is_never_rehashed() -> None:
     """A failed check never offers a new hash, whatever the parameters."""
-    old = hash_password(FAST, "correct horse battery")
+    old = hash_password(FAST_PASSWORDS, "correct horse battery")
     assert verify_password(STRONGER, old, "wrong horse battery") == verify_password(
-        FAST, old, "nope"
+        FAST_PASSWORDS, old, "nope"
     )
     assert verify_password(STRONGER, old, "wrong horse battery").rehashed is None
 
@@ -50,7 +50,7 @@ def test_wrong_password_is_never_rehashed() -> None:
 @pytest.mark.parametrize("stored", [None, "", "not a hash", "$argon2id$garbled"])
 def test_missing_or_garbled_hash_refuses(stored: str | None) -> None:
     """No hash (a single-sign-on user) or a garbled one refuses every password."""
-    assert not verify_password(FAST, stored, "correct horse battery").ok
+    assert not verify_password(FAST_PASSWORDS, stored, "correct horse battery").ok
 
 
 @pytest.mark.parametrize(
@@ -67,11 +67,11 @@ def test_unacceptable_passwords_are_refused(password: str, message: str) -> None
     """Too short, too long, or holding the handle or the email's name part: refused, naming
     the password field."""
     with pytest.raises(ValidationFailed) as caught:
-        check_acceptable(FAST, password, handle="ana.lopez", email="alopez@example.com")
+        check_acceptable(FAST_PASSWORDS, password, handle="ana.lopez", email="alopez@example.com")
     assert message in caught.value.detail
     assert caught.value.path == "password"
 
 
 def test_acceptable_password_passes() -> None:
     """A long password unrelated to the person is accepted."""
-    check_acceptable(FAST, "tangerine-otter-44", handle="ana", email="ana@example.com")
+    check_acceptable(FAST_PASSWORDS, "tangerine-otter-44", handle="ana", email="ana@example.com")

@@ -12,14 +12,13 @@ from caseclock.errors import Unauthorized
 from caseclock.services import people, sessions
 from caseclock.services.passwords import PasswordPolicy, hash_password
 from caseclock.store.models import UserRow
-from tests.conftest import Database
+from tests.conftest import FAST_PASSWORDS, Database, with_fast_passwords
 
-FAST = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}
 PASSWORD = "tangerine-otter-44"
 
 
 def _settings(db: Database, **changes: int) -> Settings:
-    return Settings.model_validate({"database_url": db.url, **FAST, **changes})
+    return with_fast_passwords(Settings.model_validate({"database_url": db.url, **changes}))
 
 
 def _user(db: Database, clock: FixedClock, handle: str = "ana") -> None:
@@ -28,7 +27,7 @@ def _user(db: Database, clock: FixedClock, handle: str = "ana") -> None:
             session,
             people.NewUser(handle=handle, email=f"{handle}@example.com", password=PASSWORD),
             actor="test",
-            passwords=PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1),
+            passwords=FAST_PASSWORDS,
             now=clock.now(),
         )
         session.commit()

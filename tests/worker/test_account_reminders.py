@@ -14,16 +14,15 @@ from caseclock.services.access import Principal, Role
 from caseclock.services.account_milestones import MilestoneInput, create_milestone
 from caseclock.services.accounts import AccountInput, create_account
 from caseclock.services.endpoints import register_endpoint
-from caseclock.services.passwords import PasswordPolicy
 from caseclock.services.people import NewUser, create_user
 from caseclock.store.database import SessionFactory
 from caseclock.worker.account_reminders import ReminderJob
+from tests.conftest import FAST_PASSWORDS
 from tests.worker.firing_setup import settings_for
 from tests.worker.servers import Receiver, SmtpSink
 
 MADE = datetime(2017, 11, 1, 14, 0, tzinfo=UTC)
 ADMIN = Principal(key_id=0, name="test", role=Role.ADMIN)
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 def _retainer(factory: SessionFactory, receiver: Receiver) -> int:
@@ -35,7 +34,7 @@ def _retainer(factory: SessionFactory, receiver: Receiver) -> int:
                 session,
                 NewUser(handle=handle, email=f"{handle}@example.com", time_zone=zone),
                 actor="test",
-                passwords=FAST,
+                passwords=FAST_PASSWORDS,
                 now=MADE,
             )
         register_endpoint(

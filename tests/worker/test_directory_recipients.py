@@ -13,15 +13,12 @@ from caseclock.services import people, teams
 from caseclock.services.directory import Directory
 from caseclock.services.effects import addresses
 from caseclock.services.effects import people as named_people
-from caseclock.services.passwords import PasswordPolicy
 from caseclock.store.models import TaskRow
 from caseclock.worker.loop import Worker
-from tests.conftest import T0, Database
+from tests.conftest import FAST_PASSWORDS, T0, Database
 from tests.worker.firing_setup import created, minutes, prepare, settings_for
 from tests.worker.firing_setup import send as send_events
 from tests.worker.servers import SmtpSink
-
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 def _directory(db: Database) -> None:
@@ -36,7 +33,7 @@ def _directory(db: Database) -> None:
                 session,
                 people.NewUser(handle=handle, email=email, role=role),
                 actor="test",
-                passwords=FAST,
+                passwords=FAST_PASSWORDS,
                 now=T0,
             )
         team = teams.create_team(session, "L1", {}, actor="test", now=T0)
