@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
 
@@ -225,17 +225,6 @@ def run(
             session.commit()
         background = [created(f"B-{n:06d}", now) for n in range(cases - due_cases)]
         spent = load(factory, background, now)
-        # Predict how long the due cases take to load, so that their window starts after it.
-        start = datetime.now(UTC) + timedelta(seconds=spent * due_cases / len(background) + 10)
-        due = [
-            created(f"D-{n:06d}", start - LEAD + timedelta(seconds=n / RATE))
-            for n in range(due_cases)
-        ]
-        spent += load(factory, due, datetime.now(UTC))
-        if datetime.now(UTC) > start:
-            print(f"  warning: loading ran past the window's start by {datetime.now(UTC) - start}")
-        hits.seen.clear()
-        hits.duplicates = hits.others = 0
         env = {
             **os.environ,
             "CASECLOCK_DATABASE_URL": url,
@@ -244,16 +233,21 @@ def run(
         }
         if src is not None:
             env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+        # The workers start (and say so) before the due cases load: their start-up under load
+        # is not counted as lateness.
         roles = [["--only", "firing"], ["--only", "sending"]] if split else [[]]
-        processes = [
-            subprocess.Popen(  # noqa: S603 - our own command line
-                [sys.executable, "-m", "caseclock.cli", "worker", "--quiet", *role],
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-            for _ in range(workers)
-            for role in roles
+        processes = [_started(env, role) for _ in range(workers) for role in roles]
+        # Predict how long the due cases take to load, so that their window starts after it.
+        start = datetime.now(UTC) + timedelta(seconds=spent * due_cases / len(background) + 10)
+        due = [
+            created(f"D-{n:06d}", start - LEAD + timedelta(seconds=n / RATE))
+            for n in range(due_cases)
         ]
+        hits.seen.clear()
+        hits.duplicates = hits.others = 0
+        spent += load(factory, due, datetime.now(UTC))
+        if datetime.now(UTC) > start:
+            print(f"  warning: loading ran past the window's start by {datetime.now(UTC) - start}")
         end = start + timedelta(seconds=window)
         deadline = time.time() + (end - datetime.now(UTC)).total_seconds() + 30
         while len(hits.seen) < due_cases and time.time() < deadline:
@@ -276,13 +270,36 @@ def run(
         len(values),
         due_cases,
         hits.duplicates,
-        len(values) / max(span, 1e-9),
+        len(values) / max(span, 1.0),
         fire,
         arrival,
         spent,
         1000 * cpu / max(webhooks, 1),
         (load_at_start, os.getloadavg()[0]),
     )
+
+
+def _started(env: dict[str, str], role: list[str]) -> subprocess.Popen[bytes]:
+    """A ``caseclock worker`` process, returned once it has said it runs (its stderr is
+    then copied to ours)."""
+    process = subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "caseclock.cli", "worker", "--quiet", *role],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = process.stderr
+    if stderr is None:
+        raise RuntimeError("the worker's stderr is a pipe")
+    sys.stderr.buffer.write(stderr.readline())
+    sys.stderr.flush()
+    threading.Thread(target=_copy, args=(stderr,), daemon=True).start()
+    return process
+
+
+def _copy(stream: IO[bytes]) -> None:
+    for line in stream:
+        sys.stderr.buffer.write(line)
 
 
 def _cpu_seconds(process: subprocess.Popen[bytes]) -> float:

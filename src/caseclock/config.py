@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         description="people named without an address (owner ana) get ana@<email_domain>",
     )
     worker_batch: int = Field(default=100, ge=1, le=5000, description="records per firing tx")
+    worker_firing_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="failed firings of one record (retried after 1 s, 2 s, 4 s, ...) before "
+        "its timers are held until an admin releases them",
+    )
     late_after_seconds: float = Field(
         default=60, ge=0, description="a trigger fired later than this after its instant is late"
     )

@@ -119,3 +119,26 @@ def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path)
         assert "utc" in str(kept[2])
     finally:
         engine.dispose()
+
+
+def test_records_from_before_firing_holds_are_not_held_and_a_hold_goes_with_its_record(
+    tmp_path: Path,
+) -> None:
+    """Upgraded from 0016, no record has a firing hold; a hold then refers to its record and
+    is deleted with it."""
+    engine = _with_one_milestone(tmp_path, "0016")
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM firing_holds")).scalar() == 0
+            connection.execute(
+                text(
+                    "INSERT INTO firing_holds (record_id, failures, error, first_failed_at,"
+                    " failed_at) VALUES ('r', 1, 'ValueError: x', '2026-03-09 14:00:00',"
+                    " '2026-03-09 14:00:00')"
+                )
+            )
+            connection.execute(text("DELETE FROM records WHERE id = 'r'"))
+            assert connection.execute(text("SELECT count(*) FROM firing_holds")).scalar() == 0
+    finally:
+        engine.dispose()

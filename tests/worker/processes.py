@@ -46,11 +46,14 @@ def worker_env(url: str, smtp_port: int, **settings: str) -> dict[str, str]:
     }
 
 
-def run_worker(url: str, at: datetime, smtp_port: int) -> subprocess.CompletedProcess[str]:
-    """One ``worker --once`` run to completion; it must succeed."""
+def run_worker(
+    url: str, at: datetime, smtp_port: int, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """One ``worker --once`` run to completion (with these ``CASECLOCK_*`` settings, by
+    name); it must succeed."""
     done = subprocess.run(  # noqa: S603 - our own command line
         worker_command(at),
-        env=worker_env(url, smtp_port),
+        env=worker_env(url, smtp_port, **settings),
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT * 2,

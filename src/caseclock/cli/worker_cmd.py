@@ -112,9 +112,10 @@ def _report(iteration: Iteration) -> None:
 def _summary(iteration: Iteration) -> str:
     fired = sum(1 for f in iteration.fired if not f.skipped)
     late = sum(1 for f in iteration.fired if f.late and not f.skipped)
+    held = f", held {len(iteration.held)}" if iteration.held else ""
     return (
         f"fired {fired} ({late} late), delivered {iteration.delivered}, "
-        f"retrying {iteration.retrying}, failed {iteration.failed}"
+        f"retrying {iteration.retrying}, failed {iteration.failed}{held}"
     )
 
 

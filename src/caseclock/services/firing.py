@@ -15,7 +15,7 @@ they never fire later).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -29,7 +29,7 @@ from caseclock.core.escalation import EscalationRule
 from caseclock.core.milestones import Milestone, MilestoneState, TimerKind
 from caseclock.core.policy import Process
 from caseclock.core.provenance import WORKER
-from caseclock.services import answers, escalations, ingest
+from caseclock.services import answers, escalations, firing_holds, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.directory import load_directory
@@ -204,13 +204,21 @@ class _Batch:
 
 
 def fire_due(
-    session: Session, *, now: datetime, targets: Targets, options: FireOptions
+    session: Session,
+    *,
+    now: datetime,
+    targets: Targets,
+    options: FireOptions,
+    only: Collection[str] | None = None,
 ) -> FireResult:
-    """Claim and fire one batch; the caller commits. Returns what was fired (or skipped)."""
-    record_ids = TimerRepository(session).claim_records(now, options.limit)
+    """Claim and fire one batch (among the records ``only`` when given); the caller commits.
+    Returns what was fired (or skipped). Records with a firing hold are left out until their
+    retry (``firing_holds``); the records fired lose theirs."""
+    record_ids = TimerRepository(session).claim_records(now, options.limit, only=only)
     if not record_ids:
         return FireResult(0, [])
     claimed = set(record_ids)
+    firing_holds.cleared(session, claimed)
     timers, ledger = TimerRepository(session), FiringRepository(session)
     fired = ledger.fired(claimed)
     stored = due_now(timers.timer_rows(claimed), fired, now)  # by the last evaluation's plan

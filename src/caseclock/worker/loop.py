@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,7 +28,7 @@ from caseclock.channels.backoff import RetryPolicy
 from caseclock.channels.email import EmailTemplates
 from caseclock.clock import Clock, FixedClock
 from caseclock.config import Settings
-from caseclock.services import outbox
+from caseclock.services import firing_holds, outbox
 from caseclock.services.firing import Fired, FireOptions, fire_due, targets_for
 from caseclock.services.timers import WAKE_HORIZON
 from caseclock.store.database import SessionFactory
@@ -73,6 +73,7 @@ class Iteration:
     """What one iteration did, and when the next one is needed."""
 
     fired: list[Fired] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # records whose firing is held from now on
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
@@ -156,21 +157,61 @@ class Worker:
         return iteration
 
     def _fire(self, now: datetime, iteration: Iteration) -> None:
+        """Fire everything due at ``now``, batch by batch. A batch that fails (not for the
+        database's sake) is fired again one record at a time, so that a record whose firing
+        keeps failing holds up only itself (``services.firing_holds``)."""
         while True:
-            with self.session_factory() as session:
-                targets = targets_for(
-                    session,
-                    console_url=self.settings.console_url,
-                    email_domain=self.settings.email_domain,
-                    templates=self.templates,
-                )
-                result = fire_due(session, now=now, targets=targets, options=self.options)
-                if result.claimed and self.before_commit is not None:
-                    self.before_commit(session)
-                session.commit()
-            iteration.fired.extend(result.fired)
-            if result.claimed < self.options.limit:
+            try:
+                claimed = self._fire_batch(now, iteration)
+            except Exception as exc:
+                if not firing_holds.is_record_fault(exc):
+                    raise
+                log.warning("a firing batch failed (%s); firing its records one by one", exc)
+                claimed = self._fire_apart(now, iteration)
+            if claimed < self.options.limit:
                 return
+
+    def _fire_batch(
+        self, now: datetime, iteration: Iteration, only: Collection[str] | None = None
+    ) -> int:
+        with self.session_factory() as session:
+            targets = targets_for(
+                session,
+                console_url=self.settings.console_url,
+                email_domain=self.settings.email_domain,
+                templates=self.templates,
+            )
+            result = fire_due(session, now=now, targets=targets, options=self.options, only=only)
+            if result.claimed and self.before_commit is not None:
+                self.before_commit(session)
+            session.commit()
+        iteration.fired.extend(result.fired)
+        return result.claimed
+
+    def _fire_apart(self, now: datetime, iteration: Iteration) -> int:
+        """Fire the records of the batch that failed one per transaction; count a failure
+        against each that fails alone. Returns how many records the batch had."""
+        with self.session_factory() as session:
+            record_ids = TimerRepository(session).claim_records(now, self.options.limit)
+        for record_id in record_ids:
+            try:
+                self._fire_batch(now, iteration, only=[record_id])
+            except Exception as exc:
+                if not firing_holds.is_record_fault(exc):
+                    raise
+                log.exception("firing record %s failed", record_id)
+                with self.session_factory() as session:
+                    hold = firing_holds.record_failure(
+                        session,
+                        record_id,
+                        error=firing_holds.error_text(exc),
+                        now=now,
+                        attempts=self.settings.worker_firing_attempts,
+                    )
+                    session.commit()
+                if hold.held_at is not None:
+                    iteration.held.append(record_id)
+        return len(record_ids)
 
     def run(
         self,

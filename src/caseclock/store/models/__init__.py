@@ -36,6 +36,7 @@ from caseclock.store.models.worker import (
     EscalationRuleSetRow,
     EscalationTimerKind,
     EscalationTimerRow,
+    FiringHoldRow,
     FiringRow,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "EscalationTimerKind",
     "EscalationTimerRow",
     "EventRow",
+    "FiringHoldRow",
     "FiringRow",
     "InboundPayloadRow",
     "MilestoneCollaboratorRow",

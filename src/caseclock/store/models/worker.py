@@ -4,6 +4,8 @@
   ``(record, source, cycle, kind, sequence)``: the ledger that makes a timer fire once.
 * ``deliveries``: the outbox. Written in the firing transaction, delivered after commit,
   retried with backoff, dead-lettered as ``failed``. ``key`` is the idempotency key.
+* ``firing_holds``: records whose firing keeps failing: retried with backoff, then held until
+  an admin releases them, so that one record never stops the others' timers.
 * ``endpoints``: named webhook and chat targets; policies name them, so secrets stay here.
 * ``escalation_rule_sets`` and ``escalation_timers``: the rules in force and, per open record,
   what falls due when: each escalation rule, and the customer's answer to a request for
@@ -51,6 +53,23 @@ class FiringRow(Base):
     late: Mapped[bool] = mapped_column(Boolean)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[list[Any]] = mapped_column(JSONDocument(), default=list)
+
+
+class FiringHoldRow(Base):
+    """A record whose firing failed ``failures`` times in a row; its timers are not claimed
+    before ``retry_at``, nor at all once ``held_at`` is set (until released)."""
+
+    __tablename__ = "firing_holds"
+
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    failures: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DeliveryRow(Base):

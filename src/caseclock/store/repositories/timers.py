@@ -8,20 +8,27 @@ writer at a time, so the same query runs there without the lock clause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among, update_rows
-from caseclock.store.models import EscalationTimerRow, FiringRow, MilestoneRow, RecordRow
+from caseclock.store.models import (
+    EscalationTimerRow,
+    FiringHoldRow,
+    FiringRow,
+    MilestoneRow,
+    RecordRow,
+)
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
 RECORDS = cast(Table, RecordRow.__table__)
 ESCALATIONS = cast(Table, EscalationTimerRow.__table__)
 FIRINGS = cast(Table, FiringRow.__table__)
+HOLDS = cast(Table, FiringHoldRow.__table__)
 CANDIDATES_PER_CLAIM = 4  # look this many times further than the batch, past others' locks
 
 TimerId = tuple[str, str, int, str, int]  # record, source, cycle, kind, sequence
@@ -31,8 +38,11 @@ class TimerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim_records(self, now: datetime, limit: int) -> list[str]:
-        """Lock up to ``limit`` records with a milestone timer or escalation due at ``now``."""
+    def claim_records(
+        self, now: datetime, limit: int, *, only: Collection[str] | None = None
+    ) -> list[str]:
+        """Lock up to ``limit`` records with a milestone timer or escalation due at ``now``
+        (among ``only`` when given), leaving out those held or waiting to be retried."""
         window = limit * CANDIDATES_PER_CLAIM
         due_milestones = (
             select(MILESTONES.c.record_id)
@@ -46,24 +56,37 @@ class TimerRepository:
             .order_by(ESCALATIONS.c.due_at)
             .limit(window)
         )
+        waiting = select(HOLDS.c.record_id).where(
+            or_(HOLDS.c.held_at.is_not(None), HOLDS.c.retry_at > now)
+        )
         query = (
             select(RECORDS.c.id)
             .where(
                 or_(
                     RECORDS.c.id.in_(due_milestones.scalar_subquery()),
                     RECORDS.c.id.in_(due_escalations.scalar_subquery()),
-                )
+                ),
+                RECORDS.c.id.not_in(waiting.scalar_subquery()),
             )
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if only is not None:
+            query = query.where(among(self.session, RECORDS.c.id, only))
         return list(self.session.scalars(query).all())
 
     def next_due(self) -> datetime | None:
-        """The earliest pending milestone timer or escalation, whoever holds it."""
-        first = self.session.scalar(select(func.min(MILESTONES.c.next_timer_at)))
-        escalation = self.session.scalar(select(func.min(ESCALATIONS.c.due_at)))
-        found = [at for at in (first, escalation) if at is not None]
+        """The earliest pending milestone timer or escalation, whoever holds it, of a record
+        without a firing hold; or the earliest retry of a record with one."""
+        holds = select(HOLDS.c.record_id).scalar_subquery()
+        first = self.session.scalar(
+            select(func.min(MILESTONES.c.next_timer_at)).where(MILESTONES.c.record_id.not_in(holds))
+        )
+        escalation = self.session.scalar(
+            select(func.min(ESCALATIONS.c.due_at)).where(ESCALATIONS.c.record_id.not_in(holds))
+        )
+        retry = self.session.scalar(select(func.min(HOLDS.c.retry_at)))
+        found = [at for at in (first, escalation, retry) if at is not None]
         return min(found) if found else None
 
     def timer_rows(self, record_ids: Iterable[str]) -> Sequence[Mapping[str, Any]]:
@@ -123,3 +146,32 @@ class FiringRepository:
         return self.session.scalars(
             select(FiringRow).where(FiringRow.record_id == record_id).order_by(FiringRow.id)
         ).all()
+
+
+class FiringHoldRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, record_id: str) -> FiringHoldRow | None:
+        return self.session.get(FiringHoldRow, record_id)
+
+    def add(self, row: FiringHoldRow) -> FiringHoldRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def all(self) -> Sequence[FiringHoldRow]:
+        return self.session.scalars(
+            select(FiringHoldRow).order_by(FiringHoldRow.failed_at.desc())
+        ).all()
+
+    def clear(self, record_ids: Collection[str]) -> None:
+        """Forget the holds of these records (they fired)."""
+        if record_ids:
+            self.session.execute(
+                delete(HOLDS).where(among(self.session, HOLDS.c.record_id, record_ids))
+            )
+
+    def remove(self, row: FiringHoldRow) -> None:
+        self.session.delete(row)
+        self.session.flush()
