@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -107,6 +107,73 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         description="failed sign-ins per client address within the window before a pause",
+    )
+    password_sign_in: bool = Field(
+        default=True,
+        description="people may sign in with a password; turn off (with single sign-on "
+        "configured) to let people in only through the identity provider",
+    )
+    invitation_hours: int = Field(
+        default=72, ge=1, le=24 * 30, description="how long an invitation link stays usable"
+    )
+
+    # --- single sign-on with OpenID Connect (see docs/people.md) ---
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="the identity provider's issuer URL; its discovery document is "
+        "<issuer>/.well-known/openid-configuration (unset: no single sign-on)",
+    )
+    oidc_client_id: str | None = Field(default=None, description="client id at the provider")
+    oidc_client_secret: str | None = Field(
+        default=None, description="client secret at the provider"
+    )
+    oidc_provider_name: str = Field(
+        default="single sign-on",
+        max_length=60,
+        description="how the sign-in button names the provider (Sign in with ...)",
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile", description="scopes asked for at the provider"
+    )
+    oidc_user_claim: str = Field(
+        default="email",
+        min_length=1,
+        max_length=100,
+        description="the claim that finds a person at their first single sign-on: 'email' "
+        "matches a user's email, any other claim (e.g. preferred_username) their handle",
+    )
+    oidc_create_users: bool = Field(
+        default=False,
+        description="create a user at the first single sign-on of someone the directory does "
+        "not know (off: they are refused)",
+    )
+    oidc_default_role: str = Field(
+        default="viewer",
+        pattern="^(admin|lead|agent|viewer)$",
+        description="role of a user created at single sign-on when no group maps to one",
+    )
+    oidc_group_claim: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the claim listing a person's groups (e.g. groups); unset: groups are not read",
+    )
+    oidc_group_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON object, group -> role ({"support-admins": "admin"}); the highest '
+        "role of a person's groups applies",
+    )
+    oidc_group_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON object, group -> team, or team:lead ({"support-l2": "L2:lead"})',
+    )
+    oidc_groups_apply: str = Field(
+        default="first",
+        pattern="^(first|always)$",
+        description="apply group roles and teams at a user's first single sign-on only "
+        "(first) or at every one (always)",
+    )
+    oidc_timeout: float = Field(
+        default=10, gt=0, le=120, description="seconds per request to the identity provider"
     )
 
     # --- the worker: actions, deliveries, email (see the README's worker section) ---
@@ -217,6 +284,30 @@ class Settings(BaseSettings):
                 f"caseclock runs on sqlite or postgresql+psycopg, not {url.drivername}"
             )
         return value
+
+    @field_validator("oidc_group_roles")
+    @classmethod
+    def _roles_are_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        for group, role in value.items():
+            if role not in ("admin", "lead", "agent", "viewer"):
+                raise ValueError(f"group {group!r}: {role!r} is not admin, lead, agent or viewer")
+        return value
+
+    @model_validator(mode="after")
+    def _sign_in_is_possible(self) -> Settings:
+        """Single sign-on needs its client; password sign-in is off only when it is on."""
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("CASECLOCK_OIDC_ISSUER needs CASECLOCK_OIDC_CLIENT_ID")
+        if not self.password_sign_in and not self.oidc_issuer:
+            raise ValueError(
+                "CASECLOCK_PASSWORD_SIGN_IN can be false only with single sign-on "
+                "(CASECLOCK_OIDC_ISSUER)"
+            )
+        return self
+
+    @property
+    def single_sign_on(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def yellow_within(self) -> timedelta:

@@ -32,6 +32,7 @@ from caseclock.channels.payloads import (
 )
 from caseclock.channels.wording import TITLES, local_time, time_left, utc_time
 from caseclock.clock import require_aware
+from caseclock.config import Settings
 from caseclock.core.milestones import Milestone
 
 MESSAGE_ID_DOMAIN = "caseclock"
@@ -60,6 +61,19 @@ class SmtpSettings:
     timeout: float = 10.0
     sender: str = "caseclock@localhost"
     local_hostname: str | None = None  # the EHLO name; None asks the system for its FQDN
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP part of the settings, as the email adapter takes it."""
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=settings.smtp_timeout,
+        sender=settings.email_from,
+    )
 
 
 @dataclass(frozen=True, slots=True)

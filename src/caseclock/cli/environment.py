@@ -20,6 +20,8 @@ def load_settings(**given: Any) -> Settings:
         fail(
             "; ".join(
                 f"CASECLOCK_{str(error['loc'][0]).upper()}: {error_message(error)}"
+                if error["loc"]
+                else error_message(error)  # a rule over several settings names them itself
                 for error in exc.errors()
             )
         )

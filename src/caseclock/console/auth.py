@@ -259,7 +259,8 @@ def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
 CsrfChecked = Depends(check_csrf)
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """An HttpOnly, SameSite=Lax cookie, Secure over https."""
     response.set_cookie(
         name,
         value,
@@ -275,16 +276,16 @@ def set_cookies(response: Response, request: Request) -> None:
     """Send the CSRF cookie if this request made one."""
     new = getattr(request.state, "new_csrf", None)
     if new:
-        _cookie(response, request, CSRF_COOKIE, new, 60 * 60 * 24 * 30)
+        set_cookie(response, request, CSRF_COOKIE, new, 60 * 60 * 24 * 30)
 
 
 def set_session(response: Response, request: Request, value: str) -> None:
-    _cookie(response, request, SESSION_COOKIE, value, int(SESSION_LIFETIME.total_seconds()))
+    set_cookie(response, request, SESSION_COOKIE, value, int(SESSION_LIFETIME.total_seconds()))
 
 
-def clear_session(response: Response, request: Request) -> None:
+def clear_session(response: Response, request: Request, name: str = SESSION_COOKIE) -> None:
     response.delete_cookie(
-        SESSION_COOKIE,
+        name,
         path="/",
         httponly=True,
         samesite="lax",

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     OVERRIDE = "override"
     MILESTONE = "milestone"  # customer milestones on accounts
     COLLABORATOR = "collaborator"  # a user given (or denied) an account by collaborating
+    SIGN_IN = "sign_in"  # sign-ins and refused sign-ins, by password or single sign-on
 
 
 def record(

@@ -106,7 +106,6 @@ def create_user(
             role=role_named(new.role).value,
             accounts=_scope(new.accounts),
             password_hash=password_hash,
-            oidc_subject=None,
             active=True,
             created_at=now,
             updated_at=now,
@@ -157,10 +156,11 @@ def update_user(
         beyond = sorted(set(changes) - SELF_FIELDS)
         if beyond:
             raise Forbidden(f"only an admin can change {', '.join(beyond)}")
+    was_admin = user.role == Role.ADMIN.value
     applied = assign_changes(
         user, {name: _checked_field(session, user, name, value) for name, value in changes.items()}
     )
-    if "role" in applied and user.role != Role.ADMIN.value:
+    if "role" in applied and was_admin:
         _keep_an_admin(session, user)
     if applied:
         user.updated_at = now

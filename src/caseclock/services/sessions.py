@@ -4,7 +4,8 @@ A session is a random token in the browser's cookie and its SHA-256 here; every 
 it up, so revoking it (sign out, sign out everywhere, a password reset, deactivation) ends it
 at the next request. Failed sign-ins are counted per login and per client address over a
 window; past either limit, sign-in is refused with a message saying when to try again, before
-any password is checked.
+any password is checked. Every session opened (by password, single sign-on or an accepted
+invitation) and every refused password sign-in is a row of the audit trail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from caseclock.config import Settings
-from caseclock.errors import CaseclockError, NotFound, Unauthorized
+from caseclock.errors import CaseclockError, Forbidden, NotFound, Unauthorized
+from caseclock.services import audit
 from caseclock.services.access import Principal, Role
 from caseclock.services.passwords import policy_from, verify_password
 from caseclock.store.models import ConsoleSessionRow, UserRow
@@ -60,18 +62,37 @@ def sign_in_with_password(
 ) -> SignedIn:
     """Open a session for the user whose handle or email is ``login``. ``TooManyAttempts``
     past the limits; ``Unauthorized`` (one message whatever was wrong) otherwise."""
+    if not settings.password_sign_in:
+        raise Forbidden("password sign-in is turned off here: use single sign-on")
     key = login.strip().lower()[:320]
     failures = SignInFailureRepository(session)
-    _check_limits(failures, key, address, settings, now)
+    try:
+        _check_limits(failures, key, address, settings, now)
+    except TooManyAttempts:
+        _refused(session, key, address, "too many failed sign-ins", now)
+        raise
     user = UserRepository(session).by_login(login.strip())
     policy = policy_from(settings)
     verified = verify_password(policy, user.password_hash if user else None, password)
     if user is None or not user.active or not verified.ok:
         failures.add(login=key, address=address[:100], at=now)
+        _refused(session, key, address, "wrong sign-in name or password", now)
         raise Unauthorized("that sign-in name or password is wrong")
     if verified.rehashed is not None:
         user.password_hash = verified.rehashed
     return open_session(session, user, address=address, agent=agent, method="password", now=now)
+
+
+def _refused(session: Session, login: str, address: str, reason: str, now: datetime) -> None:
+    audit.record(
+        session,
+        actor=login or "unknown",
+        kind=audit.Kind.SIGN_IN,
+        target=login or "unknown",
+        action="refused",
+        at=now,
+        details={"method": "password", "address": address[:100], "reason": reason},
+    )
 
 
 def _check_limits(
@@ -100,7 +121,9 @@ def open_session(
     agent: str | None,
     method: str,
     now: datetime,
+    details: dict[str, str] | None = None,
 ) -> SignedIn:
+    """A new session for ``user`` (signed in by ``method``), audited as a sign-in."""
     token = secrets.token_urlsafe(32)
     row = ConsoleSessionRepository(session).add(
         ConsoleSessionRow(
@@ -114,6 +137,15 @@ def open_session(
             agent=(agent or "")[:300] or None,
             method=method,
         )
+    )
+    audit.record(
+        session,
+        actor=user.handle,
+        kind=audit.Kind.SIGN_IN,
+        target=user.handle,
+        action="sign_in",
+        at=now,
+        details={"method": method, "address": (address or "")[:100], **(details or {})},
     )
     return SignedIn(token=token, user=user, row=row)
 

@@ -19,23 +19,9 @@ from caseclock.channels.email import RenderedEmail, SmtpSettings, deliver_email
 from caseclock.channels.outcome import DeliveryOutcome
 from caseclock.channels.payloads import encode_json
 from caseclock.channels.webhook import deliver_webhook, post_json
-from caseclock.config import Settings
 from caseclock.services.outbox import Claimed
 
 log = logging.getLogger(__name__)
-
-
-def smtp_settings(settings: Settings) -> SmtpSettings:
-    """The SMTP part of the settings, as the email adapter takes it."""
-    return SmtpSettings(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        timeout=settings.smtp_timeout,
-        sender=settings.email_from,
-    )
 
 
 def send(

@@ -39,13 +39,14 @@ import httpx
 from sqlalchemy.orm import Session
 
 from caseclock.channels.backoff import RetryPolicy
+from caseclock.channels.email import smtp_settings
 from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
 from caseclock.clock import Clock
 from caseclock.config import Settings
 from caseclock.services import outbox
 from caseclock.services.outbox import Attempt, Claimed
 from caseclock.store.database import SessionFactory
-from caseclock.worker.delivery import send, smtp_settings
+from caseclock.worker.delivery import send
 from caseclock.worker.lanes import QUEUED, SMTP, BreakerSettings, Lanes, endpoint_target
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,11 @@ from caseclock.store.models.inbound import InboundPayloadRow
 from caseclock.store.models.insights import CommentSentimentRow, RiskModelRow
 from caseclock.store.models.people import (
     ConsoleSessionRow,
+    InvitationRow,
     SignInAttemptRow,
     TeamMemberRow,
     TeamRow,
+    UserIdentityRow,
     UserRow,
 )
 from caseclock.store.models.policy import (
@@ -65,6 +67,7 @@ __all__ = [
     "FiringHoldRow",
     "FiringRow",
     "InboundPayloadRow",
+    "InvitationRow",
     "MilestoneCollaboratorRow",
     "MilestoneNoteRow",
     "MilestoneReminderRow",
@@ -80,5 +83,6 @@ __all__ = [
     "TaskRow",
     "TeamMemberRow",
     "TeamRow",
+    "UserIdentityRow",
     "UserRow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
@@ -15,7 +15,8 @@ from caseclock.store.types import JSONDocument, UTCDateTime
 class UserRow(Base):
     """A person. ``handle`` is what helpdesk events name as owner; ``email`` is kept lower-case.
     ``password_hash`` is an Argon2id PHC string, None for people who sign in only by single
-    sign-on; ``accounts`` is an account scope (None: every account)."""
+    sign-on or have not accepted their invitation; ``accounts`` is an account scope (None:
+    every account). Single sign-on identities are ``UserIdentityRow``s."""
 
     __tablename__ = "users"
 
@@ -27,6 +28,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     accounts: Mapped[list[str] | None] = mapped_column(JSONDocument())
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # unused: identities are UserIdentityRows (a subject is unique only within its issuer);
+    # kept because SQLite cannot drop a unique column without rebuilding this table
     oidc_subject: Mapped[str | None] = mapped_column(String(500), unique=True)
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -90,3 +93,35 @@ class SignInAttemptRow(Base):
     login: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserIdentityRow(Base):
+    """A single sign-on identity linked to a user: the provider (``issuer``) and its stable id
+    for the person (``subject``, the ID token's ``sub``). Found by these two, a person whose
+    email changes at the provider stays the same user."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InvitationRow(Base):
+    """A single-use link that lets an invited user set their own password (or link their
+    single sign-on). Only the token's SHA-256 is kept; ``used_at`` or ``revoked_at`` end it."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invited_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -31,11 +31,6 @@ class UserRepository:
             select(UserRow).where(UserRow.email == email.lower())
         ).one_or_none()
 
-    def by_oidc_subject(self, subject: str) -> UserRow | None:
-        return self.session.scalars(
-            select(UserRow).where(UserRow.oidc_subject == subject)
-        ).one_or_none()
-
     def by_handles(self, handles: Iterable[str]) -> dict[str, UserRow]:
         wanted = sorted(set(handles))
         if not wanted:

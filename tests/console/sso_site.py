@@ -1,0 +1,134 @@
+"""An installation that signs people in through a real OpenID Connect provider: the seeded
+console served by uvicorn on a socket (``LiveServer``), configured with the provider's issuer
+and its own address as the callback's base, on a clock of the caller's choosing (the provider
+stamps tokens with the real time, so tests pass a clock near it)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from caseclock.api.app import create_app
+from caseclock.clock import FixedClock
+from caseclock.config import Settings
+from caseclock.services import people, teams
+from caseclock.services.passwords import PasswordPolicy
+from caseclock.store.database import SessionFactory, make_engine, make_session_factory
+from caseclock.store.models import AuditRow, UserIdentityRow, UserRow
+from tests.console.live import LiveServer
+from tests.console.scenario import seed
+
+FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class SsoSite:
+    url: str
+    sessions: SessionFactory
+    clock: FixedClock
+
+    def browser(self) -> httpx.Client:
+        """A cookie-keeping client that follows nothing by itself."""
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+
+    def users(self) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(UserRow)) or 0)
+
+    def user(self, handle: str) -> UserRow | None:
+        with self.sessions() as session:
+            return session.scalars(select(UserRow).where(UserRow.handle == handle)).one_or_none()
+
+    def identities(self) -> list[tuple[str, str]]:
+        """(handle, subject) of every linked identity."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(UserRow.handle, UserIdentityRow.subject).join(
+                    UserRow, UserRow.id == UserIdentityRow.user_id
+                )
+            ).all()
+            return sorted((handle, subject) for handle, subject in rows)
+
+    def audit(self, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(actor, action, details) of the trail's rows of ``kind``, oldest first."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(AuditRow).where(AuditRow.kind == kind).order_by(AuditRow.id)
+            ).all()
+            return [(row.actor, row.action, dict(row.details)) for row in rows]
+
+
+def add_person(
+    sessions: SessionFactory, handle: str, email: str, *, now: datetime, **fields: Any
+) -> None:
+    with sessions() as session:
+        people.create_user(
+            session,
+            people.NewUser(handle=handle, email=email, **fields),
+            actor="test",
+            passwords=FAST,
+            now=now,
+        )
+        session.commit()
+
+
+def add_team(sessions: SessionFactory, name: str, *, now: datetime) -> None:
+    with sessions() as session:
+        teams.create_team(session, name, {}, actor="test", now=now)
+        session.commit()
+
+
+@contextmanager
+def sso_site(
+    template: Path, tmp_path: Path, *, issuer: str, now: datetime, **settings: Any
+) -> Iterator[SsoSite]:
+    database = tmp_path / "caseclock.db"
+    shutil.copyfile(template, database)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        seed(session)
+        session.commit()
+    clock = FixedClock(now)
+    holder: dict[str, Any] = {}
+    try:
+        with LiveServer(_late_app(holder)) as server:
+            holder["app"] = create_app(
+                Settings(
+                    database_url=url,
+                    console_secret="sso-tests",
+                    console_url=server.url,
+                    oidc_issuer=issuer,
+                    oidc_client_id="caseclock",
+                    oidc_client_secret="client-secret",
+                    oidc_provider_name="Example SSO",
+                    password_time_cost=1,
+                    password_memory_kib=1024,
+                    password_parallelism=1,
+                    **settings,
+                ),
+                clock=clock,
+                engine=engine,
+            )
+            yield SsoSite(server.url, sessions, clock)
+    finally:
+        engine.dispose()
+
+
+def _late_app(holder: dict[str, Any]) -> Any:
+    """An ASGI app that hands each request to ``holder['app']``: the settings need the
+    server's address, which exists only once its socket is bound."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await holder["app"](scope, receive, send)
+
+    return app
