@@ -226,3 +226,22 @@ def test_lead_sees_the_team_queue_and_acts_on_its_records(browser: Callable[[], 
     page = lee.get(posted.headers["location"]).text
     assert "Taking a look as the team lead." in page
     assert "lee" in page
+
+
+def test_a_lead_of_two_teams_sees_both_on_my_team(
+    browser: Callable[[], Web], db: Database, clock: FixedClock
+) -> None:
+    """lee leads L1 and, once made a lead of L2 too, "My teams" shows both teams' queues, and
+    the header names both; an agent on a team (ana, on L1 only) keeps seeing just that one."""
+    with db.session_factory() as session:
+        l2 = teams.create_team(session, "L2", {}, actor="test", now=clock.now())
+        lee = people.get_user(session, "lee")
+        teams.set_member(session, l2, lee, lead=True, actor="test", now=clock.now())
+        session.commit()
+    web = sign_in(browser(), "lee")
+    page = web.get("/?scope=team").text
+    assert {r for r, *_ in rows(page)} == {"C-1", "C-2", "C-3", "C-4"}
+    assert "My teams" in page
+    assert "· L1, L2 · lead" in page
+    ana = sign_in(browser(), "ana")
+    assert {r for r, *_ in rows(ana.get("/?scope=team").text)} == {"C-1", "C-2", "C-4"}

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from caseclock import collector
 from caseclock.channels.connections import delivery_client
+from caseclock.channels.email import smtp_settings
 from caseclock.cli.database import migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
@@ -32,7 +33,6 @@ from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
 from caseclock.worker.account_reminders import ReminderJob
-from caseclock.worker.delivery import smtp_settings
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Role, Worker, run_in_thread
 from caseclock.worker.reviews import ReviewJob

@@ -64,14 +64,20 @@ class CsrfRejected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConsoleUser:
-    """Who is looking: the principal (a user's session, or an API key's), the name and team
-    they work under, their zone; ``session_id`` for a signed-in user's server-side session."""
+    """Who is looking: the principal (a user's session, or an API key's), the name and teams
+    they work under ("My team": every team a lead leads, else the teams they are on), their
+    zone; ``session_id`` for a signed-in user's server-side session."""
 
     principal: Principal
     me: str
-    team: str | None
+    teams: tuple[str, ...]
     zone: ZoneInfo
     session_id: int | None = None
+
+    @property
+    def team(self) -> str | None:
+        """The teams as one line, for the header (None when on no team)."""
+        return ", ".join(self.teams) or None
 
     @property
     def is_person(self) -> bool:
@@ -193,11 +199,11 @@ def _person(session: Session, token: str, now: datetime) -> ConsoleUser:
     if live is None:
         raise LoginRequired
     teams = teams_by_user(session, [live.user]).get(live.user.id, [])
-    ordered = [name for name, lead in teams if lead] + [name for name, _ in teams]
+    led = tuple(name for name, lead in teams if lead)
     return ConsoleUser(
         principal=live.principal,
         me=live.user.handle,
-        team=ordered[0] if ordered else None,
+        teams=led or tuple(name for name, _ in teams),
         zone=zone_named(live.user.time_zone),
         session_id=live.row.id,
     )
@@ -226,7 +232,7 @@ def current_user(request: Request, session: DbSession, now: Now) -> ConsoleUser:
     return ConsoleUser(
         principal=principal,
         me=str(payload.get("me") or principal.name),
-        team=payload.get("team") or None,
+        teams=(str(payload["team"]),) if payload.get("team") else (),
         zone=zone_named(payload.get("tz")),
     )
 

@@ -190,10 +190,10 @@ def board(
     if filters.scope is Scope.MINE:
         where = replace(where, owner=user.me)
     elif filters.scope is Scope.TEAM:
-        if user.team is None:
+        if not user.teams:
             result.note = "Sign in with your team to see its milestones; showing none."
             return result
-        where = replace(where, team=user.team)
+        where = replace(where, teams=frozenset(user.teams))
     principal = user.principal
     found = milestone_queue(
         session,

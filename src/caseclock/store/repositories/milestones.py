@@ -65,6 +65,7 @@ class QueueFilter:
     open_only: bool = False
     owner: str | None = None
     team: str | None = None
+    teams: frozenset[str] | None = None  # any of these teams (a lead's "My team")
     account: str | None = None
     milestone: str | None = None
     tier: str | None = None  # the record's tier
@@ -385,6 +386,8 @@ def _conditions(
     ):
         if value is not None:
             conditions.append(column == value)
+    if where.teams is not None:
+        conditions.append(MilestoneRow.team.in_(sorted(where.teams)) if where.teams else false())
     if scope is not None:
         conditions.append(MilestoneRow.account_id.in_(scope) if scope else false())
     return conditions
