@@ -158,12 +158,12 @@ class Settings(BaseSettings):
         description="the claim listing a person's groups (e.g. groups); unset: groups are not read",
     )
     oidc_group_roles: dict[str, str] = Field(
-        default_factory=dict,
+        default={},
         description='JSON object, group -> role ({"support-admins": "admin"}); the highest '
         "role of a person's groups applies",
     )
     oidc_group_teams: dict[str, str] = Field(
-        default_factory=dict,
+        default={},
         description='JSON object, group -> team, or team:lead ({"support-l2": "L2:lead"})',
     )
     oidc_groups_apply: str = Field(

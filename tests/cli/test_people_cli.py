@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from caseclock.services.passwords import verify_password
 from caseclock.services.people import get_user
 from caseclock.store.database import make_engine, make_session_factory
 from tests.conftest import FAST_PASSWORDS
+from tests.mail import running_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +151,29 @@ def test_quickstart_makes_the_admin_user_once(
         assert verify_password(FAST_PASSWORDS, stored, found.group(1)).ok
     finally:
         engine.dispose()
+
+
+def test_user_invite_emails_the_link_and_never_prints_it(env: dict[str, str]) -> None:
+    """user invite adds the user and mails the link (a real SMTP server); the command says to
+    whom and until when, never the link; with the server gone, one line, exit 2, no user."""
+    assert run(env, "team", "create", "L2").exit_code == 0
+    with running_smtp() as (sink, port):
+        mail = {**env, "CASECLOCK_SMTP_HOST": "127.0.0.1", "CASECLOCK_SMTP_PORT": str(port)}
+        sent = run(mail, "user", "invite", "mo", "--email", "mo@example.com", "--team", "L2")
+        assert sent.exit_code == 0, sent.output
+        assert "invitation sent to mo@example.com; the link works until" in sent.output
+        assert "/invitation/" not in sent.output
+        assert [m["To"] for m in sink.messages()] == ["mo@example.com"]
+        assert run(mail, "user", "reinvite", "mo").exit_code == 0
+        assert len(sink.messages()) == 2
+    listed = run(env, "user", "list").output
+    assert "mo\tagent\tmo@example.com\tL2\tactive" in listed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = str(probe.getsockname()[1])
+    down = {**env, "CASECLOCK_SMTP_HOST": "127.0.0.1", "CASECLOCK_SMTP_PORT": closed}
+    failed = run(down, "user", "invite", "zed", "--email", "zed@example.com")
+    assert failed.exit_code == 2
+    assert len(failed.output.strip().splitlines()) == 1
+    assert "was not sent" in failed.output
+    assert "zed" not in run(env, "user", "list").output

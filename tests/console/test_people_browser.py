@@ -19,6 +19,8 @@ from caseclock.store.database import make_engine, make_session_factory
 from tests.conftest import FAST_PASSWORDS, with_fast_passwords
 from tests.console.live import LiveServer, launched_chromium
 from tests.console.scenario import NOW, seed
+from tests.mail import running_smtp
+from tests.worker.servers import SmtpSink
 
 pytestmark = pytest.mark.browser
 PASSWORD = "tangerine-otter-44"
@@ -32,7 +34,13 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    with running_smtp() as running:
+        yield running
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path, smtp: tuple[SmtpSink, int]) -> Iterator[str]:
     """The seeded installation with an admin, root, who signs in with a password."""
     database = tmp_path / "caseclock.db"
     shutil.copyfile(sqlite_template, database)
@@ -50,7 +58,14 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
             now=NOW,
         )
         session.commit()
-    settings = with_fast_passwords(Settings(database_url=url, console_secret="browser-tests"))
+    settings = with_fast_passwords(
+        Settings(
+            database_url=url,
+            console_secret="browser-tests",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp[1],
+        )
+    )
     app = create_app(settings, clock=FixedClock(NOW), engine=engine)
     try:
         with LiveServer(app) as server:
@@ -96,9 +111,12 @@ def test_sign_in_with_a_password(chromium: Browser, site: str, width: int) -> No
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_admin_adds_a_person_who_then_signs_in(chromium: Browser, site: str, width: int) -> None:
-    """On the people page an admin adds mo, resets mo's password (shown once) and mo signs in
-    with it; the page fits the screen."""
+def test_admin_invites_a_person_who_chooses_a_password(
+    chromium: Browser, site: str, smtp: tuple[SmtpSink, int], width: int
+) -> None:
+    """On the people page an admin invites mo as a lead; mo receives the link by email,
+    chooses a password on the invitation page and lands on the board signed in; both pages
+    fit the screen, and the admin never saw the link."""
     page = _page(chromium, width)
     _sign_in(page, site, "root", PASSWORD)
     expect(page.get_by_role("heading", name="At risk")).to_be_visible()
@@ -108,16 +126,24 @@ def test_admin_adds_a_person_who_then_signs_in(chromium: Browser, site: str, wid
     page.get_by_label("Handle", exact=True).fill("mo")
     page.get_by_label("Email").first.fill("mo@example.com")
     page.get_by_label("Role", exact=True).select_option("lead")
-    page.get_by_role("button", name="Add person").click()
-    expect(page.get_by_role("status")).to_contain_text("mo added")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation sent to mo@example.com")
     row = page.locator("tr", has_text="@mo")
     expect(row.get_by_role("combobox").first).to_have_value("lead")
-    row.get_by_role("button", name="Reset password").click()
-    status = page.get_by_role("status")
-    expect(status).to_contain_text("New password for mo, shown only now:")
-    password = (status.text_content() or "").rsplit(" ", 1)[-1]
+    expect(row).to_contain_text("invited")
+    expect(row.get_by_role("button", name="Send the invitation again")).to_be_visible()
     _fits(page, width)
+    body = smtp[0].messages()[-1].get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.search(r"/invitation/[A-Za-z0-9_\-]+", body.get_content())
+    assert found is not None
+    assert found.group(0) not in page.content()
     other = _page(chromium, width)
-    _sign_in(other, site, "mo", password)
+    other.goto(site + found.group(0))
+    expect(other.get_by_role("heading", name="Welcome to caseclock, mo")).to_be_visible()
+    _fits(other, width)
+    other.get_by_label("Choose a password").fill("violet-harbour-93")
+    other.get_by_label("The same password again").fill("violet-harbour-93")
+    other.get_by_role("button", name="Set my password and sign in").click()
     expect(other.get_by_role("heading", name="At risk")).to_be_visible()
     expect(other.locator(".who")).to_contain_text("lead")

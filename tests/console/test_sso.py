@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from caseclock.services import people
-from tests.console.sso_site import SsoSite, add_person, add_team, sso_site
+from caseclock.config import Settings
+from caseclock.services import invitations, people
+from tests.console.sso_site import FAST, SsoSite, add_person, add_team, sso_site
 from tests.oidc_provider import RunningProvider, query_of, running_provider
 
 REAL_NOW = datetime.now(UTC).replace(microsecond=0)  # the provider's tokens carry real times
@@ -284,3 +285,34 @@ def test_password_sign_in_can_be_turned_off(
             )
             assert answer.status_code == 403
             assert "Password sign-in is turned off here" in answer.text
+
+
+def test_an_invitation_accepted_with_single_sign_on_links_the_identity(
+    sqlite_template: Path, tmp_path: Path, provider: RunningProvider
+) -> None:
+    """An invited person who chooses single sign-on on their invitation page is linked to the
+    invited user, whatever email the provider holds for them, and the link is used up."""
+    with _site(sqlite_template, tmp_path, provider) as site:
+        with site.sessions() as session:
+            issued = invitations.invite(
+                session,
+                people.NewUser("mo", "mo@example.com"),
+                team=None,
+                lead=False,
+                actor="root",
+                settings=Settings(database_url="sqlite://", console_url=site.url),
+                passwords=FAST,
+                now=REAL_NOW,
+            )
+            session.commit()
+        token = issued.link.rsplit("/", 1)[1]
+        provider.put_user("sub-mo", {"email": "m.farah@corp.example"})
+        with site.browser() as browser:
+            leaving = browser.get(f"/invitation/{token}/sso")
+            assert leaving.status_code == 303
+            answer = _come_back(browser, provider.authorize(leaving.headers["location"], "sub-mo"))
+            assert answer.status_code == 303
+            assert browser.get("/profile").status_code == 200
+        assert site.identities() == [("mo", "sub-mo")]
+        with site.browser() as browser:
+            assert browser.get(f"/invitation/{token}").status_code == 410

@@ -14,8 +14,9 @@ from caseclock.channels.connections import delivery_client
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from caseclock.worker.loop import Worker
 from tests.conftest import Database, pg_schema
+from tests.mail import running_smtp
 from tests.worker.firing_setup import settings_for
-from tests.worker.servers import LocalController, Receiver, SmtpSink, start_receiver, stop_receiver
+from tests.worker.servers import Receiver, SmtpSink, start_receiver, stop_receiver
 
 
 @pytest.fixture
@@ -39,13 +40,8 @@ def client() -> Iterator[httpx.Client]:
 @pytest.fixture
 def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
     """An aiosmtpd server on 127.0.0.1 without STARTTLS; yields its handler and port."""
-    sink = SmtpSink()
-    controller = LocalController(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
+    with running_smtp() as running:
+        yield running
 
 
 @pytest.fixture

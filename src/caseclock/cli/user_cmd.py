@@ -1,17 +1,20 @@
-"""``caseclock user``: create, list, deactivate users and set their passwords."""
+"""``caseclock user``: create, invite, list, deactivate users and set their passwords."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from caseclock.cli.environment import load_settings
 from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.clock import SystemClock
-from caseclock.services import people, teams
+from caseclock.services import invitations, people, teams
 from caseclock.services.passwords import generated_password, policy_from
+from caseclock.store.models import UserRow
 
 app = typer.Typer(help="Users: the people who sign in and own work.", no_args_is_help=True)
 PasswordStdin = Annotated[
@@ -26,19 +29,48 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     return generated_password(), True
 
 
+Handle = Annotated[str, typer.Argument(help="what helpdesk events name as owner, e.g. ana")]
+Email = Annotated[str, typer.Option(help="where their notifications go")]
+RoleOption = Annotated[str, typer.Option(help="admin, lead, agent or viewer")]
+Name = Annotated[str | None, typer.Option(help="display name (default: the handle)")]
+Zone = Annotated[str, typer.Option(help="IANA time zone")]
+Accounts = Annotated[
+    str | None, typer.Option(help="comma-separated account ids the user is limited to")
+]
+Teams = Annotated[list[str] | None, typer.Option(help="a team to join (repeatable)")]
+Lead = Annotated[bool, typer.Option(help="lead the teams given with --team")]
+
+
+def _new_user(
+    handle: str, *, email: str, role: str, name: str | None, zone: str, accounts: str | None
+) -> people.NewUser:
+    return people.NewUser(
+        handle=handle,
+        email=email,
+        role=role,
+        display_name=name,
+        time_zone=zone,
+        accounts=accounts.split(",") if accounts is not None else None,
+    )
+
+
+def _join(session: Session, row: UserRow, names: list[str] | None, *, lead: bool) -> None:
+    for team_name in names or []:
+        found = teams.get_team(session, team_name)
+        teams.set_member(session, found, row, lead=lead, actor=CLI_ACTOR, now=SystemClock().now())
+
+
 @app.command("create")
 def create(
-    handle: Annotated[str, typer.Argument(help="what helpdesk events name as owner, e.g. ana")],
+    handle: Handle,
     *,
-    email: Annotated[str, typer.Option(help="where their notifications go")],
-    role: Annotated[str, typer.Option(help="admin, lead, agent or viewer")] = "agent",
-    name: Annotated[str | None, typer.Option(help="display name (default: the handle)")] = None,
-    zone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC",
-    accounts: Annotated[
-        str | None, typer.Option(help="comma-separated account ids the user is limited to")
-    ] = None,
-    team: Annotated[list[str] | None, typer.Option(help="a team to join (repeatable)")] = None,
-    lead: Annotated[bool, typer.Option(help="lead the teams given with --team")] = False,
+    email: Email,
+    role: RoleOption = "agent",
+    name: Name = None,
+    zone: Zone = "UTC",
+    accounts: Accounts = None,
+    team: Teams = None,
+    lead: Lead = False,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; a generated password is printed once."""
@@ -48,26 +80,68 @@ def create(
     with unit_of_work(settings) as session:
         row = people.create_user(
             session,
-            people.NewUser(
-                handle=handle,
-                email=email,
-                role=role,
-                display_name=name,
-                time_zone=zone,
-                accounts=accounts.split(",") if accounts is not None else None,
+            replace(
+                _new_user(handle, email=email, role=role, name=name, zone=zone, accounts=accounts),
                 password=password,
             ),
             actor=CLI_ACTOR,
             passwords=policy_from(settings),
             now=now,
         )
-        for team_name in team or []:
-            found = teams.get_team(session, team_name)
-            teams.set_member(session, found, row, lead=lead, actor=CLI_ACTOR, now=now)
+        _join(session, row, team, lead=lead)
     typer.echo(f"created {row.role} {row.handle} <{row.email}>", err=True)
     if generated:
         typer.echo("their password, shown only once:", err=True)
         typer.echo(password)
+
+
+@app.command("invite")
+def invite(
+    handle: Handle,
+    *,
+    email: Email,
+    role: RoleOption = "agent",
+    name: Name = None,
+    zone: Zone = "UTC",
+    accounts: Accounts = None,
+    team: Teams = None,
+    lead: Lead = False,
+) -> None:
+    """Add a user and email them a single-use link to set their own password (nothing is
+    kept if the email cannot be sent)."""
+    settings = load_settings()
+    now = SystemClock().now()
+    with unit_of_work(settings) as session:
+        issued = invitations.invite(
+            session,
+            _new_user(handle, email=email, role=role, name=name, zone=zone, accounts=accounts),
+            team=None,
+            lead=False,
+            actor=CLI_ACTOR,
+            settings=settings,
+            passwords=policy_from(settings),
+            now=now,
+        )
+        _join(session, issued.user, team, lead=lead)
+        invitations.send(issued, settings=settings, now=now)
+    _sent(issued)
+
+
+@app.command("reinvite")
+def reinvite(handle: Annotated[str, typer.Argument(help="the user's handle")]) -> None:
+    """Email a new invitation to a user who has no password yet (the previous link ends)."""
+    settings = load_settings()
+    now = SystemClock().now()
+    with unit_of_work(settings) as session:
+        row = people.get_user(session, handle)
+        issued = invitations.issue(session, row, actor=CLI_ACTOR, settings=settings, now=now)
+        invitations.send(issued, settings=settings, now=now)
+    _sent(issued)
+
+
+def _sent(issued: invitations.Issued) -> None:
+    until = issued.row.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    typer.echo(f"invitation sent to {issued.user.email}; the link works until {until}")
 
 
 @app.command("list")

@@ -289,6 +289,12 @@ def set_session(response: Response, request: Request, value: str) -> None:
     set_cookie(response, request, SESSION_COOKIE, value, int(SESSION_LIFETIME.total_seconds()))
 
 
+def signed_in(response: Response, request: Request, token: str, *, now: datetime) -> Response:
+    """``response`` carrying the cookie of the server-side session ``token``."""
+    set_session(response, request, session_cookie(token, now=now, secret=app_secret(request)))
+    return response
+
+
 def clear_session(response: Response, request: Request, name: str = SESSION_COOKIE) -> None:
     response.delete_cookie(
         name,

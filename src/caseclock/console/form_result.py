@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 from caseclock.errors import CaseclockError
 
 
-def applied(session: Session, page: str, change: Callable[[], None], done: str) -> RedirectResponse:
+def applied(
+    session: Session, page: str, change: Callable[[], None], done: str | Callable[[], str]
+) -> RedirectResponse:
+    """``done`` is the message, or makes it once the change is made (from what it made)."""
     try:
         change()
     except CaseclockError as exc:
         session.rollback()
         return RedirectResponse(f"{page}?{urlencode({'error': str(exc)})}", status_code=303)
-    return RedirectResponse(f"{page}?{urlencode({'done': done})}", status_code=303)
+    message = done if isinstance(done, str) else done()
+    return RedirectResponse(f"{page}?{urlencode({'done': message})}", status_code=303)

@@ -16,6 +16,7 @@ from caseclock.console.routes import (
     accounts,
     at_risk,
     audit,
+    invitations,
     links,
     people,
     policy,
@@ -47,6 +48,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(packages=[("caseclock.console", "static")]), name="static")
     for module in (
         session,
+        invitations,
         at_risk,
         records,
         accounts,

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
-from caseclock.services import directory, keys, people, sessions, teams
+from caseclock.services import directory, invitations, keys, people, sessions, teams
 from caseclock.services.directory import Unmapped
 from caseclock.services.teams import Member
-from caseclock.store.models import ApiKeyRow, ConsoleSessionRow, TeamRow, UserRow
+from caseclock.store.models import ApiKeyRow, ConsoleSessionRow, InvitationRow, TeamRow, UserRow
 
 ROLES = ("admin", "lead", "agent", "viewer")
 
@@ -21,6 +21,7 @@ ROLES = ("admin", "lead", "agent", "viewer")
 class PersonRow:
     user: UserRow
     teams: list[tuple[str, bool]]
+    invitation: InvitationRow | None  # their unused invitation, when they have no password yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +33,13 @@ class PeoplePage:
 
 
 def people_page(session: Session) -> PeoplePage:
-    users = people.list_users(session)
+    users = list(people.list_users(session))
     memberships = people.teams_by_user(session, users)
+    invited = invitations.open_invitations(session, users)
     team_rows = list(teams.list_teams(session))
     members = teams.members(session, team_rows)
     return PeoplePage(
-        people=[PersonRow(u, memberships.get(u.id, [])) for u in users],
+        people=[PersonRow(u, memberships.get(u.id, []), invited.get(u.id)) for u in users],
         teams=[(t, members[t.id]) for t in team_rows],
         unmapped_owners=directory.unmapped_owners(session, limit=50),
         unmapped_teams=directory.unmapped_teams(session, limit=50),

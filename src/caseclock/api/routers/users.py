@@ -10,6 +10,8 @@ from fastapi import APIRouter, Path, status
 from caseclock.api.deps import Admin, DbSession, Now, SettingsDep, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.schemas.people import (
+    InvitationIn,
+    InvitationOut,
     PasswordIn,
     TeamMembershipOut,
     UserIn,
@@ -19,7 +21,7 @@ from caseclock.api.schemas.people import (
 )
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.errors import Forbidden, ValidationFailed
-from caseclock.services import people
+from caseclock.services import invitations, people
 from caseclock.services.access import Principal, Role
 from caseclock.services.passwords import policy_from, verify_password
 from caseclock.store.models import UserRow
@@ -77,6 +79,51 @@ def create_user(
         now=now,
     )
     return _one(session, row, principal)
+
+
+@router.post(
+    "/users/invitations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Invite a person: add the user and email them a link to set their own password",
+    responses={502: {"description": "the SMTP server did not take the email; nothing was kept"}},
+)
+def invite(
+    body: InvitationIn, session: DbSession, now: Now, settings: SettingsDep, principal: Admin
+) -> InvitationOut:
+    fields = body.model_dump(exclude={"team", "lead"})
+    issued = invitations.invite(
+        session,
+        people.NewUser(**fields),
+        team=body.team,
+        lead=body.lead,
+        actor=principal.actor,
+        settings=settings,
+        passwords=policy_from(settings),
+        now=now,
+    )
+    invitations.send(issued, settings=settings, now=now)
+    return InvitationOut(
+        user=_one(session, issued.user, principal),
+        sent_to=issued.user.email,
+        expires_at=issued.row.expires_at,
+    )
+
+
+@router.post(
+    "/users/{handle}/invitation",
+    status_code=status.HTTP_201_CREATED,
+    summary="Send a new invitation to a user who has no password yet (ends the previous link)",
+    responses={502: {"description": "the SMTP server did not take the email; nothing was kept"}},
+)
+def invite_again(
+    handle: Handle, session: DbSession, now: Now, settings: SettingsDep, principal: Admin
+) -> InvitationOut:
+    row = people.get_user(session, handle)
+    issued = invitations.issue(session, row, actor=principal.actor, settings=settings, now=now)
+    invitations.send(issued, settings=settings, now=now)
+    return InvitationOut(
+        user=_one(session, row, principal), sent_to=row.email, expires_at=issued.row.expires_at
+    )
 
 
 @router.get("/users/{handle}", summary="One user")

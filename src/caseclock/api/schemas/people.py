@@ -23,6 +23,28 @@ class UserIn(Strict):
     password: str | None = Field(default=None, max_length=1024, description="write-only")
 
 
+class InvitationIn(Strict):
+    """A person to invite: they receive an email with a link to set their own password."""
+
+    handle: str = Field(min_length=1, max_length=100, description="what events name as owner")
+    email: str = Field(min_length=3, max_length=320, description="where the link is sent")
+    display_name: str | None = Field(default=None, max_length=200)
+    role: RoleName = "agent"
+    time_zone: str = Field(default="UTC", max_length=64)
+    accounts: Accounts | None = Field(default=None, description="limit the user to these")
+    team: str | None = Field(default=None, max_length=100, description="put them on this team")
+    lead: bool = Field(default=False, description="as one of the team's leads")
+
+
+class InvitationOut(BaseModel):
+    """An invitation sent: to whom, and until when its link works (the link itself is only
+    in the email)."""
+
+    user: UserOut
+    sent_to: str
+    expires_at: datetime
+
+
 class UserPatch(Strict):
     display_name: str | None = Field(default=None, max_length=200)
     time_zone: str | None = Field(default=None, max_length=64)

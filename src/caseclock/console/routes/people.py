@@ -1,21 +1,23 @@
-"""People and teams (admins): create, set role, team and lead, deactivate, reset passwords,
+"""People and teams (admins): invite, set role, team and lead, deactivate, reset passwords,
 and the names on records the directory does not know yet."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import Response
 
 from caseclock.api.deps import DbSession, Now, SettingsDep
-from caseclock.console.auth import CsrfChecked, User
+from caseclock.config import Settings
+from caseclock.console.auth import ConsoleUser, CsrfChecked, User
 from caseclock.console.form_result import applied
 from caseclock.console.people_view import ROLES, people_page
 from caseclock.console.router import console_router
-from caseclock.console.templating import render
-from caseclock.services import people, teams
+from caseclock.console.templating import render, when
+from caseclock.services import invitations, people, teams
 from caseclock.services.access import Role
 from caseclock.services.passwords import generated_password, policy_from
 
@@ -28,34 +30,48 @@ def _page(
     session: DbSession,
     user: User,
     *,
+    now: datetime,
     done: str | None = None,
     error: str | None = None,
 ) -> Response:
     user.principal.require(Role.ADMIN)
     user.principal.require_unscoped()
-    context = {"page": people_page(session), "roles": ROLES, "done": done, "error": error}
+    settings: Settings = request.app.state.settings
+    context = {
+        "page": people_page(session),
+        "roles": ROLES,
+        "done": done,
+        "error": error,
+        "now": now,
+        "invitation_hours": settings.invitation_hours,
+        "sso": settings.oidc_provider_name if settings.single_sign_on else None,
+    }
     return render(request, "people.html", context, user=user)
 
 
 @router.get("/people")
 def people_list(
     request: Request,
+    *,
     session: DbSession,
     user: User,
+    now: Now,
     done: str | None = None,
     error: str | None = None,
 ) -> Response:
-    return _page(request, session, user, done=done, error=error)
+    return _page(request, session, user, now=now, done=done, error=error)
 
 
-def _act(session: DbSession, user: User, change: Callable[[], None], done: str) -> Response:
+def _act(
+    session: DbSession, user: User, change: Callable[[], None], done: str | Callable[[], str]
+) -> Response:
     user.principal.require(Role.ADMIN)
     user.principal.require_unscoped()
     return applied(session, "/people", change, done)
 
 
 @router.post("/people", dependencies=[CsrfChecked])
-def create_person(
+def invite_person(
     *,
     session: DbSession,
     user: User,
@@ -68,21 +84,49 @@ def create_person(
     team: Text = "",
     lead: Text = "",
 ) -> Response:
+    """Add the person and email them their invitation; if it cannot be sent, nobody is added."""
+    sent: list[invitations.Issued] = []
+
     def change() -> None:
-        row = people.create_user(
+        issued = invitations.invite(
             session,
             people.NewUser(handle=handle, email=email, role=role, display_name=display_name),
+            team=team or None,
+            lead=bool(lead),
             actor=user.principal.actor,
+            settings=settings,
             passwords=policy_from(settings),
             now=now,
         )
-        if team:
-            found = teams.get_team(session, team)
-            teams.set_member(
-                session, found, row, lead=bool(lead), actor=user.principal.actor, now=now
-            )
+        invitations.send(issued, settings=settings, now=now)
+        sent.append(issued)
 
-    return _act(session, user, change, f"{handle} added; reset their password to let them in")
+    return _act(session, user, change, lambda: _sent(sent[0], user))
+
+
+@router.post("/people/{handle}/invitation", dependencies=[CsrfChecked])
+def invite_again(
+    *, handle: str, session: DbSession, user: User, now: Now, settings: SettingsDep
+) -> Response:
+    sent: list[invitations.Issued] = []
+
+    def change() -> None:
+        row = people.get_user(session, handle)
+        issued = invitations.issue(
+            session, row, actor=user.principal.actor, settings=settings, now=now
+        )
+        invitations.send(issued, settings=settings, now=now)
+        sent.append(issued)
+
+    return _act(session, user, change, lambda: _sent(sent[0], user))
+
+
+def _sent(issued: invitations.Issued, user: ConsoleUser) -> str:
+    until = when(issued.row.expires_at, user.zone)
+    return (
+        f"Invitation sent to {issued.user.email}: {issued.user.handle} chooses their own "
+        f"password with the link, until {until}"
+    )
 
 
 @router.post("/people/{handle}/role", dependencies=[CsrfChecked])
@@ -146,7 +190,7 @@ def reset_password(
         now=now,
     )
     done = f"New password for {handle}, shown only now: {password}"
-    return _page(request, session, user, done=done)
+    return _page(request, session, user, now=now, done=done)
 
 
 @router.post("/teams", dependencies=[CsrfChecked])

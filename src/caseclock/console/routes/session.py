@@ -26,6 +26,7 @@ from caseclock.console.auth import (
     set_session,
     sign,
     sign_in,
+    signed_in,
     unsign,
 )
 from caseclock.console.router import console_router
@@ -142,9 +143,7 @@ def sso_callback(
         message = f"Single sign-on did not let you in: {exc.detail}."
         return _without_pending(request, _form(request, pending.next, error=message, status=403))
     response = RedirectResponse(pending.next, status_code=303)
-    set_session(
-        response, request, session_cookie(opened.token, now=now, secret=app_secret(request))
-    )
+    signed_in(response, request, opened.token, now=now)
     return _without_pending(request, response)
 
 
