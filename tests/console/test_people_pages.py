@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from tests.conftest import FAST_PASSWORDS, Database
 from tests.console.conftest import Web
 from tests.console.scenario import Keys
 from tests.console.test_pages import rows
+from tests.mail import running_smtp
 
 PASSWORD = "tangerine-otter-44"
 
@@ -55,11 +57,19 @@ def _people(db: Database, clock: FixedClock) -> None:
 def browser(
     db: Database, clock: FixedClock, keys: Keys, fast_password_settings: Settings
 ) -> Iterator[Callable[[], Web]]:
-    """Makes browsers (each with its own cookies) over one app with cheap password hashing."""
+    """Makes browsers (each with its own cookies) over one app with cheap password hashing
+    (its mail goes to a real SMTP server that keeps it)."""
+    with ExitStack() as stack:
+        yield from _browsers(stack, db, clock, fast_password_settings)
+
+
+def _browsers(
+    stack: ExitStack, db: Database, clock: FixedClock, fast: Settings
+) -> Iterator[Callable[[], Web]]:
     _people(db, clock)
-    app = create_app(
-        fast_password_settings, clock=clock, engine=db.engine, session_factory=db.session_factory
-    )
+    mail = stack.enter_context(running_smtp())
+    settings = fast.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mail[1]})
+    app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
     clients: list[TestClient] = []
 
     def make() -> Web:
@@ -142,7 +152,7 @@ def sign_in_refused(web: Web, login: str) -> bool:
 
 def test_people_page_is_an_admins(browser: Callable[[], Web]) -> None:
     """Agents and leads get 403 on the people and audit pages and see no link to them; an
-    admin adds a person, sets a role, resets a password that then signs in."""
+    admin invites a person, sets a role, resets a password that then signs in."""
     lee = sign_in(browser(), "lee")
     assert lee.get("/people").status_code == 403
     assert lee.get("/audit").status_code == 403
@@ -154,7 +164,7 @@ def test_people_page_is_an_admins(browser: Callable[[], Web]) -> None:
         {"handle": "mo", "email": "mo@example.com", "role": "agent", "team": "L1"},
         token_from="/people",
     )
-    assert "mo added" in root.get(added.headers["location"]).text
+    assert "Invitation sent to mo@example.com" in root.get(added.headers["location"]).text
     root.post("/people/mo/role", {"role": "lead"}, token_from="/people")
     reset = root.post("/people/mo/password", {}, token_from="/people")
     match = re.search(r"New password for mo, shown only now: (\S+)</p>", reset.text)

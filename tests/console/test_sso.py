@@ -67,6 +67,13 @@ def test_a_known_person_signs_in_and_their_identity_is_linked(
         assert answer.headers["location"] == "/records"
         assert site.identities() == [("ana", "sub-ana")]
         assert [a for _, a, _ in site.audit("user")][-1] == "link_identity"
+        with site.browser() as browser:
+            back = provider.authorize(_go_to_provider(browser), "sub-ana")
+            assert _come_back(browser, back).status_code == 303
+            profile = browser.get("/profile").text
+        assert f"Linked to <strong>{provider.url}</strong>" in profile
+        assert "with single sign-on" in profile
+        assert "You have no caseclock password" in profile
         actor, action, details = site.audit("sign_in")[-1]
         assert (actor, action, details["method"]) == ("ana", "sign_in", "sso")
         assert details["subject"] == "sub-ana"

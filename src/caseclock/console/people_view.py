@@ -9,10 +9,17 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
-from caseclock.services import directory, invitations, keys, people, sessions, teams
+from caseclock.services import directory, invitations, keys, people, sessions, sso, teams
 from caseclock.services.directory import Unmapped
 from caseclock.services.teams import Member
-from caseclock.store.models import ApiKeyRow, ConsoleSessionRow, InvitationRow, TeamRow, UserRow
+from caseclock.store.models import (
+    ApiKeyRow,
+    ConsoleSessionRow,
+    InvitationRow,
+    TeamRow,
+    UserIdentityRow,
+    UserRow,
+)
 
 ROLES = ("admin", "lead", "agent", "viewer")
 
@@ -52,6 +59,7 @@ class ProfilePage:
     teams: list[tuple[str, bool]]
     keys: Sequence[ApiKeyRow]
     sessions: Sequence[ConsoleSessionRow]
+    identities: Sequence[UserIdentityRow]
 
 
 def profile_page(session: Session, user: ConsoleUser, *, now: datetime) -> ProfilePage:
@@ -62,6 +70,7 @@ def profile_page(session: Session, user: ConsoleUser, *, now: datetime) -> Profi
         teams=people.teams_by_user(session, [me]).get(me.id, []),
         keys=keys.own_keys(session, me.id),
         sessions=sessions.live_sessions(session, me, now=now),
+        identities=sso.identities_of(session, me),
     )
 
 

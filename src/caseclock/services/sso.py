@@ -109,6 +109,11 @@ def complete(
     )
 
 
+def identities_of(session: Session, user: UserRow) -> Sequence[UserIdentityRow]:
+    """The single sign-on identities linked to ``user`` (for their profile)."""
+    return IdentityRepository(session).for_user(user.id)
+
+
 def _refusal(session: Session, *, who: str, reason: str, issuer: str, now: datetime) -> None:
     audit.record(
         session,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -28,6 +28,13 @@ class IdentityRepository:
                 UserIdentityRow.user_id == user_id, UserIdentityRow.issuer == issuer
             )
         ).first()
+
+    def for_user(self, user_id: int) -> Sequence[UserIdentityRow]:
+        return self.session.scalars(
+            select(UserIdentityRow)
+            .where(UserIdentityRow.user_id == user_id)
+            .order_by(UserIdentityRow.id)
+        ).all()
 
     def add(self, row: UserIdentityRow) -> UserIdentityRow:
         self.session.add(row)
