@@ -1,7 +1,7 @@
 """single sign-on identities and invitations
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 18:20:00.000000
 
 ``user_identities`` links a user to a provider's (issuer, subject); ``users.oidc_subject``
@@ -17,8 +17,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
