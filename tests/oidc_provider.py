@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,6 +49,11 @@ def running_provider(*users: User) -> Iterator[RunningProvider]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def real_now() -> datetime:
+    """The time the provider stamps on its tokens (a server talking to it runs near it)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def query_of(url: str) -> dict[str, str]:

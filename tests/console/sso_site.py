@@ -1,7 +1,8 @@
 """An installation that signs people in through a real OpenID Connect provider: the seeded
 console served by uvicorn on a socket (``LiveServer``), configured with the provider's issuer
 and its own address as the callback's base, on a clock of the caller's choosing (the provider
-stamps tokens with the real time, so tests pass a clock near it)."""
+stamps tokens with the real time, so the site's clock is the real time, shifted when a test
+wants the server ahead of the provider)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ import httpx
 from sqlalchemy import func, select
 
 from caseclock.api.app import create_app
-from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services import people, teams
 from caseclock.services.passwords import PasswordPolicy
@@ -29,11 +29,22 @@ from tests.console.scenario import seed
 FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
+class ShiftedClock:
+    """The real time plus ``shift``: a server whose clock runs ahead of (or behind) the
+    provider's, without waiting for time to pass."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+
 @dataclass(frozen=True)
 class SsoSite:
     url: str
     sessions: SessionFactory
-    clock: FixedClock
+    clock: ShiftedClock
 
     def browser(self) -> httpx.Client:
         """A cookie-keeping client that follows nothing by itself."""
@@ -87,9 +98,7 @@ def add_team(sessions: SessionFactory, name: str, *, now: datetime) -> None:
 
 
 @contextmanager
-def sso_site(
-    template: Path, tmp_path: Path, *, issuer: str, now: datetime, **settings: Any
-) -> Iterator[SsoSite]:
+def sso_site(template: Path, tmp_path: Path, *, issuer: str, **settings: Any) -> Iterator[SsoSite]:
     database = tmp_path / "caseclock.db"
     shutil.copyfile(template, database)
     url = f"sqlite:///{database}"
@@ -98,7 +107,7 @@ def sso_site(
     with sessions() as session:
         seed(session)
         session.commit()
-    clock = FixedClock(now)
+    clock = ShiftedClock()
     holder: dict[str, Any] = {}
     try:
         with LiveServer(_late_app(holder)) as server:

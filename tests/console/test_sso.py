@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,7 @@ import pytest
 from caseclock.config import Settings
 from caseclock.services import invitations, people
 from tests.console.sso_site import FAST, SsoSite, add_person, add_team, sso_site
-from tests.oidc_provider import RunningProvider, query_of, running_provider
-
-REAL_NOW = datetime.now(UTC).replace(microsecond=0)  # the provider's tokens carry real times
+from tests.oidc_provider import RunningProvider, query_of, real_now, running_provider
 
 
 @pytest.fixture
@@ -29,7 +27,7 @@ def provider() -> Iterator[RunningProvider]:
 
 
 def _site(sqlite_template: Path, tmp_path: Path, provider: RunningProvider, **settings: Any) -> Any:
-    return sso_site(sqlite_template, tmp_path, issuer=provider.url, now=REAL_NOW, **settings)
+    return sso_site(sqlite_template, tmp_path, issuer=provider.url, **settings)
 
 
 def _go_to_provider(browser: httpx.Client, next_path: str = "/") -> str:
@@ -60,7 +58,7 @@ def test_a_known_person_signs_in_and_their_identity_is_linked(
     """ana exists with her email; her first sign-in through the provider links the provider's
     subject to her, opens a session and lands where she was going; all of it is audited."""
     with _site(sqlite_template, tmp_path, provider) as site:
-        add_person(site.sessions, "ana", "ana@example.com", now=REAL_NOW)
+        add_person(site.sessions, "ana", "ana@example.com", now=real_now())
         provider.put_user("sub-ana", {"email": "Ana@Example.com", "name": "Ana"})
         answer = _sign_in(site, provider, "sub-ana")
         assert answer.status_code == 303
@@ -85,7 +83,7 @@ def test_a_changed_email_at_the_provider_is_still_the_same_person(
     """Once linked, the provider's subject finds ana even after her email changed there: no
     second user, no second link."""
     with _site(sqlite_template, tmp_path, provider, oidc_create_users=True) as site:
-        add_person(site.sessions, "ana", "ana@example.com", now=REAL_NOW)
+        add_person(site.sessions, "ana", "ana@example.com", now=real_now())
         provider.put_user("sub-ana", {"email": "ana@example.com"})
         assert _sign_in(site, provider, "sub-ana").status_code == 303
         users = site.users()
@@ -130,8 +128,8 @@ def test_a_stranger_is_created_with_the_roles_and_teams_of_their_groups(
         oidc_group_roles={"support": "agent", "support-leads": "lead"},
         oidc_group_teams={"support-l2": "L2:lead", "support-l1": "L1"},
     ) as site:
-        add_team(site.sessions, "L1", now=REAL_NOW)
-        add_team(site.sessions, "L2", now=REAL_NOW)
+        add_team(site.sessions, "L1", now=real_now())
+        add_team(site.sessions, "L2", now=real_now())
         provider.put_user(
             "sub-mo",
             {
@@ -155,13 +153,13 @@ def test_a_deactivated_person_is_refused(
 ) -> None:
     """A linked identity does not bring a deactivated user back in."""
     with _site(sqlite_template, tmp_path, provider) as site:
-        add_person(site.sessions, "ana", "ana@example.com", now=REAL_NOW, role="admin")
-        add_person(site.sessions, "bo", "bo@example.com", now=REAL_NOW)
+        add_person(site.sessions, "ana", "ana@example.com", now=real_now(), role="admin")
+        add_person(site.sessions, "bo", "bo@example.com", now=real_now())
         provider.put_user("sub-bo", {"email": "bo@example.com"})
         assert _sign_in(site, provider, "sub-bo").status_code == 303
         with site.sessions() as session:
             people.deactivate_user(
-                session, people.get_user(session, "bo"), by=None, actor="ana", now=REAL_NOW
+                session, people.get_user(session, "bo"), by=None, actor="ana", now=real_now()
             )
             session.commit()
         answer = _sign_in(site, provider, "sub-bo")
@@ -224,9 +222,9 @@ def test_an_expired_token_is_refused(
     """On a server whose clock is two hours past the provider's, the provider's one-hour ID
     token has expired: refused, nobody signed in."""
     with _site(sqlite_template, tmp_path, provider) as site:
-        add_person(site.sessions, "ana", "ana@example.com", now=REAL_NOW)
+        add_person(site.sessions, "ana", "ana@example.com", now=real_now())
         provider.put_user("sub-ana", {"email": "ana@example.com"})
-        site.clock.set(REAL_NOW + timedelta(hours=2))
+        site.clock.shift = timedelta(hours=2)
         answer = _sign_in(site, provider, "sub-ana")
         assert answer.status_code == 403
         assert "the ID token has expired" in answer.text
@@ -241,7 +239,7 @@ def test_a_provider_that_cannot_be_reached_gives_a_clear_page(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    with sso_site(sqlite_template, tmp_path, issuer=nowhere, now=REAL_NOW) as site:
+    with sso_site(sqlite_template, tmp_path, issuer=nowhere) as site:
         users = site.users()
         with site.browser() as browser:
             answer = browser.get("/login/sso")
@@ -280,7 +278,7 @@ def test_password_sign_in_can_be_turned_off(
     """With password sign-in off, the sign-in page offers only the provider (and the folded
     API key), and a posted password is refused without being checked."""
     with _site(sqlite_template, tmp_path, provider, password_sign_in=False) as site:
-        add_person(site.sessions, "ana", "ana@example.com", now=REAL_NOW, password="x" * 20)
+        add_person(site.sessions, "ana", "ana@example.com", now=real_now(), password="x" * 20)
         with site.browser() as browser:
             page = browser.get("/login")
             assert "Sign in with Example SSO" in page.text
@@ -309,7 +307,7 @@ def test_an_invitation_accepted_with_single_sign_on_links_the_identity(
                 actor="root",
                 settings=Settings(database_url="sqlite://", console_url=site.url),
                 passwords=FAST,
-                now=REAL_NOW,
+                now=real_now(),
             )
             session.commit()
         token = issued.link.rsplit("/", 1)[1]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 from tests.console.live import launched_chromium
 from tests.console.sso_site import SsoSite, add_person, sso_site
 from tests.console.test_people_browser import _fits, _page
-from tests.oidc_provider import RunningProvider, running_provider
+from tests.oidc_provider import RunningProvider, real_now, running_provider
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1440, 390)
-REAL_NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +35,8 @@ def provider() -> Iterator[RunningProvider]:
 
 @pytest.fixture
 def site(sqlite_template: Path, tmp_path: Path, provider: RunningProvider) -> Iterator[SsoSite]:
-    with sso_site(sqlite_template, tmp_path, issuer=provider.url, now=REAL_NOW) as made:
-        add_person(made.sessions, "ana", "ana@example.com", now=REAL_NOW, role="lead")
+    with sso_site(sqlite_template, tmp_path, issuer=provider.url) as made:
+        add_person(made.sessions, "ana", "ana@example.com", now=real_now(), role="lead")
         yield made
 
 
