@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from tests.api.people_fixtures import person
-from tests.conftest import Database, app_client
+from tests.conftest import Database, app_client, with_fast_passwords
 from tests.mail import running_smtp
 from tests.worker.servers import SmtpSink
 
@@ -22,15 +22,14 @@ INVITE = {"handle": "mo", "email": "Mo@Example.com", "role": "lead"}
 
 
 def _settings(db: Database, smtp_port: int) -> Settings:
-    return Settings(
-        database_url=db.url,
-        console_url="https://caseclock.example.com",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        smtp_timeout=5,
-        password_time_cost=1,
-        password_memory_kib=1024,
-        password_parallelism=1,
+    return with_fast_passwords(
+        Settings(
+            database_url=db.url,
+            console_url="https://caseclock.example.com",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_timeout=5,
+        )
     )
 
 

@@ -20,13 +20,11 @@ from sqlalchemy import func, select
 from caseclock.api.app import create_app
 from caseclock.config import Settings
 from caseclock.services import people, teams
-from caseclock.services.passwords import PasswordPolicy
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
 from caseclock.store.models import AuditRow, UserIdentityRow, UserRow
+from tests.conftest import FAST_PASSWORDS, with_fast_passwords
 from tests.console.live import LiveServer
 from tests.console.scenario import seed
-
-FAST = PasswordPolicy(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 class ShiftedClock:
@@ -85,7 +83,7 @@ def add_person(
             session,
             people.NewUser(handle=handle, email=email, **fields),
             actor="test",
-            passwords=FAST,
+            passwords=FAST_PASSWORDS,
             now=now,
         )
         session.commit()
@@ -112,18 +110,17 @@ def sso_site(template: Path, tmp_path: Path, *, issuer: str, **settings: Any) ->
     try:
         with LiveServer(_late_app(holder)) as server:
             holder["app"] = create_app(
-                Settings(
-                    database_url=url,
-                    console_secret="sso-tests",
-                    console_url=server.url,
-                    oidc_issuer=issuer,
-                    oidc_client_id="caseclock",
-                    oidc_client_secret="client-secret",
-                    oidc_provider_name="Example SSO",
-                    password_time_cost=1,
-                    password_memory_kib=1024,
-                    password_parallelism=1,
-                    **settings,
+                with_fast_passwords(
+                    Settings(
+                        database_url=url,
+                        console_secret="sso-tests",
+                        console_url=server.url,
+                        oidc_issuer=issuer,
+                        oidc_client_id="caseclock",
+                        oidc_client_secret="client-secret",
+                        oidc_provider_name="Example SSO",
+                        **settings,
+                    )
                 ),
                 clock=clock,
                 engine=engine,

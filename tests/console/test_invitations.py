@@ -20,10 +20,10 @@ from caseclock.clock import FixedClock
 from caseclock.config import Settings
 from caseclock.services import people
 from caseclock.store.models import AuditRow, UserRow
-from tests.conftest import Database
+from tests.conftest import FAST_PASSWORDS, Database, with_fast_passwords
 from tests.console.conftest import SECRET, Web
 from tests.console.scenario import Keys
-from tests.console.test_people_pages import FAST, PASSWORD, sign_in
+from tests.console.test_people_pages import PASSWORD, sign_in
 from tests.mail import running_smtp
 from tests.worker.servers import SmtpSink
 
@@ -39,17 +39,16 @@ def smtp() -> Iterator[tuple[SmtpSink, int]]:
 def _app_maker(
     db: Database, clock: FixedClock, smtp_port: int
 ) -> tuple[Callable[[], Web], list[TestClient]]:
-    settings = Settings(
-        database_url=db.url,
-        console_secret=SECRET,
-        console_url="http://testserver",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        smtp_timeout=5,
-        email_from="caseclock@example.com",
-        password_time_cost=1,
-        password_memory_kib=1024,
-        password_parallelism=1,
+    settings = with_fast_passwords(
+        Settings(
+            database_url=db.url,
+            console_secret=SECRET,
+            console_url="http://testserver",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_timeout=5,
+            email_from="caseclock@example.com",
+        )
     )
     app = create_app(settings, clock=clock, engine=db.engine, session_factory=db.session_factory)
     clients: list[TestClient] = []
@@ -70,7 +69,7 @@ def _root(db: Database, clock: FixedClock) -> None:
             session,
             people.NewUser("root", "root@example.com", role="admin", password=PASSWORD),
             actor="test",
-            passwords=FAST,
+            passwords=FAST_PASSWORDS,
             now=clock.now(),
         )
         session.commit()

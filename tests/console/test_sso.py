@@ -16,7 +16,8 @@ import pytest
 
 from caseclock.config import Settings
 from caseclock.services import invitations, people
-from tests.console.sso_site import FAST, SsoSite, add_person, add_team, sso_site
+from tests.conftest import FAST_PASSWORDS
+from tests.console.sso_site import SsoSite, add_person, add_team, sso_site
 from tests.oidc_provider import RunningProvider, query_of, real_now, running_provider
 
 
@@ -306,7 +307,7 @@ def test_an_invitation_accepted_with_single_sign_on_links_the_identity(
                 lead=False,
                 actor="root",
                 settings=Settings(database_url="sqlite://", console_url=site.url),
-                passwords=FAST,
+                passwords=FAST_PASSWORDS,
                 now=real_now(),
             )
             session.commit()

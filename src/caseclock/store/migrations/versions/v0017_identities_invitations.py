@@ -1,7 +1,7 @@
 """single sign-on identities and invitations
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 18:20:00.000000
 
 ``user_identities`` links a user to a provider's (issuer, subject); ``users.oidc_subject``
@@ -17,8 +17,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0012"
-down_revision = "0011"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
