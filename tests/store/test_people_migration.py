@@ -50,7 +50,7 @@ def test_users_come_through_the_identities_migration_and_back(tmp_path: Path) ->
     the upgrade, can be linked after it, and come back through a downgrade and upgrade."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     try:
-        migrate.upgrade(engine, "0016")
+        migrate.upgrade(engine, "0017")
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -72,7 +72,7 @@ def test_users_come_through_the_identities_migration_and_back(tmp_path: Path) ->
                 {"id": user.id, "at": T0.replace(tzinfo=None)},
             )
         with engine.begin() as connection:
-            command.downgrade(migrate.alembic_config(connection), "0016")
+            command.downgrade(migrate.alembic_config(connection), "0017")
         migrate.upgrade(engine)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT handle FROM users")).scalar_one() == "ana"

@@ -1,7 +1,7 @@
 """single sign-on identities and invitations
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 18:20:00.000000
 
 ``user_identities`` links a user to a provider's (issuer, subject); ``users.oidc_subject``
@@ -17,8 +17,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
