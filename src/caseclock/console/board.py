@@ -30,6 +30,8 @@ from caseclock.services.at_risk import (
     record_briefs,
 )
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.insights.panels import record_insights
+from caseclock.services.insights.scoring import RiskView
 from caseclock.services.record_search import RecordFilter
 from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
@@ -57,6 +59,12 @@ class Filters:
     milestone: str | None = None
     order: Order = Order.DEADLINE
     view: View = View.MILESTONES
+    risk_first: bool = False  # the rows shown, highest breach risk first
+
+    @property
+    def order_value(self) -> str:
+        """The order as the page's select names it (``risk`` sorts the rows shown)."""
+        return "risk" if self.risk_first else self.order.value
 
     @classmethod
     def parse(
@@ -76,6 +84,7 @@ class Filters:
             milestone or None,
             Order.TIME_LEFT if order == Order.TIME_LEFT else Order.DEADLINE,
             View(view) if view in set(View) else View.MILESTONES,
+            order == "risk",
         )
 
     def query(self) -> dict[str, str]:
@@ -84,7 +93,7 @@ class Filters:
             "tier": self.tier,
             "account": self.account,
             "milestone": self.milestone,
-            "order": None if self.order is Order.DEADLINE else self.order.value,
+            "order": None if self.order_value == Order.DEADLINE else self.order_value,
             "view": None if self.view is View.MILESTONES else self.view.value,
         }
         return {k: v for k, v in values.items() if v}
@@ -108,6 +117,8 @@ class BoardItem:
     standing: Standing
     tick: Tick
     calendar_zone: tzinfo | None
+    risk: RiskView | None = None
+    blocker: str | None = None  # "waiting on customer: log files, 2 days"
 
     @property
     def used(self) -> float | None:
@@ -212,6 +223,7 @@ def board(
     result.truncated = len(found) >= BOARD_LIMIT
     calendars = CalendarCache(session)
     briefs = record_briefs(session, {item.row.record_id for item in found})
+    insights = record_insights(session, {item.row.record_id for item in found}, now)
     for item in found:
         calendar = calendars.get(item.row.calendar)
         brief = briefs.get(item.row.record_id)
@@ -225,8 +237,12 @@ def board(
                 standing=item.standing,
                 tick=tick_of(calendar, item.standing.basis, item.standing.state, now),
                 calendar_zone=calendar.zone if calendar else None,
+                risk=insights[item.row.record_id].risks.get((item.row.key, item.row.cycle)),
+                blocker=insights[item.row.record_id].first_blocker,
             )
         )
+    if filters.risk_first:
+        result.items.sort(key=_risk_order)
     result.missing = list(
         list_records(
             session,
@@ -237,3 +253,9 @@ def board(
         )
     )
     return result
+
+
+def _risk_order(item: BoardItem) -> float:
+    """Highest risk first; rows without a figure after those with one, in their order."""
+    risk = item.risk
+    return -(risk.probability if risk is not None and risk.probability is not None else -1.0)

@@ -16,6 +16,7 @@ from caseclock.console.routes import (
     accounts,
     at_risk,
     audit,
+    insights,
     invitations,
     links,
     people,
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
         people,
         profile,
         audit,
+        insights,
         links,
     ):
         app.include_router(module.router)

@@ -34,6 +34,7 @@ from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, manual_completion
 from caseclock.core.provenance import Provenance, Source
 from caseclock.core.success_criteria import Checklist, checklists
+from caseclock.services.insights.panels import RecordInsight, record_insights
 from caseclock.services.record_firings import fired_on
 from caseclock.services.records import actor_names, evaluate_record, work_items
 from caseclock.store.models import (
@@ -113,6 +114,7 @@ class RecordPage:
     statuses: list[str] = field(default_factory=list)  # the status form's choices
     fields: list[tuple[FieldTerm, str]] = field(default_factory=list)  # with the current value
     assignable: list[tuple[str, str, bool]] = field(default_factory=list)  # key, name, entitled
+    insight: RecordInsight | None = None  # risk, blockers, sentiment, summary
 
     @property
     def subject(self) -> str | None:
@@ -182,6 +184,7 @@ def record_page(
         for e in timeline
     ]
     page.handoffs = _handoffs(timeline)
+    page.insight = record_insights(session, [record.id], now, summaries=True)[record.id]
     page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]

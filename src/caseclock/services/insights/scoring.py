@@ -177,3 +177,8 @@ class RiskScorer:
             return NOT_ENOUGH
         reasons = tuple(dict.fromkeys(reason_text(r, feats) for r in risk.reasons))
         return RiskView(risk.probability, reasons, risk.km, "scored")
+
+
+def recent_models(session: Session, limit: int = 10) -> list[RiskModelRow]:
+    """The latest trained models, newest first (the first one scores)."""
+    return list(RiskModelRepository(session).recent(limit))

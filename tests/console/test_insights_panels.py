@@ -1,0 +1,109 @@
+"""Breach risk on the board (a column, a badge, an order) and the record's insights panel."""
+
+from __future__ import annotations
+
+import re
+
+from caseclock.core.insights.risk import KM_GRID, RiskModel, columns
+from caseclock.store.models import RiskModelRow
+from tests.conftest import Database
+from tests.console.conftest import Web
+from tests.console.scenario import NOW, T0, Keys
+
+KEYS = ("first_response", "resolution", "l2_dwell", "root_cause")
+
+
+def _store_model(db: Database, *, history: int = 40) -> None:
+    """A model whose risk grows with the share of the target used (the first key lacks
+    history, so it abstains)."""
+    names = columns({"definition": list(KEYS)})
+    coef = [0.0] * len(names)
+    coef[names.index("share")] = 3.0
+    model = RiskModel(
+        names=tuple(names),
+        mean=(0.0,) * len(names),
+        scale=(1.0,) * len(names),
+        coef=tuple(coef),
+        intercept=-2.0,
+        platt_a=1.0,
+        platt_b=0.0,
+        km={key: tuple(1.0 - 0.03 * i for i in range(len(KM_GRID))) for key in KEYS},
+        history={key: (5 if key == "first_response" else history) for key in KEYS},
+        min_history=30,
+    )
+    with db.session_factory() as session:
+        session.add(
+            RiskModelRow(
+                trained_at=NOW,
+                trained_from=T0,
+                trained_to=NOW,
+                tested_to=NOW,
+                closed_milestones=history,
+                trigger="command",
+                model=model.to_json(),
+                evaluation={"points": []},
+            )
+        )
+        session.commit()
+
+
+def test_board_shows_risk_badges_and_orders_by_risk(agent: Web, db: Database) -> None:
+    """Before any model the column says so; with one, running milestones get a percentage
+    with its first reason, the definition without enough history says so, and the risk order
+    puts the highest first."""
+    html = agent.get("/").text
+    assert "Breach risk" in html
+    assert "badge risk-" not in html
+    _store_model(db)
+    html = agent.get("/").text
+    assert re.search(r'class="badge risk-(low|medium|high)" title="[^"]*% of target used', html)
+    assert "not enough history" in html
+    ordered = agent.get("/?order=risk").text
+    percents = [
+        int(p) for p in re.findall(r'class="badge risk-\w+" title="[^"]*">(\d+) %', ordered)
+    ]
+    assert percents == sorted(percents, reverse=True)
+    assert 'value="risk" selected' in ordered
+
+
+def test_record_page_has_the_insights_panel(agent: Web, db: Database) -> None:
+    """The record page shows each open milestone's risk with its reasons, what the record
+    waits on, the sentiment of customer comments and the summary's facts."""
+    _store_model(db)
+    html = agent.get("/records/C-3").text
+    assert 'id="insights-h">Insights' in html
+    assert "chance of a breach" in html
+    assert "Summary for a handoff" in html
+    assert "Owner" in html
+
+
+def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
+    """The insights page says when no model exists, then shows the model in use with its
+    periods and each point's figures beside the baselines; it is for admins only."""
+    admin = web.sign_in(keys.admin)
+    assert "No model trained yet" in admin.get("/insights").text
+    _store_model(db)
+    with db.session_factory() as session:
+        row = session.query(RiskModelRow).one()
+        row.evaluation = {
+            "test_milestones": 3,
+            "abstains": ["first_response"],
+            "points": [
+                {
+                    "point": "at start",
+                    "samples": 3,
+                    "breached": 1,
+                    "methods": {
+                        name: {"auc": 0.5, "ap": 0.4, "brier": 0.2, "calibration": []}
+                        for name in ("model", "elapsed share", "Kaplan-Meier")
+                    },
+                }
+            ],
+        }
+        session.commit()
+    html = admin.get("/insights").text
+    assert "The model in use" in html
+    assert "Kaplan-Meier" in html
+    assert "Not enough history, so no risk is shown for: first_response" in html
+    viewer = web.sign_in(keys.viewer)
+    assert viewer.get("/insights").status_code == 403
