@@ -52,12 +52,12 @@ def test_board_shows_risk_badges_and_orders_by_risk(agent: Web, db: Database) ->
     with its first reason, the definition without enough history says so, and the risk order
     puts the highest first."""
     html = agent.get("/").text
-    assert "Breach risk" in html
+    assert '<th scope="col">Risk</th>' in html
     assert "badge risk-" not in html
     _store_model(db)
     html = agent.get("/").text
     assert re.search(r'class="badge risk-(low|medium|high)" title="[^"]*% of target used', html)
-    assert "not enough history" in html
+    assert "Not enough history of this milestone" in html
     ordered = agent.get("/?order=risk").text
     percents = [
         int(p) for p in re.findall(r'class="badge risk-\w+" title="[^"]*">(\d+) %', ordered)
