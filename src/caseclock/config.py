@@ -237,6 +237,14 @@ class Settings(BaseSettings):
         description="how long an open breaker holds an endpoint's deliveries (doubles when a "
         "probe fails, up to 10 minutes)",
     )
+    # --- insights (see the README's insights section and docs/insights.md) ---
+    retrain_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 366,
+        description="the worker retrains the breach-risk model when the newest is this many "
+        "hours old (0: never; caseclock insights train still does)",
+    )
     # --- milestone reviews (see the README's review section and docs/reviews.md) ---
     review_weekday: int = Field(
         default=0, ge=0, le=6, description="day of the weekly review, 0 Monday .. 6 Sunday"

@@ -13,7 +13,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import httpx
@@ -33,6 +33,7 @@ from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
 from caseclock.worker.account_reminders import ReminderJob
+from caseclock.worker.insights import RetrainJob
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Role, Worker, run_in_thread
 from caseclock.worker.reviews import ReviewJob
@@ -52,6 +53,8 @@ def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, ht
     made = Worker(factory, settings, http=http)
     made.add_job(ReviewJob(factory, settings, http, smtp_settings(settings)).run)
     made.add_job(ReminderJob(factory, settings, http, smtp_settings(settings)).run)
+    if settings.retrain_hours > 0:
+        made.add_job(RetrainJob(factory, timedelta(hours=settings.retrain_hours)).run)
     wakeup = Wakeup()
     wakeup.listen(settings.database_url)
     return made, wakeup, http

@@ -182,3 +182,9 @@ class RiskScorer:
 def recent_models(session: Session, limit: int = 10) -> list[RiskModelRow]:
     """The latest trained models, newest first (the first one scores)."""
     return list(RiskModelRepository(session).recent(limit))
+
+
+def latest_trained_at(session: Session) -> datetime | None:
+    """When the newest model was trained (None: never)."""
+    row = RiskModelRepository(session).latest()
+    return None if row is None else row.trained_at
