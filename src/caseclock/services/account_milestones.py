@@ -255,13 +255,26 @@ def refresh_derived(
 ) -> None:
     """After ``changed`` moved or changed state: their reminders, the account's phases (when a
     lifecycle milestone is among them) and its pinned renewal date."""
+    refresh_many(session, [account], changed, dates=dates)
+
+
+def refresh_many(
+    session: Session,
+    accounts: Sequence[AccountRow],
+    changed: Sequence[AccountMilestoneRow],
+    *,
+    dates: Dates | None = None,
+) -> None:
+    """``refresh_derived`` for milestones of several accounts, with one query per concern."""
     dates = dates or Dates(session)
     for row in changed:
         plan_reminder(row, dates)
-    if any(row.phase is not None for row in changed):
-        refresh_phases(session, account)
-    if any(row.pin == RENEWAL_PIN for row in changed):
-        _pin_renewal(session, account)
+    phased = {row.account_id for row in changed if row.phase is not None}
+    if phased:
+        refresh_phases(session, [a for a in accounts if a.id in phased])
+    pinned = {row.account_id for row in changed if row.pin == RENEWAL_PIN}
+    if pinned:
+        _pin_renewal(session, [a for a in accounts if a.id in pinned])
 
 
 def plan_reminder(row: AccountMilestoneRow, dates: Dates) -> None:
@@ -285,24 +298,60 @@ def plan_reminder(row: AccountMilestoneRow, dates: Dates) -> None:
     row.next_reminder_at = None if found is None else found.at.astimezone(UTC)
 
 
-def refresh_phases(session: Session, account: AccountRow) -> None:
-    """Write each lifecycle milestone's phase span (``core.milestone_status.phase_spans``)."""
-    rows = [r for r in AccountMilestoneRepository(session).lifecycle_for([account.id]) if r.phase]
-    if not rows:
-        return
-    start = account.start_date or min(r.due_on for r in rows)
-    spans = phase_spans(start, [(r.phase or "", r.due_on) for r in rows])
-    for row, span in zip(sorted(rows, key=lambda r: r.due_on), spans, strict=True):
-        row.phase_since, row.phase_until = span.since, span.until
+def derive_new(
+    session: Session,
+    accounts: Sequence[AccountRow],
+    new: Sequence[AccountMilestoneRow],
+    *,
+    dates: Dates,
+) -> None:
+    """``refresh_many`` for milestones about to be written (ids reserved, not yet stored):
+    their reminders, phases and pins are set before the insert, with the stored milestones of
+    the same accounts read once."""
+    for row in new:
+        plan_reminder(row, dates)
+    phased = {row.account_id for row in new if row.phase is not None}
+    if phased:
+        refresh_phases(session, [a for a in accounts if a.id in phased], new=new)
+    pinned = {row.account_id for row in new if row.pin == RENEWAL_PIN}
+    if pinned:
+        _pin_renewal(session, [a for a in accounts if a.id in pinned], new=new)
+
+
+def refresh_phases(
+    session: Session, accounts: Sequence[AccountRow], *, new: Sequence[AccountMilestoneRow] = ()
+) -> None:
+    """Write each lifecycle milestone's phase span (``core.milestone_status.phase_spans``),
+    ``new`` ones (not stored yet) included; milestones due the same day keep the order they
+    were made in."""
+    by_account: dict[str, list[AccountMilestoneRow]] = {}
+    stored = AccountMilestoneRepository(session).lifecycle_for(a.id for a in accounts)
+    for row in [*stored, *(r for r in new if r.phase is not None)]:
+        by_account.setdefault(row.account_id, []).append(row)
+    for account in accounts:
+        rows = sorted(by_account.get(account.id, []), key=lambda r: (r.due_on, r.id))
+        if not rows:
+            continue
+        start = account.start_date or rows[0].due_on
+        spans = phase_spans(start, [(r.phase or "", r.due_on) for r in rows])
+        for row, span in zip(rows, spans, strict=True):
+            row.phase_since, row.phase_until = span.since, span.until
     session.flush()
 
 
-def _pin_renewal(session: Session, account: AccountRow) -> None:
-    open_pins = [
-        r.due_on
-        for r in AccountMilestoneRepository(session).for_account(account.id)
-        if r.pin == RENEWAL_PIN and r.completed_at is None
-    ]
-    if open_pins:
-        account.renewal_date = min(open_pins)
-        session.flush()
+def _pin_renewal(
+    session: Session, accounts: Sequence[AccountRow], *, new: Sequence[AccountMilestoneRow] = ()
+) -> None:
+    """Each account's renewal date is its earliest open milestone pinned as the renewal
+    (``new`` ones, not stored yet, included)."""
+    earliest = AccountMilestoneRepository(session).earliest_open_pins(
+        (a.id for a in accounts), RENEWAL_PIN
+    )
+    for row in new:
+        if row.pin == RENEWAL_PIN and row.completed_at is None:
+            known = earliest.get(row.account_id)
+            earliest[row.account_id] = row.due_on if known is None else min(known, row.due_on)
+    for account in accounts:
+        if account.id in earliest:
+            account.renewal_date = earliest[account.id]
+    session.flush()

@@ -11,19 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from caseclock.core.account_plans import START, Dated, Plan, PlanMilestone, parse_plan, schedule
-from caseclock.core.day_offsets import backwards, parse_offset, shift
+from caseclock.core.account_plans import (
+    START,
+    Dated,
+    Plan,
+    PlanMilestone,
+    TaskSpec,
+    parse_plan,
+    schedule,
+)
+from caseclock.core.day_offsets import OpenDay, backwards, parse_offset, shift
 from caseclock.core.plan_library import builtin_plans
 from caseclock.errors import ValidationFailed
 from caseclock.services import audit
 from caseclock.services.access import Principal
-from caseclock.services.account_milestones import Dates, refresh_derived
+from caseclock.services.account_milestones import Dates, derive_new
 from caseclock.services.accounts import get_account
-from caseclock.store.models import AccountMilestoneRow, AccountRow, AccountTaskRow
+from caseclock.store.models import AccountMilestoneRow, AccountRow
 from caseclock.store.repositories.account_milestones import AccountMilestoneRepository
 from caseclock.store.repositories.people import UserRepository
 
@@ -101,45 +110,60 @@ def apply_to_accounts(
     owner: str | None = None,
     dates: Dates | None = None,
 ) -> list[AccountMilestoneRow]:
-    """The plan on each account (demo loading and the benchmark apply it to many at once)."""
+    """The plan on each account, written in a few statements whatever the number of accounts
+    (demo loading and the benchmark apply it to many at once): ids are reserved first so the
+    milestones can name the ones they count from, their reminders, phases and pins are worked
+    out before they are written, then milestones and tasks go in one statement each."""
     dates = dates or Dates(session)
     is_open = dates.open_day(plan.calendar)
     repo = AccountMilestoneRepository(session)
+    ids = iter(repo.reserve_ids(len(accounts) * len(plan.milestones)))
     made: list[AccountMilestoneRow] = []
+    tasks: list[dict[str, Any]] = []
     for account in accounts:
-        begins = start or account.start_date or now.date()
-        dated = schedule(plan, begins, is_open=is_open)
-        rows = {
-            m.key: _row(account, plan, m, dated[m.key], actor=actor, owner=owner, now=now)
-            for m in plan.milestones
-        }
-        repo.add_many(list(rows.values()))
+        dated = schedule(plan, start or account.start_date or now.date(), is_open=is_open)
+        rows = {}
+        for m in plan.milestones:
+            rows[m.key] = _row(account, plan, m, dated[m.key], actor=actor, owner=owner, now=now)
+            rows[m.key].id = next(ids)
         for m in plan.milestones:
             row = rows[m.key]
             anchor = m.anchor()
             row.after_id = rows[anchor].id if anchor != START else None
             row.starts_after_id = rows[m.starts_after].id if m.starts_after else None
-            for task in m.tasks:
-                due = None
-                if task.due_before is not None:
-                    due = shift(row.due_on, backwards(parse_offset(task.due_before)), is_open)
-                session.add(
-                    AccountTaskRow(
-                        milestone_id=row.id,
-                        kind="task",
-                        title=task.title,
-                        assignee=task.assignee or row.owner,
-                        due_on=due,
-                        required=task.required,
-                        created_by=actor,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-        session.flush()
-        refresh_derived(session, account, list(rows.values()), dates=dates)
+            tasks.extend(_task(row, task, is_open, actor=actor, now=now) for task in m.tasks)
         made.extend(rows.values())
-    return made
+    derive_new(session, accounts, made, dates=dates)
+    repo.insert_new([_values(row) for row in made], tasks)
+    return list(repo.by_ids(row.id for row in made))
+
+
+def _task(
+    row: AccountMilestoneRow, task: TaskSpec, is_open: OpenDay, *, actor: str, now: datetime
+) -> dict[str, Any]:
+    due = None
+    if task.due_before is not None:
+        due = shift(row.due_on, backwards(parse_offset(task.due_before)), is_open)
+    return {
+        "milestone_id": row.id,
+        "kind": "task",
+        "title": task.title,
+        "assignee": task.assignee or row.owner,
+        "due_on": due,
+        "required": task.required,
+        "done_at": None,
+        "done_by": None,
+        "created_by": actor,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+_COLUMNS = [c.key for c in cast(Table, AccountMilestoneRow.__table__).columns]
+
+
+def _values(row: AccountMilestoneRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _COLUMNS}
 
 
 def _row(

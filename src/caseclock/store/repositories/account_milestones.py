@@ -8,15 +8,16 @@ phase holds from ``phase_since`` (included) to ``phase_until`` (excluded; null: 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from caseclock.store.bulk import copy_rows, is_postgres
 from caseclock.store.models import (
     AccountMilestoneRow,
     AccountRow,
@@ -61,9 +62,37 @@ class AccountMilestoneRepository:
         self.session.flush()
         return row
 
-    def add_many(self, rows: Sequence[AccountMilestoneRow]) -> None:
-        self.session.add_all(rows)
-        self.session.flush()
+    def reserve_ids(self, count: int) -> list[int]:
+        """``count`` ids for new milestones, taken before their rows are written (a plan's
+        milestones name each other by id): the table's sequence on PostgreSQL; on SQLite, one
+        writer at a time, the ids after the highest."""
+        if count <= 0:
+            return []
+        if is_postgres(self.session):
+            return list(
+                self.session.scalars(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('account_milestones', 'id'))"
+                        " FROM generate_series(1, :n)"
+                    ),
+                    {"n": count},
+                )
+            )
+        highest = self.session.scalar(select(func.max(M.id))) or 0
+        return list(range(highest + 1, highest + 1 + count))
+
+    def insert_new(
+        self, milestones: Sequence[Mapping[str, Any]], tasks: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Write new milestones (with their reserved ids) and their tasks in two statements."""
+        copy_rows(self.session, cast(Table, AccountMilestoneRow.__table__), milestones)
+        copy_rows(self.session, cast(Table, AccountTaskRow.__table__), tasks)
+
+    def by_ids(self, ids: Iterable[int]) -> Sequence[AccountMilestoneRow]:
+        wanted = list(set(ids))
+        if not wanted:
+            return []
+        return self.session.scalars(select(M).where(M.id.in_(wanted)).order_by(M.id)).all()
 
     def get(self, milestone_id: int) -> AccountMilestoneRow | None:
         return self.session.get(AccountMilestoneRow, milestone_id)
@@ -83,12 +112,28 @@ class AccountMilestoneRepository:
         ).all()
 
     def lifecycle_for(self, account_ids: Iterable[str]) -> Sequence[AccountMilestoneRow]:
+        """The accounts' lifecycle milestones by due date, those due the same day in the order
+        they were made (``core.milestone_status.phase_spans`` keeps that order)."""
         wanted = list(set(account_ids))
         if not wanted:
             return []
         return self.session.scalars(
-            select(M).where(M.account_id.in_(wanted), M.phase.is_not(None)).order_by(M.due_on)
+            select(M)
+            .where(M.account_id.in_(wanted), M.phase.is_not(None))
+            .order_by(M.account_id, M.due_on, M.id)
         ).all()
+
+    def earliest_open_pins(self, account_ids: Iterable[str], pin: str) -> dict[str, date]:
+        """Per account, the earliest due date of its open milestones pinned as ``pin``."""
+        wanted = list(set(account_ids))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(M.account_id, func.min(M.due_on))
+            .where(M.account_id.in_(wanted), M.pin == pin, M.completed_at.is_(None))
+            .group_by(M.account_id)
+        )
+        return {str(account_id): due for account_id, due in rows}
 
     def reminders_due(self, now: datetime, limit: int) -> Sequence[AccountMilestoneRow]:
         """Open milestones whose next reminder is due, soonest first (each is then claimed
