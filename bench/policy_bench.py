@@ -110,6 +110,8 @@ def _rows(timeline: list[Event]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             "occurred_at": e.at,
             "received_at": e.at,
             "data": dict(e.data),
+            "source": "import",
+            "actor": "bench",
         }
         for e in ordered
     ]
