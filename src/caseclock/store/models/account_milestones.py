@@ -27,7 +27,7 @@ class AccountMilestoneRow(Base):
     __tablename__ = "account_milestones"
     __table_args__ = (
         Index("ix_account_milestones_account_id_due_on", "account_id", "due_on"),
-        Index("ix_account_milestones_phase_phase_since", "phase", "phase_since"),
+        Index("ix_account_milestones_phase_phase_until", "phase", "phase_until"),
         Index("ix_account_milestones_next_reminder_at", "next_reminder_at"),
     )
 

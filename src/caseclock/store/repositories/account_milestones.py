@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,8 @@ def phase_holds(day: date) -> ColumnElement[bool]:
     """SQL of ``PhaseSpan.holds(day)`` over ``account_milestones`` (phase rows only)."""
     return and_(
         M.phase.is_not(None),
+        or_(M.phase_until > day, M.phase_until.is_(None)),
         M.phase_since <= day,
-        or_(M.phase_until.is_(None), M.phase_until > day),
     )
 
 
@@ -288,14 +288,9 @@ class AccountMilestoneRepository:
     def _filtered(self, query: Any, where: AccountFilter, scope: frozenset[str] | None) -> Any:
         if scope is not None:
             query = query.where(AccountRow.id.in_(scope))
-        if where.phase is not None:
-            query = query.where(
-                exists().where(
-                    M.account_id == AccountRow.id,
-                    M.phase == where.phase,
-                    phase_holds(where.today),
-                )
-            )
+        if where.phase is not None:  # the accounts of the phase's current rows, an index range
+            current = select(M.account_id).where(M.phase == where.phase, phase_holds(where.today))
+            query = query.where(AccountRow.id.in_(current))
         if where.renewal_until is not None:
             query = query.where(
                 AccountRow.renewal_date >= where.today,
