@@ -7,10 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caseclock.clock import FixedClock
-from tests.conftest import Database
+from caseclock.services.firing import SYSTEM
+from caseclock.services.ingest import ingest
+from tests.conftest import HELPDESK, Database
 from tests.console.conftest import Web
 from tests.console.test_review_page import keys_for
-from tests.services.review_setup import NOW
+from tests.services.review_setup import NOW, Events
 
 
 @pytest.fixture
@@ -47,3 +49,22 @@ def test_the_holders_report_and_its_csv(db: Database, client: TestClient) -> Non
     assert rows[0][:3] == ["section", "dimension", "label"]
     assert ["pauses", "agent", "lee"] in [r[:3] for r in rows]
     assert ["criteria", "completions", "met", "1", "", "0.0000", ""] in rows
+
+
+def test_speed_beside_reopens_by_team_and_tier(db: Database, client: TestClient) -> None:
+    """R-RE is resolved, reopened and resolved again; R-WEEK was resolved once: team L2
+    resolved 2 records and 1 was reopened (50%), beside its average times; the CSV agrees."""
+    web = Web(client).sign_in(keys_for(db, "lee")["lee"], me="lee")
+    events = Events().created("R-RE", -10, account="acme", owner="ana", tier="Gold")
+    events.add("R-RE", "comment", -9.5, public=True, author_role="agent")
+    events.add("R-RE", "closed", -8).add("R-RE", "reopened", -6).add("R-RE", "closed", -5)
+    with db.session_factory() as session:
+        ingest(session, events.items, principal=SYSTEM, provenance=HELPDESK, now=NOW)
+        session.commit()
+    page = web.get("/reports?days=30")
+    assert "Speed beside reopens, by team and tier" in page.text
+    rows = [r.split(",") for r in web.get("/reports/balance.csv?days=30").text.splitlines()]
+    team = next(r for r in rows if r[:2] == ["team", "L2"])
+    assert team[4:] == ["2", "1", "0.5000"]
+    gold = next(r for r in rows if r[:2] == ["tier", "Gold"])
+    assert gold[4:] == ["1", "1", "1.0000"]

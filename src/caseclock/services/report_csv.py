@@ -19,10 +19,12 @@ from caseclock.errors import NotFound
 from caseclock.services.access import Principal
 from caseclock.services.dwell_report import DwellReport, dwell_report
 from caseclock.services.reports import (
+    Balance,
     ComplianceReport,
     Override,
     TimingReport,
     Violation,
+    balance_report,
     compliance_report,
     overrides,
     timing_report,
@@ -165,6 +167,34 @@ def dwell_rows(report: DwellReport) -> list[list[str]]:
     return _safe(out)
 
 
+def balance_rows(items: Sequence[Balance]) -> list[list[str]]:
+    """Speed beside reopen rate by team and tier, header first."""
+    out = [
+        [
+            "dimension",
+            "label",
+            "first_response_average_seconds",
+            "resolution_average_seconds",
+            "resolved",
+            "reopened",
+            "reopen_rate",
+        ]
+    ]
+    for b in items:
+        out.append(
+            [
+                b.dimension,
+                b.label,
+                "" if b.first_response is None else str(int(b.first_response.total_seconds())),
+                "" if b.resolution is None else str(int(b.resolution.total_seconds())),
+                str(b.resolved),
+                str(b.reopened),
+                "" if b.reopen_rate is None else f"{b.reopen_rate:.4f}",
+            ]
+        )
+    return _safe(out)
+
+
 Rows = Callable[[Session, Principal, datetime, int], list[list[str]]]
 REPORTS: dict[str, Rows] = {
     "compliance": lambda s, p, now, days: compliance_rows(
@@ -174,6 +204,7 @@ REPORTS: dict[str, Rows] = {
     "timing": lambda s, p, now, days: timing_rows(timing_report(s, p, now=now, days=days)),
     "overrides": lambda s, p, now, days: override_rows(overrides(s, p, now=now, days=days)),
     "holders": lambda s, p, now, days: dwell_rows(dwell_report(s, p, now=now, days=days)),
+    "balance": lambda s, p, now, days: balance_rows(balance_report(s, p, now=now, days=days)),
 }
 
 

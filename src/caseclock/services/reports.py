@@ -307,3 +307,58 @@ def overrides(
         )
         for row in found
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Speed beside quality for one team or tier: average times to first response and to
+    resolution, and the share of resolved records that were reopened."""
+
+    dimension: str  # team or tier
+    label: str
+    first_response: timedelta | None
+    resolution: timedelta | None
+    resolved: int
+    reopened: int
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return None if self.resolved == 0 else self.reopened / self.resolved
+
+
+def _average(rows: Sequence[OutcomeRow], key: str) -> timedelta | None:
+    return _stats(key, (r.elapsed_seconds for r in rows if r.key == key)).average
+
+
+def balance_report(
+    session: Session,
+    principal: Principal,
+    *,
+    now: datetime,
+    days: int = 90,
+    account: str | None = None,
+) -> list[Balance]:
+    """Per team and per tier: time to first response and to resolution (completed in the
+    window) beside the reopen rate (records whose resolution completed in the window and that
+    were reopened in it), so a team cannot look fast by closing cases too early."""
+    since, rows = _window(session, principal, now, days, account)
+    done = [r for r in rows if r.state == MilestoneState.COMPLETED.value]
+    reopened = ReportRepository(session).reopened(since=since, until=now, scope=principal.accounts)
+    found = []
+    for dimension in ("team", "tier"):
+        groups: dict[str, list[OutcomeRow]] = {}
+        for row in done:
+            groups.setdefault(getattr(row, dimension) or NONE_LABEL, []).append(row)
+        for name, items in sorted(groups.items()):
+            resolved = {r.record_id for r in items if r.key == RESOLUTION}
+            found.append(
+                Balance(
+                    dimension,
+                    name,
+                    _average(items, FIRST_RESPONSE),
+                    _average(items, RESOLUTION),
+                    len(resolved),
+                    len(resolved & reopened),
+                )
+            )
+    return found

@@ -32,6 +32,7 @@ def report_page(
     timing = reports.timing_report(session, p, now=now, days=days)
     late = reports.violations(session, p, now=now, days=days)
     moved = reports.overrides(session, p, now=now, days=days)
+    balance = reports.balance_report(session, p, now=now, days=days)
     context = {
         "days": days,
         "periods": PERIODS,
@@ -41,6 +42,7 @@ def report_page(
         "timing": timing,
         "overrides": moved[:25],
         "override_count": len(moved),
+        "balance": balance,
         "charts": {
             "milestone": charts.compliance_bars("Compliance by milestone", comp.by_milestone),
             "tier": charts.compliance_bars("Compliance by tier", comp.by_tier),

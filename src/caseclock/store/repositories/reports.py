@@ -212,6 +212,24 @@ class ReportRepository:
             query = query.where(RecordRow.account_id.in_(scope) if scope else false())
         return [OverrideRow(**row._asdict()) for row in self.session.execute(query).all()]
 
+    def reopened(
+        self, *, since: datetime, until: datetime, scope: frozenset[str] | None
+    ) -> set[str]:
+        """The records reopened (a ``reopened`` event) in ``[since, until)``."""
+        query = (
+            select(EventRow.record_id)
+            .join(RecordRow, RecordRow.id == EventRow.record_id)
+            .where(
+                EventRow.type == "reopened",
+                EventRow.occurred_at >= since,
+                EventRow.occurred_at < until,
+            )
+            .distinct()
+        )
+        if scope is not None:
+            query = query.where(RecordRow.account_id.in_(scope) if scope else false())
+        return set(self.session.scalars(query).all())
+
     def firings(self, record_id: str) -> Sequence[FiringRow]:
         """The timers the worker fired (or skipped) on a record, newest first."""
         return self.session.scalars(
