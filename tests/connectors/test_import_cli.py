@@ -3,19 +3,22 @@ bad rows, ``--strict``, ``--dry-run`` and resuming after an interruption."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from caseclock.cli.import_cmd import _progress
 from caseclock.cli.main import app
 from caseclock.clock import SystemClock
 from caseclock.connectors.importer import BatchOutcome, Checkpoint, fingerprint, run_import
-from caseclock.connectors.mapping import ImportMapping
+from caseclock.connectors.mapping import ImportMapping, Problem, RowError
 from caseclock.connectors.rows import Source
 from caseclock.connectors.snapshots import PlannedEvent
 from caseclock.services.imports import store_batch
@@ -247,3 +250,26 @@ def test_several_loading_processes_store_what_one_stores(tmp_path: Path) -> None
     refused = _import(sqlite, str(data), "--mapping", str(mapping), "--jobs", "2")
     assert refused.exit_code == 2
     assert "--jobs needs PostgreSQL" in refused.stderr
+
+
+def test_a_terminal_shows_progress_with_the_rate_and_the_time_left(tmp_path: Path) -> None:
+    """On a terminal the import draws a bar for reading and one for loading, each with how
+    far it is, its rate and the time left; problems print above the bar."""
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    data, _ = _files(tmp_path, 10)
+    source = Source(data, ImportMapping.model_validate(MAPPING))
+
+    def slow_sink(planned: Sequence[PlannedEvent]) -> BatchOutcome:
+        return BatchOutcome(stored=len(planned))
+
+    with _progress(data, console) as report:
+        report.problem(RowError(7, Problem.INSTANT, "no usable instant"))
+        run_import(source, slow_sink, batch_events=5, progress=report)
+        report.loading(1, 2)  # half-way, so the bar is drawn with a time left
+    shown = screen.getvalue()
+    assert f"{data}:7: no usable instant" in shown
+    assert "reading" in shown
+    assert "loading" in shown
+    assert "rows/s" in shown  # the rate
+    assert "0:00:0" in shown  # the time left

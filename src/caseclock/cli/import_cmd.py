@@ -342,12 +342,13 @@ class _Report(importer.Progress):
         if self._bar is None:
             typer.echo(message, err=True)
         else:
-            self._console.print(message, markup=False, soft_wrap=True)
+            self._console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def _progress(file: Path) -> Iterator[_Report]:
-    console = Console(stderr=True, highlight=False)
+def _progress(file: Path, console: Console | None = None) -> Iterator[_Report]:
+    """Problems and, on a terminal (stderr's, unless ``console`` is given), a progress bar."""
+    console = console or Console(stderr=True, highlight=False)
     if not console.is_terminal:
         yield _Report(file, console, None)
         return
