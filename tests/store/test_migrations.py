@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -142,3 +143,25 @@ def test_records_from_before_firing_holds_are_not_held_and_a_hold_goes_with_its_
             assert connection.execute(text("SELECT count(*) FROM firing_holds")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_revisions_form_one_chain_named_by_their_files() -> None:
+    """Every migration file ``vNNNN_*.py`` holds revision ``NNNN``, revises ``NNNN - 1``, and
+    there is exactly one head: two branches landing the same number break here, not in CI."""
+    versions = Path(migrate.__file__).parent / "migrations" / "versions"
+    revisions: dict[str, str | None] = {}
+    for path in sorted(versions.glob("v*.py")):
+        source = path.read_text()
+        revision = re.search(r'^revision = "(\w+)"', source, re.MULTILINE)
+        down = re.search(r'^down_revision = (?:"(\w+)"|None)', source, re.MULTILINE)
+        assert revision, f"{path.name}: no revision"
+        assert down, f"{path.name}: no down_revision"
+        number = path.name[1:5]
+        assert revision.group(1) == number, f"{path.name} holds revision {revision.group(1)}"
+        assert number not in revisions, f"two migrations numbered {number}"
+        revisions[number] = down.group(1)
+    numbers = sorted(revisions)
+    assert numbers == [f"{n:04d}" for n in range(1, len(numbers) + 1)], "a number is skipped"
+    for previous, number in zip([None, *numbers], numbers, strict=False):
+        assert revisions[number] == previous, f"{number} revises {revisions[number]}"
+    assert migrate.head_revision() == numbers[-1]
