@@ -9,9 +9,6 @@ left in the message, is the date of the pass in UTC.
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,13 +16,13 @@ import httpx
 
 from caseclock.channels.chat import deliver_chat
 from caseclock.channels.email import EmailTemplates, SmtpSettings, deliver_email
-from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
+from caseclock.channels.outcome import DeliveryOutcome
 from caseclock.config import Settings
 from caseclock.services import milestone_reminders
 from caseclock.services.milestone_reminders import DueReminder
 from caseclock.store.database import SessionFactory
+from caseclock.worker.periodic import Paced, Sending, claim_send_settle
 
-log = logging.getLogger(__name__)
 LOOK_EVERY = timedelta(minutes=1)
 TEMPLATE = "milestone_reminder"
 NO_RECIPIENT = "not sent: nobody with an address and no chat endpoint"
@@ -43,7 +40,7 @@ class Reminded:
 
 
 @dataclass
-class ReminderJob:
+class ReminderJob(Paced):
     """``run(now)`` is called by the worker loop after every pass."""
 
     session_factory: SessionFactory
@@ -51,53 +48,39 @@ class ReminderJob:
     http: httpx.Client
     smtp: SmtpSettings
     templates: EmailTemplates = field(default_factory=EmailTemplates)
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    next_look: datetime | None = None
 
     def run(self, now: datetime) -> list[Reminded]:
         """Send what is due at ``now``; a no-op until a minute after the last look."""
-        if self.next_look is not None and now < self.next_look:
+        if not self.looking(now, LOOK_EVERY):
             return []
-        self.next_look = now + LOOK_EVERY
         with self.session_factory() as session:
             due = milestone_reminders.due_reminders(session, now=now)
             session.commit()
         return [sent for item in due if (sent := self._one(item, now)) is not None]
 
     def _one(self, due: DueReminder, now: datetime) -> Reminded | None:
-        with self.session_factory() as session:
-            ledger = milestone_reminders.claim(session, due, worker=self.worker, now=now)
-            session.commit()
-        if ledger is None:
+        settled = claim_send_settle(
+            self.session_factory,
+            claim=lambda s: milestone_reminders.claim(s, due, worker=self.worker, now=now),
+            send=lambda ledger: self._send(due, ledger, now),
+            release=lambda s, ledger, _: milestone_reminders.release(s, ledger, now=now),
+            finish=lambda s, ledger, done: milestone_reminders.finish(
+                s, ledger, recipients_sent=done.to, outcome=done.outcome, now=now
+            ),
+            what=f"reminder of milestone {due.milestone_id}",
+            nobody=NO_RECIPIENT,
+        )
+        if settled is None:
             return None  # another worker has it
-        to: list[str] = []
-        try:
-            to, outcomes = self._send(due, ledger, now)
-        except Exception as exc:  # one milestone's reminder must not stop the others
-            log.exception("reminder of milestone %s failed", due.milestone_id)
-            outcomes = [DeliveryOutcome.retryable(f"unexpected {type(exc).__name__}: {exc}")]
-        sent = any(o.status is DeliveryStatus.DELIVERED for o in outcomes)
-        retry = not sent and any(o.status is DeliveryStatus.RETRYABLE for o in outcomes)
-        text = "; ".join(o.reason for o in outcomes) or NO_RECIPIENT
-        with self.session_factory() as session:
-            if retry:
-                milestone_reminders.release(session, ledger, now=now)
-            else:
-                milestone_reminders.finish(
-                    session, ledger, recipients_sent=to, outcome=text, now=now
-                )
-            session.commit()
-        return Reminded(due.milestone_id, due.sequence, to, text, sent)
+        return Reminded(due.milestone_id, due.sequence, settled.to, settled.outcome, settled.sent)
 
-    def _send(
-        self, due: DueReminder, ledger: int, now: datetime
-    ) -> tuple[list[str], list[DeliveryOutcome]]:
+    def _send(self, due: DueReminder, ledger: int, now: datetime) -> Sending:
         with self.session_factory() as session:
             message = milestone_reminders.outgoing(
                 session, due, console_url=self.settings.console_url, today=now.date()
             )
         if message is None:
-            return [], [DeliveryOutcome.permanent("the milestone is done or gone")]
+            return Sending([], [DeliveryOutcome.permanent("the milestone is done or gone")])
         key = f"milestone-reminder-{ledger}"
         outcomes = []
         if message.to:
@@ -114,4 +97,4 @@ class ReminderJob:
                     allow_private=self.settings.allow_private_endpoints,
                 )
             )
-        return message.to, outcomes
+        return Sending(message.to, outcomes)

@@ -18,28 +18,27 @@ from datetime import datetime, timedelta
 from caseclock.errors import CaseclockError
 from caseclock.services.insights.scoring import latest_trained_at
 from caseclock.store.database import SessionFactory
+from caseclock.worker.periodic import Paced
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class RetrainJob:
+class RetrainJob(Paced):
     """Retrains when due; ``run(now)`` is called by the worker loop every pass."""
 
     session_factory: SessionFactory
     every: timedelta
-    next_look: datetime | None = None
 
     def run(self, now: datetime) -> bool:
         """Train and store a model if the newest is ``every`` old; whether one was stored."""
-        if self.next_look is not None and now < self.next_look:
+        if not self.looking(now, self.every):
             return False
         with self.session_factory() as session:
             newest = latest_trained_at(session)
         if newest is not None and now - newest < self.every:
             self.next_look = newest + self.every
             return False
-        self.next_look = now + self.every
         from caseclock.services.insights.training import train  # noqa: PLC0415 (see above)
 
         with self.session_factory() as session:

@@ -11,9 +11,6 @@ recognisable). A failure worth retrying gives the claim back at once; the next l
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,14 +18,13 @@ import httpx
 
 from caseclock.channels.chat import deliver_chat
 from caseclock.channels.email import EmailTemplates, RenderedEmail, SmtpSettings, deliver_email
-from caseclock.channels.outcome import DeliveryOutcome, DeliveryStatus
 from caseclock.config import Settings
 from caseclock.services import review_digest, reviews
 from caseclock.services.directory import load_directory
 from caseclock.services.teams import get_team
 from caseclock.store.database import SessionFactory
+from caseclock.worker.periodic import Paced, Sending, claim_send_settle
 
-log = logging.getLogger(__name__)
 LOOK_EVERY = timedelta(minutes=1)
 LEASE = timedelta(minutes=10)
 NO_RECIPIENT = "not sent: the team has no lead with an address, no address and no chat endpoint"
@@ -46,7 +42,7 @@ class Sent:
 
 
 @dataclass
-class ReviewJob:
+class ReviewJob(Paced):
     """Sends due review digests; ``run(now)`` is called by the worker loop every pass."""
 
     session_factory: SessionFactory
@@ -54,44 +50,37 @@ class ReviewJob:
     http: httpx.Client
     smtp: SmtpSettings
     templates: EmailTemplates = field(default_factory=EmailTemplates)
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    next_look: datetime | None = None
 
     def run(self, now: datetime) -> list[Sent]:
         """Send what is due at ``now``; a no-op until a minute after the last look."""
-        if self.next_look is not None and now < self.next_look:
+        if not self.looking(now, LOOK_EVERY):
             return []
-        self.next_look = now + LOOK_EVERY
         options = reviews.ReviewOptions.of(self.settings)
         with self.session_factory() as session:
             due = reviews.due_digests(session, options, now=now)
         return [sent for item in due if (sent := self._one(item, options, now)) is not None]
 
     def _one(self, due: reviews.Due, options: reviews.ReviewOptions, now: datetime) -> Sent | None:
-        with self.session_factory() as session:
-            run_id = reviews.claim_digest(session, due, worker=self.worker, now=now, lease=LEASE)
-            session.commit()
-        if run_id is None:
+        settled = claim_send_settle(
+            self.session_factory,
+            claim=lambda s: reviews.claim_digest(s, due, worker=self.worker, now=now, lease=LEASE),
+            send=lambda run_id: self._send(due, options, run_id, now),
+            release=lambda s, run_id, done: reviews.release_digest(
+                s, run_id, outcome=done.outcome, now=now
+            ),
+            finish=lambda s, run_id, done: reviews.finish_digest(
+                s, run_id, sent=done.sent, outcome=done.outcome, now=now
+            ),
+            what=f"review digest of team {due.team}",
+            nobody=NO_RECIPIENT,
+        )
+        if settled is None:
             return None  # another worker has it
-        try:
-            outcomes = self._send(due, options, run_id, now)
-        except Exception as exc:  # one team's digest must not stop the others
-            log.exception("review digest of team %s failed", due.team)
-            outcomes = [DeliveryOutcome.retryable(f"unexpected {type(exc).__name__}: {exc}")]
-        sent = any(o.status is DeliveryStatus.DELIVERED for o in outcomes)
-        retry = not sent and any(o.status is DeliveryStatus.RETRYABLE for o in outcomes)
-        text = "; ".join(o.reason for o in outcomes) or NO_RECIPIENT
-        with self.session_factory() as session:
-            if retry:
-                reviews.release_digest(session, run_id, outcome=text, now=now)
-            else:
-                reviews.finish_digest(session, run_id, sent=sent, outcome=text, now=now)
-            session.commit()
-        return Sent(due.team, due.cadence.value, due.period.end, text, sent)
+        return Sent(due.team, due.cadence.value, due.period.end, settled.outcome, settled.sent)
 
     def _send(
         self, due: reviews.Due, options: reviews.ReviewOptions, run_id: int, now: datetime
-    ) -> list[DeliveryOutcome]:
+    ) -> Sending:
         with self.session_factory() as session:
             team = get_team(session, due.team)
             review = reviews.build_review(
@@ -123,4 +112,4 @@ class ReviewJob:
                     allow_private=self.settings.allow_private_endpoints,
                 )
             )
-        return outcomes
+        return Sending(to, outcomes)
