@@ -143,6 +143,12 @@ class Cycle:
     # costs a utcoffset call on each side, comparing integers nothing.
     started_us: int = field(default=0, repr=False, compare=False)
     ended_us: int | None = field(default=None, repr=False, compare=False)
+    # The most pauses may keep off the clock in all (counted time, microseconds; None: no cap),
+    # and the instant they reached it (the clock runs from then on, paused or not).
+    pause_cap_us: int | None = field(default=None, repr=False, compare=False)
+    capped_us: int | None = field(default=None, repr=False, compare=False)
+    # A completion was asked for at this instant and blocked by unmet success criteria.
+    blocked_us: int | None = field(default=None, repr=False, compare=False)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -182,6 +188,7 @@ class Cycle:
         self.frozen_pauses_us = None
         self.started_us = instant_us(started_at) if started_us is None else started_us
         self.ended_us = None
+        self.pause_cap_us = self.capped_us = self.blocked_us = None
 
     def set_end(self, at: datetime | None, at_us: int | None) -> None:
         """Set (or, with None, clear) the instant the cycle ended, in both forms."""
@@ -189,6 +196,7 @@ class Cycle:
 
     def freeze(self) -> None:
         """Mark the cycle final (the replay is over): its arithmetic may now be memoized."""
+        self.capped_us = self.cap_reached_us()
         spans = self._merge(None, None)
         self.frozen_pauses = [(a, b) for _, _, a, b in spans]
         self.frozen_pauses_us = (self.started_us, [(a, b) for a, b, _, _ in spans])
@@ -241,7 +249,14 @@ class Cycle:
 
     def _merge(self, until_us: int | None, until: datetime | None) -> list[_MergedSpan]:
         """``merged_pauses`` as (start, end) in microseconds and as the datetimes they came
-        from, compared as integers only."""
+        from, compared as integers only; cut at the ``pause_cap``."""
+        spans = self._uncapped(until_us, until)
+        if self.pause_cap_us is None or not spans:
+            return spans
+        return self._capped(spans, self.pause_cap_us)[0]
+
+    def _uncapped(self, until_us: int | None, until: datetime | None) -> list[_MergedSpan]:
+        """The pauses merged and clipped, before any ``pause_cap`` cuts them."""
         stop_us, stop = self.ended_us, self.ended_at
         if until_us is not None and (stop_us is None or until_us < stop_us):
             stop_us, stop = until_us, until
@@ -268,6 +283,40 @@ class Cycle:
             else:
                 spans.append((start_us, end_us, start, end))
         return spans
+
+    def _capped(self, spans: list[_MergedSpan], cap: int) -> tuple[list[_MergedSpan], int | None]:
+        """The merged pauses cut where together they have kept ``cap`` of counted time off the
+        clock, and that instant (None if they never do): the clock runs from then on, paused
+        or not. Cutting is done from the start, so clipping at an instant first (``until``)
+        gives the same spans up to it."""
+        calendar = self._calendar()
+        left = cap
+        kept: list[_MergedSpan] = []
+        for start_us, end_us, start, end in spans:
+            if left <= 0:
+                return kept, start_us
+            if end_us is not None:
+                held = _count_us(calendar, start_us, end_us)
+                if held <= left:
+                    left -= held
+                    kept.append((start_us, end_us, start, end))
+                    continue
+            cut = _add_us(calendar, start_us, left)
+            if end_us is not None:
+                cut = min(cut, end_us)  # a business-time cut never lands past the pause's end
+            if cut > start_us:
+                kept.append((start_us, cut, start, self.local(cut)))
+            return kept, cut
+        return kept, None
+
+    def cap_reached_us(self) -> int | None:
+        """The instant the pauses reached the definition's ``pause_cap`` (None: never, or no
+        cap); from then on the clock runs though the record may still be paused."""
+        if self.pause_cap_us is None:
+            return None
+        if self.frozen_pauses is not None:
+            return self.capped_us
+        return self._capped(self._uncapped(None, None), self.pause_cap_us)[1]
 
     def paused_before(self, until: datetime) -> bool:
         """Whether a pause kept the clock off before ``until``."""

@@ -42,6 +42,8 @@ class PauseEntry:
     team: str | None
     after_reply: timedelta | None  # since the customer's last public reply, when flagged
     flagged: bool
+    # counted time of the pause after the definition's ``pause_cap`` was reached: the clock ran
+    beyond_cap: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +99,25 @@ def _last_before(instants: Sequence[datetime], at: datetime) -> datetime | None:
     return found
 
 
-def _held(cycle: Cycle, pause: Pause, until: datetime) -> timedelta:
-    start = max(pause.start, cycle.started_at)
-    stops = [until, *(t for t in (pause.end, cycle.ended_at) if t is not None)]
-    end = min(stops)
+def _counted(cycle: Cycle, start: datetime, end: datetime) -> timedelta:
     if end <= start:
         return timedelta(0)
     if cycle.counts_business_time():
         return cycle.business.between(start, end)
     return end - start
+
+
+def _held(cycle: Cycle, pause: Pause, until: datetime) -> tuple[timedelta, timedelta]:
+    """The counted time ``pause`` kept off the clock up to ``until``, and the counted time it
+    went on after the cycle's pause cap was reached (the clock ran then)."""
+    start = max(pause.start, cycle.started_at)
+    stops = [until, *(t for t in (pause.end, cycle.ended_at) if t is not None)]
+    end = min(stops)
+    capped = cycle.cap_reached_us()
+    if capped is None:
+        return _counted(cycle, start, end), timedelta(0)
+    cut = min(max(cycle.local(capped), start), end)
+    return _counted(cycle, start, cut), _counted(cycle, cut, end)
 
 
 def pause_entries(
@@ -129,6 +141,7 @@ def pause_entries(
                 since = None if reply is None else pause.start - reply
                 flagged = since is not None and since <= flag_within
                 holder = holder_at(history, pause.start)
+                held, beyond = _held(cycle, pause, result.now)
                 found.append(
                     PauseEntry(
                         record=result.events[0].record if result.events else "",
@@ -136,7 +149,7 @@ def pause_entries(
                         cycle=cycle.number,
                         start=pause.start,
                         end=pause.end,
-                        held=_held(cycle, pause, result.now),
+                        held=held,
                         kind=pause.kind,
                         by=actor_of(pause.event, actors or {}),
                         reason=_reason(pause),
@@ -144,6 +157,7 @@ def pause_entries(
                         team=None if holder is None else holder.team,
                         after_reply=since if flagged else None,
                         flagged=flagged,
+                        beyond_cap=beyond,
                     )
                 )
     return sorted(found, key=lambda e: (e.start, e.milestone, e.cycle))
@@ -166,7 +180,8 @@ def over_cap(
     entries: Iterable[PauseEntry], cap: timedelta
 ) -> dict[tuple[str, str, int], timedelta]:
     """Milestone cycles whose pauses together kept more than ``cap`` off the clock, with the
-    excess (a report, not a rule: the evaluator does not cut pauses)."""
+    excess: a what-if for a cap a definition does not have (a definition's ``pause_cap`` is
+    enforced by the evaluator; ``PauseEntry.beyond_cap`` reports the pause beyond it)."""
     held: dict[tuple[str, str, int], timedelta] = {}
     for entry in entries:
         key = (entry.record, entry.milestone, entry.cycle)

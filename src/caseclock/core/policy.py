@@ -209,6 +209,12 @@ class MilestoneDef(Document):
     actions: Actions = Actions()
     # What "done" means (a checklist): a completion without them is "completed without criteria"
     criteria: tuple[Criterion, ...] = Field(default=(), max_length=20)
+    # ``block``: a completion that misses a criterion does not complete (``core.replay``)
+    without_criteria: Literal["record", "block"] = "record"
+    # The most pauses may keep off one cycle's clock in all (``4h``, ``2bd``, ``3d``, on the
+    # milestone's clock); beyond it the clock runs though paused (``core.cycles``)
+    pause_cap: str | None = None
+    _pause_cap = field_validator("pause_cap")(check_period)
 
     @model_validator(mode="after")
     def _levels(self) -> MilestoneDef:
@@ -218,6 +224,8 @@ class MilestoneDef(Document):
             _level_only(self.pause, "pause")
         if not _OWNER.match(self.owner):
             raise ValueError("owner is record, team_lead, role:NAME or field:NAME")
+        if self.without_criteria == "block" and not self.criteria:
+            raise ValueError("without_criteria: block needs criteria to block on")
         return self
 
     @property

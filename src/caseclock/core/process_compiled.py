@@ -20,6 +20,7 @@ from caseclock.core.event_relevance import (
     start_when_unwatched,
 )
 from caseclock.core.events import EventType
+from caseclock.core.periods import Period, parse_period
 from caseclock.core.policy import MilestoneDef, Process, dependency_order
 from caseclock.core.targets import CalendarRule, CompiledTarget
 from caseclock.core.timers import ViolationRule, WarningRule
@@ -61,6 +62,8 @@ class CompiledDef:
     fields: frozenset[str] | None  # the fields it reads (None: every field)
     idle_start: Literal["false", "same", "evaluate"]
     recompute: bool  # target.recompute
+    blocks: bool  # without_criteria: block (a completion waits for the success criteria)
+    pause_cap: Period | None  # the most pauses may keep off one cycle's clock
 
     def owner(self, fields: Mapping[str, Any]) -> str | None:
         """Who is accountable: the record's owner, its team lead, a role or a field's value."""
@@ -114,6 +117,7 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
     calendar = definition.calendar or process.calendar
     if calendar is None:  # Process validation has refused this already
         raise ValueError(f"milestone {definition.key!r} has no calendar")
+    blocks = definition.without_criteria == "block" and bool(definition.criteria)
     return CompiledDef(
         definition=definition,
         key=definition.key,
@@ -137,11 +141,14 @@ def _compile_definition(definition: MilestoneDef, process: Process) -> CompiledD
         target=CompiledTarget.of(definition.target),
         calendar=CalendarRule.of(calendar),
         complete_is_level=definition.complete is not None and not has_triggers(definition.complete),
-        watch=definition_watch(definition),
+        # A completion blocked by success criteria waits for notes, replies, fields, statuses.
+        watch=EVERYTHING if blocks else definition_watch(definition),
         idle_watch=_types(definition_watch(definition, idle=True)),
-        fields=definition_fields(definition),
+        fields=None if blocks else definition_fields(definition),
         idle_start=start_when_unwatched(definition),
         recompute=definition.target.recompute,
+        blocks=blocks,
+        pause_cap=None if definition.pause_cap is None else parse_period(definition.pause_cap),
     )
 
 

@@ -8,7 +8,10 @@ after the ones they wait for, takes these steps in this order:
 2. an override of this milestone moves its open cycle (extend, shorten, pause, resume);
 3. a definition that no longer ``applies_when`` cancels its open cycle;
 4. ``complete`` completes the open cycle (a ``repeat`` starts the next unless ``until`` holds);
-5. ``until`` stops a repeating definition; closing the record cancels what is still open;
+   with ``without_criteria: block`` only when its success criteria are met, else the cycle
+   stays open and completes at the first later event that meets them;
+5. ``until`` stops a repeating definition; closing the record cancels what is still open
+   (not a cycle whose completion is blocked);
 6. ``reset`` cancels the open cycle and starts a new one at once;
 7. ``start`` starts a cycle on its rising edge, as the recurrence allows;
 8. the ``pause`` level opens or closes a pause of the open cycle.
@@ -18,6 +21,7 @@ A definition without ``complete`` is a dated checkpoint: it completes at its dea
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -25,14 +29,15 @@ from typing import Any, Final
 
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, getter
+from caseclock.core.criteria_check import unmet
 from caseclock.core.cycles import Cycle, EndKind, Pause
 from caseclock.core.events import Event, EventType
-from caseclock.core.instants import instant_us
+from caseclock.core.instants import instant_us, timedelta_us
 from caseclock.core.overrides import apply_override
 from caseclock.core.policy import Process
 from caseclock.core.process_compiled import CompiledDef, CompiledProcess, compile_process
 from caseclock.core.record_state import RecordState, advance
-from caseclock.core.targets import CalendarRule, MonthAnchor, date_instant
+from caseclock.core.targets import CalendarRule, MonthAnchor, amount_on, date_instant
 
 # Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
 # class attribute lookup each time.
@@ -153,6 +158,9 @@ class _Replayer:
         self.starts: dict[tuple[str, int], datetime] = {}  # (calendar, instant) -> local
         self.max_extension = compiled.process.max_extension
         self.refusals: dict[str, str] = {}  # override event id -> why it was refused
+        self.events: list[Event] = []  # the timeline being replayed, and the current index
+        self.stamps: list[int] = []
+        self.index = 0
         choice = compiled.process.calendar
         self.zone_rule = (
             CalendarRule.of(choice) if choice is not None else compiled.definitions[0].calendar
@@ -166,7 +174,9 @@ class _Replayer:
     def run(self, events: list[Event], stamps: list[int]) -> None:
         """Replay ``events``, which happened at ``stamps`` (UTC microseconds)."""
         closed_statuses = self.compiled.process.closed_statuses
+        self.events, self.stamps = events, stamps
         for index, event in enumerate(events):
+            self.index = index
             at, kind, data = event.at, event.type, event.data  # read the pydantic event once
             at_us = stamps[index]
             if self.checkpoints:
@@ -230,24 +240,14 @@ class _Replayer:
             self._end(track, cycle, "cancelled", facts, _NO_LONGER_APPLIES)
             cycle = None
         at_us = facts.at_us
-        if (
-            cycle is not None
-            and (cycle.started_us <= at_us or _deferred_from_before(d, cycle, event))
-            and d.complete
-            and d.complete.test(facts)
-        ):
-            cause = "complete condition matched"
-            if cycle.started_us > at_us:
-                cause = "answered before its deferred start"
-            self._end(track, cycle, "completed", facts, cause)
-            facts.add_completed(track.key)
-            cycle = self._repeat(track, cycle, facts, stop or self.state.closed)
+        if cycle is not None:
+            cycle = self._completion(track, cycle, facts, stop, reopening)
         if stop:
             track.stopped = True
             if cycle is not None:
                 self._end(track, cycle, "cancelled", facts, "stopped: until matched")
                 cycle = None
-        if closing and cycle is not None:
+        if closing and cycle is not None and cycle.blocked_us is None:
             self._end(track, cycle, "cancelled", facts, "record closed")
             cycle = None
         if cycle is not None and d.recompute:
@@ -260,6 +260,30 @@ class _Replayer:
         if started is not None and started is not cycle and started.started_us == at_us:
             self._complete_at_start(track, started, facts)
         self._pause_level(track, facts)
+
+    def _completion(
+        self, track: Track, cycle: Cycle, facts: Facts, stop: bool, reopening: bool
+    ) -> Cycle | None:
+        """Step 4: complete the open cycle when asked (or when the criteria a blocked
+        completion waits for are met), starting a repeat; the cycle open afterwards."""
+        d, at_us = track.compiled, facts.at_us
+        if reopening:
+            cycle.blocked_us = None  # back in work: a completion must be asked for again
+        asked = (
+            (cycle.started_us <= at_us or _deferred_from_before(d, cycle, facts.event))
+            and d.complete is not None
+            and d.complete.test(facts)
+        )
+        if not asked and cycle.blocked_us is None:
+            return cycle
+        cause = "complete condition matched"
+        if cycle.blocked_us is not None:
+            cause = "success criteria met after a blocked completion"
+        elif cycle.started_us > at_us:
+            cause = "answered before its deferred start"
+        if not self._complete(track, cycle, facts, cause):
+            return cycle
+        return self._repeat(track, cycle, facts, stop or self.state.closed)
 
     def _override(self, track: Track, cycle: Cycle | None, event: Event) -> None:
         """Apply an override of this milestone; one the evaluator refuses is remembered."""
@@ -283,9 +307,33 @@ class _Replayer:
         once (an owner given on creation); a trigger of the starting event completes nothing."""
         complete = track.compiled.complete
         if complete is not None and track.compiled.complete_is_level and complete.test(facts):
-            self._end(track, cycle, "completed", facts, "complete condition held at the start")
-            facts.add_completed(track.key)
-            self._repeat(track, cycle, facts, self.state.closed)
+            cause = "complete condition held at the start"
+            if self._complete(track, cycle, facts, cause):
+                self._repeat(track, cycle, facts, self.state.closed)
+
+    def _complete(self, track: Track, cycle: Cycle, facts: Facts, cause: str) -> bool:
+        """Complete ``cycle`` at the facts' instant, unless its definition blocks completions
+        that miss a success criterion and one is missing: then the cycle stays open, its
+        notes say why (once), and it completes at the first later event that meets them."""
+        if track.compiled.blocks:
+            missing = self._missing(track, cycle)
+            if missing:
+                if cycle.blocked_us is None:
+                    cycle.blocked_us = facts.at_us
+                    note = f"completion blocked: success criteria not met ({missing})"
+                    cycle.notes.append((facts.at, note + _ref_of(facts.event)))
+                return False
+        cycle.blocked_us = None
+        self._end(track, cycle, "completed", facts, cause)
+        facts.add_completed(track.key)
+        return True
+
+    def _missing(self, track: Track, cycle: Cycle) -> str:
+        """The success criteria of ``cycle`` not met by the events so far (``core
+        .criteria_check``), joined; "" when all are met."""
+        before = self.events[: self.index + 1]
+        first = bisect_left(self.stamps, cycle.started_us, 0, self.index + 1)
+        return unmet(track.compiled.definition.criteria, before[first:], before)
 
     # -- starting ------------------------------------------------------------------------
 
@@ -385,6 +433,9 @@ class _Replayer:
             track.key, number, start, name, calendar, target, cause, facts.event, start_us
         )
         cycle.anchor = chain
+        if d.pause_cap is not None:
+            cap = amount_on(cycle.clock, d.pause_cap, calendar, start)
+            cycle.pause_cap_us = timedelta_us(cap)
         if track.pause_since is not None:
             cycle.pauses.append(_condition_pause(start, start_us, track.pause_since))
         track.cycles.append(cycle)
@@ -536,4 +587,9 @@ def replay(
     for track in replayer.tracks:
         for cycle in track.cycles:
             cycle.freeze()
+            capped = cycle.capped_us
+            if capped is not None and capped <= now_us:
+                cap = track.compiled.definition.pause_cap
+                note = f"pause cap {cap} reached: the clock runs from here, paused or not"
+                cycle.notes.append((cycle.local(capped), note))
     return Replay(process, replayer.tracks, replayer.state, account, now, events, replayer.refusals)

@@ -13,7 +13,9 @@ from its start to its completion (or to the instant of the check while it is ope
 
 A completed cycle that misses one is **completed without criteria**; it still counts as
 completed (on time or late) everywhere else. Reports show the share of completions that met
-their criteria.
+their criteria. A definition with ``without_criteria: block`` does not complete without them:
+the evaluator (``core.replay``) keeps the cycle open, notes why, and completes it at the first
+later event by which every criterion is met (``Checklist.blocked_at`` says since when).
 """
 
 from __future__ import annotations
@@ -21,21 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from caseclock.core.criteria_check import Check, check_all, label
 from caseclock.core.cycles import Cycle
-from caseclock.core.events import Event, EventType
-from caseclock.core.policy import Criterion, MilestoneDef
+from caseclock.core.events import Event
+from caseclock.core.policy import MilestoneDef
 from caseclock.core.replay import Replay
 
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One criterion of the checklist: met or not, and by which event (its instant)."""
-
-    label: str
-    met: bool
-    at: datetime | None = None
+__all__ = ["Check", "Checklist", "checklists", "cycle_checklist", "label"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +39,8 @@ class Checklist:
     cycle: int
     checks: tuple[Check, ...]
     completed: bool
+    # a completion asked for at this instant was blocked, and the cycle is still open
+    blocked_at: datetime | None = None
 
     @property
     def met(self) -> bool:
@@ -55,61 +52,6 @@ class Checklist:
         return self.completed and not self.met
 
 
-def label(criterion: Criterion) -> str:
-    if criterion.label:
-        return criterion.label
-    if criterion.note is not None:
-        return f"a note about {criterion.note}"
-    if criterion.field is not None:
-        return f"{criterion.field} filled in"
-    if criterion.status is not None:
-        return f"status {criterion.status} reached"
-    return "a public reply to the customer"
-
-
-def _matches(criterion: Criterion, event: Event) -> bool:
-    data = event.data
-    if criterion.note is not None:
-        internal = event.type is EventType.NOTE or (
-            event.type is EventType.COMMENT and data.get("public") is False
-        )
-        body = data.get("body")
-        return internal and isinstance(body, str) and criterion.note.casefold() in body.casefold()
-    if criterion.status is not None:
-        status = data.get("status")
-        reached = event.type in (EventType.STATUS, EventType.CLOSED, EventType.REOPENED)
-        return (
-            reached and isinstance(status, str) and status.casefold() == criterion.status.casefold()
-        )
-    return (
-        event.type is EventType.COMMENT
-        and data.get("public") is True
-        and data.get("author_role") == "agent"
-    )
-
-
-def _field_value(events: Sequence[Event], name: str) -> tuple[Any, datetime | None]:
-    value: Any = None
-    at = None
-    for event in events:
-        data = event.data
-        if event.type is EventType.CREATED and name in data:
-            value, at = data[name], event.at
-        elif event.type is EventType.FIELD and data.get("field") == name:
-            value, at = data.get("value"), event.at
-    return value, at
-
-
-def _check(criterion: Criterion, inside: Sequence[Event], before: Sequence[Event]) -> Check:
-    if criterion.field is not None:
-        value, at = _field_value(before, criterion.field)
-        return Check(label(criterion), value not in (None, "", [], {}), at)
-    for event in inside:
-        if _matches(criterion, event):
-            return Check(label(criterion), True, event.at)
-    return Check(label(criterion), False)
-
-
 def cycle_checklist(
     definition: MilestoneDef, cycle: Cycle, events: Sequence[Event], now: datetime
 ) -> Checklist:
@@ -118,8 +60,9 @@ def cycle_checklist(
     end = now if cycle.ended_at is None else min(cycle.ended_at, now)
     before = [e for e in events if e.at <= end]
     inside = [e for e in before if e.at >= cycle.started_at]
-    checks = tuple(_check(c, inside, before) for c in definition.criteria)
-    return Checklist(cycle.key, cycle.number, checks, cycle.end_kind == "completed")
+    checks = check_all(definition.criteria, inside, before)
+    blocked = None if cycle.blocked_us is None else cycle.local(cycle.blocked_us)
+    return Checklist(cycle.key, cycle.number, checks, cycle.end_kind == "completed", blocked)
 
 
 def checklists(result: Replay) -> list[Checklist]:
