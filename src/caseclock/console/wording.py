@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from caseclock.core.actions import ActionSpec, WarningPlan
-from caseclock.core.condition_spec import Condition, Op, Trigger
+from caseclock.core.condition_spec import DROP_BANDS, DROP_WITHIN, Condition, Op, Trigger
 from caseclock.core.durations import DurationKind, parse_duration
 from caseclock.core.policy import CalendarChoice, MilestoneDef, Recurrence, Target
 
@@ -102,6 +102,11 @@ def _trigger(cond: Condition) -> str:  # noqa: PLR0911 (one return per kind of t
         return f"milestone {cond.milestone} completes"
     if trigger is Trigger.SENTIMENT_BELOW:
         return f"a customer comment's sentiment is below {_value(cond.value)}"
+    if trigger is Trigger.SENTIMENT_DROP:
+        return (
+            f"the customer's sentiment falls {cond.bands or DROP_BANDS} bands within "
+            f"{cond.within or DROP_WITHIN} comments"
+        )
     verb = {
         Trigger.FIELD_SET: "is set",
         Trigger.FIELD_CLEARED: "is cleared",

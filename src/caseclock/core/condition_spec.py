@@ -22,7 +22,9 @@ render and edit it; nothing is ever ``eval``-ed. Exactly one of these keys makes
     (optional ``value``: changed to that), ``field_set`` / ``field_cleared`` / ``field_changed``
     (``field``; optional ``value``), ``milestone_completed`` (``milestone``), ``closed``,
     ``reopened``, ``note``, ``task``, ``sentiment_below`` (``value``: a customer comment whose
-    sentiment score, from -1 to +1, is below it; see ``core.insights.sentiment``).
+    sentiment score, from -1 to +1, is below it; see ``core.insights.sentiment``),
+    ``sentiment_drop`` (a customer comment whose sentiment band is ``bands`` or more below the
+    highest band of the customer's ``within`` comments before it; defaults 2 and 3).
 
 Comparisons are *levels* (true while the fields say so); triggers are *edges* (true only at
 their event). ``applies_when``, ``pause``, target rules and entitlement rules take levels only.
@@ -35,7 +37,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, StrictInt, model_validator
 
 from caseclock.core.documents import Document
 from caseclock.core.durations import DurationKind, parse_duration
@@ -76,6 +78,7 @@ class Trigger(StrEnum):
     NOTE = "note"
     TASK = "task"
     SENTIMENT_BELOW = "sentiment_below"
+    SENTIMENT_DROP = "sentiment_drop"
 
 
 NO_OPERAND = frozenset({Op.IS_SET, Op.IS_NOT_SET})
@@ -102,6 +105,9 @@ class Condition(Document):
     public: bool | None = None
     author_role: Literal["agent", "customer", "system"] | None = None
     milestone: str | None = Field(default=None, min_length=1)
+    # ``sentiment_drop`` only: how many bands down, within how many earlier customer comments
+    bands: StrictInt | None = None
+    within: StrictInt | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -125,7 +131,9 @@ class Condition(Document):
             _check_comparison(self)
         else:
             _check_no_extras(
-                self, "a combination", ("op", "value", "public", "author_role", "milestone")
+                self,
+                "a combination",
+                ("op", "value", "public", "author_role", "milestone", "bands", "within"),
             )
         return self
 
@@ -145,7 +153,9 @@ def _check_no_extras(cond: Condition, what: str, names: tuple[str, ...]) -> None
 
 
 def _check_comparison(cond: Condition) -> None:
-    _check_no_extras(cond, "a field comparison", ("public", "author_role", "milestone"))
+    _check_no_extras(
+        cond, "a field comparison", ("public", "author_role", "milestone", "bands", "within")
+    )
     op = cond.op or Op.EQ
     if op in NO_OPERAND:
         if cond.value is not None:
@@ -176,6 +186,11 @@ def _check_trigger(cond: Condition) -> None:
         raise ValueError(f"trigger {trigger} takes no 'field'")
     if trigger is Trigger.SENTIMENT_BELOW:
         _check_score(cond.value)
+    if trigger is Trigger.SENTIMENT_DROP:
+        _check_drop(cond)
+        return
+    _check_no_extras(cond, f"trigger {trigger}", ("bands", "within"))
+    if trigger is Trigger.SENTIMENT_BELOW:
         return
     if trigger in STATUS_TRIGGERS and cond.value is None:
         raise ValueError(f"trigger {trigger} needs a status 'value' (or a list)")
@@ -188,6 +203,26 @@ def _check_score(value: object) -> None:
         raise ValueError(
             "trigger sentiment_below needs a 'value' between -1 and 1 "
             "(a comment's sentiment score, e.g. -0.5)"
+        )
+
+
+DROP_BANDS = 2  # a drop of two bands (neutral to very negative, positive to negative)
+DROP_WITHIN = 3  # compared with the customer's three comments before
+MAX_DROP_WITHIN = 20
+
+
+def _check_drop(cond: Condition) -> None:
+    if cond.value is not None:
+        raise ValueError(
+            "trigger sentiment_drop takes no 'value'; it takes 'bands' (default 2) and "
+            "'within' (comments, default 3)"
+        )
+    if cond.bands is not None and not 1 <= cond.bands <= 4:
+        raise ValueError("trigger sentiment_drop takes 'bands' from 1 to 4 (bands of sentiment)")
+    if cond.within is not None and not 1 <= cond.within <= MAX_DROP_WITHIN:
+        raise ValueError(
+            f"trigger sentiment_drop takes 'within' from 1 to {MAX_DROP_WITHIN} "
+            "(the customer's comments before the one that drops)"
         )
 
 
@@ -227,7 +262,7 @@ def describe(cond: Condition) -> str:
     if cond.on is not None:
         params = [
             f"{k}={v}"
-            for k in ("field", "value", "public", "author_role", "milestone")
+            for k in ("field", "value", "public", "author_role", "milestone", "bands", "within")
             if (v := getattr(cond, k)) is not None
         ]
         return f"on {cond.on.value}" + (f" ({', '.join(params)})" if params else "")

@@ -6,7 +6,7 @@ module holds no pydantic model, so it can be compiled (see ``setup.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any, Final
 
 from caseclock.core.condition_spec import (
+    DROP_BANDS,
+    DROP_WITHIN,
     LIST_OPERAND,
     NO_OPERAND,
     STATUS_TRIGGERS,
@@ -36,6 +38,7 @@ _COMMENT: Final = EventType.COMMENT
 
 
 _NONE_COMPLETED: Final[frozenset[str]] = frozenset()  # shared: most events complete nothing
+_NO_COMMENTS: Final[tuple[str, ...]] = ()
 
 
 @dataclass(init=False)
@@ -55,6 +58,9 @@ class Facts:
     kind: EventType | None = dataclass_field(init=False)  # the event's type, read once
     at_us: int = dataclass_field(init=False)  # ``at`` in UTC microseconds
     completed: AbstractSet[str] = dataclass_field(default_factory=frozenset)
+    # the bodies of the customer's comments before this event, oldest first (the replay keeps
+    # them; ``sentiment_drop`` reads the last few)
+    earlier_comments: Sequence[str] = dataclass_field(default=_NO_COMMENTS)
 
     # The constructor is written out, not generated, so that mypyc compiles it (a generated
     # one runs as interpreted code, ten times slower); dataclass still gives eq and repr.
@@ -79,6 +85,7 @@ class Facts:
         self.event = event
         self.kind = None if event is None else event.type
         self.completed = _NONE_COMPLETED if completed is None else completed
+        self.earlier_comments = _NO_COMMENTS
 
     def add_completed(self, key: str) -> None:
         """Note that milestone ``key`` completed at this event (for relative milestones)."""
@@ -303,6 +310,8 @@ def _compile_trigger(trigger: Trigger, cond: Condition) -> Predicate:  # noqa: P
     if trigger is Trigger.SENTIMENT_BELOW:
         value = cond.value
         return _SentimentBelow(float(value) if isinstance(value, int | float) else 0.0)
+    if trigger is Trigger.SENTIMENT_DROP:
+        return _SentimentDrop(cond.bands or DROP_BANDS, cond.within or DROP_WITHIN)
     if trigger in STATUS_TRIGGERS:
         values = cond.value if isinstance(cond.value, list) else [cond.value]
         return _StatusEdge(frozenset(_fold(v) for v in values), trigger is Trigger.STATUS_ENTERS)
@@ -376,10 +385,25 @@ class _Comment(Predicate):
 
 
 @lru_cache(maxsize=4096)
-def _sentiment(body: str) -> float | None:
-    """A comment's score, remembered: a record is replayed again at each of its changes."""
+def _scored(body: str) -> tuple[float, int] | None:
+    """A comment's score and band, remembered: a record is replayed again at each change."""
     scored = comment_sentiment(body)
-    return None if scored is None else scored.score
+    return None if scored is None else (scored.score, scored.band)
+
+
+def _sentiment(body: str) -> float | None:
+    found = _scored(body)
+    return None if found is None else found[0]
+
+
+def _customer_body(facts: Facts) -> str | None:
+    event = facts.event
+    if event is None or facts.kind is not _COMMENT:
+        return None
+    body = event.data.get("body")
+    if event.data.get("author_role") != "customer" or not isinstance(body, str):
+        return None
+    return body
 
 
 class _SentimentBelow(Predicate):
@@ -389,14 +413,36 @@ class _SentimentBelow(Predicate):
         self.threshold = threshold
 
     def test(self, facts: Facts) -> bool:
-        event = facts.event
-        if event is None or facts.kind is not _COMMENT:
-            return False
-        body = event.data.get("body")
-        if event.data.get("author_role") != "customer" or not isinstance(body, str):
+        body = _customer_body(facts)
+        if body is None:
             return False
         score = _sentiment(body)
         return score is not None and score < self.threshold
+
+
+class _SentimentDrop(Predicate):
+    """A customer's comment whose band is ``bands`` or more below the highest band of the
+    customer's ``within`` scored comments before it (a comment with no words of its own, only
+    a quote, has no band and is passed over on both sides)."""
+
+    def __init__(self, bands: int, within: int) -> None:
+        self.bands, self.within = bands, within
+
+    def test(self, facts: Facts) -> bool:
+        body = _customer_body(facts)
+        if body is None:
+            return False
+        now = _scored(body)
+        if now is None:
+            return False
+        earlier: list[int] = []
+        for before in reversed(facts.earlier_comments):
+            found = _scored(before)
+            if found is not None:
+                earlier.append(found[1])
+                if len(earlier) == self.within:
+                    break
+        return bool(earlier) and max(earlier) - now[1] >= self.bands
 
 
 # How a field edge is read: set (was unset), cleared (was set), changed to a set value, or

@@ -50,6 +50,7 @@ _OWN_EVENT = {
     Trigger.NOTE: EventType.NOTE,
     Trigger.TASK: EventType.TASK,
     Trigger.SENTIMENT_BELOW: EventType.COMMENT,
+    Trigger.SENTIMENT_DROP: EventType.COMMENT,
 }
 
 

@@ -42,6 +42,7 @@ from caseclock.core.targets import CalendarRule, MonthAnchor, amount_on, date_in
 # Enum members as Final names: compiled code reads them as C statics; ``Enum.MEMBER`` costs a
 # class attribute lookup each time.
 _OVERRIDE: Final = EventType.OVERRIDE
+_COMMENT: Final = EventType.COMMENT
 
 MAX_CHECKPOINT_CYCLES = 1000
 _NO_LONGER_APPLIES: Final = "no longer applies"
@@ -161,6 +162,7 @@ class _Replayer:
         self.events: list[Event] = []  # the timeline being replayed, and the current index
         self.stamps: list[int] = []
         self.index = 0
+        self.customer_comments: list[str] = []  # their bodies so far (``sentiment_drop``)
         choice = compiled.process.calendar
         self.zone_rule = (
             CalendarRule.of(choice) if choice is not None else compiled.definitions[0].calendar
@@ -189,6 +191,7 @@ class _Replayer:
             closing = self.state.closed and not before.closed
             reopening = before.closed and not self.state.closed
             facts.closing, facts.reopening = closing, reopening
+            facts.earlier_comments = self.customer_comments
             everyone = closing or reopening or kind is _OVERRIDE
             shown = everyone or not self.skipping
             for track in self.tracks if shown else self._watching(kind, data):
@@ -203,6 +206,10 @@ class _Replayer:
                     track.start_was = False  # a lone trigger was false at the events skipped
                 track.seen = index
                 self._step(track, facts, closing, reopening)
+            if kind is _COMMENT and data.get("author_role") == "customer":
+                body = data.get("body")
+                if isinstance(body, str):
+                    self.customer_comments.append(body)
         self._roll_checkpoints(instant_us(self.now))
 
     def _zone(self, fields: Mapping[str, Any]) -> tzinfo:
