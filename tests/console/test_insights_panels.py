@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.event import listen, remove
+
 from caseclock.core.insights.risk import KM_GRID, RiskModel, columns
 from caseclock.store.models import RiskModelRow
 from tests.conftest import Database
@@ -107,3 +109,29 @@ def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
     assert "Not enough history, so no risk is shown for: first_response" in html
     viewer = web.sign_in(keys.viewer)
     assert viewer.get("/insights").status_code == 403
+
+
+def _event_reads(db: Database, path: str, agent: Web) -> int:
+    """How many statements read the events table while ``path`` is served."""
+    reads: list[str] = []
+
+    def seen(*args: object) -> None:
+        statement = str(args[2]).lower()
+        if "from events" in statement:
+            reads.append(statement)
+
+    listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert agent.get(path).status_code == 200
+    finally:
+        remove(db.engine, "before_cursor_execute", seen)
+    return len(reads)
+
+
+def test_pages_read_each_timeline_once(agent: Web, db: Database) -> None:
+    """With a model in use, the record page reads the record's events once (its timeline,
+    the risk, blockers, summary and moods all share it) and the board reads the shown
+    records' events once."""
+    _store_model(db)
+    assert _event_reads(db, "/records/C-3", agent) == 1
+    assert _event_reads(db, "/", agent) == 1

@@ -184,7 +184,9 @@ def record_page(
         for e in timeline
     ]
     page.handoffs = _handoffs(timeline)
-    page.insight = record_insights(session, [record.id], now, summaries=True)[record.id]
+    page.insight = record_insights(
+        session, [record.id], now, summaries=True, timelines={record.id: timeline}
+    )[record.id]
     page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]

@@ -67,6 +67,6 @@ def test_comments_stored_unscored_are_scored_when_read() -> None:
         Event.model_validate(_comment("C-3", 1, "customer", "This is terrible, ASAP please.")),
         Event.model_validate(_comment("C-3", 2, "agent", "On it.")),
     ]
-    scores, cues = signals_of(events, [], {"C-3-c1": 1, "C-3-c2": 2})
+    scores, cues = signals_of(events, {})
     assert scores["C-3-c1"] < -0.2
     assert cues == {"C-3-c1": 1}

@@ -4,7 +4,7 @@ and the first blocker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,11 +15,7 @@ from caseclock.core.insights.blockers import Blocker, blockers_at
 from caseclock.core.insights.reasons import span
 from caseclock.core.insights.sentiment import BAND_NAMES
 from caseclock.core.insights.summary import Summary, summary_at
-from caseclock.core.timeline import build_timeline
-from caseclock.services.ingest import to_event
-from caseclock.services.insights.scoring import RiskScorer, RiskView
-from caseclock.store.repositories.insights import SentimentRepository
-from caseclock.store.repositories.records import EventRepository
+from caseclock.services.insights.scoring import RecordSignals, RiskScorer, RiskView
 
 SPARK_POINTS = 20  # the latest customer comments the sparkline draws
 
@@ -74,22 +70,30 @@ def _blockers(timeline: Sequence[Event], now: datetime) -> list[tuple[Blocker, s
 
 
 def record_insights(
-    session: Session, record_ids: Iterable[str], now: datetime, *, summaries: bool = False
+    session: Session,
+    record_ids: Iterable[str],
+    now: datetime,
+    *,
+    summaries: bool = False,
+    timelines: Mapping[str, Sequence[Event]] | None = None,
 ) -> dict[str, RecordInsight]:
-    """Each record's insights at ``now`` (the summary only when asked: it is the costly part)."""
+    """Each record's insights at ``now`` (the summary only when asked: it is the costly
+    part); ``timelines``, by record, when the caller has read them (the record page has)."""
     wanted = set(record_ids)
     found = {record_id: RecordInsight() for record_id in wanted}
     if not wanted:
         return found
-    for (record_id, key, cycle), view in RiskScorer(session).for_records(wanted, now).items():
+    # read once: the risk, the blockers, the summary and the moods all use them
+    signals = RecordSignals.load(session, wanted, timelines)
+    risks = RiskScorer(session).for_records(wanted, now, signals)
+    for (record_id, key, cycle), view in risks.items():
         found[record_id].risks[(key, cycle)] = view
-    stored = EventRepository(session).timelines(wanted)
-    for record_id, events in stored.items():
-        timeline = build_timeline(to_event(s) for s in events)
+    for record_id, timeline in signals.timelines.items():
         found[record_id].blockers = _blockers(timeline, now)
         if summaries:
             found[record_id].summary = summary_at(timeline, now)
-    for record_id, rows in SentimentRepository(session).for_records(wanted).items():
+    for record_id, by_event in signals.sentiments.items():
+        rows = by_event.values()
         found[record_id].moods = [
             Mood(
                 at=row.occurred_at,

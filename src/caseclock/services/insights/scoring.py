@@ -103,17 +103,13 @@ def snapshot_now(row: MilestoneRow, now: datetime, calendars: CalendarCache) -> 
 
 
 def signals_of(
-    timeline: Sequence[Event], stored: Sequence[CommentSentimentRow], seqs: Mapping[str, int]
+    timeline: Sequence[Event], stored: Mapping[str, CommentSentimentRow]
 ) -> tuple[dict[str, float], dict[str, int]]:
     """Customer comments' sentiment scores and cue counts by event id: as stored at
-    ingestion, computed for comments stored before sentiment was (or whose scoring failed)."""
-    by_seq = {row.event_seq: row for row in stored}
-    scores: dict[str, float] = {}
-    cues: dict[str, int] = {}
-    for event_id, seq in seqs.items():
-        row = by_seq.get(seq)
-        if row is not None:
-            scores[event_id], cues[event_id] = row.score, len(row.cues)
+    ingestion (``stored``, by event id), computed for comments stored before sentiment was (or
+    whose scoring failed)."""
+    scores = {event_id: row.score for event_id, row in stored.items()}
+    cues = {event_id: len(row.cues) for event_id, row in stored.items()}
     missing = [
         e
         for e in timeline
@@ -127,6 +123,32 @@ def signals_of(
     return scores, cues
 
 
+@dataclass(frozen=True, slots=True)
+class RecordSignals:
+    """What scoring reads of records besides their milestones, read once per page: each
+    record's timeline and its stored comment sentiment by event id."""
+
+    timelines: Mapping[str, Sequence[Event]]
+    sentiments: Mapping[str, Mapping[str, CommentSentimentRow]]
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        record_ids: Iterable[str],
+        timelines: Mapping[str, Sequence[Event]] | None = None,
+    ) -> RecordSignals:
+        """The records' signals; ``timelines`` when the caller has already read them."""
+        wanted = set(record_ids)
+        if timelines is None:
+            stored = EventRepository(session).timelines(wanted)
+            timelines = {
+                record_id: build_timeline(to_event(s) for s in events)
+                for record_id, events in stored.items()
+            }
+        return cls(timelines, SentimentRepository(session).for_records(wanted))
+
+
 class RiskScorer:
     """Scores the open milestones of the records asked for, with the newest model."""
 
@@ -134,28 +156,39 @@ class RiskScorer:
         self.session = session
         loaded = latest_model(session)
         self.model = loaded[0] if loaded else None
+        self.model_id = loaded[1].id if loaded else None
         self.calendars = CalendarCache(session)
 
     def for_records(
-        self, record_ids: Iterable[str], now: datetime
+        self,
+        record_ids: Iterable[str],
+        now: datetime,
+        signals: RecordSignals | None = None,
     ) -> dict[tuple[str, str, int], RiskView]:
-        """Each running or paused milestone's risk at ``now``, by (record, key, cycle)."""
+        """Each running or paused milestone's risk at ``now``, by (record, key, cycle);
+        ``signals``: the records' timelines and sentiment when the caller has read them."""
         wanted = set(record_ids)
         if self.model is None or not wanted:
             return {}
         rows = MilestoneRepository(self.session).for_records(wanted)
-        stored = EventRepository(self.session).timelines(wanted)
-        sentiments = SentimentRepository(self.session).for_records(wanted)
+        return self.for_rows(rows, now, signals or RecordSignals.load(self.session, wanted))
+
+    def for_rows(
+        self,
+        rows: Mapping[str, Sequence[MilestoneRow]],
+        now: datetime,
+        signals: RecordSignals,
+    ) -> dict[tuple[str, str, int], RiskView]:
+        """The risk of the given milestone rows (by record) at ``now``."""
+        if self.model is None:
+            return {}
         owners = {m.owner for ms in rows.values() for m in ms if m.owner}
         backlog = TrainingRepository(self.session).open_per_owner(owners)
         found: dict[tuple[str, str, int], RiskView] = {}
-        for record_id in wanted:
-            events = stored.get(record_id, [])
-            timeline = build_timeline(to_event(s) for s in events)
-            scores, cues = signals_of(
-                timeline, sentiments.get(record_id, []), {s.event_id: s.seq for s in events}
-            )
-            for row in rows.get(record_id, []):
+        for record_id, milestones in rows.items():
+            timeline = signals.timelines.get(record_id, ())
+            scores, cues = signals_of(timeline, signals.sentiments.get(record_id, {}))
+            for row in milestones:
                 snap = snapshot_now(row, now, self.calendars)
                 if snap is None:
                     continue

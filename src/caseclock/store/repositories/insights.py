@@ -11,7 +11,13 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among
-from caseclock.store.models import CommentSentimentRow, MilestoneRow, RecordRow, RiskModelRow
+from caseclock.store.models import (
+    CommentSentimentRow,
+    EventRow,
+    MilestoneRow,
+    RecordRow,
+    RiskModelRow,
+)
 
 _SENTIMENTS = cast(Table, CommentSentimentRow.__table__)
 
@@ -75,19 +81,20 @@ class SentimentRepository:
         if rows:
             self.session.execute(insert(_SENTIMENTS), list(rows))
 
-    def for_records(self, record_ids: Iterable[str]) -> dict[str, list[CommentSentimentRow]]:
-        """Each record's scored comments, oldest first."""
+    def for_records(self, record_ids: Iterable[str]) -> dict[str, dict[str, CommentSentimentRow]]:
+        """Each record's scored comments by their event's id, oldest first."""
         wanted = set(record_ids)
-        found: dict[str, list[CommentSentimentRow]] = {r: [] for r in wanted}
+        found: dict[str, dict[str, CommentSentimentRow]] = {r: {} for r in wanted}
         if not wanted:
             return found
-        rows = self.session.scalars(
-            select(CommentSentimentRow)
+        rows = self.session.execute(
+            select(EventRow.event_id, CommentSentimentRow)
+            .join(EventRow, EventRow.seq == CommentSentimentRow.event_seq)
             .where(among(self.session, _SENTIMENTS.c.record_id, wanted))
             .order_by(CommentSentimentRow.occurred_at, CommentSentimentRow.event_seq)
         )
-        for row in rows:
-            found[row.record_id].append(row)
+        for event_id, row in rows:
+            found[row.record_id][event_id] = row
         return found
 
     def for_account(self, account_id: str, limit: int) -> Sequence[CommentSentimentRow]:
