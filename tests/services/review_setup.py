@@ -93,6 +93,10 @@ def world() -> Events:
     e.created("R-WEEK", -30, account="acme", owner="ana")  # last week: all on time
     e.add("R-WEEK", "comment", -29.5, public=True, author_role="agent")
     e.add("R-WEEK", "closed", -25)
+    # satisfaction: last week's closed case pleased; this period, a late answer did not
+    e.add("R-WEEK", "csat", -24, score=5, milestone="resolution")
+    e.add("R-LATE", "csat", -1, score=2, milestone="first_response", comment="too slow")
+    e.add("R-RISK", "csat", -0.1, score=4, scale=5)
     return e
 
 

@@ -26,6 +26,7 @@ from caseclock.console.routes import (
     reports,
     reviews,
     session,
+    survey,
 )
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
@@ -50,6 +51,7 @@ def install(app: FastAPI) -> None:
     for module in (
         session,
         invitations,
+        survey,
         at_risk,
         records,
         accounts,

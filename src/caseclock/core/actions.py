@@ -33,6 +33,7 @@ ActionType = Literal[
     "pause",
     "resume",
     "request_info",
+    "csat_survey",
 ]
 
 _REQUIRED: dict[str, str] = {

@@ -21,6 +21,9 @@ closed       ``{}`` or ``{"status": "Closed"}``
 reopened     ``{}`` or ``{"status": "InProgress"}``
 note         ``{"body": ..., "author": ...}``  an internal note; no effect on any clock by itself
 task         ``{"title": ..., "assignee": ..., "due": ISO}``  a task created on the record
+csat         ``{"score": 4, "scale": 5, "milestone": "resolution", "cycle": 1, "comment": ...}``
+             the customer's satisfaction, 1 to ``scale`` (default 5), rating the record or one
+             of its milestones; no effect on any clock
 ============ =================================================================================
 """
 
@@ -36,7 +39,10 @@ from pydantic import (
     Field,
     JsonValue,
     StrictBool,
+    StrictInt,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -56,6 +62,7 @@ class EventType(StrEnum):
     REOPENED = "reopened"
     NOTE = "note"
     TASK = "task"
+    CSAT = "csat"
 
 
 class _Data(BaseModel):
@@ -143,6 +150,35 @@ class TaskData(_Data):
     due: AwareDatetime | None = None
 
 
+CSAT_SCALES = (2, 10)  # the smallest and the largest scale a satisfaction score may use
+CSAT_DEFAULT_SCALE = 5
+
+
+class CsatData(_Data):
+    """A satisfaction score from 1 to ``scale``, rating the record or one of its milestones
+    (``milestone``, optionally one ``cycle`` of it), with an optional comment."""
+
+    scale: StrictInt = Field(default=CSAT_DEFAULT_SCALE, ge=CSAT_SCALES[0], le=CSAT_SCALES[1])
+    score: StrictInt
+    milestone: str | None = Field(default=None, min_length=1)
+    cycle: StrictInt | None = Field(default=None, ge=1)
+    comment: str | None = None
+
+    @field_validator("score")
+    @classmethod
+    def _on_the_scale(cls, score: int, info: ValidationInfo) -> int:
+        scale = info.data.get("scale", CSAT_DEFAULT_SCALE)
+        if not 1 <= score <= scale:
+            raise ValueError(f"a score is 1 to {scale} on this scale (got {score})")
+        return score
+
+    @model_validator(mode="after")
+    def _cycle_of_a_milestone(self) -> CsatData:
+        if self.cycle is not None and self.milestone is None:
+            raise ValueError("a cycle is one of a milestone's: name the milestone too")
+        return self
+
+
 DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.CREATED: CreatedData,
     EventType.STATUS: StatusData,
@@ -155,6 +191,7 @@ DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.REOPENED: StatusChangeData,
     EventType.NOTE: NoteData,
     EventType.TASK: TaskData,
+    EventType.CSAT: CsatData,
 }
 
 

@@ -10,6 +10,7 @@ worker          caseclock's own actions: timers fired, escalation rules, the cus
 import          a file importer
 webhook:VENDOR  a helpdesk's webhook (``webhook:zendesk``, ``webhook:freshdesk``, ...)
 demo            the demo data loaded by ``caseclock serve --demo``
+survey          a customer's answer on the satisfaction survey page (a signed link)
 =============== ====================================================================
 
 The actor names who sent it as the audit trail does: a user's handle, ``service:NAME`` for a
@@ -37,6 +38,7 @@ class Source(StrEnum):
     WORKER = "worker"
     IMPORT = "import"
     DEMO = "demo"
+    SURVEY = "survey"
 
 
 def webhook_source(vendor: str) -> str:

@@ -26,10 +26,11 @@ from caseclock.channels.email import (
     EmailTemplates,
     email_context,
 )
-from caseclock.channels.payloads import Trigger, build_payload, instant
+from caseclock.channels.payloads import Trigger, TriggerKind, build_payload, instant
 from caseclock.channels.wording import TITLES
 from caseclock.core.actions import ActionSpec
 from caseclock.core.milestones import Milestone
+from caseclock.services.csat_links import SurveyLinks
 from caseclock.services.directory import EMPTY, Directory
 
 ACTOR = "caseclock"
@@ -69,6 +70,7 @@ class Targets:
     email_domain: str | None
     templates: EmailTemplates
     directory: Directory = EMPTY
+    survey: SurveyLinks | None = None  # makes ``survey_link`` for success emails and surveys
 
 
 @dataclass(slots=True)
@@ -94,6 +96,10 @@ def _plan_one(firing: Firing, action: ActionSpec, targets: Targets, planned: Pla
         _plan_http(firing, action, targets, planned)
     elif action.type == "email":
         _plan_email(firing, action, action.to or "owner", targets, planned)
+    elif action.type == "csat_survey":
+        _plan_email(
+            firing, action, action.to or "customer", targets, planned, template="csat_survey"
+        )
     elif action.type == "request_info":
         _plan_email(
             firing, action, action.to or "customer", targets, planned, template="request_info"
@@ -213,6 +219,10 @@ def _plan_email(
         console_url=targets.console_url,
         missing=action.missing,
     )
+    context["survey_link"] = _survey_link(firing, action, targets)
+    if action.type == "csat_survey" and context["survey_link"] is None:
+        planned.notes.append(f"csat_survey to {to!r}: no survey link can be made; skipped")
+        return
     name = template or action.template or DEFAULT_TEMPLATES[firing.trigger.kind]
     try:
         rendered = targets.templates.render(name, context)
@@ -229,6 +239,23 @@ def _plan_email(
             "recipients": recipients,
             "document": {"subject": rendered.subject, "text": rendered.text, "html": rendered.html},
         }
+    )
+
+
+def _survey_link(firing: Firing, action: ActionSpec, targets: Targets) -> str | None:
+    """The satisfaction survey link of a success email or a ``csat_survey`` action (rating
+    the firing's milestone cycle), or None."""
+    wanted = action.type == "csat_survey" or firing.trigger.kind is TriggerKind.SUCCESS
+    record_id = firing.record.get("id")
+    if not wanted or targets.survey is None or not isinstance(record_id, str):
+        return None
+    milestone = firing.milestone
+    return targets.survey.link(
+        record_id,
+        None if milestone is None else milestone.key,
+        None if milestone is None else milestone.cycle,
+        key=firing.trigger.key,
+        now=firing.trigger.fired_at,
     )
 
 

@@ -32,6 +32,7 @@ from caseclock.core.provenance import WORKER
 from caseclock.services import answers, escalations, firing_holds, ingest
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.csat_links import SurveyLinks
 from caseclock.services.directory import load_directory
 from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_key
 from caseclock.services.evaluation import AccountFacts, RecordEvaluator
@@ -90,7 +91,9 @@ def targets_for(
 ) -> Targets:
     """Where this batch's external actions may go (the endpoints registered now)."""
     endpoints = {name: row.kind for name, row in EndpointRepository(session).all().items()}
-    return Targets(endpoints, console_url, email_domain, templates, load_directory(session))
+    survey = SurveyLinks(session, console_url)
+    directory = load_directory(session)
+    return Targets(endpoints, console_url, email_domain, templates, directory, survey)
 
 
 class _Batch:

@@ -26,7 +26,7 @@ from caseclock.core.provenance import Provenance
 from caseclock.core.record_fields import record_fields
 from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
-from caseclock.services import audit
+from caseclock.services import audit, csat
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import (
@@ -222,6 +222,7 @@ def _ingest(
     for row in sorted((r for r in rows if r["record_id"] in born), key=_occurred):
         given.setdefault(row["record_id"], []).append(StoredEvent(0, **row))
     refresh(session, {e.record for e in accepted.values()}, now=now, known=known, born=given)
+    csat.store_answers(session, accepted.values(), provenance)
     return results
 
 
@@ -364,7 +365,9 @@ def _check_against_processes(
     checked = {
         i: e
         for i, e in accepted.items()
-        if e.type is EventType.OVERRIDE or _status_of(e) is not None
+        if e.type is EventType.OVERRIDE
+        or (e.type is EventType.CSAT and e.data.get("milestone") is not None)
+        or _status_of(e) is not None
     }
     if not checked:
         return
@@ -376,6 +379,11 @@ def _check_against_processes(
         process = evaluator.process(row.get("process_key"), row.get("process_version"))
         if process is None:
             continue  # no clock runs yet; an entitlement added later may give it one
+        if event.type is EventType.CSAT:  # rating a milestone the process has
+            problem = unknown_milestone(process, event)
+            if problem is not None:
+                results[index].reject(problem)
+            continue
         if event.type is EventType.OVERRIDE:
             problem = unknown_milestone(process, event)
             if problem is not None:

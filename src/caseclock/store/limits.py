@@ -122,6 +122,10 @@ _RULES: dict[EventType, dict[str, _Rule]] = {
         "title": (column_length(TaskRow.title), False),
         "assignee": (column_length(TaskRow.assignee), False),
     },
+    EventType.CSAT: {
+        "milestone": (column_length(ProcessRow.key), False),
+        "comment": (BODY, True),
+    },
 }
 # The keys of ``created`` data (and ``field`` names) that are not custom fields.
 _FIELD_RULES: dict[str, _Rule] = _RULES[EventType.CREATED]

@@ -10,6 +10,7 @@ from caseclock.store.models.account_milestones import (
 )
 from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
+from caseclock.store.models.csat import CsatRow, SigningKeyRow
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
 from caseclock.store.models.inbound import InboundPayloadRow
 from caseclock.store.models.insights import CommentSentimentRow, RiskModelRow
@@ -31,7 +32,7 @@ from caseclock.store.models.policy import (
     ProcessRow,
 )
 from caseclock.store.models.records import EventRow, MilestoneRow, NoteRow, RecordRow, TaskRow
-from caseclock.store.models.reviews import ReviewMarkRow, ReviewRunRow
+from caseclock.store.models.reviews import ReviewMarkRow, ReviewRunRow, ReviewScheduleRow
 from caseclock.store.models.worker import (
     DeliveryRow,
     EndpointRow,
@@ -56,6 +57,7 @@ __all__ = [
     "CommentSentimentRow",
     "ConsoleSessionRow",
     "ContactRow",
+    "CsatRow",
     "DeliveryRow",
     "EndpointRow",
     "EntitlementRow",
@@ -78,8 +80,10 @@ __all__ = [
     "RecordRow",
     "ReviewMarkRow",
     "ReviewRunRow",
+    "ReviewScheduleRow",
     "RiskModelRow",
     "SignInAttemptRow",
+    "SigningKeyRow",
     "TaskRow",
     "TeamMemberRow",
     "TeamRow",

@@ -6,17 +6,20 @@
   before it recorded the sending.
 * ``review_marks``: a lead's "reviewed" on one milestone cycle, with a note the next review
   shows.
+* ``review_schedules``: a team's own schedule (weekday, hour, zone), its high-priority tiers and
+  accounts (reviewed daily) and its recipients, where they differ from the installation's.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
-from caseclock.store.types import UTCDateTime
+from caseclock.store.types import JSONDocument, UTCDateTime
 
 
 class ReviewRunRow(Base):
@@ -51,3 +54,19 @@ class ReviewMarkRow(Base):
     note: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewScheduleRow(Base):
+    """One team's review schedule; a null column (or empty list) keeps the installation's."""
+
+    __tablename__ = "review_schedules"
+
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 Monday .. 6 Sunday
+    hour: Mapped[int | None] = mapped_column(Integer)  # 0-23, local time in ``time_zone``
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    daily_tiers: Mapped[list[Any]] = mapped_column(JSONDocument(), default=list)
+    daily_accounts: Mapped[list[Any]] = mapped_column(JSONDocument(), default=list)
+    recipients: Mapped[list[Any] | None] = mapped_column(JSONDocument())  # None: the leads
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
