@@ -9,13 +9,18 @@ from datetime import timedelta
 import httpx
 
 from caseclock.channels.email import SmtpSettings
+from caseclock.services.access import Principal, Role
+from caseclock.services.directory import load_directory
 from caseclock.services.endpoints import register_endpoint
+from caseclock.services.review_schedules import ScheduleChange, set_schedule
 from caseclock.services.teams import get_team, update_team
 from caseclock.store.database import SessionFactory
 from caseclock.worker.reviews import ReviewJob, Sent
-from tests.services.review_setup import NOW, build
+from tests.services.review_setup import NOW, OPTIONS, build
 from tests.worker.firing_setup import settings_for
 from tests.worker.servers import Receiver, SmtpSink
+
+ADMIN = Principal(key_id=1, name="admin", role=Role.ADMIN)
 
 
 def _job(url: str, factory: SessionFactory, port: int, http: httpx.Client, name: str) -> ReviewJob:
@@ -111,3 +116,51 @@ def test_the_next_period_sends_again_with_a_link_to_its_review(
     assert (
         "/reviews/L2?cadence=weekly&until=2026-03-16T08%3A00%3A00%2B00%3A00" in body.get_content()
     )
+
+
+def test_a_team_schedule_sends_a_daily_digest_to_its_recipients(
+    committed_db: tuple[str, SessionFactory],
+    smtp_sink: tuple[SmtpSink, int],
+    client: httpx.Client,
+) -> None:
+    """L2 marks the globex account high priority, reviews at 08:00 in Berlin (07:00 UTC in
+    early March) and names its recipients: at Monday 14:00 UTC its weekly and its daily
+    digests go out, to those recipients only, the daily one covering globex's records; L1
+    keeps the installation's weekly one to its address. The weekly email gives the week's
+    CSAT (R-WEEK's 5 of Sunday)."""
+    url, factory = committed_db
+    build(factory)
+    with factory() as session:
+        set_schedule(
+            session,
+            ADMIN,
+            load_directory(session),
+            team="L2",
+            change=ScheduleChange(
+                hour=8,
+                time_zone="Europe/Berlin",
+                daily_accounts=["globex"],
+                recipients=["Ops@Example.com", "lee@example.com"],
+            ),
+            options=OPTIONS,
+            now=NOW,
+        )
+        session.commit()
+    sink, port = smtp_sink
+    sent = _job(url, factory, port, client, "worker-0").run(NOW)
+    assert sorted((s.team, s.cadence, s.sent) for s in sent) == [
+        ("L1", "weekly", True),
+        ("L2", "daily", True),
+        ("L2", "weekly", True),
+    ]
+    l2 = [m for m in sink.messages() if "team L2" in str(m["Subject"])]
+    assert {str(m["To"]) for m in l2} == {"lee@example.com, ops@example.com"}
+    [daily] = [m for m in l2 if str(m["Subject"]).startswith("Daily")]
+    body = daily.get_body(("plain",))
+    assert body is not None
+    assert "R-QUIET" in body.get_content()
+    assert "R-VIOL" not in body.get_content()  # acme's: not high priority
+    weekly = next(m for m in l2 if str(m["Subject"]).startswith("Weekly")).get_body(("plain",))
+    assert weekly is not None
+    assert "Period: Mon 02 Mar 2026 08:00 CET to Mon 09 Mar 2026 08:00 CET" in weekly.get_content()
+    assert "Customer satisfaction: 100% satisfied (1 of 1 answers)" in weekly.get_content()

@@ -16,6 +16,7 @@ from caseclock.api.routers import (
     account_milestones,
     accounts,
     audit,
+    csat,
     deliveries,
     directory,
     endpoints,
@@ -84,6 +85,7 @@ def create_app(
         deliveries,
         firings,
         reviews,
+        csat,
         account_milestones,
         inbound,
     ):

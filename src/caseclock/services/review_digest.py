@@ -3,6 +3,7 @@ email's template context and the chat message, and who receives a team's digest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -14,12 +15,20 @@ from caseclock.channels.payloads import console_link
 from caseclock.channels.wording import local_time
 from caseclock.core.compliance import Compliance
 from caseclock.core.durations import format_timedelta
+from caseclock.services.csat import CsatSlice
 from caseclock.services.directory import Directory
 from caseclock.services.reviews import Item, Review
 from caseclock.store.models import TeamRow
 from caseclock.store.repositories.outbox import EndpointRepository
 
 SECTIONS_IN_CHAT = ("violated", "at_risk", "decide")
+
+
+def satisfaction(answers: CsatSlice) -> str:
+    """CSAT in words: ``80% satisfied (4 of 5 answers)``, or ``no answers``."""
+    if answers.rate is None:
+        return "no answers"
+    return f"{answers.rate:.0%} satisfied ({answers.satisfied} of {answers.answers} answers)"
 
 
 def rate(counts: Compliance) -> str:
@@ -92,6 +101,8 @@ def email_context(review: Review, console_url: str) -> dict[str, Any]:
         "until": local_time(review.period.end, review.zone),
         "compliance": rate(review.compliance),
         "previous": rate(review.previous),
+        "csat": satisfaction(review.csat),
+        "previous_csat": satisfaction(review.previous_csat),
         "counts": {
             "violated": review.section("violated").total,
             "at_risk": review.section("at_risk").total,
@@ -116,7 +127,8 @@ def chat_message(review: Review, console_url: str) -> dict[str, Any]:
     acting on, and the link to the review."""
     head = (
         f"*{review.cadence.value.capitalize()} milestone review, team {escape(review.team)}*: "
-        f"compliance {rate(review.compliance)} (previous {rate(review.previous)})"
+        f"compliance {rate(review.compliance)} (previous {rate(review.previous)}), "
+        f"CSAT {satisfaction(review.csat)}"
     )
     lines = [head]
     for key in SECTIONS_IN_CHAT:
@@ -136,10 +148,18 @@ def chat_message(review: Review, console_url: str) -> dict[str, Any]:
     }
 
 
-def targets(session: Session, team: TeamRow, directory: Directory) -> tuple[list[str], str | None]:
-    """Where a team's digest goes: the addresses of its leads and its own address, and the
-    URL of its chat endpoint (None without one)."""
-    found = [directory.address(h) for h in directory.team_leads(team.name)]
-    found.append(team.email)
+def targets(
+    session: Session,
+    team: TeamRow,
+    directory: Directory,
+    recipients: Sequence[str] | None = None,
+) -> tuple[list[str], str | None]:
+    """Where a team's digest goes: the addresses of its leads and its own address (or the
+    ``recipients`` its schedule names instead), and the URL of its chat endpoint (None
+    without one)."""
+    found: list[str | None] = list(recipients or ())
+    if recipients is None:
+        found = [directory.address(h) for h in directory.team_leads(team.name)]
+        found.append(team.email)
     endpoint = EndpointRepository(session).get(team.chat_endpoint) if team.chat_endpoint else None
     return sorted({a for a in found if a}), None if endpoint is None else endpoint.url

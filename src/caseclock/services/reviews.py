@@ -11,27 +11,33 @@ digest the worker sends is built for the whole team.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from caseclock.config import Settings
 from caseclock.core.compliance import Compliance
 from caseclock.core.review import (
     Cadence,
     Period,
-    Schedule,
     business_days_back,
     current_period,
     due_period,
 )
-from caseclock.errors import Forbidden, NotFound, ValidationFailed
+from caseclock.errors import Forbidden, ValidationFailed
 from caseclock.services.access import Principal, Role
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.csat import CsatSlice, csat_of
 from caseclock.services.directory import Directory
-from caseclock.store.models import ReviewMarkRow, TeamRow
+from caseclock.services.review_schedules import (
+    ReviewOptions,
+    every_schedule,
+    find_team,
+    schedule_of,
+    team_schedule,
+)
+from caseclock.store.models import ReviewMarkRow
+from caseclock.store.repositories.csat import CsatFilter
 from caseclock.store.repositories.people import TeamRepository
 from caseclock.store.repositories.reviews import (
     SECTIONS,
@@ -48,30 +54,9 @@ HORIZON = timedelta(days=7)  # "at risk over the next week"
 NOTE_LIMIT = 2000
 MARKS_SHOWN = 200
 
+NO_ANSWERS = CsatSlice("all", 0, 0, None)
 
-@dataclass(frozen=True, slots=True)
-class ReviewOptions:
-    """What the installation's settings say about reviews."""
-
-    weekday: int = 0
-    hour: int = 8
-    daily_tiers: frozenset[str] = frozenset()
-    stalled_days: int = 3
-    time_zone: str = "UTC"
-
-    @classmethod
-    def of(cls, settings: Settings) -> ReviewOptions:
-        tiers = frozenset(t.strip() for t in settings.review_daily_tiers.split(",") if t.strip())
-        return cls(
-            weekday=settings.review_weekday,
-            hour=settings.review_hour,
-            daily_tiers=tiers,
-            stalled_days=settings.review_stalled_days,
-            time_zone=settings.review_time_zone,
-        )
-
-    def cadences(self) -> tuple[Cadence, ...]:
-        return (Cadence.WEEKLY, Cadence.DAILY) if self.daily_tiers else (Cadence.WEEKLY,)
+__all__ = ["ReviewOptions", "build_review", "open_review"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,26 +109,12 @@ class Review:
     compliance: Compliance
     previous: Compliance
     notes: list[Mark] = field(default_factory=list)  # marks left since the period began
+    priority_accounts: frozenset[str] = frozenset()  # a daily review's high-priority accounts
+    csat: CsatSlice = NO_ANSWERS  # satisfaction answers of the period
+    previous_csat: CsatSlice = NO_ANSWERS
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
-
-
-def _zone(name: str | None, fallback: str) -> tzinfo:
-    try:
-        return ZoneInfo(name or fallback)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def team_zone(calendars: CalendarCache, team: TeamRow, options: ReviewOptions) -> tzinfo:
-    """The zone a team's review is scheduled in: its calendar's, else the configured one."""
-    calendar = calendars.get(team.calendar)
-    return calendar.zone if calendar is not None else _zone(None, options.time_zone)
-
-
-def schedule(cadence: Cadence, zone: tzinfo, options: ReviewOptions) -> Schedule:
-    return Schedule(cadence, options.hour, zone, options.weekday)
 
 
 def cadence_named(text: str) -> Cadence:
@@ -153,13 +124,6 @@ def cadence_named(text: str) -> Cadence:
         raise ValidationFailed(
             f"unknown review cadence {text!r}; use weekly or daily", path="cadence"
         ) from None
-
-
-def _team(session: Session, name: str) -> TeamRow:
-    found = TeamRepository(session).by_name(name)
-    if found is None:
-        raise NotFound(f"no team {name!r}")
-    return found
 
 
 def reviewable_teams(session: Session, principal: Principal, directory: Directory) -> list[str]:
@@ -192,13 +156,14 @@ def build_review(
 ) -> Review:
     """The review of ``team`` for ``period`` (default: since the last scheduled review),
     read at ``now`` and limited to ``accounts`` (None: every account)."""
-    row = _team(session, team)
+    row = find_team(session, team)
     calendars = CalendarCache(session)
-    zone = team_zone(calendars, row, options)
-    plan = schedule(cadence, zone, options)
-    chosen = period or current_period(plan, now)
-    tiers = options.daily_tiers if cadence is Cadence.DAILY else None
-    scope = ReviewScope(team, accounts, tiers)
+    plan = team_schedule(row, ReviewRepository(session).schedule(team), options, calendars)
+    schedule = plan.plan(cadence)
+    chosen = period or current_period(schedule, now)
+    daily = cadence is Cadence.DAILY
+    tiers = plan.daily_tiers if daily else None
+    scope = ReviewScope(team, accounts, tiers, plan.daily_accounts if daily else frozenset())
     repo = ReviewRepository(session)
     calendar = calendars.get(row.calendar)
     quiet = (
@@ -227,20 +192,24 @@ def build_review(
         )
         for key, rows in pages.items()
     ]
-    before = due_period(plan, chosen.start)  # the review period that ended as this one began
+    before = due_period(schedule, chosen.start)  # the review period that ended as this one began
     earlier = repo.compliance_counts(scope, since=before.start, until=before.end)
     notes = [m for m in marks.values() if m.at >= chosen.start]
+    satisfaction = CsatFilter(chosen.start, chosen.end, accounts, team=team, tiers=tiers)
     return Review(
         team=team,
         cadence=cadence,
         period=chosen,
         now=now,
-        zone=zone,
+        zone=plan.zone,
         tiers=tiers,
         sections=sections,
         compliance=Compliance(**compliance_of(counts, "c_")),
         previous=Compliance(**earlier),
         notes=sorted(notes, key=lambda m: m.at, reverse=True),
+        priority_accounts=scope.priority_accounts,
+        csat=csat_of(session, satisfaction),
+        previous_csat=csat_of(session, replace(satisfaction, since=before.start, until=before.end)),
     )
 
 
@@ -265,8 +234,8 @@ def open_review(
     period that ended at the last scheduled instant by then (the one a digest links to)."""
     period = None
     if until is not None:
-        zone = team_zone(CalendarCache(session), _team(session, team), options)
-        period = due_period(schedule(cadence, zone, options), min(until, now))
+        plan = schedule_of(session, team, options).plan(cadence)
+        period = due_period(plan, min(until, now))
     return build_review(
         session,
         team=team,
@@ -345,7 +314,7 @@ def add_mark(
 ) -> Mark:
     """Mark one milestone cycle reviewed, with a note the next review shows."""
     check_reader(principal, team, directory)
-    _team(session, team)
+    find_team(session, team)
     text = note.strip()
     if len(text) > NOTE_LIMIT:
         raise ValidationFailed(f"a note is at most {NOTE_LIMIT} characters", path="note")
@@ -380,14 +349,13 @@ class Due:
 
 
 def due_digests(session: Session, options: ReviewOptions, *, now: datetime) -> list[Due]:
-    """Every team's latest due period of each cadence not sent yet nor held by a worker (the
-    claim decides who sends it). After downtime only the latest period goes out."""
-    calendars = CalendarCache(session)
-    found = []
-    for team in TeamRepository(session).list():
-        zone = team_zone(calendars, team, options)
-        for cadence in options.cadences():
-            found.append(Due(team.name, cadence, due_period(schedule(cadence, zone, options), now)))
+    """Every team's latest due period of each of its cadences not sent yet nor held by a
+    worker (the claim decides who sends it). After downtime only the latest period goes out."""
+    found = [
+        Due(plan.team, cadence, due_period(plan.plan(cadence), now))
+        for plan in every_schedule(session, options)
+        for cadence in plan.cadences()
+    ]
     if not found:
         return []
     earliest = min(d.period.end for d in found)

@@ -19,7 +19,7 @@ import httpx
 from caseclock.channels.chat import deliver_chat
 from caseclock.channels.email import EmailTemplates, RenderedEmail, SmtpSettings, deliver_email
 from caseclock.config import Settings
-from caseclock.services import review_digest, reviews
+from caseclock.services import review_digest, review_schedules, reviews
 from caseclock.services.directory import load_directory
 from caseclock.services.teams import get_team
 from caseclock.store.database import SessionFactory
@@ -92,7 +92,9 @@ class ReviewJob(Paced):
                 now=now,
                 period=due.period,
             )
-            to, chat_url = review_digest.targets(session, team, load_directory(session))
+            plan = review_schedules.schedule_of(session, due.team, options)
+            directory = load_directory(session)
+            to, chat_url = review_digest.targets(session, team, directory, plan.recipients)
         key = f"review-{run_id}"
         console_url = self.settings.console_url
         outcomes = []

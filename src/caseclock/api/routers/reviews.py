@@ -12,16 +12,20 @@ from caseclock.api.deps import DbSession, Lead, Now, SettingsDep
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.schemas.reviews import (
     ComplianceOut,
+    CsatOut,
     HeldOut,
     ItemOut,
     MarkIn,
     MarkOut,
     ReviewOut,
+    ScheduleIn,
+    ScheduleOut,
     SectionOut,
 )
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.core.compliance import Compliance
-from caseclock.services import review_digest, reviews
+from caseclock.services import review_digest, review_schedules, reviews
+from caseclock.services.csat import CsatSlice
 from caseclock.services.directory import load_directory
 
 router = APIRouter(tags=["reviews"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
@@ -36,6 +40,15 @@ def _compliance(counts: Compliance) -> ComplianceOut:
         open=counts.open,
         other=counts.other,
         rate=counts.rate,
+    )
+
+
+def _csat(answers: CsatSlice) -> CsatOut:
+    return CsatOut(
+        answers=answers.answers,
+        satisfied=answers.satisfied,
+        rate=answers.rate,
+        average=answers.average,
     )
 
 
@@ -103,6 +116,8 @@ def get_review(
         tiers=None if review.tiers is None else sorted(review.tiers),
         compliance=_compliance(review.compliance),
         previous=_compliance(review.previous),
+        csat=_csat(review.csat),
+        previous_csat=_csat(review.previous_csat),
         sections=[
             SectionOut(
                 key=s.key,
@@ -136,3 +151,56 @@ def post_mark(
         now=now,
     )
     return _mark(mark)
+
+
+def _schedule(plan: review_schedules.TeamSchedule) -> ScheduleOut:
+    return ScheduleOut(
+        team=plan.team,
+        weekday=plan.weekday,
+        hour=plan.hour,
+        time_zone=str(plan.zone),
+        cadences=[c.value for c in plan.cadences()],
+        daily_tiers=sorted(plan.daily_tiers),
+        daily_accounts=sorted(plan.daily_accounts),
+        recipients=None if plan.recipients is None else list(plan.recipients),
+        own=plan.own,
+    )
+
+
+@router.get("/reviews/{team}/schedule", summary="When a team's review falls due, and to whom")
+def get_schedule(
+    team: TeamName, session: DbSession, principal: Lead, settings: SettingsDep
+) -> ScheduleOut:
+    reviews.check_reader(principal, team, load_directory(session))
+    return _schedule(
+        review_schedules.schedule_of(session, team, reviews.ReviewOptions.of(settings))
+    )
+
+
+@router.put("/reviews/{team}/schedule", summary="Give a team its own review schedule")
+def put_schedule(
+    *,
+    team: TeamName,
+    body: ScheduleIn,
+    session: DbSession,
+    now: Now,
+    principal: Lead,
+    settings: SettingsDep,
+) -> ScheduleOut:
+    plan = review_schedules.set_schedule(
+        session,
+        principal,
+        load_directory(session),
+        team=team,
+        change=review_schedules.ScheduleChange(
+            weekday=body.weekday,
+            hour=body.hour,
+            time_zone=body.time_zone,
+            daily_tiers=body.daily_tiers,
+            daily_accounts=body.daily_accounts,
+            recipients=body.recipients,
+        ),
+        options=reviews.ReviewOptions.of(settings),
+        now=now,
+    )
+    return _schedule(plan)

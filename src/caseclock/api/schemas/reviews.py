@@ -66,6 +66,13 @@ class ComplianceOut(BaseModel):
     rate: float | None
 
 
+class CsatOut(BaseModel):
+    answers: int
+    satisfied: int
+    rate: float | None  # CSAT: satisfied answers over all answers
+    average: float | None  # the average score as a share of its scale, 0 to 1
+
+
 class ReviewOut(BaseModel):
     team: str
     cadence: Literal["weekly", "daily"]
@@ -74,5 +81,32 @@ class ReviewOut(BaseModel):
     tiers: list[str] | None
     compliance: ComplianceOut
     previous: ComplianceOut
+    csat: CsatOut  # customer satisfaction answers of the period
+    previous_csat: CsatOut
     sections: list[SectionOut]
     notes: list[MarkOut]
+
+
+class ScheduleIn(Strict):
+    """A team's own review schedule; a value left out (null, empty) keeps the installation's."""
+
+    weekday: int | None = Field(default=None, ge=0, le=6, description="0 Monday .. 6 Sunday")
+    hour: int | None = Field(default=None, ge=0, le=23, description="local hour, 0-23")
+    time_zone: str | None = Field(default=None, max_length=64)
+    daily_tiers: list[str] = Field(default_factory=list, max_length=50)
+    daily_accounts: list[str] = Field(default_factory=list, max_length=50)
+    recipients: list[str] | None = Field(
+        default=None, max_length=50, description="email addresses instead of the team's leads"
+    )
+
+
+class ScheduleOut(BaseModel):
+    team: str
+    weekday: int
+    hour: int
+    time_zone: str
+    cadences: list[str]
+    daily_tiers: list[str]
+    daily_accounts: list[str]
+    recipients: list[str] | None
+    own: bool

@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import among
-from caseclock.store.models import EventRow, MilestoneRow, RecordRow, ReviewMarkRow, ReviewRunRow
+from caseclock.store.models import (
+    EventRow,
+    MilestoneRow,
+    RecordRow,
+    ReviewMarkRow,
+    ReviewRunRow,
+    ReviewScheduleRow,
+)
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 MILESTONES = cast(Table, MilestoneRow.__table__)
@@ -37,6 +44,8 @@ class ReviewScope:
     team: str
     accounts: frozenset[str] | None
     tiers: frozenset[str] | None = None
+    # with ``tiers``, a high-priority review: the records of those tiers or of these accounts
+    priority_accounts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +266,12 @@ class ReviewRepository:
                 among(self.session, table.c.account_id, accounts) if accounts else false()
             )
         if scope.tiers is not None:
-            query = query.where(RecordRow.tier.in_(sorted(scope.tiers)) if scope.tiers else false())
+            parts: list[ColumnElement[bool]] = []
+            if scope.tiers:
+                parts.append(RecordRow.tier.in_(sorted(scope.tiers)))
+            if scope.priority_accounts:
+                parts.append(table.c.account_id.in_(sorted(scope.priority_accounts)))
+            query = query.where(or_(*parts) if parts else false())
         return query
 
     def page(self, key: str, scope: ReviewScope, window: Window, *, limit: int) -> list[ReviewRow]:
@@ -470,6 +484,27 @@ class ReviewRepository:
             ReviewRunRow.state == "sent",
         )
         return self.session.scalar(query)
+
+    # -- schedules ----------------------------------------------------------------------
+
+    def schedules(self) -> dict[str, ReviewScheduleRow]:
+        """Every team's own schedule, by team name."""
+        return {row.team: row for row in self.session.scalars(select(ReviewScheduleRow)).all()}
+
+    def schedule(self, team: str) -> ReviewScheduleRow | None:
+        return self.session.get(ReviewScheduleRow, team)
+
+    def put_schedule(self, values: dict[str, Any]) -> ReviewScheduleRow:
+        """Create or replace a team's schedule."""
+        row = self.session.get(ReviewScheduleRow, values["team"])
+        if row is None:
+            row = ReviewScheduleRow(**values)
+            self.session.add(row)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        self.session.flush()
+        return row
 
 
 def _review_row(row: Any) -> ReviewRow:
