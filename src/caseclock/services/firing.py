@@ -38,18 +38,18 @@ from caseclock.services.effects import Firing, Planned, Targets, plan, trigger_k
 from caseclock.services.evaluation import AccountFacts, RecordEvaluator
 from caseclock.services.timers import (
     DueTimer,
+    Refreshed,
     due_now,
     hooks_deferred,
     passed_repeats,
     reconcile,
 )
 from caseclock.services.wakeup import announce
-from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.outbox import PENDING, DeliveryRepository, EndpointRepository
-from caseclock.store.repositories.records import EventRepository, RecordRepository
+from caseclock.store.repositories.records import EventRepository
 from caseclock.store.repositories.timers import FiringRepository, TimerRepository
 
 SYSTEM = Principal(key_id=0, name="caseclock", role=Role.ADMIN)
@@ -97,22 +97,25 @@ def targets_for(
 
 
 class _Batch:
-    """What the records of one claim need for their firings, loaded once."""
+    """What the records of one claim need for their firings: what re-evaluating them read and
+    wrote (``refreshed``), and the milestone rows of the due timers (``rows``, by id)."""
 
-    def __init__(self, session: Session, record_ids: set[str], targets: Targets) -> None:
+    def __init__(
+        self,
+        session: Session,
+        refreshed: Refreshed,
+        rows: Mapping[tuple[str, str, int], Mapping[str, Any]],
+        targets: Targets,
+    ) -> None:
         self.session = session
         self.targets = targets
-        self.records = RecordRepository(session).columns(record_ids)
-        self.account_facts = AccountFacts(
-            AccountRepository(session).get_many(
-                {r["account_id"] for r in self.records.values() if r["account_id"] is not None}
-            )
-        )
-        self.rows = {
-            (row.record_id, row.key, row.cycle): row
-            for rows in MilestoneRepository(session).for_records(record_ids).values()
-            for row in rows
-        }
+        self.records = refreshed.records or {}
+        accounts = dict(refreshed.accounts or {})
+        missing = {r["account_id"] for r in self.records.values()} - accounts.keys() - {None}
+        if missing:  # a record whose account its events changed
+            accounts.update(AccountRepository(session).get_many(missing))
+        self.account_facts = AccountFacts(accounts)
+        self.rows = rows
         self.evaluator = RecordEvaluator(session)
         self.calendars = CalendarCache(session)
         self.planned = Planned()
@@ -224,15 +227,20 @@ def fire_due(
     firing_holds.cleared(session, claimed)
     timers, ledger = TimerRepository(session), FiringRepository(session)
     fired = ledger.fired(claimed)
-    stored = due_now(timers.timer_rows(claimed), fired, now)  # by the last evaluation's plan
+    # Only rows with a due timer are read: a row's ``next_timer_at`` is its earliest unfired
+    # timer, both as stored and as re-evaluation rewrites it. Due by the stored plan first,
+    # then by the plan at ``now`` (with the rows read first: a repetition they had due may
+    # have left the new plan, ``passed_repeats``); only those rows' next timers move.
+    before = timers.timer_rows(claimed, due_by=now)
+    stored = due_now(before, fired, now)
     with hooks_deferred(session):  # reconciled once, below, when the ledger is written
-        ingest.refresh(session, claimed, now=now)
-    rows = timers.timer_rows(claimed)
+        refreshed = ingest.refresh(session, claimed, now=now, ledger=fired)
+    rows = timers.timer_rows(claimed, due_by=now, also=[row["id"] for row in before])
     due = sorted(
         set(due_now(rows, fired, now)) | set(passed_repeats(rows, stored)),
         key=lambda t: (t.at, t.record_id, t.milestone, t.cycle, t.sequence),
     )
-    batch = _Batch(session, claimed, targets)
+    batch = _Batch(session, refreshed, _due_rows(session, rows, due), targets)
     skipped = _caught_up(due) | {t for t in due if now - t.at > options.catch_up}
     for timer in due:
         _fire_timer(batch, timer, now, options, skip=timer in skipped)
@@ -248,6 +256,17 @@ def fire_due(
     reconcile(session, claimed, rows=rows, fired=fired)
     escalations.schedule(session, claimed, now=now)
     return FireResult(len(record_ids), batch.fired)
+
+
+def _due_rows(
+    session: Session, rows: Sequence[Mapping[str, Any]], due: Sequence[DueTimer]
+) -> dict[tuple[str, str, int], Mapping[str, Any]]:
+    """The whole milestone rows of the due timers (what payloads and templates read), by
+    (record, milestone, cycle), in one query."""
+    wanted = {(t.record_id, t.milestone, t.cycle) for t in due}
+    ids = [r["id"] for r in rows if (r["record_id"], r["key"], r["cycle"]) in wanted]
+    found = MilestoneRepository(session).values_by_id(ids)
+    return {(r["record_id"], r["key"], r["cycle"]): r for r in found.values()}
 
 
 def _caught_up(due: Sequence[DueTimer]) -> set[DueTimer]:
@@ -289,7 +308,7 @@ def _fire_timer(
         batch.summary(timer.record_id),
         batch.account(timer.record_id),
         milestone_from_row(row),
-        batch.zone(row.calendar),
+        batch.zone(row["calendar"]),
     )
     batch.fire(
         firing,
@@ -362,26 +381,26 @@ def _due(timer: Mapping[str, Any], now: datetime) -> bool:
     return due_at is not None and due_at <= now
 
 
-def milestone_from_row(row: MilestoneRow) -> Milestone:
-    """The milestone value of a materialized row (what payloads and templates read)."""
+def milestone_from_row(row: Mapping[str, Any]) -> Milestone:
+    """The milestone value of a materialized row's columns (what payloads and templates read)."""
 
     def span(seconds: float | None) -> timedelta | None:
         return None if seconds is None else timedelta(seconds=seconds)
 
     return Milestone(
-        key=row.key,
-        name=row.name,
-        cycle=row.cycle,
-        state=MilestoneState(row.state),
-        calendar=row.calendar,
-        started_at=row.started_at,
-        deadline=row.deadline,
-        warning_at=row.warning_at,
-        completed_at=row.completed_at,
-        target=span(row.target_seconds),
-        elapsed=timedelta(seconds=row.elapsed_seconds),
-        paused=timedelta(seconds=row.paused_seconds),
-        remaining=span(row.remaining_seconds),
-        late=row.late,
-        owner=row.owner,
+        key=row["key"],
+        name=row["name"],
+        cycle=row["cycle"],
+        state=MilestoneState(row["state"]),
+        calendar=row["calendar"],
+        started_at=row["started_at"],
+        deadline=row["deadline"],
+        warning_at=row["warning_at"],
+        completed_at=row["completed_at"],
+        target=span(row["target_seconds"]),
+        elapsed=timedelta(seconds=row["elapsed_seconds"]),
+        paused=timedelta(seconds=row["paused_seconds"]),
+        remaining=span(row["remaining_seconds"]),
+        late=row["late"],
+        owner=row["owner"],
     )

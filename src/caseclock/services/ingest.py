@@ -10,7 +10,7 @@ from its whole timeline, whatever order events arrived in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -596,12 +596,15 @@ def refresh(
     now: datetime,
     known: Mapping[str, Mapping[str, Any]] | None = None,
     born: Mapping[str, list[StoredEvent]] | None = None,
-) -> None:
-    """Recompute the records' columns and milestone rows from their whole timelines.
+    ledger: Iterable[TimerId] | None = None,
+) -> Refreshed:
+    """Recompute the records' columns and milestone rows from their whole timelines; return
+    what was read and written (the worker fires from it).
 
     ``known`` holds the columns of records the caller has just read (the others are read);
     ``born`` the whole timelines of records created in this transaction, which have no
-    milestone rows yet: nothing of them is read back, and their rows are copied in.
+    milestone rows yet: nothing of them is read back, and their rows are copied in;
+    ``ledger`` the records' fired timers when the caller has read them.
     """
     records = RecordRepository(session)
     current = _columns(session, record_ids, known or {})
@@ -621,7 +624,7 @@ def refresh(
     )
     evaluator.preload_pins(current.keys())
     fired: dict[str, set[TimerId]] = {}  # each record's fired timers, most have none
-    for timer in FiringRepository(session).fired(record_ids):
+    for timer in FiringRepository(session).fired(record_ids) if ledger is None else ledger:
         fired.setdefault(timer[0], set()).add(timer)
     changed: list[dict[str, Any]] = []
     stored: dict[str, Mapping[str, Any]] = dict(current)  # the columns once updated
@@ -662,10 +665,8 @@ def refresh(
         record_ids - given.keys(), [w for w in wanted if w.record_id not in given]
     )
     written.extend(rows.insert_new([w for w in wanted if w.record_id in given]))
-    after_refresh(  # the worker's next timers and wake-up, from what is in hand
-        session,
-        record_ids,
-        now=now,
-        refreshed=Refreshed(stored, timelines, written, accounts),
-    )
+    refreshed = Refreshed(stored, timelines, written, accounts)
+    # the worker's next timers and wake-up, from what is in hand
+    after_refresh(session, record_ids, now=now, refreshed=refreshed)
     session.expire_all()  # ORM copies of these records (if any) must not outlive the update
+    return refreshed

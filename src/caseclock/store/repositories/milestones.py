@@ -114,6 +114,16 @@ class MilestoneRepository:
             found[row.record_id].append(row)
         return found
 
+    def values_by_id(self, ids: Iterable[int]) -> dict[int, Mapping[str, Any]]:
+        """The rows' column values (not ORM objects: the worker reads them, never writes)."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(MILESTONES).where(among(self.session, MILESTONES.c.id, wanted))
+        ).mappings()
+        return {row["id"]: cast(Mapping[str, Any], row) for row in rows}
+
     def existing_digests(self, record_ids: Iterable[str]) -> dict[tuple[str, str, int], Stored]:
         """What ``replace`` needs of the records' rows, keyed by (record, key, cycle)."""
         wanted = set(record_ids)

@@ -6,10 +6,10 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import among, update_rows
+from caseclock.store.bulk import among, insert_rows, update_rows
 from caseclock.store.models import DeliveryRow, EndpointRow
 
 DELIVERIES = cast(Table, DeliveryRow.__table__)
@@ -25,8 +25,8 @@ class DeliveryRepository:
         self.session = session
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(DeliveryRow), list(rows))
+        """Insert new deliveries (every mapping has the same keys) in one statement."""
+        insert_rows(self.session, DELIVERIES, rows)
 
     def claim(
         self,

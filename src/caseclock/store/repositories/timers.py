@@ -12,10 +12,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import among, update_rows
+from caseclock.store.bulk import among, insert_rows, is_postgres, update_rows
 from caseclock.store.models import (
     EscalationTimerRow,
     FiringHoldRow,
@@ -89,9 +89,16 @@ class TimerRepository:
         found = [at for at in (first, escalation, retry) if at is not None]
         return min(found) if found else None
 
-    def timer_rows(self, record_ids: Iterable[str]) -> Sequence[Mapping[str, Any]]:
+    def timer_rows(
+        self,
+        record_ids: Iterable[str],
+        *,
+        due_by: datetime | None = None,
+        also: Collection[int] = (),
+    ) -> Sequence[Mapping[str, Any]]:
         """``id``, ``record_id``, ``key``, ``cycle``, ``timers``, ``next_timer_at``,
-        ``next_timer_kind`` per row."""
+        ``next_timer_kind`` per row; with ``due_by``, only the rows with a timer due by then
+        (``next_timer_at`` is a row's earliest unfired timer) and the rows ``also`` names."""
         wanted = set(record_ids)
         if not wanted:
             return []
@@ -104,6 +111,11 @@ class TimerRepository:
             MILESTONES.c.next_timer_at,
             MILESTONES.c.next_timer_kind,
         ).where(among(self.session, MILESTONES.c.record_id, wanted))
+        if due_by is not None:
+            due = MILESTONES.c.next_timer_at <= due_by
+            query = query.where(
+                or_(due, among(self.session, MILESTONES.c.id, also)) if also else due
+            )
         return cast(Sequence[Mapping[str, Any]], self.session.execute(query).mappings().all())
 
     def set_next(self, changes: Sequence[tuple[int, datetime | None, str | None]]) -> None:
@@ -136,11 +148,27 @@ class FiringRepository:
         return {(r.record_id, r.source, r.cycle, r.kind, r.sequence) for r in rows}
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert ledger rows in one statement; return their ids in the order given."""
+        """Insert ledger rows; return their ids in the order given. On PostgreSQL the ids are
+        taken from the sequence first and the rows go in one statement with one parameter
+        (``insert_rows``), where an insert returning ids renders a parameter per value."""
         if not rows:
             return []
-        statement = insert(FIRINGS).returning(FIRINGS.c.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, list(rows)).all())
+        if not is_postgres(self.session):
+            statement = insert(FIRINGS).returning(FIRINGS.c.id, sort_by_parameter_order=True)
+            return list(self.session.scalars(statement, list(rows)).all())
+        ids = list(
+            self.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('firings', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            )
+        )
+        insert_rows(
+            self.session, FIRINGS, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)]
+        )
+        return ids
 
     def for_record(self, record_id: str) -> Sequence[FiringRow]:
         return self.session.scalars(
