@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from caseclock.clock import FixedClock
-from caseclock.services.wakeup import CHANNEL
+from caseclock.services.wakeup import CHANNEL, CHANNEL_SQL
 from caseclock.store.database import SessionFactory
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Worker, run_in_thread
@@ -81,15 +82,18 @@ def test_a_sleeping_worker_wakes_when_ingestion_schedules_an_earlier_timer(
 def test_ingestion_notifies_listeners_in_other_processes(
     committed_db: tuple[str, SessionFactory],
 ) -> None:
-    """Committing an event that makes a timer due sends NOTIFY caseclock_wakeup."""
+    """Committing an event that makes a timer due sends a NOTIFY on the schema's channel."""
     url, factory = committed_db
     prepare(factory, T0)
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as listener:
-        listener.execute(f"LISTEN {CHANNEL}")
+        found = listener.execute(sql.SQL(f"SELECT {CHANNEL_SQL}")).fetchone()
+        assert found is not None
+        channel = str(found[0])
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         send(factory, T0 + minutes(45), created("C-3", T0))  # a timer due now
         heard = list(listener.notifies(timeout=WAIT, stop_after=1))
-    assert [n.channel for n in heard] == [CHANNEL]
+    assert [n.channel for n in heard] == [channel]
 
 
 @pytest.mark.postgres
@@ -97,17 +101,27 @@ def test_ingestion_notifies_listeners_in_other_processes(
 def test_a_notify_from_another_connection_wakes_the_worker(
     committed_db: tuple[str, SessionFactory], wakeup: Wakeup
 ) -> None:
-    """The wake-up listens on its own connection: a NOTIFY sent elsewhere is heard and ends its
-    wait (the count of NOTIFYs heard tells it apart from the wake-up that listening gives)."""
+    """The wake-up listens on its own connection: a NOTIFY sent elsewhere in its schema is heard
+    and ends its wait; one sent in another schema of the same database (another installation,
+    or another test run: NOTIFY is database-wide) is not. The foreign one commits first, and
+    notifications arrive in commit order, so counting one once ours is heard shows it."""
     url, factory = committed_db
     wakeup.listen(url)
+    wait_for(lambda: wakeup.channel is not None, "the listener to listen", WAIT)
+    assert wakeup.channel is not None
+    assert wakeup.channel.startswith(f"{CHANNEL}_")  # a throwaway schema, not public
     wakeup.clear()
     assert wakeup.notifications == 0
     with factory() as session:
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        session.execute(text("SET LOCAL search_path TO public"))
+        session.execute(text(f"SELECT pg_notify({CHANNEL_SQL}, '')"))  # public's channel
+        session.commit()
+    with factory() as session:
+        session.execute(text(f"SELECT pg_notify({CHANNEL_SQL}, '')"))
         session.commit()
     assert wakeup.wait(WAIT)
-    wait_for(lambda: wakeup.notifications == 1, "the NOTIFY to be counted", WAIT)
+    wait_for(lambda: wakeup.notifications >= 1, "the NOTIFY to be counted", WAIT)
+    assert wakeup.notifications == 1
 
 
 def test_stopping_ends_the_run_loop(

@@ -2,9 +2,10 @@
 
 ``Wakeup`` is a ``threading.Event`` registered with ``services.wakeup.local_waiters`` (so a
 commit in this process that schedules an earlier timer sets it) and, on PostgreSQL, fed by a
-listener thread holding ``LISTEN caseclock_wakeup`` on a connection of its own (so a commit in
-any process sets it). ``stop()`` wakes the worker for good. The listener's connection is one
-of the worker's connections to PostgreSQL, outside the pool: count it in the budget.
+listener thread holding ``LISTEN`` on the schema's channel (``services.wakeup.CHANNEL_SQL``) on
+a connection of its own (so a commit in any process sets it). ``stop()`` wakes the worker for
+good. The listener's connection is one of the worker's connections to PostgreSQL, outside the
+pool: count it in the budget.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 import threading
 
 import psycopg
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from caseclock.services.wakeup import CHANNEL, local_waiters
+from caseclock.services.wakeup import CHANNEL_SQL, local_waiters
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often the listener looks at the stop flag
@@ -31,6 +33,7 @@ class Wakeup:
         self._listener: threading.Thread | None = None
         self._also: list[threading.Event] = []
         self.notifications = 0  # NOTIFYs heard (each one also sets the signal)
+        self.channel: str | None = None  # the channel listened to, once listening
         local_waiters.add(self._signal)
 
     @property
@@ -71,7 +74,7 @@ class Wakeup:
             self._listener.join(timeout=5)
 
     def listen(self, database_url: str) -> None:
-        """On PostgreSQL, also wake on ``NOTIFY caseclock_wakeup`` from any process."""
+        """On PostgreSQL, also wake on a NOTIFY on the schema's channel from any process."""
         url = make_url(database_url)
         if url.get_backend_name() != "postgresql":
             return
@@ -87,7 +90,9 @@ class Wakeup:
         while not self.stopped:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                    found = connection.execute(sql.SQL(f"SELECT {CHANNEL_SQL}")).fetchone()
+                    self.channel = channel = str(found[0] if found is not None else "")
+                    connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self._set()  # something may have been missed while (re)connecting
                     ready.set()
                     while not self.stopped:
@@ -95,6 +100,6 @@ class Wakeup:
                             self.notifications += 1
                             self._set()
             except psycopg.Error as exc:
-                log.warning("LISTEN %s failed (%s); reconnecting", CHANNEL, exc)
+                log.warning("LISTEN %s failed (%s); reconnecting", self.channel, exc)
                 ready.set()
                 self._stopped.wait(RECONNECT_SECONDS)
