@@ -16,6 +16,7 @@ from caseclock.console.routes import (
     accounts,
     at_risk,
     audit,
+    firings,
     insights,
     invitations,
     links,
@@ -62,6 +63,7 @@ def install(app: FastAPI) -> None:
         profile,
         audit,
         insights,
+        firings,
         links,
     ):
         app.include_router(module.router)

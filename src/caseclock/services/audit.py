@@ -33,6 +33,7 @@ class Kind(StrEnum):
     MILESTONE = "milestone"  # customer milestones on accounts
     COLLABORATOR = "collaborator"  # a user given (or denied) an account by collaborating
     SIGN_IN = "sign_in"  # sign-ins and refused sign-ins, by password or single sign-on
+    FIRING = "firing"  # a record's held firing released
 
 
 def record(

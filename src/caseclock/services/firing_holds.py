@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from caseclock.errors import NotFound
+from caseclock.services import audit
 from caseclock.services.wakeup import announce
 from caseclock.store.failures import describe, is_transient_conflict, is_unavailable
 from caseclock.store.models import FiringHoldRow
@@ -80,13 +81,24 @@ def list_holds(session: Session) -> Sequence[FiringHoldRow]:
     return FiringHoldRepository(session).all()
 
 
-def release(session: Session, record_id: str) -> None:
-    """Let the worker fire ``record_id`` again at once, with a fresh count of attempts."""
+def release(session: Session, record_id: str, *, actor: str, now: datetime) -> None:
+    """Let the worker fire ``record_id`` again at once, with a fresh count of attempts; the
+    release is in the audit trail, with the failures and the error it ended."""
     repo = FiringHoldRepository(session)
     row = repo.get(record_id)
     if row is None:
         raise NotFound(f"record {record_id!r} has no firing hold")
+    details = {"state": state_of(row), "failures": row.failures, "error": row.error}
     repo.remove(row)
+    audit.record(
+        session,
+        actor=actor,
+        kind=audit.Kind.FIRING,
+        target=record_id,
+        action="release",
+        at=now,
+        details=details,
+    )
     announce(session)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from caseclock.api.deps import Admin, DbSession
+from caseclock.api.deps import Admin, DbSession, Now
 from caseclock.api.schemas.common import PROBLEM_RESPONSES
 from caseclock.api.strict_json import StrictJsonRoute
 from caseclock.services import firing_holds
@@ -57,6 +57,6 @@ def get_holds(session: DbSession, _: Admin) -> list[FiringHoldOut]:
     summary="Fire a held record's timers again at the next pass (a fresh count of attempts)",
 )
 def release_hold(
-    record_id: Annotated[str, Path(max_length=200)], session: DbSession, _: Admin
+    record_id: Annotated[str, Path(max_length=200)], session: DbSession, admin: Admin, now: Now
 ) -> None:
-    firing_holds.release(session, record_id)
+    firing_holds.release(session, record_id, actor=admin.actor, now=now)
