@@ -97,11 +97,12 @@ def test_scoped_key_reports_only_its_accounts(db: Database, keys: Keys) -> None:
 
 
 def test_reports_page_and_csv(agent: Web, db: Database, clock: FixedClock) -> None:
-    """The page draws an SVG chart per view; each CSV holds the same numbers."""
+    """The page draws an SVG chart per view (compliance four ways, two timings, CSAT five
+    ways, the two weekly trends of speed and quality); each CSV holds the same numbers."""
     answer(db, "C-1", "C-2")
     clock.set(LATER)
     html = agent.get("/reports").text
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 13
     assert "50%" in html
     response = agent.get("/reports/compliance.csv?days=30")
     assert response.headers["content-type"].startswith("text/csv")

@@ -3,16 +3,19 @@ description for screen readers, and the numbers written on the bars.
 
 * ``compliance_bars``: one stacked bar per slice (on time, late, violated), share met written;
 * ``weekly_columns``: share met per week as columns against a 0-100 % scale;
-* ``timing_bars``: average and p90 business time per tier.
+* ``timing_bars``: average and p90 business time per tier;
+* ``csat_bars``: CSAT (the share of satisfied answers) per group;
+* ``trend_lines``: weekly lines (time to first response and resolution; reopen rate and CSAT).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
 from caseclock.console.templating import duration
+from caseclock.services.csat import CsatSlice
 from caseclock.services.reports import Slice, TimeStats
 
 WIDTH = 640
@@ -158,3 +161,101 @@ def timing_bars(title: str, stats: Sequence[TimeStats]) -> Markup:
         )
     height = 30 + max(len(stats), 1) * row
     return _svg(title, "; ".join(described) or "no data", height, body)
+
+
+CSAT_BAR, SPEED_FR, SPEED_RES, REOPEN, CSAT_LINE = (
+    "#1f7a3a",
+    "#5b8def",
+    "#1d3f91",
+    "#b42318",
+    "#1f7a3a",
+)
+
+
+def csat_bars(title: str, slices: Sequence[CsatSlice]) -> Markup:
+    """CSAT (the share of satisfied answers) per group as bars, answers counted beside."""
+    track = WIDTH - LABEL_W - VALUE_W
+    body = []
+    described = []
+    for index, item in enumerate(slices):
+        y = 10 + index * ROW_H
+        body.append(_text(LABEL_W - 10, y + 13, item.label, anchor="end"))
+        body.append(_rect(LABEL_W, y, track, BAR_H, fill="#eef1f4", label="no answers"))
+        rate = item.rate
+        if rate is not None:
+            name = f"{item.label}: {rate:.0%} satisfied"
+            body.append(_rect(LABEL_W, y, track * rate, BAR_H, fill=CSAT_BAR, label=name))
+        shown = "no data" if rate is None else f"{rate:.0%}"
+        body.append(_text(WIDTH - VALUE_W + 10, y + 13, shown, bold=True))
+        body.append(_text(WIDTH - 6, y + 13, f"of {item.answers}", anchor="end", fill=MUTED))
+        described.append(f"{item.label}: {shown} satisfied of {item.answers} answers")
+    if not slices:
+        body.append(_text(LABEL_W, 28, "No answers in this period.", fill=MUTED))
+    height = 10 + max(len(slices), 1) * ROW_H
+    return _svg(title, "; ".join(described) or "no data", height, body)
+
+
+Series = tuple[str, str, Sequence[float | None]]  # name, colour, one value per week
+
+
+def trend_lines(
+    title: str,
+    weeks: Sequence[str],
+    series: Sequence[Series],
+    *,
+    top: float | None = None,
+    shown: Callable[[float], str],
+) -> Markup:
+    """One line per series over the weeks (a week without a value breaks the line), the
+    vertical scale from 0 to ``top`` (or the largest value), values written at the points."""
+    height, upper, bottom, left = 250, 34, 200, 64
+    inner_w = WIDTH - left - 24
+    largest = max((v for _, _, values in series for v in values if v is not None), default=0.0)
+    ceiling = top if top is not None else (largest or 1.0)
+    body = _legend(14, [(colour, name) for name, colour, _ in series])
+    for part in (0.0, 0.5, 1.0):
+        y = bottom - (bottom - upper) * part
+        body.append(
+            f'<line x1="{left}" x2="{WIDTH - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" '
+            f'stroke-dasharray="{"0" if part in (0.0, 1.0) else "4 3"}"/>'
+        )
+        body.append(_text(left - 6, y + 4, shown(ceiling * part), anchor="end", fill=MUTED))
+    step = inner_w / max(len(weeks) - 1, 1)
+    every = max(1, round(len(weeks) / 8))  # at most about eight week labels
+    for index, week in enumerate(weeks):
+        if index % every == 0:
+            x = left + index * step
+            body.append(_text(x, bottom + 16, week[5:], anchor="middle", fill=MUTED))
+    described = []
+    for name, colour, values in series:
+        points: list[tuple[float, float, float]] = []
+        dots: list[tuple[float, float, float]] = []
+        for index, value in enumerate(values):
+            if value is None:
+                body.extend(_polyline(points, colour))
+                points = []
+                continue
+            x = left + index * step
+            y = bottom - (bottom - upper) * min(value / ceiling, 1.0) if ceiling else bottom
+            points.append((x, y, value))
+            dots.append((x, y, value))
+        body.extend(_polyline(points, colour))
+        words = ", ".join(
+            f"{week}: {'no data' if v is None else shown(v)}"
+            for week, v in zip(weeks, values, strict=True)
+        )
+        described.append(f"{name}: {words}")
+        body.extend(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
+            f"<title>{escape(name)}: {escape(shown(value))}</title></circle>"
+            for x, y, value in dots
+        )
+    body.append(_text(left, height - 4, "week starting (Monday)", fill=MUTED))
+    return _svg(title, "; ".join(described) or "no data", height, body)
+
+
+def _polyline(points: Sequence[tuple[float, float, float]], colour: str) -> list[str]:
+    if len(points) < 2:
+        return []
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+    return [f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>']

@@ -208,3 +208,21 @@ def csat_of(session: Session, given: CsatFilter) -> CsatSlice:
 def by_dimension(session: Session, given: CsatFilter, by: Dimension) -> dict[str, CsatSlice]:
     """CSAT per team or tier (labels as stored, ``(none)`` for none), for the balanced report."""
     return {s.label: s for s in _grouped(CsatRepository(session), given, by)}
+
+
+def answers_by_week(session: Session, given: CsatFilter) -> dict[tuple[str, str, str], CsatSlice]:
+    """CSAT per (``all`` / ``team`` / ``tier``, label, week), for the balanced trend."""
+    sums: dict[tuple[str, str, str], tuple[int, int, float]] = {}
+    for answer in CsatRepository(session).answers(given):
+        week = week_of(answer.answered_at)
+        for key in (
+            ("all", "everyone", week),
+            ("team", answer.team or NONE_LABEL, week),
+            ("tier", answer.tier or NONE_LABEL, week),
+        ):
+            count, happy, total = sums.get(key, (0, 0, 0.0))
+            sums[key] = (count + 1, happy + answer.satisfied, total + answer.share)
+    return {
+        key: CsatSlice(key[1], count, happy, total / count)
+        for key, (count, happy, total) in sums.items()
+    }

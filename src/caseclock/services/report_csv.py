@@ -17,14 +17,17 @@ from sqlalchemy.orm import Session
 
 from caseclock.errors import NotFound
 from caseclock.services.access import Principal
+from caseclock.services.csat import CsatReport, CsatSlice, csat_report
 from caseclock.services.dwell_report import DwellReport, dwell_report
 from caseclock.services.reports import (
     Balance,
     ComplianceReport,
     Override,
     TimingReport,
+    TrendWeek,
     Violation,
     balance_report,
+    balance_trend,
     compliance_report,
     overrides,
     timing_report,
@@ -178,21 +181,52 @@ def balance_rows(items: Sequence[Balance]) -> list[list[str]]:
             "resolved",
             "reopened",
             "reopen_rate",
+            "csat_answers",
+            "csat_satisfied",
+            "csat",
         ]
     ]
-    for b in items:
-        out.append(
-            [
-                b.dimension,
-                b.label,
-                "" if b.first_response is None else str(int(b.first_response.total_seconds())),
-                "" if b.resolution is None else str(int(b.resolution.total_seconds())),
-                str(b.resolved),
-                str(b.reopened),
-                "" if b.reopen_rate is None else f"{b.reopen_rate:.4f}",
-            ]
-        )
+    out.extend([b.dimension, b.label, *_balance_cells(b)] for b in items)
     return _safe(out)
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _balance_cells(b: Balance) -> list[str]:
+    return [
+        "" if b.first_response is None else str(int(b.first_response.total_seconds())),
+        "" if b.resolution is None else str(int(b.resolution.total_seconds())),
+        str(b.resolved),
+        str(b.reopened),
+        _share(b.reopen_rate),
+        str(b.csat_answers),
+        str(b.csat_satisfied),
+        _share(b.csat_rate),
+    ]
+
+
+def trend_rows(items: Sequence[TrendWeek]) -> list[list[str]]:
+    """The balanced trend, week by week for everyone, each team and each tier: the data of
+    the speed and quality trend charts, header first."""
+    head = balance_rows([])[0]
+    out = [[head[0], head[1], "week", *head[2:]]]
+    out.extend([t.dimension, t.label, t.week, *_balance_cells(t.balance)] for t in items)
+    return _safe(out)
+
+
+def csat_rows(report: CsatReport) -> list[list[str]]:
+    """CSAT by milestone, tier, team, agent and week (the CSAT charts' data), header first."""
+    out = [["dimension", "label", "answers", "satisfied", "csat", "average_share_of_scale"]]
+    out.append(["all", "all", *_csat_cells(report.overall)])
+    for dimension in ("milestone", "tier", "team", "agent", "week"):
+        out.extend([dimension, s.label, *_csat_cells(s)] for s in report.dimension(dimension))
+    return _safe(out)
+
+
+def _csat_cells(item: CsatSlice) -> list[str]:
+    return [str(item.answers), str(item.satisfied), _share(item.rate), _share(item.average)]
 
 
 Rows = Callable[[Session, Principal, datetime, int], list[list[str]]]
@@ -205,6 +239,8 @@ REPORTS: dict[str, Rows] = {
     "overrides": lambda s, p, now, days: override_rows(overrides(s, p, now=now, days=days)),
     "holders": lambda s, p, now, days: dwell_rows(dwell_report(s, p, now=now, days=days)),
     "balance": lambda s, p, now, days: balance_rows(balance_report(s, p, now=now, days=days)),
+    "trend": lambda s, p, now, days: trend_rows(balance_trend(s, p, now=now, days=days)),
+    "csat": lambda s, p, now, days: csat_rows(csat_report(s, p, now=now, days=days)),
 }
 
 

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 from caseclock.core.compliance import Compliance, compliance
 from caseclock.core.milestones import Milestone, MilestoneState
 from caseclock.core.standing import over_by, state_at
+from caseclock.services import csat
 from caseclock.services.access import Principal
 from caseclock.services.calendars import CalendarCache
+from caseclock.services.csat import CsatSlice
 from caseclock.store.repositories.reports import OutcomeRow, ReportRepository
 
 FIRST_RESPONSE = "first_response"
@@ -320,14 +322,39 @@ class Balance:
     resolution: timedelta | None
     resolved: int
     reopened: int
+    csat_answers: int = 0  # satisfaction answers given in the period (``services.csat``)
+    csat_satisfied: int = 0
 
     @property
     def reopen_rate(self) -> float | None:
         return None if self.resolved == 0 else self.reopened / self.resolved
 
+    @property
+    def csat_rate(self) -> float | None:
+        return None if self.csat_answers == 0 else self.csat_satisfied / self.csat_answers
+
 
 def _average(rows: Sequence[OutcomeRow], key: str) -> timedelta | None:
     return _stats(key, (r.elapsed_seconds for r in rows if r.key == key)).average
+
+
+def _balance(
+    dimension: str, label: str, items: Sequence[OutcomeRow], reopened: set[str], csat: CsatSlice
+) -> Balance:
+    resolved = {r.record_id for r in items if r.key == RESOLUTION}
+    return Balance(
+        dimension,
+        label,
+        _average(items, FIRST_RESPONSE),
+        _average(items, RESOLUTION),
+        len(resolved),
+        len(resolved & reopened),
+        csat.answers,
+        csat.satisfied,
+    )
+
+
+_NO_ANSWERS = CsatSlice(NONE_LABEL, 0, 0, None)
 
 
 def balance_report(
@@ -340,25 +367,84 @@ def balance_report(
 ) -> list[Balance]:
     """Per team and per tier: time to first response and to resolution (completed in the
     window) beside the reopen rate (records whose resolution completed in the window and that
-    were reopened in it), so a team cannot look fast by closing cases too early."""
+    were reopened in it) and CSAT (answers given in the window), so a team cannot look fast
+    by closing cases too early."""
     since, rows = _window(session, principal, now, days, account)
     done = [r for r in rows if r.state == MilestoneState.COMPLETED.value]
     reopened = ReportRepository(session).reopened(since=since, until=now, scope=principal.accounts)
-    found = []
+    given = csat.csat_filter(principal, now=now, days=days, account=account)
+    found: list[Balance] = []
     for dimension in ("team", "tier"):
-        groups: dict[str, list[OutcomeRow]] = {}
+        answers = csat.by_dimension(session, given, "team" if dimension == "team" else "tier")
+        groups: dict[str, list[OutcomeRow]] = {name: [] for name in answers}
         for row in done:
             groups.setdefault(getattr(row, dimension) or NONE_LABEL, []).append(row)
-        for name, items in sorted(groups.items()):
-            resolved = {r.record_id for r in items if r.key == RESOLUTION}
-            found.append(
-                Balance(
-                    dimension,
-                    name,
-                    _average(items, FIRST_RESPONSE),
-                    _average(items, RESOLUTION),
-                    len(resolved),
-                    len(resolved & reopened),
-                )
-            )
+        found.extend(
+            _balance(dimension, name, items, reopened, answers.get(name, _NO_ANSWERS))
+            for name, items in sorted(groups.items())
+        )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class TrendWeek:
+    """One week of the balanced trend for one group (everyone, a team or a tier)."""
+
+    dimension: str  # all, team or tier
+    label: str
+    week: str  # the Monday (UTC) the week starts
+    balance: Balance
+
+
+def _weeks(since: datetime, until: datetime) -> list[str]:
+    """The Mondays (UTC) of the weeks ``[since, until)`` touches."""
+    day = since.date() - timedelta(days=since.weekday())
+    found = []
+    while day <= until.date():
+        found.append(day.isoformat())
+        day += timedelta(days=7)
+    return found
+
+
+def balance_trend(
+    session: Session,
+    principal: Principal,
+    *,
+    now: datetime,
+    days: int = 90,
+    account: str | None = None,
+) -> list[TrendWeek]:
+    """The balanced report week by week (the week a milestone completed or an answer was
+    given; reopens count against the week the record was resolved), for everyone and for each
+    team and tier, every week of the period listed (a week with nothing has no figures)."""
+    since, rows = _window(session, principal, now, days, account)
+    reopened = ReportRepository(session).reopened(since=since, until=now, scope=principal.accounts)
+    given = csat.csat_filter(principal, now=now, days=days, account=account)
+    answers = csat.answers_by_week(session, given)
+    groups: dict[tuple[str, str, str], list[OutcomeRow]] = {}
+    for row in rows:
+        if row.state != MilestoneState.COMPLETED.value:
+            continue
+        week = _week(row)
+        groups.setdefault(("all", "everyone", week), []).append(row)
+        groups.setdefault(("team", row.team or NONE_LABEL, week), []).append(row)
+        groups.setdefault(("tier", row.tier or NONE_LABEL, week), []).append(row)
+    labels = sorted({(d, label) for d, label, _ in (*groups, *answers)} | {("all", "everyone")})
+    order = {"all": 0, "team": 1, "tier": 2}
+    labels.sort(key=lambda pair: (order[pair[0]], pair[1]))
+    return [
+        TrendWeek(
+            dimension,
+            label,
+            week,
+            _balance(
+                dimension,
+                label,
+                groups.get((dimension, label, week), []),
+                reopened,
+                answers.get((dimension, label, week), _NO_ANSWERS),
+            ),
+        )
+        for dimension, label in labels
+        for week in _weeks(since, now)
+    ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from caseclock.api.deps import DbSession, Now
 from caseclock.console import charts
@@ -15,6 +17,7 @@ from caseclock.console.auth import User
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.services import reports
+from caseclock.services.csat import csat_report
 from caseclock.services.dwell_report import dwell_report
 from caseclock.services.report_csv import report_rows
 
@@ -23,9 +26,55 @@ PERIODS = (30, 90, 180, 365)
 Days = Annotated[int, Query(ge=1, le=730)]
 
 
+def _hours(value: float) -> str:
+    return f"{value / 3600:.1f} h"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def trend_charts(trend: list[reports.TrendWeek], group: str) -> tuple[list[str], Markup, Markup]:
+    """The weeks, and the speed and quality trend charts of ``group`` ("dimension:label")."""
+    dimension, _, label = group.partition(":")
+    mine = [t for t in trend if (t.dimension, t.label) == (dimension, label)]
+    weeks = [t.week for t in mine]
+    title = "everyone" if dimension == "all" else f"{dimension} {label}"
+    speed = charts.trend_lines(
+        f"Average business time per week, {title}",
+        weeks,
+        [
+            ("first response", charts.SPEED_FR, [_seconds(t.balance.first_response) for t in mine]),
+            ("resolution", charts.SPEED_RES, [_seconds(t.balance.resolution) for t in mine]),
+        ],
+        shown=_hours,
+    )
+    quality = charts.trend_lines(
+        f"Reopen rate and CSAT per week, {title}",
+        weeks,
+        [
+            ("reopened", charts.REOPEN, [t.balance.reopen_rate for t in mine]),
+            ("CSAT (satisfied)", charts.CSAT_LINE, [t.balance.csat_rate for t in mine]),
+        ],
+        top=1.0,
+        shown=_percent,
+    )
+    return weeks, speed, quality
+
+
 @router.get("/reports")
 def report_page(
-    *, request: Request, session: DbSession, user: User, now: Now, days: Days = 90
+    *,
+    request: Request,
+    session: DbSession,
+    user: User,
+    now: Now,
+    days: Days = 90,
+    trend: Annotated[str, Query(max_length=220)] = "all:everyone",
 ) -> Response:
     p = user.principal
     comp = reports.compliance_report(session, p, now=now, days=days)
@@ -33,6 +82,12 @@ def report_page(
     late = reports.violations(session, p, now=now, days=days)
     moved = reports.overrides(session, p, now=now, days=days)
     balance = reports.balance_report(session, p, now=now, days=days)
+    satisfaction = csat_report(session, p, now=now, days=days)
+    weekly = reports.balance_trend(session, p, now=now, days=days)
+    groups = sorted({(t.dimension, t.label) for t in weekly}, key=lambda g: (g[0] != "all", g))
+    chosen = trend if any(f"{d}:{label}" == trend for d, label in groups) else "all:everyone"
+    _, speed_trend, quality_trend = trend_charts(weekly, chosen)
+    csat_weeks = satisfaction.by_week
     context = {
         "days": days,
         "periods": PERIODS,
@@ -43,7 +98,23 @@ def report_page(
         "overrides": moved[:25],
         "override_count": len(moved),
         "balance": balance,
+        "csat": satisfaction,
+        "trend_groups": groups,
+        "trend": chosen,
         "charts": {
+            "speed_trend": speed_trend,
+            "quality_trend": quality_trend,
+            "csat_milestone": charts.csat_bars("CSAT by milestone", satisfaction.by_milestone),
+            "csat_tier": charts.csat_bars("CSAT by tier", satisfaction.by_tier),
+            "csat_team": charts.csat_bars("CSAT by team", satisfaction.by_team),
+            "csat_agent": charts.csat_bars("CSAT by agent", satisfaction.by_agent[:15]),
+            "csat_week": charts.trend_lines(
+                "CSAT per week",
+                [w.label for w in csat_weeks],
+                [("CSAT (satisfied)", charts.CSAT_LINE, [w.rate for w in csat_weeks])],
+                top=1.0,
+                shown=_percent,
+            ),
             "milestone": charts.compliance_bars("Compliance by milestone", comp.by_milestone),
             "tier": charts.compliance_bars("Compliance by tier", comp.by_tier),
             "team": charts.compliance_bars("Compliance by team", comp.by_team),
