@@ -245,6 +245,30 @@ class Settings(BaseSettings):
         description="the worker retrains the breach-risk model when the newest is this many "
         "hours old (0: never; caseclock insights train still does)",
     )
+    risk_refresh_minutes: float = Field(
+        default=15,
+        gt=0,
+        le=24 * 60,
+        description="the worker scores each open milestone's stored breach risk again when it "
+        "is this old (a record's change re-scores it at the next pass); highest risk first "
+        "sorts on it",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="an OpenAI-compatible chat-completions URL (…/v1/chat/completions) that "
+        "writes the prose of handoff summaries; unset (the default): nothing leaves the machine",
+    )
+    llm_key: str | None = Field(
+        default=None, description="the bearer key sent to CASECLOCK_LLM_URL, if it needs one"
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="the model CASECLOCK_LLM_URL runs")
+    llm_timeout_seconds: float = Field(
+        default=20,
+        gt=0,
+        le=300,
+        description="how long the worker waits for the summary provider before it keeps the "
+        "extractive summary",
+    )
     # --- milestone reviews (see the README's review section and docs/reviews.md) ---
     review_weekday: int = Field(
         default=0, ge=0, le=6, description="day of the weekly review, 0 Monday .. 6 Sunday"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from sqlalchemy.orm import Session
 
 from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
@@ -110,12 +112,23 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
+    with live_site(sqlite_template, tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def live_site(
+    sqlite_template: Path, tmp_path: Path, then: Callable[[Session], None] | None = None
+) -> Iterator[Site]:
+    """The seeded scenario (and ``then``, run on it before the commit) served live."""
     database = tmp_path / "caseclock.db"
     shutil.copyfile(sqlite_template, database)
     url = f"sqlite:///{database}"
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         keys = seed(session)
+        if then is not None:
+            then(session)
         session.commit()
     clock = FixedClock(NOW)
     app = create_app(

@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy.event import listen, remove
 
-from caseclock.core.insights.risk import KM_GRID, RiskModel, columns
 from caseclock.store.models import RiskModelRow
 from tests.conftest import Database
 from tests.console.conftest import Web
-from tests.console.scenario import NOW, T0, Keys
+from tests.console.scenario import NOW, Keys
+from tests.risk_models import store_model
 
 KEYS = ("first_response", "resolution", "l2_dwell", "root_cause")
 
@@ -18,35 +18,13 @@ KEYS = ("first_response", "resolution", "l2_dwell", "root_cause")
 def _store_model(db: Database, *, history: int = 40) -> None:
     """A model whose risk grows with the share of the target used (the first key lacks
     history, so it abstains)."""
-    names = columns({"definition": list(KEYS)})
-    coef = [0.0] * len(names)
-    coef[names.index("share")] = 3.0
-    model = RiskModel(
-        names=tuple(names),
-        mean=(0.0,) * len(names),
-        scale=(1.0,) * len(names),
-        coef=tuple(coef),
-        intercept=-2.0,
-        platt_a=1.0,
-        platt_b=0.0,
-        km={key: tuple(1.0 - 0.03 * i for i in range(len(KM_GRID))) for key in KEYS},
+    store_model(
+        db,
+        at=NOW,
         history={key: (5 if key == "first_response" else history) for key in KEYS},
-        min_history=30,
+        coef={"share": 3.0},
+        intercept=-2.0,
     )
-    with db.session_factory() as session:
-        session.add(
-            RiskModelRow(
-                trained_at=NOW,
-                trained_from=T0,
-                trained_to=NOW,
-                tested_to=NOW,
-                closed_milestones=history,
-                trigger="command",
-                model=model.to_json(),
-                evaluation={"points": []},
-            )
-        )
-        session.commit()
 
 
 def test_board_shows_risk_badges_and_orders_by_risk(agent: Web, db: Database) -> None:

@@ -23,6 +23,7 @@ from caseclock.api.routers import (
     events,
     firings,
     inbound,
+    insights,
     keys,
     milestones,
     policy,
@@ -88,6 +89,7 @@ def create_app(
         csat,
         account_milestones,
         inbound,
+        insights,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_console(app)

@@ -156,11 +156,14 @@ def email_context(
     zone: tzinfo,
     console_url: str,
     missing: Sequence[str] = (),
+    handoff: str | None = None,
 ) -> dict[str, Any]:
     """What every template can use. ``zone`` is the milestone calendar's time zone.
 
     ``record`` holds the summary fields (null when unknown) and any other field given;
-    ``missing`` lists what a ``request_info`` email asks the customer for.
+    ``missing`` lists what a ``request_info`` email asks the customer for; ``handoff`` is the
+    record's handoff summary (plain text, one fact a line), shown by the violation and
+    escalation emails.
     """
     deadline = None if milestone is None else milestone.deadline
     summary = record_summary(record)
@@ -175,6 +178,7 @@ def email_context(
         "remaining": None if milestone is None else time_left(milestone),
         "link": console_link(console_url, str(summary["id"])),
         "missing": tuple(missing),
+        "handoff": handoff.splitlines() if handoff else [],
     }
 
 

@@ -33,7 +33,7 @@ from caseclock.errors import CaseclockError
 from caseclock.services import outbox
 from caseclock.store.database import make_session_factory
 from caseclock.worker.account_reminders import ReminderJob
-from caseclock.worker.insights import RetrainJob
+from caseclock.worker.insights import InsightsJob, RetrainJob
 from caseclock.worker.listen import Wakeup
 from caseclock.worker.loop import Iteration, Role, Worker, run_in_thread
 from caseclock.worker.reviews import ReviewJob
@@ -55,6 +55,7 @@ def start_worker(settings: Settings, engine: Engine) -> tuple[Worker, Wakeup, ht
     made.add_job(ReminderJob(factory, settings, http, smtp_settings(settings)).run)
     if settings.retrain_hours > 0:
         made.add_job(RetrainJob(factory, timedelta(hours=settings.retrain_hours)).run)
+    made.add_job(InsightsJob.of(factory, settings).run)
     wakeup = Wakeup()
     wakeup.listen(settings.database_url)
     return made, wakeup, http

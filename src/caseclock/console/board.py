@@ -32,6 +32,7 @@ from caseclock.services.at_risk import (
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.insights.panels import record_insights
 from caseclock.services.insights.scoring import RiskView
+from caseclock.services.insights.stored_risk import queue_by_risk
 from caseclock.services.record_search import RecordFilter
 from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
@@ -59,11 +60,11 @@ class Filters:
     milestone: str | None = None
     order: Order = Order.DEADLINE
     view: View = View.MILESTONES
-    risk_first: bool = False  # the rows shown, highest breach risk first
+    risk_first: bool = False  # highest breach risk first (the whole queue, by stored risk)
 
     @property
     def order_value(self) -> str:
-        """The order as the page's select names it (``risk`` sorts the rows shown)."""
+        """The order as the page's select names it (``risk``: highest breach risk first)."""
         return "risk" if self.risk_first else self.order.value
 
     @classmethod
@@ -206,17 +207,28 @@ def board(
             return result
         where = replace(where, teams=frozenset(user.teams))
     principal = user.principal
-    found = milestone_queue(
-        session,
-        where,
-        principal,
-        now=now,
-        order=filters.order,
-        per_record=filters.view is View.RECORDS,
-        limit=BOARD_LIMIT,
-        offset=0,
-        yellow_within=yellow_within,
-    )
+    if filters.risk_first:  # the whole filtered queue by stored risk, in SQL
+        found = queue_by_risk(
+            session,
+            where,
+            principal,
+            now=now,
+            per_record=filters.view is View.RECORDS,
+            limit=BOARD_LIMIT,
+            yellow_within=yellow_within,
+        )
+    else:
+        found = milestone_queue(
+            session,
+            where,
+            principal,
+            now=now,
+            order=filters.order,
+            per_record=filters.view is View.RECORDS,
+            limit=BOARD_LIMIT,
+            offset=0,
+            yellow_within=yellow_within,
+        )
     result.counts = queue_counts(
         session, where, principal, now=now, yellow_within=yellow_within, cache=counts_cache
     )
@@ -241,7 +253,7 @@ def board(
                 blocker=insights[item.row.record_id].first_blocker,
             )
         )
-    if filters.risk_first:
+    if filters.risk_first:  # the rows shown, by their risk at this instant
         result.items.sort(key=_risk_order)
     result.missing = list(
         list_records(

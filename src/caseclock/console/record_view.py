@@ -34,7 +34,7 @@ from caseclock.core.policy import Process
 from caseclock.core.policy_terms import FieldTerm, manual_completion
 from caseclock.core.provenance import Provenance, Source
 from caseclock.core.success_criteria import Checklist, checklists
-from caseclock.services.insights.panels import RecordInsight, record_insights
+from caseclock.services.insights.panels import Mood, RecordInsight, record_insights
 from caseclock.services.record_firings import fired_on
 from caseclock.services.records import actor_names, evaluate_record, work_items
 from caseclock.store.models import (
@@ -78,6 +78,7 @@ class TimelineEntry:
     text: str
     detail: str | None = None
     by: str | None = None  # who sent it and how: "by Ana Ruiz via the console"
+    mood: Mood | None = None  # a customer comment's sentiment, with the words behind it
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +180,19 @@ def record_page(
     titles = {m.key: m.title for m in process.milestones} if process else {}
     origin = evaluated.provenance
     names = actor_names(session, (p.actor for p in origin.values()))
-    page.timeline = [
-        replace(_entry(e, titles, zone), by=provenance_words(origin.get(e.id), names))
-        for e in timeline
-    ]
-    page.handoffs = _handoffs(timeline)
     page.insight = record_insights(
         session, [record.id], now, summaries=True, timelines={record.id: timeline}
     )[record.id]
+    moods = page.insight.mood_of
+    page.timeline = [
+        replace(
+            _entry(e, titles, zone),
+            by=provenance_words(origin.get(e.id), names),
+            mood=moods.get(e.id),
+        )
+        for e in timeline
+    ]
+    page.handoffs = _handoffs(timeline)
     page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]

@@ -271,6 +271,10 @@ class Process(Document):
     # the most overrides may extend one cycle in all, on the milestone's clock (4h, 5bd, 30d)
     max_extension: str = DEFAULT_MAX_EXTENSION
     _max_extension = field_validator("max_extension")(check_period)
+    # priority suggestions on its records (docs/insights.md): ``suggest`` (the default, None)
+    # for a person to accept or dismiss, ``apply`` to set them at once (recorded as events),
+    # ``off`` to make none
+    priority_suggestions: Literal["suggest", "apply", "off"] | None = None
     milestones: tuple[MilestoneDef, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

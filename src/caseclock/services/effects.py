@@ -57,6 +57,7 @@ class Firing:
     account: Mapping[str, Any]
     milestone: Milestone | None
     zone: tzinfo
+    handoff: str | None = None  # the record's handoff summary as last written (insights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +219,7 @@ def _plan_email(
         zone=firing.zone,
         console_url=targets.console_url,
         missing=action.missing,
+        handoff=firing.handoff,
     )
     context["survey_link"] = _survey_link(firing, action, targets)
     if action.type == "csat_survey" and context["survey_link"] is None:

@@ -47,6 +47,7 @@ from caseclock.services.timers import (
 from caseclock.services.wakeup import announce
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.escalations import EscalationRepository
+from caseclock.store.repositories.insight_state import SummaryRepository
 from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.store.repositories.outbox import PENDING, DeliveryRepository, EndpointRepository
 from caseclock.store.repositories.records import EventRepository
@@ -118,6 +119,7 @@ class _Batch:
         self.rows = rows
         self.evaluator = RecordEvaluator(session)
         self.calendars = CalendarCache(session)
+        self.handoffs = SummaryRepository(session).texts(self.records)  # for the emails
         self.planned = Planned()
         self.firings: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         self.fired: list[Fired] = []
@@ -309,6 +311,7 @@ def _fire_timer(
         batch.account(timer.record_id),
         milestone_from_row(row),
         batch.zone(row["calendar"]),
+        batch.handoffs.get(timer.record_id),
     )
     batch.fire(
         firing,
@@ -370,6 +373,7 @@ def _fire_escalations(
             batch.account(record_id),
             None,
             batch.zone(rule.calendar),
+            batch.handoffs.get(record_id),
         )
         batch.fire(firing, cycle=0, kind=ESCALATION_KIND, sequence=sequence, actions=rule.do)
         fired.append((timer["id"], timer["basis"], None))

@@ -35,6 +35,7 @@ from caseclock.services.evaluation import (
     account_facts,
     wanted_rows,
 )
+from caseclock.services.insights.changes import note_changed
 from caseclock.services.insights.sentiment import score_comments
 from caseclock.services.timers import Refreshed, after_refresh
 from caseclock.store.failures import is_transient_conflict, is_unavailable
@@ -212,6 +213,7 @@ def _ingest(
     EventRepository(session).copy_new([r for r in rows if r["record_id"] in born])
     _materialize_work_items(session, list(accepted.values()))
     score_comments(session, accepted.values(), known, new_records)
+    note_changed(session, {e.record for e in accepted.values()}, now)
     audit.overrides(
         session,
         (e for e in accepted.values() if e.type is EventType.OVERRIDE),

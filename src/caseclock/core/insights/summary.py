@@ -12,13 +12,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from summa.summarizer import summarize
 
 from caseclock.core.events import Event, EventType
 from caseclock.core.insights.blockers import Blocker, blockers_at
+from caseclock.core.insights.reasons import span
 from caseclock.core.insights.text import own_words, sentences
 
 SUMMARY_WORDS: Final = 60  # about three sentences
@@ -43,6 +44,34 @@ class Summary:
     def source_text(self) -> str:
         """The thread's key sentences as one text (what a provider is given besides facts)."""
         return " ".join(self.sentences)
+
+    def fact_lines(self, now: datetime, due_next: tuple[str, datetime] | None = None) -> list[str]:
+        """The facts read from the timeline, one line each, instants in UTC: who owns it, the
+        last handoff note, what is due next (``due_next``: a milestone's name and deadline),
+        what it waits on."""
+        owner = self.owner or "nobody"
+        lines = [f"Owner: {owner}" + (f" (team {self.team})" if self.team else "")]
+        if self.handoff is not None:
+            lines.append(f"Last handoff note ({_utc(self.handoff.at)}): {self.handoff.note}")
+        if due_next is not None:
+            lines.append(f"Due next: {due_next[0]}, {_utc(due_next[1])}")
+        lines.extend(f"Waiting on: {b.describe(_age(now - b.since))}" for b in self.blockers)
+        return lines
+
+    def text(self, now: datetime, due_next: tuple[str, datetime] | None = None) -> str:
+        """The extractive summary as plain text: the facts, then the thread's key sentences."""
+        lines = self.fact_lines(now, due_next)
+        if self.sentences:
+            lines.append("Thread: " + self.source_text())
+        return "\n".join(lines)
+
+
+def _utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _age(elapsed: timedelta) -> str:
+    return span(max(0.0, elapsed.total_seconds()))
 
 
 def thread_text(timeline: Sequence[Event], at: datetime) -> list[str]:

@@ -64,6 +64,7 @@ class RiskView:
 
 NO_MODEL = RiskView(None, (), None, "no model")
 NOT_ENOUGH = RiskView(None, (), None, "not enough history")
+NO_FIGURE = RiskView(None, (), None, "no figure")  # breached already, or not started
 
 
 def latest_model(session: Session) -> tuple[RiskModel, RiskModelRow] | None:
@@ -157,6 +158,7 @@ class RiskScorer:
         loaded = latest_model(session)
         self.model = loaded[0] if loaded else None
         self.model_id = loaded[1].id if loaded else None
+        self.trained_at = loaded[1].trained_at if loaded else None
         self.calendars = CalendarCache(session)
 
     def for_records(

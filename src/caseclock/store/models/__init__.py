@@ -13,7 +13,14 @@ from caseclock.store.models.base import Base
 from caseclock.store.models.csat import CsatRow, SigningKeyRow
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
 from caseclock.store.models.inbound import InboundPayloadRow
-from caseclock.store.models.insights import CommentSentimentRow, RiskModelRow
+from caseclock.store.models.insights import (
+    CommentSentimentRow,
+    HandoffSummaryRow,
+    InsightChangeRow,
+    MilestoneRiskRow,
+    PrioritySuggestionRow,
+    RiskModelRow,
+)
 from caseclock.store.models.people import (
     ConsoleSessionRow,
     InvitationRow,
@@ -68,14 +75,18 @@ __all__ = [
     "EventRow",
     "FiringHoldRow",
     "FiringRow",
+    "HandoffSummaryRow",
     "InboundPayloadRow",
+    "InsightChangeRow",
     "InvitationRow",
     "MilestoneCollaboratorRow",
     "MilestoneNoteRow",
     "MilestoneReminderRow",
+    "MilestoneRiskRow",
     "MilestoneRow",
     "NoteRow",
     "PolicyMigrationRow",
+    "PrioritySuggestionRow",
     "ProcessRow",
     "RecordRow",
     "ReviewMarkRow",

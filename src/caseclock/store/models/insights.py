@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
@@ -48,3 +48,72 @@ class CommentSentimentRow(Base):
     band: Mapped[int] = mapped_column(Integer)
     drivers: Mapped[list[Any]] = mapped_column(JSONDocument())  # [[word, valence], ...]
     cues: Mapped[list[Any]] = mapped_column(JSONDocument())  # [[rule, words], ...]
+
+
+class MilestoneRiskRow(Base):
+    """The breach risk of one open milestone as last scored: the key "highest risk first"
+    sorts the whole at-risk queue by. Scored again by the worker when its record changes
+    (``InsightChangeRow``) and once it is older than the refresh age or the newest model."""
+
+    __tablename__ = "milestone_risks"
+    __table_args__ = (
+        Index("ix_milestone_risks_probability_milestone_id", "probability", "milestone_id"),
+        Index("ix_milestone_risks_scored_at", "scored_at"),
+    )
+
+    milestone_id: Mapped[int] = mapped_column(
+        ForeignKey("milestones.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[str] = mapped_column(String(200), index=True)
+    probability: Mapped[float | None] = mapped_column(Float)  # none: no figure (why: status)
+    status: Mapped[str] = mapped_column(String(40))  # scored, no model, not enough history
+    reasons: Mapped[list[Any]] = mapped_column(JSONDocument())
+    model_id: Mapped[int | None] = mapped_column(Integer)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InsightChangeRow(Base):
+    """A record changed since its insights (risk, priority suggestion, summary) were worked
+    out: ingestion notes it, the worker takes it and works them out again."""
+
+    __tablename__ = "insight_changes"
+
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PrioritySuggestionRow(Base):
+    """A priority suggested for a record, with its reasons, and what became of it: ``open``
+    until someone accepts or dismisses it, ``applied`` when a policy let it apply itself,
+    ``superseded`` when the record changed so that another suggestion (or none) replaced it."""
+
+    __tablename__ = "priority_suggestions"
+    __table_args__ = (Index("ix_priority_suggestions_record_id_state", "record_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    current: Mapped[str | None] = mapped_column(String(50))
+    suggested: Mapped[str] = mapped_column(String(50))
+    reasons: Mapped[list[Any]] = mapped_column(JSONDocument())
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    event_id: Mapped[str | None] = mapped_column(String(200))  # the event recording it
+
+
+class HandoffSummaryRow(Base):
+    """A record's handoff summary as last written (by the configured provider, or the
+    extractive one with the reason the provider was not used), for emails and the console."""
+
+    __tablename__ = "handoff_summaries"
+
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(20))  # provider, extractive
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(500))  # why the provider's prose is not used

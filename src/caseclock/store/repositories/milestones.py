@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.milestones import Basis
 from caseclock.store.bulk import among, copy_rows, insert_rows, update_rows
-from caseclock.store.models import MilestoneRow, RecordRow
+from caseclock.store.models import MilestoneRiskRow, MilestoneRow, RecordRow
 
 IDENTITY = frozenset({"record_id", "key", "cycle"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
@@ -226,6 +226,31 @@ class MilestoneRepository:
             where, now=now, scope=scope, limit=limit - len(rows), offset=max(0, offset - total)
         )
         return [*rows, *rest]
+
+    def by_risk(
+        self,
+        where: QueueFilter,
+        *,
+        now: datetime,
+        scope: frozenset[str] | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[MilestoneRow]:
+        """Milestones matching ``where``, highest stored breach risk first (rows without a
+        figure after, soonest deadline first, then by id): the whole filtered queue sorted in
+        SQL, with the page read from the top."""
+        risk = MilestoneRiskRow
+        query = (
+            select(MilestoneRow)
+            .outerjoin(risk, risk.milestone_id == MilestoneRow.id)
+            .where(*_conditions(where, now=now, scope=scope))
+            .order_by(
+                risk.probability.desc().nulls_last(),
+                MilestoneRow.deadline.asc().nulls_last(),
+                MilestoneRow.id,
+            )
+        )
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
 
     def soonest_per_clock(
         self,

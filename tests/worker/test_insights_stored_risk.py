@@ -1,0 +1,112 @@
+"""Stored breach risk: "highest risk first" sorts the whole filtered queue, and the worker
+keeps the stored figures fresh when records change and as time passes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from caseclock.services.at_risk import QueueFilter
+from caseclock.services.firing import SYSTEM
+from caseclock.services.insights.stored_risk import queue_by_risk
+from caseclock.store.models import MilestoneRiskRow
+from caseclock.worker.insights import InsightsJob
+from tests.conftest import T0, Database
+from tests.risk_models import store_model as stored_model
+from tests.worker.firing_setup import created, prepare
+from tests.worker.firing_setup import send as send_events
+
+KEY = "first_response"
+
+
+def store_model(db: Database, at: datetime) -> None:
+    """A model whose risk grows with the number of customer comments only."""
+    stored_model(db, at=at, history={KEY: 40}, coef={"customer_comments": 1.0}, intercept=-3.0)
+
+
+def comments(record: str, count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{record}-c{start + n}",
+            "record": record,
+            "type": "comment",
+            "at": (T0 + timedelta(minutes=1 + start + n)).isoformat(),
+            "data": {"public": True, "author_role": "customer", "body": "Any news?"},
+        }
+        for n in range(count)
+    ]
+
+
+def job(db: Database) -> InsightsJob:
+    return InsightsJob(session_factory=db.session_factory, age=timedelta(minutes=15))
+
+
+def stored(db: Database) -> dict[str, float | None]:
+    with db.session_factory() as session:
+        rows = session.scalars(select(MilestoneRiskRow)).all()
+        return {r.record_id: r.probability for r in rows}
+
+
+def top(db: Database, now: datetime, limit: int) -> list[str]:
+    with db.session_factory() as session:
+        found = queue_by_risk(
+            session,
+            QueueFilter(open_only=True),
+            SYSTEM,
+            now=now,
+            limit=limit,
+            yellow_within=timedelta(minutes=15),
+        )
+        return [item.row.record_id for item in found]
+
+
+def test_the_riskiest_rows_of_the_whole_queue_come_first(db: Database) -> None:
+    """Five records due at the same instant, with 0 to 4 customer comments: once the worker
+    has scored them, the top two of the whole queue are the two riskiest, not the first two
+    by deadline with their order changed."""
+    prepare(db.session_factory, T0)
+    store_model(db, T0)
+    events = [created(f"R-{k}", T0) for k in range(1, 6)]
+    for k in range(1, 6):
+        events += comments(f"R-{k}", k - 1)
+    send_events(db.session_factory, T0 + timedelta(minutes=10), *events)
+    now = T0 + timedelta(minutes=20)
+    assert job(db).run(now) == 5
+    risks = stored(db)
+    assert sorted(risks, key=lambda r: -(risks[r] or 0)) == ["R-5", "R-4", "R-3", "R-2", "R-1"]
+    assert top(db, now, 2) == ["R-5", "R-4"]
+
+
+def test_a_change_and_the_passing_of_time_score_again(db: Database) -> None:
+    """A record that changes is scored again at the worker's next pass (its comments raise
+    its risk to the top); one that does not change is scored again once older than the
+    refresh age; a newer model makes every stored figure old."""
+    prepare(db.session_factory, T0)
+    store_model(db, T0)
+    send_events(
+        db.session_factory,
+        T0 + timedelta(minutes=5),
+        created("R-1", T0),
+        created("R-2", T0),
+        *comments("R-2", 1),
+    )
+    worker = job(db)
+    worker.run(T0 + timedelta(minutes=6))
+    assert top(db, T0 + timedelta(minutes=6), 1) == ["R-2"]
+    send_events(db.session_factory, T0 + timedelta(minutes=10), *comments("R-1", 3, start=10))
+    assert worker.run(T0 + timedelta(minutes=10)) == 1  # only the changed record
+    assert top(db, T0 + timedelta(minutes=10), 1) == ["R-1"]
+    with db.session_factory() as session:
+        scored = {r.record_id: r.scored_at for r in session.scalars(select(MilestoneRiskRow))}
+    assert scored["R-2"] == T0 + timedelta(minutes=6)
+    worker.run(T0 + timedelta(minutes=22))  # R-2's figure is 16 minutes old
+    with db.session_factory() as session:
+        scored = {r.record_id: r.scored_at for r in session.scalars(select(MilestoneRiskRow))}
+    assert scored == {"R-1": T0 + timedelta(minutes=10), "R-2": T0 + timedelta(minutes=22)}
+    store_model(db, T0 + timedelta(minutes=23))
+    worker.run(T0 + timedelta(minutes=24))  # the aged look runs every 30 s at most
+    with db.session_factory() as session:
+        again = {r.record_id: r.scored_at for r in session.scalars(select(MilestoneRiskRow))}
+    assert set(again.values()) == {T0 + timedelta(minutes=24)}
