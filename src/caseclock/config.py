@@ -317,6 +317,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("llm_url")
+    @classmethod
+    def _a_web_address(cls, value: str | None) -> str | None:
+        """The summary provider is an http(s) address; empty means none."""
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the summary provider's URL is an http:// or https:// address")
+        return value
+
     @field_validator("oidc_group_roles")
     @classmethod
     def _roles_are_roles(cls, value: dict[str, str]) -> dict[str, str]:

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from caseclock.config import Settings
 from caseclock.services.insights.provider import ProviderConfig
 from caseclock.store.models import HandoffSummaryRow
 from caseclock.worker.insights import InsightsJob
@@ -236,3 +238,15 @@ def test_the_escalation_email_carries_the_summary(
     assert "  Owner: ana (team L1)" in plain
     assert "<h3" in html.get_content()
     assert "Waiting on: waiting on customer: export log files" in html.get_content()
+
+
+def test_the_provider_is_off_unless_its_url_is_an_http_address() -> None:
+    """No URL (or an empty one) is no provider; an address that is not http(s) is refused
+    with why."""
+    assert ProviderConfig.of(Settings()) is None
+    assert ProviderConfig.of(Settings(llm_url="")) is None
+    made = ProviderConfig.of(Settings(llm_url="http://127.0.0.1:8080/v1/chat/completions"))
+    assert made is not None
+    assert (made.model, made.key, made.timeout) == ("gpt-4o-mini", None, 20)
+    with pytest.raises(ValidationError, match="http:// or https://"):
+        Settings(llm_url="ftp://models.example/v1")
