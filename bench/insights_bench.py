@@ -18,6 +18,12 @@
 4. **Sentiment throughput**: comments per second through ``comment_sentiment`` (quoted text
    stripped, VADER, the driving words), beside VADER's bare ``polarity_scores`` on the same
    texts.
+5. **Highest risk first over the whole queue** (``--queue`` open cases, three open milestones
+   each, written straight to a SQLite store as ``ingest_bench`` does, each with a stored risk):
+   the board's top 300 by stored risk (``queue_by_risk``), beside the board's default order
+   (soonest deadline, ``milestone_queue``) in the same run; p50 and p95 of ``--queries``
+   reads. And on the demo store with its model: how many changed records a worker pass scores
+   and stores per second (``refresh_changed``, 200 a pass).
 
 Timelines are generated before timing, in chunks; CPU time of this process is what is timed.
 """
@@ -34,6 +40,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, insert, select
+
 from caseclock.cli.insights_cmd import print_evaluation
 from caseclock.core.events import Event, EventType
 from caseclock.core.insights.features import (
@@ -49,12 +57,22 @@ from caseclock.demo import comments
 from caseclock.demo.generator import generate
 from caseclock.demo.loader import load_demo
 from caseclock.document_files import load_bundle
+from caseclock.services.at_risk import QueueFilter, milestone_queue
+from caseclock.services.firing import SYSTEM
+from caseclock.services.insights.changes import note_changed
 from caseclock.services.insights.fitting import fit_model, km_curves
 from caseclock.services.insights.history import Sample
+from caseclock.services.insights.stored_risk import (
+    forget_changes,
+    queue_by_risk,
+    refresh_changed,
+)
 from caseclock.services.insights.training import train
 from caseclock.store import migrate
 from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.models import MilestoneRiskRow, MilestoneRow
 from caseclock.store.repositories.insights import ClosedMilestone
+from ingest_bench import analyze, fill_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
@@ -72,13 +90,16 @@ def demo_evaluation(cases: int, seed: int) -> RiskModel:
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/bench.db")
         migrate.upgrade(engine)
-        with make_session_factory(engine)() as session:
+        factory = make_session_factory(engine)
+        with factory() as session:
             data = generate(now=NOW, cases=cases, seed=seed)
             load_demo(session, load_bundle(ROOT / "examples/policies/b2b.yaml"), data, now=NOW)
             session.commit()
             started = time.perf_counter()
-            trained = train(session, now=NOW, store=False)
+            trained = train(session, now=NOW)
             took = time.perf_counter() - started
+            session.commit()
+        worker_pass_rate(factory)
         engine.dispose()
     print(f"\n== 1. demo history ({cases} cases, seed {seed}): model vs baselines, time split")
     print_evaluation(trained.evaluation)
@@ -230,6 +251,102 @@ def scoring_time(model: RiskModel, count: int, seed: int) -> None:
     print(f"target: under 10 s for 100,000 on one core: {'met' if met else 'NOT met'}")
 
 
+def worker_pass_rate(factory: Any) -> None:
+    """Records scored and stored per second by the worker's passes over changed records."""
+    with factory() as session:
+        open_records = sorted(
+            {
+                row.record_id
+                for row in session.scalars(select(MilestoneRow).where(MilestoneRow.is_open))
+            }
+        )
+        note_changed(session, open_records, NOW)
+        session.commit()
+    started, done, stored = time.perf_counter(), 0, 0
+    while True:
+        with factory() as session:
+            records, taken = refresh_changed(session, NOW)
+            if not records:
+                break
+            forget_changes(session, taken)
+            session.commit()
+            done += len(records)
+        with factory() as session:
+            stored = int(session.scalar(select(func.count()).select_from(MilestoneRiskRow)) or 0)
+    took = time.perf_counter() - started
+    print(
+        f"\nworker passes over {done} changed records ({stored} open milestones stored): "
+        f"{took:.1f} s wall, {done / max(took, 1e-9):,.0f} records/s"
+    )
+
+
+def _timed(read: Any, count: int) -> tuple[float, float]:
+    timings = []
+    read()
+    for _ in range(count):
+        started = time.perf_counter()
+        read()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return timings[len(timings) // 2], timings[min(len(timings) - 1, int(0.95 * len(timings)))]
+
+
+def queue_by_risk_time(cases: int, queries: int) -> None:
+    """The board's top 300 by stored risk beside its default order, on ``cases`` open cases."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/queue.db")
+        migrate.upgrade(engine)
+        fill_queue(engine, 0, cases)
+        rng = random.Random(5)
+        with engine.begin() as connection:
+            ids = [
+                row[0]
+                for row in connection.execute(select(MilestoneRow.id, MilestoneRow.record_id))
+            ]
+            records = dict(
+                connection.execute(select(MilestoneRow.id, MilestoneRow.record_id)).all()
+            )
+            connection.execute(
+                insert(MilestoneRiskRow),
+                [
+                    {
+                        "milestone_id": i,
+                        "record_id": records[i],
+                        "probability": rng.random() if rng.random() > 0.1 else None,
+                        "status": "scored",
+                        "reasons": [],
+                        "model_id": 1,
+                        "scored_at": NOW,
+                    }
+                    for i in ids
+                ],
+            )
+        analyze(engine)
+        factory = make_session_factory(engine)
+        where = QueueFilter(open_only=True)
+        yellow = timedelta(minutes=15)
+        with factory() as session:
+            by_risk = _timed(
+                lambda: queue_by_risk(
+                    session, where, SYSTEM, now=NOW, limit=300, yellow_within=yellow
+                ),
+                queries,
+            )
+            by_deadline = _timed(
+                lambda: milestone_queue(
+                    session, where, SYSTEM, now=NOW, limit=300, offset=0, yellow_within=yellow
+                ),
+                queries,
+            )
+        engine.dispose()
+    print(f"\n== 5. the board's top 300 of {len(ids):,} open milestones ({cases:,} cases), SQLite")
+    print(f"{'order':<44}{'p50 ms':>9}{'p95 ms':>9}")
+    print(f"{'highest stored risk first (whole queue)':<44}{by_risk[0]:>9.1f}{by_risk[1]:>9.1f}")
+    print(
+        f"{'soonest deadline first (the default)':<44}{by_deadline[0]:>9.1f}{by_deadline[1]:>9.1f}"
+    )
+
+
 def sentiment_throughput(count: int, seed: int) -> None:
     rng = random.Random(seed)
     pool = [
@@ -263,12 +380,15 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--queue", type=int, default=20_000, help="open cases for part 5")
+    parser.add_argument("--queries", type=int, default=50, help="reads timed per order")
     args = parser.parse_args()
     print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     model = demo_evaluation(args.cases, args.seed)
     training_time(args.closed, args.seed)
     scoring_time(model, args.open, args.seed)
     sentiment_throughput(args.comments, args.seed)
+    queue_by_risk_time(args.queue, args.queries)
     print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
