@@ -1,8 +1,8 @@
 """insights kept between readings: milestone risk, records changed since, priority
 suggestions, handoff summaries
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 21:40:00
 
 Four new tables, nothing existing changes. ``milestone_risks`` holds each open milestone's last
@@ -19,8 +19,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
