@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from caseclock.services.at_risk import QueueFilter
 from caseclock.services.firing import SYSTEM
-from caseclock.services.insights.stored_risk import queue_by_risk
+from caseclock.services.insights.stored_risk import forget_changes, queue_by_risk, refresh_changed
 from caseclock.store.models import MilestoneRiskRow
+from caseclock.store.repositories.insight_state import InsightChangeRepository
 from caseclock.worker.insights import InsightsJob
 from tests.conftest import T0, Database
 from tests.risk_models import store_model as stored_model
@@ -110,3 +111,19 @@ def test_a_change_and_the_passing_of_time_score_again(db: Database) -> None:
     with db.session_factory() as session:
         again = {r.record_id: r.scored_at for r in session.scalars(select(MilestoneRiskRow))}
     assert set(again.values()) == {T0 + timedelta(minutes=24)}
+
+
+def test_a_change_while_the_worker_scores_is_not_forgotten(db: Database) -> None:
+    """A record noted again after the worker took it keeps its later instant, so the worker's
+    forgetting what it took leaves it for the next pass."""
+    prepare(db.session_factory, T0)
+    send_events(db.session_factory, T0 + timedelta(minutes=5), created("R-1", T0))
+    with db.session_factory() as session:
+        records, taken = refresh_changed(session, T0 + timedelta(minutes=6))
+        session.commit()
+    assert records == ["R-1"]
+    send_events(db.session_factory, T0 + timedelta(minutes=7), *comments("R-1", 1, start=7))
+    with db.session_factory() as session:
+        forget_changes(session, taken)
+        session.commit()
+        assert [r for r, _ in InsightChangeRepository(session).oldest(10)] == ["R-1"]

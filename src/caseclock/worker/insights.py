@@ -105,8 +105,11 @@ class InsightsJob(Paced):
             if records:
                 suggest_for(session, records, now)
                 writer.write(session, records, now)
-                forget_changes(session, taken)
             session.commit()
+        if taken:  # apart, so no lock on what was written is held while waiting on a change
+            with self.session_factory() as session:
+                forget_changes(session, taken)
+                session.commit()
         if writer.failure is not None:
             log.warning("handoff summaries kept extractive: %s", writer.failure)
         if self.next_aged is None or now >= self.next_aged:

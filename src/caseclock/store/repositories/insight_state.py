@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import among, insert_rows
+from caseclock.store.bulk import among, insert_rows, is_postgres
 from caseclock.store.models import (
     HandoffSummaryRow,
     InsightChangeRow,
@@ -33,9 +34,22 @@ class InsightChangeRepository:
         self.session = session
 
     def note(self, record_ids: Iterable[str], at: datetime) -> None:
-        """Note the records as changed at ``at`` (a record already noted keeps its instant)."""
+        """Note the records as changed at ``at``; a record noted already takes the later
+        instant, so a worker that took it before this change does not forget it (see
+        ``forget``). Rows go in id order, as ingestion locks records."""
         rows = [{"record_id": r, "changed_at": at} for r in sorted(set(record_ids))]
-        insert_rows(self.session, _CHANGES, rows, ignore_conflicts_on=("record_id",))
+        if not rows:
+            return
+        dialect = postgresql if is_postgres(self.session) else sqlite
+        statement = dialect.insert(_CHANGES)
+        pick = func.greatest if is_postgres(self.session) else func.max  # SQLite's max(a, b)
+        later: ColumnElement[Any] = pick(_CHANGES.c.changed_at, statement.excluded.changed_at)
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["record_id"], set_={"changed_at": later}
+            ),
+            rows,
+        )
 
     def oldest(self, limit: int) -> list[tuple[str, datetime]]:
         """The records changed longest ago, with the instant noted."""
