@@ -331,7 +331,17 @@ def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEnt
         case EventType.TASK:
             text = f"Task: {data.get('title')}"
             detail = f"for {data.get('assignee')}" if data.get("assignee") else None
+        case EventType.CSAT:
+            text, detail = _satisfaction(data, titles)
     return TimelineEntry(event.at, kind, text, detail)
+
+
+def _satisfaction(data: Mapping[str, Any], titles: Mapping[str, str]) -> tuple[str, str | None]:
+    """A ``csat`` event in words: "Satisfaction 4 of 5 for Resolution", and its comment."""
+    rated = data.get("milestone")
+    name = titles.get(str(rated), field_label(str(rated))) if rated else "the case"
+    text = f"Satisfaction {data.get('score')} of {data.get('scale', 5)} for {name}"
+    return text, _str(data.get("comment"))
 
 
 _VIA = {
@@ -339,6 +349,7 @@ _VIA = {
     Source.CONSOLE: "via the console",
     Source.IMPORT: "via an import",
     Source.DEMO: "from the demo data",
+    Source.SURVEY: "on the satisfaction survey",
 }
 
 

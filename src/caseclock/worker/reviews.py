@@ -11,6 +11,7 @@ recognisable). A failure worth retrying gives the claim back at once; the next l
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,13 +20,16 @@ import httpx
 from caseclock.channels.chat import deliver_chat
 from caseclock.channels.email import EmailTemplates, RenderedEmail, SmtpSettings, deliver_email
 from caseclock.config import Settings
-from caseclock.services import review_digest, review_schedules, reviews
+from caseclock.services import dwell_report, review_digest, review_schedules, reviews
 from caseclock.services.directory import load_directory
 from caseclock.services.teams import get_team
 from caseclock.store.database import SessionFactory
 from caseclock.worker.periodic import Paced, Sending, claim_send_settle
 
+logger = logging.getLogger(__name__)
 LOOK_EVERY = timedelta(minutes=1)
+ANALYSE_BACK = timedelta(days=400)  # the longest period Reports offer, and some
+ANALYSE_RECORDS = 500  # records analysed per look
 LEASE = timedelta(minutes=10)
 NO_RECIPIENT = "not sent: the team has no lead with an address, no address and no chat endpoint"
 
@@ -56,9 +60,23 @@ class ReviewJob(Paced):
         if not self.looking(now, LOOK_EVERY):
             return []
         options = reviews.ReviewOptions.of(self.settings)
+        self._analyse(now)
         with self.session_factory() as session:
             due = reviews.due_digests(session, options, now=now)
         return [sent for item in due if (sent := self._one(item, options, now)) is not None]
+
+    def _analyse(self, now: datetime) -> None:
+        """Analyse a batch of recently completed milestones for "who held the clocks", so the
+        report sums whole periods from stored rows (a failure is logged; the next look tries
+        again)."""
+        try:
+            with self.session_factory() as session:
+                dwell_report.analyse_recent(
+                    session, now=now, back=ANALYSE_BACK, limit=ANALYSE_RECORDS
+                )
+                session.commit()
+        except Exception:
+            logger.exception("analysing completed milestones for the holders report failed")
 
     def _one(self, due: reviews.Due, options: reviews.ReviewOptions, now: datetime) -> Sent | None:
         settled = claim_send_settle(

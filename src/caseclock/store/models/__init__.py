@@ -12,6 +12,7 @@ from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
 from caseclock.store.models.csat import CsatRow, SigningKeyRow
 from caseclock.store.models.customers import AccountRow, AssetRow, ContactRow, EntitlementRow
+from caseclock.store.models.holdings import CycleAnalysisRow, CycleHoldingRow
 from caseclock.store.models.inbound import InboundPayloadRow
 from caseclock.store.models.insights import (
     CommentSentimentRow,
@@ -65,6 +66,8 @@ __all__ = [
     "ConsoleSessionRow",
     "ContactRow",
     "CsatRow",
+    "CycleAnalysisRow",
+    "CycleHoldingRow",
     "DeliveryRow",
     "EndpointRow",
     "EntitlementRow",
