@@ -4,8 +4,8 @@
 changed row is analysed again) and whether it met its success criteria; ``cycle_holdings``
 keeps its team and owner holdings and its pauses, so Reports sum a whole period in SQL.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
