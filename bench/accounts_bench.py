@@ -117,7 +117,11 @@ def fill(engine: Engine, count: int, prefix: str) -> list[str]:
 
 def apply_all(factory: SessionFactory, ids: list[str], plan_key: str | None) -> float:
     """Seconds to apply the plan (``None``: the ten-step one) to every account."""
-    plan = TEN if plan_key is None else plan_named(plan_key)
+    if plan_key is None:
+        plan = TEN
+    else:
+        with factory() as session:
+            plan = plan_named(session, plan_key)
     started = time.perf_counter()
     for at in range(0, len(ids), PER_TRANSACTION):
         with factory() as session:

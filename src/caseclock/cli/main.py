@@ -11,6 +11,7 @@ from caseclock.cli import (
     import_cmd,
     insights_cmd,
     milestone_cmd,
+    plan_cmd,
     service_cmd,
     simulate_cmd,
     worker_cmd,
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(insights_cmd.app, name="insights")
 app.add_typer(milestone_cmd.app, name="milestone")
+app.add_typer(plan_cmd.app, name="plan")
 simulate_cmd.register(app)
 service_cmd.register(app)
 worker_cmd.register(app)

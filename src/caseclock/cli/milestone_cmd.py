@@ -14,7 +14,7 @@ from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
 from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.clock import SystemClock
-from caseclock.services import account_milestones, milestone_work, plans
+from caseclock.services import account_clock, account_milestones, milestone_work, plans
 from caseclock.services.access import Principal, Role
 
 app = typer.Typer(
@@ -24,7 +24,7 @@ app = typer.Typer(
 CLI = Principal(key_id=0, name=CLI_ACTOR, role=Role.ADMIN, handle=CLI_ACTOR)
 
 
-def _date(text: str | None, option: str) -> date | None:
+def parse_date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
@@ -39,28 +39,35 @@ def _list(text: str | None) -> tuple[str, ...]:
 
 @app.command("plans")
 def list_plans() -> None:
-    """One line per shipped plan: key, name, its milestones."""
-    for plan in plans.list_plans():
-        typer.echo(f"{plan.key}\t{plan.name}\t{', '.join(m.name for m in plan.milestones)}")
+    """One line per plan (shipped and stored): key, name, its milestones."""
+    with unit_of_work(load_settings()) as session:
+        for entry in plans.list_plans(session):
+            plan = entry.plan
+            names = ", ".join(m.name for m in plan.milestones)
+            typer.echo(f"{plan.key}\t{plan.name}\t{names}")
 
 
 @app.command("apply")
 def apply(
     account: Annotated[str, typer.Argument(help="the account's id")],
-    plan: Annotated[str, typer.Argument(help="a plan's key (see `caseclock milestone plans`)")],
+    plan: Annotated[str, typer.Argument(help="a plan's key (see `caseclock plan list`)")],
     start: Annotated[
         str | None, typer.Option(help="date the plan counts from (YYYY-MM-DD)")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="the milestones' owner (a handle)")] = None,
 ) -> None:
-    """Apply a plan to an account: its milestones, tasks and reminders in one step."""
-    settings = load_settings()
-    begins = _date(start, "--start")
-    with unit_of_work(settings) as session:
+    """Apply a plan to an account (as `caseclock plan apply PLAN ACCOUNT`)."""
+    apply_plan(account, plan, start=start, owner=owner)
+
+
+def apply_plan(account: str, plan: str, *, start: str | None, owner: str | None) -> None:
+    """Apply ``plan`` to ``account`` and print each milestone made: id, due date, name."""
+    begins = parse_date(start, "--start")
+    with unit_of_work(load_settings()) as session:
         applied = plans.apply_plan(
             session,
             account,
-            plans.plan_named(plan),
+            plans.plan_named(session, plan),
             CLI,
             now=SystemClock().now(),
             start=begins,
@@ -68,6 +75,15 @@ def apply(
         )
         for row in applied.milestones:
             typer.echo(f"{row.id}\t{row.due_on.isoformat()}\t{row.name}")
+
+
+@app.command("sync")
+def sync() -> None:
+    """Put every account's customer milestones on the engine (after an upgrade from a version
+    that kept them apart; changes made since do it themselves)."""
+    with unit_of_work(load_settings()) as session:
+        count = account_clock.sync_all(session, now=SystemClock().now())
+    typer.echo(f"{count} accounts' customer milestones on the engine")
 
 
 @app.command("add")
@@ -83,6 +99,9 @@ def add(
         str | None, typer.Option(help="what the offset counts from: start, or a milestone id")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="the owner (a handle)")] = None,
+    team: Annotated[
+        str | None, typer.Option(help="its team (default: the owner's first team)")
+    ] = None,
     remind: Annotated[
         str | None, typer.Option(help="reminder offsets before the due date: 2mo,1mo,15d,1w")
     ] = None,
@@ -101,10 +120,11 @@ def add(
     settings = load_settings()
     data = account_milestones.MilestoneInput(
         name=name,
-        due_on=_date(due, "--due"),
+        due_on=parse_date(due, "--due"),
         offset=offset,
         after=after,
         owner=owner,
+        team=team,
         reminders={"before": list(_list(remind)), "repeat": repeat} if remind or repeat else {},
         pin=pin,
         calendar=calendar,

@@ -208,6 +208,6 @@ def account_page(
         phase=phase_of(session, account.id, today),
         pinned=pinned,
         milestones=milestones,
-        plans=plans.list_plans(),
+        plans=[entry.plan for entry in plans.list_plans(session)],
         can_edit=agent,
     )

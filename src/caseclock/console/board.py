@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
+from caseclock.core.account_clock import is_customer_record
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.milestones import Basis, Health, MilestoneState
 from caseclock.core.standing import Standing
@@ -38,6 +39,7 @@ from caseclock.services.records import list_records
 from caseclock.store.models import MilestoneRow, RecordRow
 
 BOARD_LIMIT = 300
+KINDS = {"customer": "Customer milestones", "case": "Case milestones"}
 HEALTH_TEXT = {Health.RED: "Violated", Health.YELLOW: "At risk", Health.GREEN: "On track"}
 
 
@@ -61,6 +63,7 @@ class Filters:
     order: Order = Order.DEADLINE
     view: View = View.MILESTONES
     risk_first: bool = False  # highest breach risk first (the whole queue, by stored risk)
+    kind: str | None = None  # "customer" or "case" milestones only
 
     @property
     def order_value(self) -> str:
@@ -77,6 +80,7 @@ class Filters:
         milestone: str | None,
         order: str | None = None,
         view: str | None = None,
+        kind: str | None = None,
     ) -> Filters:
         return cls(
             Scope(scope) if scope in set(Scope) else Scope.ALL,
@@ -86,6 +90,7 @@ class Filters:
             Order.TIME_LEFT if order == Order.TIME_LEFT else Order.DEADLINE,
             View(view) if view in set(View) else View.MILESTONES,
             order == "risk",
+            kind if kind in KINDS else None,
         )
 
     def query(self) -> dict[str, str]:
@@ -96,6 +101,7 @@ class Filters:
             "milestone": self.milestone,
             "order": None if self.order_value == Order.DEADLINE else self.order_value,
             "view": None if self.view is View.MILESTONES else self.view.value,
+            "kind": self.kind,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -144,6 +150,11 @@ class BoardItem:
     def business(self) -> bool:
         """Whether the milestone counts business time (else calendar time)."""
         return self.standing.basis is Basis.BUSINESS
+
+    @property
+    def customer(self) -> bool:
+        """A customer milestone of an account (its page, not a record's, explains it)."""
+        return is_customer_record(self.milestone.record_id)
 
     @property
     def health_text(self) -> str:
@@ -197,7 +208,11 @@ def board(
     """The board for ``user`` under ``filters`` at ``now``."""
     result = Board(filters=filters, counts=QueueCounts(at=now))
     where = QueueFilter(
-        open_only=True, tier=filters.tier, account=filters.account, milestone=filters.milestone
+        open_only=True,
+        tier=filters.tier,
+        account=filters.account,
+        milestone=filters.milestone,
+        kind=filters.kind,
     )
     if filters.scope is Scope.MINE:
         where = replace(where, owner=user.me)

@@ -41,6 +41,8 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from caseclock.core.account_clock import action_problem
+from caseclock.core.actions import Actions
 from caseclock.core.day_offsets import (
     DayOffset,
     OpenDay,
@@ -127,12 +129,22 @@ class PlanMilestone(Document):
     every: str | None = None
     pin: str | None = Field(default=None, max_length=50)
     owner: str | None = None
+    team: str | None = Field(default=None, max_length=200)
     auto_complete: bool = True
     move_off_closed: bool = False
     tasks: tuple[TaskSpec, ...] = ()
     reminders: ReminderSpec = ReminderSpec()
+    actions: Actions | None = None  # warning / violation / success (core.account_clock)
 
     _every = field_validator("every")(check_offset_text)
+
+    @field_validator("actions")
+    @classmethod
+    def _reach(cls, value: Actions | None) -> Actions | None:
+        problem = None if value is None else action_problem(value)
+        if problem is not None:
+            raise ValueError(f"{problem[0]}: {problem[1]}")
+        return value
 
     def anchor(self) -> str:
         """What the due date counts from: ``after``, else the dependency, else the start."""
@@ -195,10 +207,14 @@ def parse_plan(text: str | Mapping[str, Any]) -> Plan:
             data = yaml.safe_load(text)  # JSON is YAML too
         except yaml.YAMLError as exc:
             raise ValidationFailed(f"the plan is not YAML or JSON: {exc}".splitlines()[0]) from None
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("a plan is a mapping: key, name, milestones", path="plan")
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed("; ".join(describe_validation_error(exc)), path="plan") from None
+        errors = describe_validation_error(exc)
+        where, _, _ = errors[0].partition(": ")
+        raise ValidationFailed("; ".join(errors), path=where or "plan") from None
 
 
 @dataclass(frozen=True, slots=True)

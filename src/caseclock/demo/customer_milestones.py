@@ -45,7 +45,7 @@ def load_customer_milestones(
             now=now,
         )
     made = 0
-    lifecycle = plans.plan_named("lifecycle")
+    lifecycle = plans.plan_named(session, "lifecycle")
     for account in fresh:
         applied = plans.apply_plan(session, account.id, lifecycle, principal, now=now, owner=OWNER)
         made += len(applied.milestones)
@@ -62,7 +62,7 @@ def _implementation(
     applied = plans.apply_plan(
         session,
         account.id,
-        plans.plan_named("implementation"),
+        plans.plan_named(session, "implementation"),
         principal,
         now=now,
         start=now.date() - timedelta(days=40),
@@ -86,7 +86,7 @@ def _renewal(session: Session, account: AccountRow, principal: Principal, *, now
     applied = plans.apply_plan(
         session,
         account.id,
-        plans.plan_named("renewal"),
+        plans.plan_named(session, "renewal"),
         principal,
         now=now,
         start=start,

@@ -15,26 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from caseclock.core.account_clock import parse_actions
 from caseclock.core.account_plans import ReminderSpec, due_from, off_closed
-from caseclock.core.day_offsets import OpenDay, open_days, parse_offset, weekdays
+from caseclock.core.day_offsets import parse_offset
 from caseclock.core.milestone_status import phase_spans
 from caseclock.core.reminders import next_reminder
 from caseclock.core.validation import describe_validation_error
 from caseclock.errors import NotFound, ValidationFailed
-from caseclock.services import audit
+from caseclock.services import account_clock, audit
 from caseclock.services.access import Principal
 from caseclock.services.accounts import get_account
-from caseclock.services.calendars import CalendarCache
+from caseclock.services.milestone_dates import Dates
 from caseclock.store.models import AccountMilestoneRow, AccountRow
 from caseclock.store.repositories.account_milestones import AccountMilestoneRepository
-from caseclock.store.repositories.people import UserRepository
+from caseclock.store.repositories.people import TeamRepository, UserRepository
 
 START = "start"
 RENEWAL_PIN = "renewal"  # a milestone pinned as the renewal keeps the account's renewal date
@@ -59,6 +59,8 @@ class MilestoneInput:
     calendar: str | None = None
     move_off_closed: bool = False
     every: str | None = None
+    team: str | None = None  # default: the owner's first team (by name)
+    actions: dict[str, Any] | None = None  # default: core.account_clock.DEFAULT_ACTIONS
 
 
 def reminder_spec(document: dict[str, Any], path: str = "reminders") -> ReminderSpec:
@@ -85,35 +87,6 @@ def list_milestones(
     return AccountMilestoneRepository(session).for_account(account.id)
 
 
-class Dates:
-    """What dating an account's milestones needs: the calendars, loaded once."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.calendars = CalendarCache(session)
-        self._owner_zones: dict[str, tzinfo] = {}
-
-    def check(self, name: str | None) -> None:
-        if name is not None and self.calendars.get(name) is None:
-            raise ValidationFailed(f"no calendar named {name!r}", path="calendar")
-
-    def open_day(self, name: str | None) -> OpenDay:
-        calendar = self.calendars.get(name)
-        return weekdays if calendar is None else open_days(calendar)
-
-    def zone_of(self, row: AccountMilestoneRow) -> tzinfo:
-        """Where a milestone's days are: its calendar's zone, else its owner's, else UTC."""
-        calendar = self.calendars.get(row.calendar)
-        if calendar is not None:
-            return calendar.zone
-        if row.owner is None:
-            return UTC
-        if row.owner not in self._owner_zones:
-            user = UserRepository(self.session).by_handle(row.owner)
-            self._owner_zones[row.owner] = UTC if user is None else ZoneInfo(user.time_zone)
-        return self._owner_zones[row.owner]
-
-
 def create_milestone(
     session: Session,
     account_id: str,
@@ -129,6 +102,9 @@ def create_milestone(
     dates.check(data.calendar)
     spec = reminder_spec(data.reminders)
     _check_owner(session, data.owner)
+    team = team_for(session, data.owner, data.team)
+    if data.actions is not None:
+        parse_actions(data.actions)
     for text, path in ((data.offset, "offset"), (data.every, "every")):
         if text is not None:
             _offset(text, path)
@@ -139,6 +115,8 @@ def create_milestone(
         name=data.name,
         description=data.description,
         owner=data.owner,
+        team=team,
+        actions=data.actions,
         anchor=anchor,
         offset=data.offset,
         after_id=after_row.id if after_row is not None else None,
@@ -165,6 +143,7 @@ def create_milestone(
     row.first_due_on = row.due_on if data.every is not None else None
     repo.add(row)
     refresh_derived(session, account, [row], dates=dates)
+    account_clock.sync(session, {account.id}, now=now)
     audit.record(
         session,
         actor=principal.actor,
@@ -175,6 +154,21 @@ def create_milestone(
         details={"id": row.id, "name": row.name, "due_on": row.due_on.isoformat()},
     )
     return row
+
+
+def team_for(session: Session, owner: str | None, team: str | None) -> str | None:
+    """The team a milestone goes to: the one named (it must exist), else its owner's first
+    team by name, else none."""
+    teams = TeamRepository(session)
+    if team is not None:
+        if teams.by_name(team) is None:
+            raise ValidationFailed(f"no team named {team!r}", path="team")
+        return team
+    user = UserRepository(session).by_handle(owner) if owner is not None else None
+    if user is None:
+        return None
+    found = teams.teams_of([user.id])
+    return found[0][1].name if found else None
 
 
 def _offset(text: str, path: str) -> None:

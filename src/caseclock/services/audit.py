@@ -31,6 +31,7 @@ class Kind(StrEnum):
     ENTITLEMENT = "entitlement"
     OVERRIDE = "override"
     MILESTONE = "milestone"  # customer milestones on accounts
+    PLAN = "plan"  # a plan of milestones stored or deleted
     COLLABORATOR = "collaborator"  # a user given (or denied) an account by collaborating
     SIGN_IN = "sign_in"  # sign-ins and refused sign-ins, by password or single sign-on
     FIRING = "firing"  # a record's held firing released

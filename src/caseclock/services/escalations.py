@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from caseclock.core.account_clock import is_customer_record
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.escalation import EscalationRule, escalation_due
 from caseclock.core.provenance import Source
@@ -144,7 +145,11 @@ def schedule(
         for rule in rules:
             found = existing.pop((record_id, rule.name), None)
             zone = _zone_of(calendars.get(rule.calendar))
-            if columns["is_closed"] or not rule.applies(facts, account, now, zone):
+            if (
+                columns["is_closed"]
+                or is_customer_record(record_id)  # customer milestones: no case to escalate
+                or not rule.applies(facts, account, now, zone)
+            ):
                 if found is not None:
                     existing[(record_id, rule.name)] = found  # deleted below
                 continue

@@ -31,6 +31,7 @@ from caseclock.core.policy import Process
 from caseclock.core.provenance import WORKER
 from caseclock.services import answers, escalations, firing_holds, ingest
 from caseclock.services.access import Principal, Role
+from caseclock.services.account_clock import FiringContext
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.csat_links import SurveyLinks
 from caseclock.services.directory import load_directory
@@ -118,6 +119,7 @@ class _Batch:
         self.account_facts = AccountFacts(accounts)
         self.rows = rows
         self.evaluator = RecordEvaluator(session)
+        self.customer = FiringContext(session, record_ids)  # customer milestones' actions
         self.calendars = CalendarCache(session)
         self.handoffs = SummaryRepository(session).texts(self.records)  # for the emails
         self.planned = Planned()
@@ -291,12 +293,17 @@ def _fire_timer(
     batch: _Batch, timer: DueTimer, now: datetime, options: FireOptions, *, skip: bool
 ) -> None:
     row = batch.rows.get((timer.record_id, timer.milestone, timer.cycle))
+    customer = batch.customer.get(timer.record_id, timer.milestone)
     process = batch.process(timer.record_id)
-    if row is None or process is None:
+    if row is None:
         return
-    definition = process.definition(timer.milestone)
+    if customer is not None:
+        plans, summary = customer.actions, customer.record
+    elif process is not None:
+        plans, summary = process.definition(timer.milestone).actions, batch.summary(timer.record_id)
+    else:
+        return
     kind = _trigger_kind(timer)
-    plans = definition.actions
     actions = {
         TimerKind.WARNING: _rung(plans.ladder(), timer.sequence),
         TimerKind.VIOLATION: plans.violation.do,
@@ -307,7 +314,7 @@ def _fire_timer(
     firing = Firing(
         trigger,
         timer.milestone,
-        batch.summary(timer.record_id),
+        summary,
         batch.account(timer.record_id),
         milestone_from_row(row),
         batch.zone(row["calendar"]),

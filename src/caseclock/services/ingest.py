@@ -26,7 +26,7 @@ from caseclock.core.provenance import Provenance
 from caseclock.core.record_fields import record_fields
 from caseclock.core.timeline import build_timeline
 from caseclock.core.validation import describe_validation_error
-from caseclock.services import audit, csat
+from caseclock.services import account_clock, audit, csat
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
 from caseclock.services.evaluation import (
@@ -257,6 +257,11 @@ def _validate(
                 result.reject(message)
             continue
         problem = event_problem(event)
+        if problem is None and account_clock.is_customer_record(event.record):
+            problem = (
+                f"record: {event.record!r} holds an account's customer milestones, which take "
+                "no events; work on them through /accounts/{id}/milestones"
+            )
         if problem is None and event.at > latest:
             problem = (
                 f"at: {event.at.isoformat()} is in the future (this server's clock allows "
@@ -608,6 +613,10 @@ def refresh(
     milestone rows yet: nothing of them is read back, and their rows are copied in;
     ``ledger`` the records' fired timers when the caller has read them.
     """
+    customer = account_clock.customer_records(record_ids)
+    if customer:  # customer milestones run on the engine from their own rows, not a timeline
+        account_clock.refresh(session, customer, now=now)
+        record_ids = record_ids - customer
     records = RecordRepository(session)
     current = _columns(session, record_ids, known or {})
     given = born or {}

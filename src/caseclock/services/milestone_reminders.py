@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from caseclock.channels.chat import escape
 from caseclock.core.reminders import reminders_between
-from caseclock.services.account_milestones import Dates, plan_reminder, reminder_spec
+from caseclock.services.account_milestones import plan_reminder, reminder_spec
 from caseclock.services.directory import Directory, load_directory
+from caseclock.services.milestone_dates import Dates
 from caseclock.services.milestone_work import views
 from caseclock.store.models import AccountMilestoneRow, MilestoneReminderRow
 from caseclock.store.repositories.account_milestones import AccountMilestoneRepository

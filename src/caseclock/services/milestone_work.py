@@ -23,16 +23,16 @@ from sqlalchemy.orm import Session
 from caseclock.core.account_plans import occurrence
 from caseclock.core.milestone_status import Status, TaskState, completes_on_tasks, progress, status
 from caseclock.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from caseclock.services import audit
+from caseclock.services import account_clock, audit
 from caseclock.services.access import Principal, Role
 from caseclock.services.account_milestones import (
-    Dates,
     anchor_date,
     counted_due,
     get_milestone,
     refresh_derived,
 )
 from caseclock.services.accounts import get_account
+from caseclock.services.milestone_dates import Dates
 from caseclock.store.models import (
     AccountMilestoneRow,
     AccountRow,
@@ -92,6 +92,7 @@ def _complete(session: Session, row: AccountMilestoneRow, by: str, *, now: datet
     if row.every is not None:
         moved.append(_next_occurrence(session, row, row.every, now=now))
     refresh_derived(session, account, moved, dates=dates)
+    account_clock.sync(session, {account.id}, now=now)
     _audit(session, row, actor=by, action="complete", now=now)
 
 
@@ -113,6 +114,7 @@ def _reopen(session: Session, row: AccountMilestoneRow, by: str, *, now: datetim
     refresh_derived(
         session, account, [row, *_reschedule_dependents(session, account, row, dates)], dates=dates
     )
+    account_clock.sync(session, {account.id}, now=now)
     _audit(session, row, actor=by, action="reopen", now=now)
 
 
@@ -145,6 +147,8 @@ def _next_occurrence(
                 "name",
                 "description",
                 "owner",
+                "team",
+                "actions",
                 "plan_key",
                 "key",
                 "calendar",

@@ -1,9 +1,11 @@
-"""Applying a plan to an account: its milestones, tasks and reminders in one step.
+"""Plans: listing, storing and deleting them, and applying one to accounts in one step.
 
-A plan is one of the shipped ones (``core.plan_library``) named by key, or a plan document
-given whole. Applying it dates every milestone from the start date (``core.account_plans``),
-links each to the milestone it counts from or waits for (so completing one moves the next), and
-gives each its tasks, due the given offset before the milestone.
+A plan is one of the shipped ones (``core.plan_library``) or one the installation stored
+(``create_plan``, leads and admins), named by key, or a plan document given whole. Applying it
+dates every milestone from the start date (``core.account_plans``), links each to the milestone
+it counts from or waits for (so completing one moves the next), gives each its tasks, due the
+given offset before the milestone, and puts the milestones on the engine
+(``services.account_clock``).
 """
 
 from __future__ import annotations
@@ -27,31 +29,126 @@ from caseclock.core.account_plans import (
 )
 from caseclock.core.day_offsets import OpenDay, backwards, parse_offset, shift
 from caseclock.core.plan_library import builtin_plans
-from caseclock.errors import ValidationFailed
-from caseclock.services import audit
-from caseclock.services.access import Principal
-from caseclock.services.account_milestones import Dates, derive_new
+from caseclock.errors import Conflict, NotFound, ValidationFailed
+from caseclock.services import account_clock, audit
+from caseclock.services.access import Principal, Role
+from caseclock.services.account_milestones import derive_new, team_for
 from caseclock.services.accounts import get_account
-from caseclock.store.models import AccountMilestoneRow, AccountRow
-from caseclock.store.repositories.account_milestones import AccountMilestoneRepository
-from caseclock.store.repositories.people import UserRepository
+from caseclock.services.milestone_dates import Dates
+from caseclock.store.models import AccountMilestoneRow, AccountRow, PlanRow
+from caseclock.store.repositories.account_milestones import (
+    AccountMilestoneRepository,
+    PlanRepository,
+)
+from caseclock.store.repositories.people import TeamRepository, UserRepository
 
 
-def list_plans() -> list[Plan]:
-    return sorted(builtin_plans().values(), key=lambda p: p.key)
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """A plan an account can be given: a shipped one, or one the installation stored."""
+
+    plan: Plan
+    shipped: bool
+    created_by: str | None = None
+    created_at: datetime | None = None
 
 
-def plan_named(key: str) -> Plan:
-    plan = builtin_plans().get(key)
-    if plan is None:
-        known = ", ".join(sorted(builtin_plans()))
+def list_plans(session: Session) -> list[PlanEntry]:
+    """The shipped plans and the stored ones, by key."""
+    stored = [
+        PlanEntry(parse_plan(row.document), False, row.created_by, row.created_at)
+        for row in PlanRepository(session).all()
+    ]
+    shipped = [PlanEntry(plan, True) for plan in builtin_plans().values()]
+    return sorted([*shipped, *stored], key=lambda entry: entry.plan.key)
+
+
+def plan_entry(session: Session, key: str) -> PlanEntry:
+    """A shipped or stored plan with where it comes from; 404 when there is none."""
+    if key in builtin_plans():
+        return PlanEntry(builtin_plans()[key], True)
+    row = PlanRepository(session).get(key)
+    if row is None:
+        raise NotFound(f"no plan {key!r}")
+    return PlanEntry(parse_plan(row.document), False, row.created_by, row.created_at)
+
+
+def plan_named(session: Session, key: str) -> Plan:
+    """A shipped or stored plan by key; a 422 naming the plans there are otherwise."""
+    if key in builtin_plans():
+        return builtin_plans()[key]
+    row = PlanRepository(session).get(key)
+    if row is None:
+        known = ", ".join(entry.plan.key for entry in list_plans(session))
         raise ValidationFailed(f"no plan {key!r}; the plans are {known}", path="plan")
+    return parse_plan(row.document)
+
+
+def plan_of(session: Session, plan: str | Mapping[str, Any]) -> Plan:
+    """A plan by key, or a plan document given whole."""
+    return plan_named(session, plan) if isinstance(plan, str) else parse_plan(plan)
+
+
+def create_plan(
+    session: Session, document: str | Mapping[str, Any], principal: Principal, *, now: datetime
+) -> Plan:
+    """Store a plan (YAML or JSON text, or a parsed document) under its key. Refused whole,
+    naming the path, when it is not a valid plan, names a calendar, owner or team there is
+    not, or takes the key of a shipped or stored plan."""
+    principal.require(Role.LEAD)
+    plan = parse_plan(document)
+    dates = Dates(session)
+    dates.check(plan.calendar)
+    for index, m in enumerate(plan.milestones):
+        where = f"milestones[{index}]"
+        if m.owner is not None and UserRepository(session).by_handle(m.owner) is None:
+            raise ValidationFailed(f"no user with handle {m.owner!r}", path=f"{where}.owner")
+        if m.team is not None and TeamRepository(session).by_name(m.team) is None:
+            raise ValidationFailed(f"no team named {m.team!r}", path=f"{where}.team")
+    repository = PlanRepository(session)
+    if plan.key in builtin_plans() or repository.get(plan.key) is not None:
+        raise Conflict(f"a plan {plan.key!r} exists already; choose another key", path="key")
+    repository.add(
+        PlanRow(
+            key=plan.key,
+            name=plan.name,
+            document=plan.model_dump(mode="json", exclude_none=True),
+            created_by=principal.actor,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    audit.record(
+        session,
+        actor=principal.actor,
+        kind=audit.Kind.PLAN,
+        target=plan.key,
+        action="create",
+        at=now,
+        details={"name": plan.name, "milestones": len(plan.milestones)},
+    )
     return plan
 
 
-def plan_of(plan: str | Mapping[str, Any]) -> Plan:
-    """A shipped plan by key, or a plan document."""
-    return plan_named(plan) if isinstance(plan, str) else parse_plan(plan)
+def delete_plan(session: Session, key: str, principal: Principal, *, now: datetime) -> None:
+    """Delete a stored plan (milestones made from it stay); shipped plans cannot be."""
+    principal.require(Role.LEAD)
+    if key in builtin_plans():
+        raise Conflict(f"{key!r} is a shipped plan; it cannot be deleted", path="key")
+    repository = PlanRepository(session)
+    row = repository.get(key)
+    if row is None:
+        raise NotFound(f"no stored plan {key!r}")
+    repository.delete(row)
+    audit.record(
+        session,
+        actor=principal.actor,
+        kind=audit.Kind.PLAN,
+        target=key,
+        action="delete",
+        at=now,
+        details={"name": row.name},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +214,8 @@ def apply_to_accounts(
     dates = dates or Dates(session)
     is_open = dates.open_day(plan.calendar)
     repo = AccountMilestoneRepository(session)
+    owners = {m.owner or owner for m in plan.milestones} - {None}
+    teams = {o: team_for(session, o, None) for o in owners if o is not None}
     ids = iter(repo.reserve_ids(len(accounts) * len(plan.milestones)))
     made: list[AccountMilestoneRow] = []
     tasks: list[dict[str, Any]] = []
@@ -126,6 +225,7 @@ def apply_to_accounts(
         for m in plan.milestones:
             rows[m.key] = _row(account, plan, m, dated[m.key], actor=actor, owner=owner, now=now)
             rows[m.key].id = next(ids)
+            rows[m.key].team = m.team or teams.get(rows[m.key].owner or "")
         for m in plan.milestones:
             row = rows[m.key]
             anchor = m.anchor()
@@ -135,6 +235,7 @@ def apply_to_accounts(
         made.extend(rows.values())
     derive_new(session, accounts, made, dates=dates)
     repo.insert_new([_values(row) for row in made], tasks)
+    account_clock.sync(session, {a.id for a in accounts}, now=now)
     return list(repo.by_ids(row.id for row in made))
 
 
@@ -196,6 +297,7 @@ def _row(
         pin=m.pin,
         auto_complete=m.auto_complete,
         reminders=m.reminders.model_dump(mode="json"),
+        actions=None if m.actions is None else m.actions.model_dump(mode="json"),
         starts_on=dated.starts,
         due_on=dated.due,
         moved_from=dated.moved_from,

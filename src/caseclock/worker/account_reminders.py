@@ -18,7 +18,7 @@ from caseclock.channels.chat import deliver_chat
 from caseclock.channels.email import EmailTemplates, SmtpSettings, deliver_email
 from caseclock.channels.outcome import DeliveryOutcome
 from caseclock.config import Settings
-from caseclock.services import milestone_reminders
+from caseclock.services import account_clock, milestone_reminders
 from caseclock.services.milestone_reminders import DueReminder
 from caseclock.store.database import SessionFactory
 from caseclock.worker.periodic import Paced, Sending, claim_send_settle
@@ -51,8 +51,13 @@ class ReminderJob(Paced):
 
     def run(self, now: datetime) -> list[Reminded]:
         """Send what is due at ``now``; a no-op until a minute after the last look."""
+        first = self.next_look is None
         if not self.looking(now, LOOK_EVERY):
             return []
+        if first:  # milestones made before they ran on the engine join it
+            with self.session_factory() as session:
+                account_clock.sync_all(session, now=now, missing_only=True)
+                session.commit()
         with self.session_factory() as session:
             due = milestone_reminders.due_reminders(session, now=now)
             session.commit()

@@ -8,11 +8,11 @@ and notes. "Today", for statuses, is the UTC date of the request.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Body, Path, status
 
-from caseclock.api.deps import Agent, CurrentAccount, DbSession, Now, Viewer
+from caseclock.api.deps import Agent, CurrentAccount, DbSession, Lead, Now, Viewer
 from caseclock.api.schemas.account_milestones import (
     CollaboratorIn,
     MilestoneIn,
@@ -31,7 +31,8 @@ from caseclock.api.schemas.account_milestones import (
 )
 from caseclock.api.schemas.common import INT_MAX, PROBLEM_RESPONSES
 from caseclock.api.strict_json import StrictJsonRoute
-from caseclock.services import account_milestones, milestone_work, plans
+from caseclock.core.account_clock import key_of, record_id_of
+from caseclock.services import account_clock, account_milestones, milestone_work, plans
 from caseclock.services.milestone_work import MilestoneView
 from caseclock.store.models import AccountTaskRow, MilestoneNoteRow
 
@@ -42,6 +43,7 @@ router = APIRouter(
 MilestoneId = Annotated[int, Path(ge=1, le=INT_MAX, description="the milestone's id")]
 TaskId = Annotated[int, Path(ge=1, le=INT_MAX, description="the task's id")]
 Handle = Annotated[str, Path(max_length=100, description="the collaborator's handle")]
+PlanKey = Annotated[str, Path(max_length=64, description="the plan's key")]
 
 
 def task_out(row: AccountTaskRow) -> TaskOut:
@@ -88,6 +90,10 @@ def milestone_out(view: MilestoneView) -> MilestoneOut:
         done=row.completed_at is not None,
         completed_at=row.completed_at,
         completed_by=row.completed_by,
+        team=row.team,
+        actions=account_clock.actions_of(row).model_dump(mode="json", exclude_defaults=True),
+        engine_record=record_id_of(row.account_id),
+        engine_key=key_of(row.id),
         status=view.status.value,
         progress=view.progress,
         tasks=[task_out(t) for t in view.tasks],
@@ -96,29 +102,66 @@ def milestone_out(view: MilestoneView) -> MilestoneOut:
     )
 
 
-@router.get("/plans", summary="The plans a milestone set can be made from")
-def list_plans(principal: Viewer) -> PlanList:
-    del principal  # any key may read the plans
-    return PlanList(
-        items=[
-            PlanOut(
-                key=p.key,
-                name=p.name,
-                description=p.description,
-                milestones=[
-                    PlanMilestoneOut(
-                        key=m.key,
-                        name=m.name,
-                        due=m.due.model_dump(mode="json"),
-                        starts_after=m.starts_after,
-                        tasks=len(m.tasks),
-                    )
-                    for m in p.milestones
-                ],
+def plan_out(entry: plans.PlanEntry) -> PlanOut:
+    p = entry.plan
+    return PlanOut(
+        key=p.key,
+        name=p.name,
+        description=p.description,
+        shipped=entry.shipped,
+        created_by=entry.created_by,
+        created_at=entry.created_at,
+        milestones=[
+            PlanMilestoneOut(
+                key=m.key,
+                name=m.name,
+                due=m.due.model_dump(mode="json", exclude_none=True),
+                starts_after=m.starts_after,
+                tasks=len(m.tasks),
             )
-            for p in plans.list_plans()
-        ]
+            for m in p.milestones
+        ],
+        document=p.model_dump(mode="json", exclude_none=True),
     )
+
+
+@router.get("/plans", summary="The plans milestones can be made from: shipped and stored")
+def list_plans(session: DbSession, principal: Viewer) -> PlanList:
+    del principal  # any key may read the plans
+    return PlanList(items=[plan_out(entry) for entry in plans.list_plans(session)])
+
+
+@router.get("/plans/{key}", summary="One plan")
+def get_plan(key: PlanKey, session: DbSession, principal: Viewer) -> PlanOut:
+    del principal
+    return plan_out(plans.plan_entry(session, key))
+
+
+@router.post(
+    "/plans",
+    status_code=status.HTTP_201_CREATED,
+    summary="Store a plan (the body is the plan document); leads and admins",
+    description=(
+        "The body is a plan document: `key`, `name`, `calendar`, `milestones` (each with "
+        "`key`, `name`, `due`, `starts_after`, `phase`, `every`, `pin`, `owner`, `team`, "
+        "`auto_complete`, `move_off_closed`, `tasks`, `reminders`, `actions`). A document that "
+        "is not valid is refused whole with a 422 naming the path of the first problem."
+    ),
+)
+def create_plan(
+    document: Annotated[dict[str, Any], Body()], session: DbSession, now: Now, principal: Lead
+) -> PlanOut:
+    plan = plans.create_plan(session, document, principal, now=now)
+    return plan_out(plans.plan_entry(session, plan.key))
+
+
+@router.delete(
+    "/plans/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a stored plan (milestones made from it stay)",
+)
+def delete_plan(key: PlanKey, session: DbSession, now: Now, principal: Lead) -> None:
+    plans.delete_plan(session, key, principal, now=now)
 
 
 @router.post(
@@ -132,7 +175,7 @@ def apply_plan(
     applied = plans.apply_plan(
         session,
         account.id,
-        plans.plan_of(body.plan),
+        plans.plan_of(session, body.plan),
         principal,
         now=now,
         start=body.start,

@@ -55,6 +55,10 @@ def list_milestones(
     team: str | None = None,
     account: str | None = None,
     milestone: Annotated[str | None, Query(description="a milestone key")] = None,
+    kind: Annotated[
+        Literal["customer", "case"] | None,
+        Query(description="customer: milestones on accounts (plans, renewals); case: the rest"),
+    ] = None,
     sort: Literal["deadline", "time_left", "id"] = "deadline",
     per_record: bool = False,
     limit: Annotated[Limit, Query()] = 50,
@@ -67,6 +71,7 @@ def list_milestones(
         team=team,
         account=account,
         milestone=milestone,
+        kind=kind,
     )
     items = milestone_queue(
         session,

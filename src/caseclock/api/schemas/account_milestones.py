@@ -47,6 +47,18 @@ class MilestoneIn(Strict):
     calendar: Line | None = Field(default=None, max_length=CALENDAR)
     move_off_closed: bool = False
     every: Line | None = Field(default=None, max_length=OFFSET, examples=["1y"])
+    team: Line | None = Field(
+        default=None, max_length=NAME, description="its team (default: the owner's first team)"
+    )
+    actions: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "warning / violation / success actions on the engine (email, chat, webhook); "
+            "default: a warning 14 days before the due date and an email to the owner once "
+            "it is overdue"
+        ),
+        examples=[{"warning": {"before": "1w"}, "violation": {"do": [{"type": "email"}]}}],
+    )
 
 
 class TaskIn(Strict):
@@ -71,7 +83,7 @@ class CollaboratorIn(Strict):
 
 class PlanApply(Strict):
     plan: Line | dict[str, Any] = Field(
-        description="a shipped plan's key (GET /plans), or a plan document"
+        description="a shipped or stored plan's key (GET /plans), or a plan document"
     )
     start: date | None = Field(default=None, description="default: the account's start date")
     owner: Line | None = Field(default=None, max_length=HANDLE)
@@ -120,6 +132,10 @@ class MilestoneOut(BaseModel):
     done: bool
     completed_at: datetime | None
     completed_by: str | None
+    team: str | None = Field(description="where 'team' reminders and board rows go")
+    actions: dict[str, Any] = Field(description="its warning / violation / success actions")
+    engine_record: str = Field(description="the record it runs on (GET /milestones?record=…)")
+    engine_key: str = Field(description="its milestone key on the engine (firings, the board)")
     status: str = Field(description="on track, due soon, overdue, done or stuck")
     progress: float | None = Field(description="share of required tasks done")
     tasks: list[TaskOut]
@@ -143,7 +159,11 @@ class PlanOut(BaseModel):
     key: str
     name: str
     description: str | None
+    shipped: bool = Field(description="shipped with caseclock (not stored, not deletable)")
+    created_by: str | None = None
+    created_at: datetime | None = None
     milestones: list[PlanMilestoneOut]
+    document: dict[str, Any] = Field(description="the plan document")
 
 
 class PlanList(BaseModel):

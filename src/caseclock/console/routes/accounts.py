@@ -210,6 +210,7 @@ def post_milestone(on: Acting, values: Submitted) -> Response:
             after=(_text(values, "after") or "start") if when == "offset" else None,
             description=_text(values, "description"),
             owner=_text(values, "owner"),
+            team=_text(values, "team"),
             reminders=reminders,
             pin=_text(values, "pin"),
             auto_complete="auto_complete" in values,
@@ -230,7 +231,7 @@ def post_milestone(on: Acting, values: Submitted) -> Response:
 @router.post("/accounts/{account_id}/plans", dependencies=[CsrfChecked])
 def post_plan(on: Acting, values: Submitted) -> Response:
     def change() -> tuple[str, str]:
-        plan = plans.plan_named(values.get("plan", ""))
+        plan = plans.plan_named(on.session, values.get("plan", ""))
         applied = plans.apply_plan(
             on.session,
             on.row.id,

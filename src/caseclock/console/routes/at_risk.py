@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from caseclock.api.deps import CountsCacheDep, DbSession, Now, SettingsDep
 from caseclock.console.auth import User
-from caseclock.console.board import Filters, board
+from caseclock.console.board import KINDS, Filters, board
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.services import pick_lists
@@ -27,9 +27,16 @@ def board_filters(
     milestone: str | None = None,
     order: str | None = None,
     view: str | None = None,
+    kind: str | None = None,
 ) -> Filters:
     return Filters.parse(
-        scope=scope, tier=tier, account=account, milestone=milestone, order=order, view=view
+        scope=scope,
+        tier=tier,
+        account=account,
+        milestone=milestone,
+        order=order,
+        view=view,
+        kind=kind,
     )
 
 
@@ -58,6 +65,7 @@ def _board_context(
         "board": found,
         "accounts": accounts,
         "account_names": dict(accounts),
+        "kinds": KINDS,
         "now": now,
         "refresh_seconds": REFRESH_SECONDS,
         "yellow_minutes": settings.yellow_minutes,

@@ -28,6 +28,7 @@ from caseclock.console.record_view import record_page
 from caseclock.console.records_view import STATES, RecordQuery, records_page
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
+from caseclock.core.account_clock import account_of, is_customer_record
 from caseclock.errors import Conflict, ValidationFailed
 from caseclock.services.record_entitlement import assign_process
 from caseclock.services.records import get_record
@@ -130,6 +131,9 @@ def record_list(
 
 @router.get("/records/{record_id}")
 def record(on: Acting, done: str | None = None) -> Response:
+    if is_customer_record(on.row.id):  # an account's customer milestones: its account page
+        where = quote(account_of(on.row.id), safe="")
+        return RedirectResponse(f"/accounts/{where}#milestones", status_code=303)
     return on.show(done=done)
 
 

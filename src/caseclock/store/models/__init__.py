@@ -7,6 +7,7 @@ from caseclock.store.models.account_milestones import (
     MilestoneCollaboratorRow,
     MilestoneNoteRow,
     MilestoneReminderRow,
+    PlanRow,
 )
 from caseclock.store.models.audit import AuditRow
 from caseclock.store.models.base import Base
@@ -88,6 +89,7 @@ __all__ = [
     "MilestoneRiskRow",
     "MilestoneRow",
     "NoteRow",
+    "PlanRow",
     "PolicyMigrationRow",
     "PrioritySuggestionRow",
     "ProcessRow",

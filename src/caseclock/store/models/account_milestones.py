@@ -7,6 +7,7 @@
   ``phase`` and the days the phase holds (``phase_since`` to ``phase_until``, excluded).
 * ``account_tasks``: tasks (and dated events) under a milestone.
 * ``milestone_notes``: notes under a milestone.
+* ``plans``: plans an installation stored, by key (the shipped ones are not stored).
 * ``milestone_collaborators``: users who see the account while they collaborate on one of its
   milestones (``services.access`` widens their scope at every request).
 """
@@ -36,6 +37,7 @@ class AccountMilestoneRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))  # its team: reminders, the board
     plan_key: Mapped[str | None] = mapped_column(String(64))
     key: Mapped[str | None] = mapped_column(String(64))
     anchor: Mapped[str] = mapped_column(String(20))  # "date", "start" or "milestone"
@@ -60,6 +62,9 @@ class AccountMilestoneRow(Base):
     pin: Mapped[str | None] = mapped_column(String(50))
     auto_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders: Mapped[dict[str, Any]] = mapped_column(JSONDocument(), default=dict)
+    # warning / violation / success actions on the engine (``core.account_clock``); null: the
+    # default ones
+    actions: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument())
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -134,3 +139,16 @@ class MilestoneReminderRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recipients: Mapped[list[str]] = mapped_column(JSONDocument(), default=list)
     outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    """A named plan of an installation's own: its document as given (``core.account_plans``)."""
+
+    __tablename__ = "plans"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,10 +25,13 @@ from caseclock.store.models import (
     MilestoneCollaboratorRow,
     MilestoneNoteRow,
     MilestoneReminderRow,
+    PlanRow,
+    RecordRow,
     UserRow,
 )
 
 M = AccountMilestoneRow
+_BATCH = 5000  # ids per IN list
 _Under = TypeVar("_Under", AccountTaskRow, MilestoneNoteRow)
 
 
@@ -101,6 +104,40 @@ class AccountMilestoneRepository:
         return self.session.scalars(
             select(M).where(M.account_id == account_id).order_by(M.due_on, M.id)
         ).all()
+
+    def for_accounts(self, account_ids: Iterable[str]) -> Sequence[AccountMilestoneRow]:
+        """Every milestone of the accounts (several thousand ids go in batches)."""
+        wanted = sorted(set(account_ids))
+        found: list[AccountMilestoneRow] = []
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            found.extend(
+                self.session.scalars(
+                    select(M).where(M.account_id.in_(batch)).order_by(M.account_id, M.id)
+                ).all()
+            )
+        return found
+
+    def accounts_with_milestones(self) -> list[str]:
+        return list(self.session.scalars(select(M.account_id).distinct().order_by(M.account_id)))
+
+    def accounts_without_record(self, prefix: str) -> list[str]:
+        """Accounts with milestones but no record named ``prefix`` + their id."""
+        record = select(RecordRow.id).where(RecordRow.id == literal(prefix) + M.account_id)
+        query = select(M.account_id).where(~record.exists()).distinct().order_by(M.account_id)
+        return list(self.session.scalars(query))
+
+    def collaborator_handles(self, milestone_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The handles of each milestone's collaborators."""
+        found: dict[int, list[str]] = defaultdict(list)
+        for milestone_id, handle in self.session.execute(
+            select(MilestoneCollaboratorRow.milestone_id, UserRow.handle)
+            .join(UserRow, UserRow.id == MilestoneCollaboratorRow.user_id)
+            .where(MilestoneCollaboratorRow.milestone_id.in_(sorted(set(milestone_ids))))
+            .order_by(UserRow.handle)
+        ):
+            found[milestone_id].append(handle)
+        return found
 
     def dependents(self, milestone_id: int) -> Sequence[AccountMilestoneRow]:
         """Open milestones that count from ``milestone_id`` or wait for it."""
@@ -315,3 +352,25 @@ class AccountMilestoneRepository:
             select(M.account_id, M.phase).where(M.account_id.in_(wanted), phase_holds(day))
         )
         return {account_id: phase for account_id, phase in rows if phase is not None}
+
+
+class PlanRepository:
+    """The plans an installation stored, by key."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> Sequence[PlanRow]:
+        return self.session.scalars(select(PlanRow).order_by(PlanRow.key)).all()
+
+    def get(self, key: str) -> PlanRow | None:
+        return self.session.get(PlanRow, key)
+
+    def add(self, row: PlanRow) -> PlanRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def delete(self, row: PlanRow) -> None:
+        self.session.delete(row)
+        self.session.flush()

@@ -21,10 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from caseclock.core.account_clock import RECORD_PREFIX
 from caseclock.core.milestones import Basis
 from caseclock.store.bulk import among, copy_rows, insert_rows, update_rows
 from caseclock.store.models import MilestoneRiskRow, MilestoneRow, RecordRow
 
+CUSTOMER = "customer"  # QueueFilter.kind of customer milestones
+CASE = "case"  # and of every other milestone
 IDENTITY = frozenset({"record_id", "key", "cycle"})
 MILESTONES = cast(Table, MilestoneRow.__table__)
 
@@ -69,6 +72,7 @@ class QueueFilter:
     account: str | None = None
     milestone: str | None = None
     tier: str | None = None  # the record's tier
+    kind: str | None = None  # "customer": customer milestones on accounts; "case": the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +414,9 @@ def _conditions(
         conditions.append(MilestoneRow.is_open == true())  # '= true' is indexable
     if where.states is not None:
         conditions.append(_state_condition(where.states, now))
+    if where.kind is not None:  # customer milestones run on their account's customer record
+        customer = MilestoneRow.record_id.startswith(RECORD_PREFIX, autoescape=True)
+        conditions.append(customer if where.kind == CUSTOMER else ~customer)
     if where.tier is not None:
         tiered = select(RecordRow.id).where(RecordRow.tier == where.tier)
         conditions.append(MilestoneRow.record_id.in_(tiered))

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from caseclock.core.account_clock import RECORD_TYPE
 from caseclock.store.bulk import among, copy_rows, insert_rows, is_postgres, update_rows
 from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 
@@ -98,8 +99,10 @@ class RecordRepository:
         for column, value in conditions.items():
             if value is not None:
                 query = query.where(column == value)
-        if where.entitlement_missing:
-            query = query.where(RecordRow.process_key.is_(None))
+        if where.entitlement_missing:  # customer milestones have no process, and need none
+            query = query.where(RecordRow.process_key.is_(None), RecordRow.type != RECORD_TYPE)
+        if where.type is None:  # an account's customer milestones are listed on its page
+            query = query.where(RecordRow.type != RECORD_TYPE)
         if where.text:
             query = query.where(_matching(where.text))
         if scope is not None:
