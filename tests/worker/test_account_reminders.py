@@ -13,9 +13,12 @@ from caseclock.services import milestone_work
 from caseclock.services.access import Principal, Role
 from caseclock.services.account_milestones import MilestoneInput, create_milestone
 from caseclock.services.accounts import AccountInput, create_account
+from caseclock.services.directory import Directory
 from caseclock.services.endpoints import register_endpoint
+from caseclock.services.milestone_reminders import recipients
 from caseclock.services.people import NewUser, create_user
 from caseclock.store.database import SessionFactory
+from caseclock.store.models import AccountMilestoneRow
 from caseclock.worker.account_reminders import ReminderJob
 from tests.conftest import FAST_PASSWORDS
 from tests.worker.firing_setup import settings_for
@@ -120,3 +123,20 @@ def test_reminders_reach_smtp_and_chat_once_and_catch_up_to_the_newest(
     first.next_look = None
     assert first.run(datetime(2018, 2, 7, 15, 0, tzinfo=UTC)) == []
     assert len(sink.messages()) == 2
+
+
+def test_team_reminders_go_to_the_milestones_team_not_every_team_of_the_owner() -> None:
+    """mia is on Support and Renewals; a milestone of the Renewals team reminds renewals@ for
+    "team", and a milestone with no team reminds no team at all."""
+    directory = Directory(
+        emails={"mia": "mia@example.com"},
+        members={"Support": (("mia", "agent"),), "Renewals": (("mia", "agent"),)},
+        team_emails={"Support": "support@example.com", "Renewals": "renewals@example.com"},
+    )
+    row = AccountMilestoneRow(owner="mia", team="Renewals")
+    assert recipients(("owner", "team"), row, [], directory) == [
+        "mia@example.com",
+        "renewals@example.com",
+    ]
+    row.team = None
+    assert recipients(("team",), row, [], directory) == []

@@ -199,6 +199,17 @@ def order(milestones: Sequence[PlanMilestone]) -> list[PlanMilestone]:
     return list(done.values())
 
 
+class PlanInvalid(ValidationFailed):
+    """A plan document with problems, each naming its path (``errors``, for problem details);
+    ``path`` is the first one's."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        where, separator, _ = errors[0].partition(": ")
+        self.path = where if separator and " " not in where else "plan"
+        self.errors = errors
+
+
 def parse_plan(text: str | Mapping[str, Any]) -> Plan:
     """A plan from YAML or JSON text (or a parsed mapping); ValidationFailed naming each path."""
     data: Any = text
@@ -212,9 +223,7 @@ def parse_plan(text: str | Mapping[str, Any]) -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        errors = describe_validation_error(exc)
-        where, _, _ = errors[0].partition(": ")
-        raise ValidationFailed("; ".join(errors), path=where or "plan") from None
+        raise PlanInvalid(describe_validation_error(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ after ``RETRY_AFTER``; a sent (or permanently failed) reminder moves the milesto
 next one.
 
 Recipients (``to`` of the reminder settings): ``owner``, ``collaborators``, ``team`` (the
-address of each team the owner is on), a handle, or an address; ``chat`` names a registered
-chat endpoint.
+address of the milestone's team: the one chosen when it was made, by default the owner's first
+team by name), a handle, or an address; ``chat`` names a registered chat endpoint.
 """
 
 from __future__ import annotations
@@ -159,11 +159,7 @@ def recipients(
         elif name == "collaborators":
             found.extend(directory.address(h) for h in collaborators)
         elif name == "team":
-            found.extend(
-                directory.team_address(team)
-                for team, members in directory.members.items()
-                if any(handle == row.owner for handle, _ in members)
-            )
+            found.append(directory.team_address(row.team))
         else:
             found.append(name if "@" in name else directory.address(name))
     return list(dict.fromkeys(a for a in found if a))
