@@ -12,11 +12,12 @@ Timed, in the same run:
 
 * **apply**: ``services.plans.apply_to_accounts`` with a 10-milestone plan (dependencies, two
   tasks each, reminders, working-day offsets, a pinned renewal) to every account, 250 accounts
-  per transaction; then the lifecycle plan (four phases) the same way. **Baseline**: the same
+  per transaction, their rows and timers on the engine included; then the lifecycle plan
+  (four phases) the same way. **Baseline**: the same
   10 milestones made one by one through ``create_milestone`` (the path of the API's "+ milestone",
   each with its checks and its own reminder and pin upkeep) on 200 accounts, per account.
-* **list**: the accounts list as the API and the console call it (``find_accounts``, a page of
-  50 with each account's phase, and ``count_accounts``) for "in adoption", "renewing in the
+* **list**: the accounts list as the API calls it (``segment_page``: a page of 50 with each
+  account's phase and the segment's size, one statement) for "in adoption", "renewing in the
   next 60 days", both, and neither; p50 and p95 over ``--repeats``. **Baseline**: the same
   segment the obvious way: read every account and every lifecycle milestone, place each
   account with ``core.milestone_status.phase_at`` and filter in Python (three times each);
@@ -47,7 +48,7 @@ from caseclock.core.account_plans import parse_plan
 from caseclock.core.milestone_status import phase_at, phase_spans
 from caseclock.services.access import Principal, Role
 from caseclock.services.account_milestones import MilestoneInput, create_milestone
-from caseclock.services.accounts import AccountQuery, count_accounts, find_accounts
+from caseclock.services.accounts import AccountQuery, segment_page
 from caseclock.services.plans import apply_to_accounts, plan_named
 from caseclock.store import migrate
 from caseclock.store.database import SessionFactory, make_engine, make_session_factory
@@ -182,8 +183,8 @@ SEGMENTS = {
 
 def listing(factory: SessionFactory, query: AccountQuery) -> tuple[int, int]:
     with factory() as session:
-        rows, _ = find_accounts(session, query, ADMIN, limit=50)
-        return len(rows), count_accounts(session, query, ADMIN)
+        page = segment_page(session, query, ADMIN, limit=50)
+        return len(page.accounts), page.total
 
 
 def naive(factory: SessionFactory, query: AccountQuery) -> tuple[int, int]:

@@ -17,7 +17,7 @@ milestone's actions are and who its owner, team and collaborators are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,13 +45,16 @@ from caseclock.services.wakeup import announce
 from caseclock.store.models import AccountMilestoneRow, AccountRow
 from caseclock.store.repositories.account_milestones import AccountMilestoneRepository
 from caseclock.store.repositories.customers import AccountRepository
-from caseclock.store.repositories.milestones import MilestoneRepository
+from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
 from caseclock.store.repositories.records import RecordRepository
-from caseclock.store.repositories.timers import FiringRepository
+from caseclock.store.repositories.timers import FiringRepository, TimerId
+
+_DEFAULT = parse_actions(None)  # most milestones: parsed once, not per row
 
 __all__ = [
     "FiringContext",
     "actions_of",
+    "add_new",
     "customer_records",
     "is_customer_record",
     "refresh",
@@ -81,24 +84,8 @@ def sync(session: Session, account_ids: Collection[str], *, now: datetime) -> No
     record_ids = {record_id_of(a) for a in accounts}
     _ensure_records(session, accounts.values(), now=now)
     fired = FiringRepository(session).fired(record_ids)
-    dates = Dates(session)
-    by_id = {m.id: m for m in milestones}
-    wanted = []
-    for row in milestones:
-        if row.account_id not in accounts:
-            continue
-        value = clock(
-            _customer(row, by_id, dates),
-            actions_of(row),
-            now,
-            dates.open_day(row.calendar),
-        )
-        fields = RecordFields(
-            type=RECORD_TYPE, owner=row.owner, team=row.team, account=row.account_id
-        )
-        wanted.extend(
-            wanted_rows(record_id_of(row.account_id), fields, [value], now=now, fired=fired)
-        )
+    present = [m for m in milestones if m.account_id in accounts]
+    wanted = _wanted(session, present, now=now, fired=fired)
     repository = MilestoneRepository(session)
     stale = {record_id_of(a) for a in account_ids} - record_ids  # accounts with none left
     if record_ids and not repository.existing_digests(record_ids):
@@ -107,14 +94,55 @@ def sync(session: Session, account_ids: Collection[str], *, now: datetime) -> No
         written = repository.replace(record_ids, wanted)
     if stale:
         repository.replace(stale, [])
+    _wake_if_soon(session, written, now=now)
+
+
+def _wanted(
+    session: Session,
+    milestones: Sequence[AccountMilestoneRow],
+    *,
+    now: datetime,
+    fired: Collection[TimerId],
+) -> list[Wanted]:
+    """The engine rows of ``milestones`` at ``now``, each past the timers already fired."""
+    dates = Dates(session)
+    by_id = {m.id: m for m in milestones}
+    wanted = []
+    for row in milestones:
+        value = clock(
+            _customer(row, by_id, dates), actions_of(row), now, dates.open_day(row.calendar)
+        )
+        fields = RecordFields(
+            type=RECORD_TYPE, owner=row.owner, team=row.team, account=row.account_id
+        )
+        wanted.extend(
+            wanted_rows(record_id_of(row.account_id), fields, [value], now=now, fired=fired)
+        )
+    return wanted
+
+
+def _wake_if_soon(session: Session, written: Iterable[Mapping[str, Any]], *, now: datetime) -> None:
     soon = now + WAKE_HORIZON
     if any(r["next_timer_at"] is not None and r["next_timer_at"] <= soon for r in written):
         announce(session)
 
 
+def add_new(session: Session, milestones: Sequence[AccountMilestoneRow], *, now: datetime) -> None:
+    """Put milestones just made on the engine (a plan applied to many accounts at once): their
+    rows are new, so nothing stored is read back or compared, and they go in one ``COPY``.
+    A milestone waits only for one among ``milestones`` (a plan's own dependencies)."""
+    if not milestones:
+        return
+    accounts = AccountRepository(session).get_many({m.account_id for m in milestones})
+    _ensure_records(session, accounts.values(), now=now)
+    wanted = _wanted(session, milestones, now=now, fired=set())
+    written = MilestoneRepository(session).insert_new(wanted)
+    _wake_if_soon(session, written, now=now)
+
+
 def actions_of(row: AccountMilestoneRow) -> Actions:
     """The milestone's warning / violation / success actions (the default ones when unset)."""
-    return parse_actions(row.actions)
+    return _DEFAULT if row.actions is None else parse_actions(row.actions)
 
 
 def _customer(

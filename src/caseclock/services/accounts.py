@@ -104,6 +104,28 @@ def find_accounts(
     return rows, repo.phases_on([r.id for r in rows], query.today)
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentPage:
+    """A page of a segment: its accounts with the phase each is in, and the segment's size."""
+
+    accounts: list[AccountRow]
+    phases: dict[str, str]
+    total: int
+
+
+def segment_page(
+    session: Session, query: AccountQuery, principal: Principal, *, limit: int, offset: int = 0
+) -> SegmentPage:
+    """A page of the segment, each account's phase on ``query.today`` and the segment's size,
+    read in one statement (what the API's list and a paged list need)."""
+    found, total = AccountMilestoneRepository(session).segment_page(
+        query.where(), scope=principal.accounts, limit=limit, offset=offset
+    )
+    return SegmentPage(
+        [row for row, _ in found], {row.id: phase for row, phase in found if phase}, total
+    )
+
+
 def phase_of(session: Session, account_id: str, today: date) -> str | None:
     """The lifecycle phase the account is in on ``today`` (None without lifecycle milestones)."""
     return AccountMilestoneRepository(session).phases_on([account_id], today).get(account_id)

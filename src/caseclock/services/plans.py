@@ -235,7 +235,7 @@ def apply_to_accounts(
         made.extend(rows.values())
     derive_new(session, accounts, made, dates=dates)
     repo.insert_new([_values(row) for row in made], tasks)
-    account_clock.sync(session, {a.id for a in accounts}, now=now)
+    account_clock.add_new(session, made, now=now)
     return list(repo.by_ids(row.id for row in made))
 
 

@@ -93,8 +93,8 @@ def list_accounts(
     query = accounts.AccountQuery(
         today=now.date(), phase=phase, renewal_within=renewal_within, search=q
     )
-    rows, phases = accounts.find_accounts(session, query, principal, limit=limit, offset=offset)
-    return [account_out(row, phases.get(row.id)) for row in rows]
+    page = accounts.segment_page(session, query, principal, limit=limit, offset=offset)
+    return [account_out(row, page.phases.get(row.id)) for row in page.accounts]
 
 
 @router.get("/accounts/{account_id}", summary="One account")

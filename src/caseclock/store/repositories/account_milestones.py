@@ -318,6 +318,32 @@ class AccountMilestoneRepository:
             query = query.limit(limit)
         return self.session.scalars(self._filtered(query, where, scope)).all()
 
+    def segment_page(
+        self,
+        where: AccountFilter,
+        *,
+        scope: frozenset[str] | None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[tuple[AccountRow, str | None]], int]:
+        """A page of the segment with each account's phase on ``where.today``, and how many
+        accounts the segment holds, in one statement: the phase is a lookup per account of
+        the page, the total a window count over the segment before the page is cut."""
+        phase = (
+            select(M.phase)
+            .where(M.account_id == AccountRow.id, phase_holds(where.today))
+            .order_by(M.phase_since.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = select(AccountRow, phase, func.count().over()).order_by(AccountRow.id)
+        found = self.session.execute(
+            self._filtered(query, where, scope).limit(limit).offset(offset)
+        ).all()
+        if not found:
+            return [], self.count_accounts(where, scope=scope) if offset else 0
+        return [(row, name) for row, name, _ in found], int(found[0][2])
+
     def count_accounts(self, where: AccountFilter, *, scope: frozenset[str] | None) -> int:
         query = select(func.count()).select_from(AccountRow)
         return int(self.session.scalar(self._filtered(query, where, scope)) or 0)
