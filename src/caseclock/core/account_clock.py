@@ -133,7 +133,8 @@ def _warning_at(
     m: CustomerMilestone, rung: WarningPlan, deadline: datetime, is_open: OpenDay
 ) -> datetime:
     if rung.share is not None:
-        return m.started_at + (deadline - m.started_at) * rung.share
+        started = min(m.started_at, deadline)
+        return started + (deadline - started) * rung.share
     before = parse_offset(rung.before or DEFAULT_WARNING)
     return day_start(shift(m.due_on, backwards(before), is_open), m.zone)
 
@@ -147,7 +148,8 @@ def clock(
     """The milestone cycle of ``m`` at ``now``, with its timers (every timer of the cycle,
     past ones included, but of repeated violations only the last one due and the next)."""
     deadline = deadline_of(m.due_on, m.zone)
-    target = deadline - m.started_at
+    started = min(m.started_at, deadline)  # one made after its due date starts at it
+    target = deadline - started
     if m.waiting:
         return Milestone(
             m.key,
@@ -181,13 +183,13 @@ def clock(
         m.cycle,
         state,
         calendar=m.calendar,
-        started_at=m.started_at,
+        started_at=started,
         deadline=deadline,
         warning_at=min(warnings) if warnings else None,
         completed_at=end,
         ended_at=end,
         target=target,
-        elapsed=max(timedelta(0), until - m.started_at),
+        elapsed=max(timedelta(0), until - started),
         remaining=None if end is not None else deadline - now,
         late=None if end is None else end >= deadline,
         owner=m.owner,

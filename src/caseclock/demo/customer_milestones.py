@@ -9,7 +9,7 @@ has milestones is left alone, so loading the demo twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -48,9 +48,29 @@ def load_customer_milestones(
     lifecycle = plans.plan_named(session, "lifecycle")
     for account in fresh:
         applied = plans.apply_plan(session, account.id, lifecycle, principal, now=now, owner=OWNER)
-        made += len(applied.milestones)
+        made += len(applied.milestones) + _close_past(session, account, principal, now=now)
     made += _implementation(session, fresh[len(NEW_CUSTOMERS)], principal, now=now)
     made += _renewal(session, fresh[len(NEW_CUSTOMERS) + 1], principal, now=now)
+    return made
+
+
+def _close_past(
+    session: Session, account: AccountRow, principal: Principal, *, now: datetime
+) -> int:
+    """Mark each lifecycle phase and quarterly review whose day has passed done on its day, on
+    time (a renewal phase done makes next year's); returns how many milestones that made."""
+    made = 0
+    while past := [
+        row
+        for row in list_milestones(session, account.id, principal)
+        if (row.phase is not None or (row.key or "").startswith("qbr"))
+        and row.completed_at is None
+        and row.due_on < now.date()
+    ]:
+        for row in past:
+            done_at = datetime.combine(row.due_on, time(12), tzinfo=UTC)
+            milestone_work.complete(session, row.id, principal, now=done_at, by=OWNER)
+            made += 1 if row.every is not None else 0
     return made
 
 
@@ -94,7 +114,7 @@ def _renewal(session: Session, account: AccountRow, principal: Principal, *, now
     )
     renewal: AccountMilestoneRow = next(r for r in applied.milestones if r.key == "renewal")
     milestone_work.add_collaborator(session, renewal.id, "priya", principal, now=now)
-    return len(applied.milestones)
+    return len(applied.milestones) + _close_past(session, account, principal, now=now)
 
 
 def _year_before(day: date) -> date:

@@ -261,11 +261,26 @@ def post_task(on: Acting, milestone_id: int, values: Submitted) -> Response:
     return on.act(f"task-{milestone_id}", values, change)
 
 
+@router.post("/accounts/{account_id}/tasks/reassign", dependencies=[CsrfChecked])
+def post_task_reassign(on: Acting, values: Submitted) -> Response:
+    """The milestone card's "Reassign" form: the task chosen, to the handle typed."""
+    task_id = values.get("task", "")
+    if not task_id.isdigit():
+        raise ValidationFailed("choose a task to reassign", path="task")
+    return post_task_state(on, int(task_id), "assign", values)
+
+
 @router.post("/accounts/{account_id}/tasks/{task_id}/{action}", dependencies=[CsrfChecked])
 def post_task_state(on: Acting, task_id: int, action: str, values: Submitted) -> Response:
     def change() -> tuple[str, str]:
+        if action == "assign":
+            who = _text(values, "assignee")
+            task = milestone_work.reassign_task(
+                on.session, task_id, who, on.user.principal, now=on.now
+            )
+            return f"Task {task.title} now with {who or 'nobody'}.", f"m{task.milestone_id}"
         if action not in ("done", "reopen"):
-            raise ValidationFailed("a task is marked done or reopened", path="action")
+            raise ValidationFailed("a task is marked done, reopened or reassigned", path="action")
         task = milestone_work.set_task_done(
             on.session, task_id, action == "done", on.user.principal, now=on.now
         )
