@@ -9,7 +9,8 @@ existing milestones get their owner's first team by name (what "team" meant befo
 the team chosen, by default the same. ``account_milestones.actions`` holds its warning /
 violation / success actions (null: the default ones). ``plans`` holds the plans an installation
 made. Milestones made before this migration go on the engine at the worker's first look (or by
-``caseclock milestone sync``).
+``caseclock milestone sync``). On PostgreSQL the phase index also carries each row's start and
+account, so "in adoption today" is read from the index alone.
 """
 
 from __future__ import annotations
@@ -50,8 +51,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_plans")),
     )
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_account_milestones_phase_phase_until", table_name="account_milestones")
+        op.create_index(
+            "ix_account_milestones_phase_phase_until",
+            "account_milestones",
+            ["phase", "phase_until"],
+            unique=False,
+            postgresql_include=["phase_since", "account_id"],
+        )
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_account_milestones_phase_phase_until", table_name="account_milestones")
+        op.create_index(
+            "ix_account_milestones_phase_phase_until",
+            "account_milestones",
+            ["phase", "phase_until"],
+            unique=False,
+        )
     op.drop_table("plans")
     with op.batch_alter_table("account_milestones") as batch:
         batch.drop_column("actions")
