@@ -38,7 +38,7 @@ from caseclock.core.account_clock import (
 )
 from caseclock.core.actions import Actions
 from caseclock.core.record_fields import RecordFields
-from caseclock.services.evaluation import wanted_rows
+from caseclock.services.evaluation import account_facts, wanted_rows
 from caseclock.services.milestone_dates import Dates
 from caseclock.services.timers import WAKE_HORIZON
 from caseclock.services.wakeup import announce
@@ -205,6 +205,7 @@ class CustomerFiring:
 
     actions: Actions
     record: dict[str, Any]
+    account: dict[str, Any]  # the account's facts, as a case's actions read them
 
 
 class FiringContext:
@@ -237,7 +238,9 @@ class FiringContext:
             "label": f"account {name}",
             "due_on": row.due_on.isoformat(),
         }
-        return CustomerFiring(actions_of(row), record)
+        # "collaborators" are the milestone's, whatever the account's fields say
+        facts = {**(account_facts(account) or {}), "collaborators": record["collaborators"]}
+        return CustomerFiring(actions_of(row), record, facts)
 
 
 def sync_all(

@@ -119,7 +119,8 @@ class _Batch:
         self.account_facts = AccountFacts(accounts)
         self.rows = rows
         self.evaluator = RecordEvaluator(session)
-        self.customer = FiringContext(session, record_ids)  # customer milestones' actions
+        # customer milestones' actions and whom they reach (no timeline was re-read for them)
+        self.customer = FiringContext(session, {record for record, _, _ in rows})
         self.calendars = CalendarCache(session)
         self.handoffs = SummaryRepository(session).texts(self.records)  # for the emails
         self.planned = Planned()
@@ -293,14 +294,14 @@ def _fire_timer(
     batch: _Batch, timer: DueTimer, now: datetime, options: FireOptions, *, skip: bool
 ) -> None:
     row = batch.rows.get((timer.record_id, timer.milestone, timer.cycle))
-    customer = batch.customer.get(timer.record_id, timer.milestone)
-    process = batch.process(timer.record_id)
     if row is None:
         return
+    customer = batch.customer.get(timer.record_id, timer.milestone)
     if customer is not None:
-        plans, summary = customer.actions, customer.record
-    elif process is not None:
-        plans, summary = process.definition(timer.milestone).actions, batch.summary(timer.record_id)
+        plans, summary, account = customer.actions, customer.record, customer.account
+    elif (process := batch.process(timer.record_id)) is not None:
+        plans = process.definition(timer.milestone).actions
+        summary, account = batch.summary(timer.record_id), batch.account(timer.record_id)
     else:
         return
     kind = _trigger_kind(timer)
@@ -315,7 +316,7 @@ def _fire_timer(
         trigger,
         timer.milestone,
         summary,
-        batch.account(timer.record_id),
+        account,
         milestone_from_row(row),
         batch.zone(row["calendar"]),
         batch.handoffs.get(timer.record_id),
