@@ -1,4 +1,4 @@
-"""The migration that puts customer milestones on the engine (0022), from the schema before it
+"""The migration that puts customer milestones on the engine (0023), from the schema before it
 with data in it, on SQLite and PostgreSQL: a milestone's "team" becomes its owner's first team
 by name, as the "team" reminder recipient meant before; plans can be stored."""
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, MetaData, insert, select, text
 from caseclock.store import migrate
 from tests.conftest import T0
 
-BEFORE = "0021"
+BEFORE = "0022"
 
 
 def _row(tables: MetaData, table: str, /, **values: Any) -> dict[str, Any]:

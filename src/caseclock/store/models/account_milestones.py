@@ -29,7 +29,7 @@ class AccountMilestoneRow(Base):
     __table_args__ = (
         Index("ix_account_milestones_account_id_due_on", "account_id", "due_on"),
         # "in adoption today" reads this index alone (the phase's current rows and their
-        # accounts), with no visit to the table once its pages are all visible (v0022)
+        # accounts), with no visit to the table once its pages are all visible (v0023)
         Index(
             "ix_account_milestones_phase_phase_until",
             "phase",

@@ -1,7 +1,7 @@
 """customer milestones on the engine: a team and actions per milestone, and stored plans
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 21:40:00
 
 ``account_milestones.team`` is the team a milestone's "team" reminders and board rows go to:
@@ -20,8 +20,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
