@@ -153,6 +153,45 @@ def test_strict_stops_at_an_event_the_store_refuses(database: str, tmp_path: Pat
     assert _contents(database)["events"] == []
 
 
+def test_events_are_by_whom_the_export_names_else_by_who_imports(
+    database: str, tmp_path: Path
+) -> None:
+    """Each row's change is by the person the mapping's actor column names (the created event
+    by the first row's); a row that names nobody is by --actor, and every event says it came
+    from an import. A blank --actor is a usage error that stores nothing."""
+    data = tmp_path / "audit.csv"
+    data.write_text(
+        "number,sys_updated_on,state,priority,sys_updated_by\n"
+        "INC1,2025-02-03 10:00:00,New,3 - Moderate,ana\n"
+        "INC1,2025-02-03 11:00:00,In Progress,3 - Moderate,eli\n"
+        "INC1,2025-02-03 12:00:00,In Progress,2 - High,\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "mapping.json"
+    fields = {k: MAPPING["fields"][k] for k in ("status", "priority")}  # type: ignore[index]
+    mapping.write_text(
+        json.dumps({**MAPPING, "fields": fields, "actor": "sys_updated_by"}), encoding="utf-8"
+    )
+    blank = _import(database, str(data), "--mapping", str(mapping), "--actor", " ")
+    assert blank.exit_code == 2
+    assert "--actor" in blank.stderr
+    done = _import(database, str(data), "--mapping", str(mapping), "--actor", "migration-bot")
+    assert done.exit_code == 0, done.output
+    engine = make_engine(database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT type, source, actor FROM events ORDER BY occurred_at")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("created", "import", "ana"),
+        ("status", "import", "eli"),
+        ("priority", "import", "migration-bot"),
+    ]
+
+
 def test_a_dry_run_stores_nothing(database: str, tmp_path: Path) -> None:
     """--dry-run reads, diffs, checks and evaluates every record, says what it would store,
     and leaves the database as it was."""

@@ -71,9 +71,17 @@ def _timeline(client: httpx.Client, key: str, record: str) -> list[tuple[str, di
     return [(e["type"], e["data"]) for e in answer.json()]
 
 
+def _actors(client: httpx.Client, key: str, record: str) -> list[tuple[str, str | None]]:
+    answer = client.get(
+        f"/api/v1/records/{record}/events", headers={"Authorization": f"Bearer {key}"}
+    )
+    return [(e["source"], e["actor"]) for e in answer.json()]
+
+
 def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client, str]) -> None:
-    """Signed deliveries of each vendor land on their record's timeline; the same delivery
-    again (a retry or a replay) answers duplicate and adds nothing."""
+    """Signed deliveries of each vendor land on their record's timeline, each event by the
+    person who made the change in the helpdesk; the same delivery again (a retry or a
+    replay) answers duplicate and adds nothing."""
     client, key = server
     zendesk = [
         v.zendesk("created", {"meta": {}}, event_id="z-1", time="2026-03-09T14:00:00Z"),
@@ -101,10 +109,12 @@ def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client,
         "status",
         "comment",
     ]
-    stored = client.get(
-        "/api/v1/records/zendesk-5158/events", headers={"Authorization": f"Bearer {key}"}
-    ).json()
-    assert {(e["source"], e["actor"]) for e in stored} == {("webhook:zendesk", None)}
+    agent, customer = "8447388090494", "8447388090495"  # detail.actor_id, comment.author.id
+    assert _actors(client, key, "zendesk-5158") == [
+        ("webhook:zendesk", agent),
+        ("webhook:zendesk", agent),
+        ("webhook:zendesk", customer),
+    ]
     jira = [("d-1", v.jira("jira:issue_created")), ("d-2", v.jira_status_change())]
     jira.append(("d-3", v.jira_comment(by_reporter=True, public=True)))
     for delivery, payload in jira:
@@ -113,6 +123,11 @@ def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client,
         "status",
         {"status": "Waiting for Customer"},
     )
+    assert [actor for _, actor in _actors(client, key, "jira-HELP-7")] == [
+        "5b10ac8d82e05b22cc7d4ef5",  # the payload's user
+        "5b10ac8d82e05b22cc7d4ef5",
+        "qm:1234-customer",  # the comment's author
+    ]
     github = [
         ("g-1", "issues", v.github_issue("opened")),
         ("g-2", "issue_comment", v.github_comment("NONE")),
@@ -125,6 +140,11 @@ def test_each_vendor_s_deliveries_become_events_once(server: tuple[httpx.Client,
         "created",
         "comment",
         "closed",
+    ]
+    assert _actors(client, key, "github-octocat:Hello-World:1347") == [
+        ("webhook:github", "octocat"),  # the sender of each delivery
+        ("webhook:github", "someone"),
+        ("webhook:github", "octocat"),
     ]
 
 
@@ -142,6 +162,10 @@ def test_zammad_snapshots_are_diffed_against_the_record(server: tuple[httpx.Clie
     # each article at its own instant: the second comes a moment before the state change
     assert [kind for kind, _ in timeline] == ["created", "comment", "comment", "status"]
     assert timeline[3] == ("status", {"status": "Open"})
+    # by the agent who entered the article (created_by), not the customer it came from
+    assert set(_actors(client, key, "zammad-10081")) == {
+        ("webhook:zammad", "chris@chrispresso.com")
+    }
 
 
 def test_bad_signatures_and_stale_timestamps_are_refused(server: tuple[httpx.Client, str]) -> None:

@@ -16,9 +16,10 @@ caseclock does not read; the documentation each follows:
   https://developer.atlassian.com/cloud/jira/platform/webhooks/ (``X-Hub-Signature``,
   ``X-Atlassian-Webhook-Identifier``)
 - Zammad trigger webhooks: ``ticket`` (``number``, ``title``, ``state``, ``priority.name``,
-  ``group.name``, ``owner.login``, ``organization.name``, ``updated_at``) and ``article``
-  (``sender``, ``internal``, ``body``, ``created_at``), headers ``X-Zammad-Delivery`` and
-  ``X-Hub-Signature`` (HMAC-SHA1),
+  ``group.name``, ``owner.login``, ``organization.name``, ``updated_at``, ``updated_by.login``)
+  and ``article`` (``sender``, ``internal``, ``body``, ``created_at``, ``created_by.login``:
+  the agent who entered it, where ``origin_by`` is the customer it came from), headers
+  ``X-Zammad-Delivery`` and ``X-Hub-Signature`` (HMAC-SHA1),
   https://github.com/zammad/zammad-admin-documentation/blob/6.0/manage/webhook/payload.rst
 - GitHub ``issues`` and ``issue_comment`` events (``action``, ``issue``, ``comment`` with
   ``author_association``, ``repository.full_name``), headers ``X-GitHub-Event``,
@@ -157,6 +158,7 @@ def zammad(*, state: str, sender: str = "Customer", internal: bool = False) -> d
             "owner": {"id": 5, "login": "emma@chrispresso.com"},
             "organization": {"id": 3, "name": "Awesome Customer Inc."},
             "customer": {"id": 8, "login": "emily@example.com"},
+            "updated_by": {"id": 3, "login": "chris@chrispresso.com", "firstname": "Christopher"},
             "created_at": "2026-03-09T14:00:00.282Z",
             "updated_at": "2026-03-09T14:34:35.333Z"
             if state != "new"
@@ -171,6 +173,7 @@ def zammad(*, state: str, sender: str = "Customer", internal: bool = False) -> d
             "type": "phone",
             "from": "Emily Adams <emily@example.com>",
             "origin_by": "emily@example.com",
+            "created_by": {"id": 3, "login": "chris@chrispresso.com", "firstname": "Christopher"},
             "body": "This is a simple Webhook Test.",
             "content_type": "text/html",
             "created_at": "2026-03-09T14:00:00.318Z"

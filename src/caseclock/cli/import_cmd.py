@@ -44,7 +44,7 @@ from caseclock import collector
 from caseclock.cli.database import database_problem, migrated_database, safe_url
 from caseclock.cli.environment import load_settings
 from caseclock.cli.output import fail
-from caseclock.cli.unit_of_work import unit_of_work
+from caseclock.cli.unit_of_work import CLI_ACTOR, unit_of_work
 from caseclock.client import ApiError, CaseclockClient
 from caseclock.client.http import MAX_BATCH
 from caseclock.clock import SystemClock
@@ -63,6 +63,7 @@ from caseclock.connectors.reconcile import Difference, ReconcileMapping, source_
 from caseclock.connectors.rows import Cells, Source
 from caseclock.connectors.snapshots import PlannedEvent
 from caseclock.core.durations import format_timedelta, parse_timedelta
+from caseclock.core.provenance import ACTOR_LENGTH
 from caseclock.core.validation import describe_validation_error
 from caseclock.document_files import load_document
 from caseclock.errors import ValidationFailed
@@ -102,9 +103,14 @@ def import_history(
     jobs: Annotated[
         int, typer.Option("--jobs", min=1, max=64, help="processes loading at once (PostgreSQL)")
     ] = 1,
+    actor: Annotated[
+        str,
+        typer.Option("--actor", help="who the events are by where the mapping names no actor"),
+    ] = CLI_ACTOR,
 ) -> None:
     """Import a helpdesk's history (records and their events) from a CSV or JSON Lines file."""
     _refuse_combinations(dry_run=dry_run, strict=strict, url=url, jobs=jobs)
+    actor = _checked_actor(actor)
     read = read_mapping(mapping)
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -123,7 +129,9 @@ def import_history(
         return
     now = SystemClock().now()
     if jobs > 1:
-        _import_in_parallel(file, source, settings, jobs=jobs, batch=batch, checkpoint=checkpoint)
+        _import_in_parallel(
+            file, source, settings, jobs=jobs, batch=batch, checkpoint=checkpoint, actor=actor
+        )
         return
     if settings.gc_tuning:
         collector.tune()  # a long run of batches, as a server's (caseclock.collector)
@@ -133,7 +141,7 @@ def import_history(
         whole = session.begin_nested() if dry_run or strict else None
 
         def sink(planned: Sequence[PlannedEvent]) -> BatchOutcome:
-            outcome = store_batch(session, planned, now=now)
+            outcome = store_batch(session, planned, now=now, actor=actor)
             if whole is None:
                 session.commit()  # each batch on its own: an interruption keeps the others
             return outcome
@@ -193,6 +201,13 @@ def _import_remotely(
     typer.echo(render_summary(file, summary, dry_run=False, remote=True))
 
 
+def _checked_actor(actor: str) -> str:
+    """``--actor`` as events keep it (``core.provenance``), or a usage error."""
+    if not 0 < len(actor.strip()) <= ACTOR_LENGTH:
+        fail(f"--actor: give 1 to {ACTOR_LENGTH} characters")
+    return actor.strip()
+
+
 def _refuse_combinations(*, dry_run: bool, strict: bool, url: str | None, jobs: int) -> None:
     if url is not None and dry_run:
         fail("--dry-run works on the local database only; a server stores what it is sent")
@@ -211,6 +226,7 @@ def _import_in_parallel(
     jobs: int,
     batch: int,
     checkpoint: Checkpoint | None,
+    actor: str,
 ) -> None:
     """Batches loaded by ``jobs`` processes at once, each batch in its own transaction. Batches
     hold disjoint records, so they never wait for each other; PostgreSQL only (SQLite has one
@@ -223,7 +239,7 @@ def _import_in_parallel(
     now = SystemClock().now()
     with (
         ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=start_loader, initargs=(settings, now)
+            jobs, mp_context=context, initializer=start_loader, initargs=(settings, now, actor)
         ) as pool,
         _progress(file) as progress,
     ):
@@ -244,19 +260,24 @@ def _import_in_parallel(
 _LOADER: dict[str, object] = {}  # in each loading process: its session factory and instant
 
 
-def start_loader(settings: Settings, now: datetime) -> None:
+def start_loader(settings: Settings, now: datetime, actor: str) -> None:
     """A loading process's start: its own engine (never one inherited from the parent)."""
     if settings.gc_tuning:
         collector.tune()
     engine = make_engine(settings.database_url, pool_size=1)
-    _LOADER.update(factory=make_session_factory(engine), now=now)
+    _LOADER.update(factory=make_session_factory(engine), now=now, actor=actor)
 
 
 def load_in_process(planned: Sequence[PlannedEvent]) -> BatchOutcome:
     """One batch in a loading process, committed on its own."""
     factory = cast(SessionFactory, _LOADER["factory"])
     with factory() as session:
-        outcome = store_batch(session, planned, now=cast(datetime, _LOADER["now"]))
+        outcome = store_batch(
+            session,
+            planned,
+            now=cast(datetime, _LOADER["now"]),
+            actor=cast(str, _LOADER["actor"]),
+        )
         session.commit()
     return outcome
 

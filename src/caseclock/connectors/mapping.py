@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from caseclock.core.events import EventType
+from caseclock.core.provenance import ACTOR_LENGTH
 from caseclock.core.record_fields import COLUMNS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -114,6 +115,7 @@ class ImportMapping(BaseModel):
     type: Column | None = None  # events shape: the event type (caseclock's names, or mapped)
     fields: dict[str, Column] = Field(default_factory=dict)
     data: dict[str, Column] = Field(default_factory=dict)  # events shape: other event data
+    actor: Column | None = None  # who made the change (else whoever runs the import)
 
     @model_validator(mode="after")
     def _shape_needs(self) -> ImportMapping:
@@ -159,6 +161,7 @@ class Row:
     type: str | None = None  # events shape
     source_id: str | None = None  # events shape
     data: dict[str, JsonValue] = field(default_factory=dict)  # events shape
+    actor: str | None = None  # who made the change, when the mapping names an actor column
 
 
 class _Refused(ValueError):
@@ -195,9 +198,20 @@ def read_row(mapping: ImportMapping, values: Mapping[str, Any], line: int) -> Ro
             row.source_id = _text(_value(mapping.id, values, "id"))
         for name, spec in mapping.data.items():
             row.data[name] = _value(spec, values, f"data.{name}")
+        if mapping.actor is not None:
+            row.actor = _actor(_text(_value(mapping.actor, values, "actor")))
     except _Refused as exc:
         return RowError(line, exc.problem, exc.message)
     return row
+
+
+def _actor(text: str | None) -> str | None:
+    """Who made a row's change, as events keep it (``core.provenance``); blank is nobody."""
+    if text is None or not text.strip():
+        return None
+    if len(text.strip()) > ACTOR_LENGTH:
+        raise _Refused(Problem.VALUE, f"actor: at most {ACTOR_LENGTH} characters")
+    return text.strip()
 
 
 def read_text(spec: Column, values: Mapping[str, Any]) -> str | None:

@@ -31,16 +31,24 @@ def _key(row: Row) -> _Key:
 
 def _dump(row: Row) -> str:
     return json.dumps(
-        [row.line, row.record, row.at.isoformat(), row.fields, row.type, row.source_id, row.data],
+        [
+            row.line,
+            row.record,
+            row.at.isoformat(),
+            row.fields,
+            row.type,
+            row.source_id,
+            row.data,
+            row.actor,
+        ],
         separators=(",", ":"),
     )
 
 
 def _load(text: str) -> Row:
-    line, record, at, fields, kind, source_id, data = json.loads(text)
-    return Row(
-        line, record, datetime.fromisoformat(at).astimezone(UTC), fields, kind, source_id, data
-    )
+    line, record, at, fields, kind, source_id, data, actor = json.loads(text)
+    instant = datetime.fromisoformat(at).astimezone(UTC)
+    return Row(line, record, instant, fields, kind, source_id, data, actor)
 
 
 class SortedRows:

@@ -43,6 +43,7 @@ class PlannedEvent:
 
     line: int
     event: dict[str, Any]  # id, record, type, at (aware datetime), data
+    actor: str | None = None  # who made the change, when the export says
 
     @property
     def record(self) -> str:
@@ -152,6 +153,7 @@ def _planned(
             "at": row.at,
             "data": dict(data),
         },
+        row.actor,
     )
 
 

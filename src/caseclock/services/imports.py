@@ -22,13 +22,18 @@ from caseclock.services.ingest import Outcome, ingest
 from caseclock.store.repositories.milestones import MilestoneRepository
 
 IMPORTER = Principal(key_id=0, name="import", role=Role.ADMIN)
-IMPORTED = Provenance(Source.IMPORT)  # every imported event says it came from an import
 
 
 def store_batch(
-    session: Session, planned: Sequence[PlannedEvent], *, now: datetime
+    session: Session,
+    planned: Sequence[PlannedEvent],
+    *,
+    now: datetime,
+    actor: str | None = None,
 ) -> BatchOutcome:
-    """Store a batch of whole records' events and evaluate the records."""
+    """Store a batch of whole records' events and evaluate the records. Every event says it
+    came from an import; it is by the author its row names (the mapping's ``actor`` column),
+    else by ``actor``, who runs the import."""
     outcome = BatchOutcome()
     if not planned:
         return outcome
@@ -36,9 +41,10 @@ def store_batch(
         session,
         [p.event for p in planned],
         principal=IMPORTER,
-        provenance=IMPORTED,
+        provenance=Provenance(Source.IMPORT, actor),
         now=now,
         bulk=True,
+        actors=[p.actor for p in planned],
     )
     for event, result in zip(planned, results, strict=True):
         if result.outcome is Outcome.ACCEPTED:

@@ -25,7 +25,7 @@ from caseclock.connectors.inbound.signatures import DELIVERY_HEADERS, SignatureR
 from caseclock.connectors.inbound.sources import InboundSource, InboundSources, Vendor
 from caseclock.connectors.snapshots import snapshot_events
 from caseclock.core.json_numbers import strict_loads
-from caseclock.core.provenance import Provenance, webhook_source
+from caseclock.core.provenance import ACTOR_LENGTH, Provenance, webhook_source
 from caseclock.core.validation import describe_validation_error
 from caseclock.document_files import load_document
 from caseclock.errors import NotFound, Unauthorized, ValidationFailed
@@ -112,7 +112,7 @@ def receive(
             session,
             items,
             principal=actor,
-            provenance=Provenance(webhook_source(source.vendor.value)),
+            provenance=Provenance(webhook_source(source.vendor.value), _actor(translation)),
             now=now,
             future_allowance=future_allowance,
         )
@@ -122,6 +122,13 @@ def receive(
         stored.accepted, stored.duplicate = received.accepted, received.duplicate
         return stored
     return received
+
+
+def _actor(translation: Translation) -> str | None:
+    """Who made the change in the helpdesk, as events keep an actor (at most
+    ``ACTOR_LENGTH`` characters; an id longer than that is no one's)."""
+    actor = translation.actor.strip() if translation.actor is not None else ""
+    return actor if 0 < len(actor) <= ACTOR_LENGTH else None
 
 
 def _counted(results: list[EventResult]) -> Received:

@@ -87,6 +87,7 @@ def ingest(
     now: datetime,
     future_allowance: timedelta = FUTURE_ALLOWANCE,
     bulk: bool = False,
+    actors: Sequence[str | None] | None = None,
 ) -> list[EventResult]:
     """Validate, de-duplicate, store and evaluate a batch; return one result per item.
 
@@ -98,7 +99,9 @@ def ingest(
 
     ``bulk`` is the path of history imports, whose batches carry whole records: the events
     of records the batch creates are written by ``COPY`` on PostgreSQL and evaluated from the
-    batch as it is, without reading their timelines back.
+    batch as it is, without reading their timelines back. ``actors`` (one per item, where a
+    batch mixes people: an import's rows, each by its author) overrides ``provenance.actor``
+    for the items where it is not None; the caller has checked each (``Provenance`` does).
 
     An event dated later than ``now`` by more than ``future_allowance`` (the senders' clock
     skew) is refused: it has not happened yet. One record's failure never fails another's
@@ -107,7 +110,9 @@ def ingest(
     A transient conflict or an unreachable database fails the whole batch, to be retried.
     """
 
-    def attempt(batch: Sequence[Mapping[str, Any]]) -> list[EventResult]:
+    def attempt(
+        batch: Sequence[Mapping[str, Any]], by: Sequence[str | None] | None
+    ) -> list[EventResult]:
         with session.begin_nested():
             return _ingest(
                 session,
@@ -117,10 +122,11 @@ def ingest(
                 now=now,
                 future_allowance=future_allowance,
                 bulk=bulk,
+                actors=by,
             )
 
     try:
-        return attempt(items)
+        return attempt(items, actors)
     except Exception as exc:
         groups = _record_groups(items)
         if is_transient_conflict(exc) or is_unavailable(exc) or len(groups) < 2:
@@ -129,7 +135,10 @@ def ingest(
     results: list[EventResult] = []
     for indexes in groups:
         try:
-            done = attempt([items[i] for i in indexes])
+            done = attempt(
+                [items[i] for i in indexes],
+                None if actors is None else [actors[i] for i in indexes],
+            )
         except Exception as exc:
             if is_transient_conflict(exc) or is_unavailable(exc):
                 raise
@@ -170,6 +179,7 @@ def _ingest(
     now: datetime,
     future_allowance: timedelta,
     bulk: bool = False,
+    actors: Sequence[str | None] | None = None,
 ) -> list[EventResult]:
     results, events = _validate(items, now=now, latest=now + future_allowance)
     known = RecordRepository(session).lock({e.record for e in events.values()})
@@ -189,6 +199,7 @@ def _ingest(
             now=now,
             future_allowance=future_allowance,
             bulk=bulk,
+            actors=actors,
         )
     _check_against_processes(session, results, accepted, known, now=now)
     _drop_refused_records(session, results, accepted, new_records)
@@ -204,9 +215,9 @@ def _ingest(
             "received_at": now,
             "data": dict(e.data),
             "source": provenance.source,
-            "actor": provenance.actor,
+            "actor": (actors[i] if actors is not None else None) or provenance.actor,
         }
-        for e in accepted.values()
+        for i, e in accepted.items()
     ]
     born = set(new_records) if bulk else set()  # records whose whole timeline is this batch
     EventRepository(session).insert_many([r for r in rows if r["record_id"] not in born])

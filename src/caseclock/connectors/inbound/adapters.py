@@ -1,9 +1,11 @@
 """Each vendor's webhook payloads as caseclock events (the API's envelope).
 
 A payload maps to a ``Translation``: the record it is about, its events (ids made from the
-delivery's id, so a replayed delivery is a duplicate), and, for Zammad, whose triggers send
-the ticket as it now is, a snapshot of its fields that the service diffs against the stored
-record. What cannot be mapped raises ``Unmappable`` with why; the service stores it.
+delivery's id, so a replayed delivery is a duplicate), who made the change in the helpdesk
+(named as owners are: Zendesk user ids, Jira account ids, Zammad logins, GitHub logins), and,
+for Zammad, whose triggers send the ticket as it now is, a snapshot of its fields that the
+service diffs against the stored record. What cannot be mapped raises ``Unmappable`` with
+why; the service stores it.
 
 Defaults (``DEFAULTS``), each overridable per source: status and priority names, and who
 counts as the customer (Zendesk: a comment author who is not staff; Jira: the issue's
@@ -14,7 +16,7 @@ reporter; Zammad: an article whose sender is ``Customer``; GitHub: an author who
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +37,7 @@ class Translation:
     events: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, JsonValue] | None = None  # the record's fields now (Zammad)
     at: datetime | None = None  # the snapshot's instant
+    actor: str | None = None  # who made the change in the helpdesk, when the payload says
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ def translate(
             return _jira(context, payload)
         if source.vendor is Vendor.ZAMMAD:
             return _zammad(context, payload)
-        return _github(context, payload, headers.get("x-github-event", ""))
+        found = _github(context, payload, headers.get("x-github-event", ""))
+        return replace(found, actor=_login(payload.get("sender")))  # who acted, on GitHub
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Unmappable(f"unexpected payload shape ({type(exc).__name__}: {exc})") from None
 
@@ -172,6 +176,7 @@ def _zendesk(context: _Context, payload: dict[str, Any]) -> Translation:
     at = _instant(payload["time"])
     event = context.event
     short = kind.removeprefix("zen:event-type:ticket.")
+    actor = _text(detail.get("actor_id"))
     if short == "created":
         data = {
             "status": context.status(detail["status"]),
@@ -181,20 +186,20 @@ def _zendesk(context: _Context, payload: dict[str, Any]) -> Translation:
             "account": _text(detail.get("organization_id")),
             "subject": detail.get("subject"),
         }
-        return Translation(record, [event(record, "created", at, data)])
+        return Translation(record, [event(record, "created", at, data)], actor=actor)
     if short == "status_changed":
-        return Translation(
-            record, [event(record, "status", at, {"status": context.status(change["current"])})]
-        )
+        status = context.status(change["current"])
+        return Translation(record, [event(record, "status", at, {"status": status})], actor=actor)
     if short == "priority_changed":
         priority = context.priority(change["current"])
-        return Translation(record, [event(record, "priority", at, {"priority": priority})])
+        data = {"priority": priority}
+        return Translation(record, [event(record, "priority", at, data)], actor=actor)
     if short == "agent_assignment_changed":
         owner = _text(change.get("current"))
-        return Translation(record, [event(record, "owner", at, {"owner": owner})])
+        return Translation(record, [event(record, "owner", at, {"owner": owner})], actor=actor)
     if short == "group_assignment_changed":
         team = _text(change.get("current"))
-        return Translation(record, [event(record, "owner", at, {"team": team})])
+        return Translation(record, [event(record, "owner", at, {"team": team})], actor=actor)
     if short == "comment_added":
         comment = change["comment"]
         author = comment.get("author") or {}
@@ -204,7 +209,8 @@ def _zendesk(context: _Context, payload: dict[str, Any]) -> Translation:
             "author": _text(author.get("name")),
             "body": comment.get("body") or None,
         }
-        return Translation(record, [event(record, "comment", at, data)])
+        by = _text(author.get("id")) or actor
+        return Translation(record, [event(record, "comment", at, data)], actor=by)
     raise Unmappable(f"Zendesk event type {kind!r} is not one caseclock maps")
 
 
@@ -218,6 +224,7 @@ def _jira(context: _Context, payload: dict[str, Any]) -> Translation:
     record = context.record(issue.get("key"))
     at = _instant(payload["timestamp"])
     event = context.event
+    actor = _person(payload.get("user"))
     if kind == "jira:issue_created":
         data = {
             "status": context.status((fields.get("status") or {})["name"]),
@@ -225,7 +232,7 @@ def _jira(context: _Context, payload: dict[str, Any]) -> Translation:
             "owner": _person(fields.get("assignee")),
             "subject": fields.get("summary"),
         }
-        return Translation(record, [event(record, "created", at, data)])
+        return Translation(record, [event(record, "created", at, data)], actor=actor)
     if kind == "jira:issue_updated":
         events = []
         for item in (payload.get("changelog") or {}).get("items", []):
@@ -242,7 +249,7 @@ def _jira(context: _Context, payload: dict[str, Any]) -> Translation:
                 events.append(event(record, "owner", at, {"owner": item.get("to")}))
         if not events:
             raise Unmappable("a Jira update without a status, priority or assignee change")
-        return Translation(record, events)
+        return Translation(record, events, actor=actor)
     if kind == "comment_created":
         comment = payload["comment"]
         author = (comment.get("author") or {}).get("accountId")
@@ -257,7 +264,8 @@ def _jira(context: _Context, payload: dict[str, Any]) -> Translation:
             "body": comment.get("body") or None,
         }
         at = _instant(comment.get("created") or payload["timestamp"])
-        return Translation(record, [event(record, "comment", at, data)])
+        by = _person(comment.get("author")) or actor
+        return Translation(record, [event(record, "comment", at, data)], actor=by)
     raise Unmappable(f"Jira webhook event {kind!r} is not one caseclock maps")
 
 
@@ -288,7 +296,9 @@ def _zammad(context: _Context, payload: dict[str, Any]) -> Translation:
     }
     article = payload.get("article")
     comments = []
+    actor = _login(ticket.get("updated_by"))
     if isinstance(article, dict) and article.get("id") is not None:
+        actor = _login(article.get("created_by")) or actor  # who entered it, not origin_by
         sender = str(article.get("sender", ""))
         role = (
             "customer"
@@ -302,7 +312,7 @@ def _zammad(context: _Context, payload: dict[str, Any]) -> Translation:
             "body": article.get("body") or None,
         }
         comments.append(context.event(record, "comment", _instant(article["created_at"]), data))
-    return Translation(record, comments, snapshot=snapshot, at=at)
+    return Translation(record, comments, snapshot=snapshot, at=at, actor=actor)
 
 
 # -- GitHub issues: issues, issue_comment ------------------------------------------------------
@@ -351,6 +361,11 @@ def _github(context: _Context, payload: dict[str, Any], kind: str) -> Translatio
             record, [event(record, "comment", _instant(comment["created_at"]), data)]
         )
     raise Unmappable(f"GitHub {kind or 'event'} {action!r} is not one caseclock maps")
+
+
+def _login(value: Any) -> str | None:
+    """A person's ``login`` (Zammad's and GitHub's user objects)."""
+    return _text(value.get("login")) if isinstance(value, dict) and value.get("login") else None
 
 
 def _label_priority(context: _Context, labels: list[Any]) -> dict[str, str]:
