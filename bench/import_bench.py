@@ -1,37 +1,45 @@
-"""History import benchmark on PostgreSQL: the bulk import beside the API's ingestion path.
+"""History import benchmark on PostgreSQL: the import beside two baselines from the same run.
 
-    .venv/bin/python bench/import_bench.py                     # 10,000 tickets; large file 30 MB
-    .venv/bin/python bench/import_bench.py --quick             # 2,000 tickets; large file 10 MB
-    .venv/bin/python bench/import_bench.py --large-mb 0        # without the large file
+    .venv/bin/python bench/import_bench.py                          # 10,000 tickets; 50 MB file
+    .venv/bin/python bench/import_bench.py --quick                  # 2,000 tickets; 10 MB file
+    .venv/bin/python bench/import_bench.py --sizes 50,200,1000      # files of 50 MB, 200 MB, 1 GB
+    .venv/bin/python bench/import_bench.py --sizes 1000 --only-files --jobs 2
 
 The file is a generated snapshot export (``tests/connectors/snapshot_export.py``: one row per
 update of a ticket, each row repeating every field, shuffled, 5 % of rows repeated), ServiceNow
-style, with up to ``--updates`` updates a ticket.
+style, with up to ``--updates`` updates a ticket. Written to the temporary directory (``TMPDIR``),
+never to the repository.
 
-1. **Baseline**: the same events (read and diffed from the file once, not timed) sent through
-   ``POST /api/v1/events`` of the real app (in-process client, batches of 500), as a helpdesk
-   syncing history through the API would: each batch is one transaction that stores its events
-   and re-evaluates the records it touches. Only the first ``--baseline-events`` events, cut at
-   a ticket boundary, to keep the run short.
-2. **Import**: ``run_import`` into the store as ``caseclock import`` does (reading, sorting,
-   diffing and loading all timed): events/s of the whole run, and of the load alone.
-3. **Memory**: ``caseclock import`` as a child process on the small file and on a large one
-   (``--large-mb``), each into a fresh schema: wall time, events/s and the child's peak RSS
-   (``wait4``'s ``ru_maxrss``). Bounded memory means the two peaks are close whatever the
-   size of the file.
+1. **Old path** (the baseline an API client has): the same events (read and diffed from the
+   file once, not timed) sent through ``POST /api/v1/events`` of the real app (in-process
+   client, batches of 500): each batch one transaction that stores its events and
+   re-evaluates every record it touches. The first ``--baseline-events`` events only, cut at a
+   ticket boundary, to keep the run short.
+2. **Import** in process: ``run_import`` into the store as ``caseclock import`` does (reading,
+   sorting, diffing, checking, writing and evaluating all timed): events/s and records/s of
+   the whole run, and of the load alone.
+3. **Ceiling**: the rows that import wrote (records, events, milestones), dumped with ``COPY
+   TO`` and written into a fresh schema with ``COPY FROM``, timed: what storing the result
+   costs the server alone, with no reading, checking or evaluating. No import can beat it.
+4. **Files**: ``caseclock import --jobs J`` as a child process on a file of each of
+   ``--sizes`` MB, each into a fresh schema: wall time, events/s, records/s and the peak RSS
+   of the command with its loading processes (their resident memory added up, sampled every
+   0.2 s). Bounded memory: the peak stays flat as the file grows.
 
 Each side runs in a schema of its own (``tests.pg_schemas``), dropped afterwards; the load
-average is printed with the figures (the machine is shared).
+average is printed beside every figure (the machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import io
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -70,6 +78,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 API_BATCH = 500
 TARGET = 20_000  # events/s on PostgreSQL
 CHUNK = 2_000  # tickets generated at a time
+WRITTEN = ("records", "events", "milestones")  # what the ceiling copies, in this order
 
 
 def write_export(path: Path, tickets: int, updates: int) -> None:
@@ -99,7 +108,7 @@ def schema(url: str) -> Iterator[tuple[str, Engine]]:
         try:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
-                apply_bundle(session, load_bundle(BUNDLE), now=SystemClock().now())
+                apply_bundle(session, load_bundle(BUNDLE), now=_now())
                 session.commit()
             yield scoped, engine
         finally:
@@ -118,9 +127,9 @@ def planned_events(path: Path, mapping: ImportMapping) -> list[PlannedEvent]:
     return collected
 
 
-def baseline(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, float]:
-    """Events/s through ``POST /api/v1/events``, batches of ``API_BATCH``, first ``limit``
-    events cut at a ticket boundary."""
+def old_path(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, int, float]:
+    """Events, records and seconds through ``POST /api/v1/events``, batches of
+    ``API_BATCH``, the first ``limit`` events cut at a ticket boundary."""
     cut = limit
     while cut < len(events) and events[cut].record == events[cut - 1].record:
         cut += 1
@@ -146,7 +155,7 @@ def baseline(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, flo
             for body in bodies:
                 client.post("/api/v1/events", json=body, headers=headers).raise_for_status()
             elapsed = time.perf_counter() - started
-    return len(sent), len(sent) / elapsed
+    return len(sent), len({p.record for p in sent}), elapsed
 
 
 def _now() -> Any:
@@ -156,13 +165,16 @@ def _now() -> Any:
 @dataclass
 class Imported:
     events: int
-    per_s: float
-    load_per_s: float
+    records: int
     seconds: float
+    load_seconds: float
+    dumped: dict[str, bytes]  # the rows it wrote, for the ceiling
+    rows: dict[str, int]
 
 
 def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
-    """``run_import`` into the store, timed from the first byte read to the last commit."""
+    """``run_import`` into the store, timed from the first byte read to the last commit;
+    then the rows it wrote, dumped (not timed)."""
     with schema(url) as (_, engine):
         factory = make_session_factory(engine)
         now = _now()
@@ -180,111 +192,187 @@ def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
             started = time.perf_counter()
             summary = run_import(Source(path, mapping), sink)
             elapsed = time.perf_counter() - started
-    return Imported(summary.events, summary.events / elapsed, summary.events / load, elapsed)
+        dumped, rows = dump(engine)
+    return Imported(summary.events, summary.records, elapsed, load, dumped, rows)
+
+
+def dump(engine: Engine) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The rows of ``WRITTEN`` in PostgreSQL's binary COPY format, and how many of each."""
+    dumped, counts = {}, {}
+    with engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            for table in WRITTEN:
+                buffer = io.BytesIO()
+                with cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+                    for block in copy:
+                        buffer.write(block)
+                dumped[table] = buffer.getvalue()
+                cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 (our names)
+                counts[table] = cursor.fetchone()[0]
+    return dumped, counts
+
+
+def ceiling(url: str, dumped: dict[str, bytes]) -> float:
+    """Seconds to write ``dumped`` into a fresh schema with ``COPY FROM``, one transaction
+    (the indexes and foreign keys of the real schema in place)."""
+    with schema(url) as (_, engine), engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            for table in WRITTEN:
+                with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                    copy.write(dumped[table])
+        raw.commit()
+        return time.perf_counter() - started
 
 
 @dataclass
 class Child:
     events: int
+    records: int
     seconds: float
     peak_rss_mb: float
 
 
-def as_command(url: str, path: Path, mapping_path: Path) -> Child:
-    """``caseclock import`` in a child process: its wall time and peak RSS."""
+def _tree_rss(root: int) -> int:
+    """The resident memory of ``root`` and its descendants, in kB (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, changed = {root}, True
+    while changed:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        changed, tree = grown != tree, grown
+    total = 0
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def as_command(url: str, path: Path, mapping_path: Path, jobs: int) -> Child:
+    """``caseclock import --jobs J`` in a child process: its wall time and the peak RSS of
+    it and its loading processes together."""
     with schema(url) as (scoped, _):
         env = {**os.environ, "CASECLOCK_DATABASE_URL": scoped}
         command = [str(Path(sys.executable).with_name("caseclock")), "import", str(path)]
         started = time.perf_counter()
         child = subprocess.Popen(  # noqa: S603 (our own command and arguments)
-            [*command, "--mapping", str(mapping_path), "--restart"],
+            [*command, "--mapping", str(mapping_path), "--restart", "--jobs", str(jobs)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
         )
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.2):
+                peak = max(peak, _tree_rss(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         output = child.stdout.read() if child.stdout is not None else ""
-        _, status, usage = os.wait4(child.pid, 0)
+        child.wait()
         elapsed = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
         if child.returncode != 0:
             raise SystemExit(f"caseclock import failed ({child.returncode}): {output}")
-    stored = int(output.split("stored ")[1].split(" events")[0].replace(",", ""))
-    return Child(stored, elapsed, usage.ru_maxrss / 1024)
+    first = output.splitlines()[0]  # FILE: N rows, N records; stored N events (...)
+    stored = int(first.split("stored ")[1].split(" events")[0].replace(",", ""))
+    records = int(first.split(" rows, ")[1].split(" records")[0].replace(",", ""))
+    return Child(stored, records, elapsed, peak / 1024)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--updates", type=int, default=16, help="most updates per ticket")
-    parser.add_argument("--baseline-events", type=int, default=10_000)
-    parser.add_argument("--large-mb", type=int, default=30)
+    parser.add_argument("--baseline-events", type=int, default=5_000)
+    parser.add_argument("--sizes", default="50", help="MB of each file run as a command")
+    parser.add_argument("--jobs", type=int, default=1, help="the command's --jobs")
+    parser.add_argument("--only-files", action="store_true", help="only step 4")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--pg-url", default=os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG)
     )
     args = parser.parse_args()
     if args.quick:
-        args.tickets, args.baseline_events, args.large_mb = 2_000, 2_000, 10
+        args.tickets, args.baseline_events, args.sizes = 2_000, 2_000, "10"
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip() and int(s) > 0]
     collector.tune()  # both sides as long-running processes run (caseclock.collector)
     mapping = ImportMapping.model_validate(MAPPING)
-    with tempfile.TemporaryDirectory() as tmp:
-        small, large = Path(tmp) / "small.csv", Path(tmp) / "large.csv"
+    table = ["| | events | records | seconds | events/s | records/s | peak RSS |"]
+    table.append("| --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory(prefix="caseclock-import-bench-") as tmp:
+        small = Path(tmp) / "small.csv"
         mapping_path = Path(tmp) / "mapping.yaml"
         mapping_path.write_text(yaml.safe_dump(MAPPING), encoding="utf-8")
-        write_export(small, args.tickets, args.updates)
-        events = planned_events(small, mapping)
-        gc.collect()
-        print(
-            f"file: {small.stat().st_size / 1e6:.1f} MB, {args.tickets:,} tickets, "
-            f"{len(events):,} events once diffed; load average {_load()}"
-        )
-        sent, api_per_s = baseline(args.pg_url, events, args.baseline_events)
-        print(f"baseline POST /events: {sent:,} events, {api_per_s:,.0f} events/s; load {_load()}")
-        done = in_process(args.pg_url, small, mapping)
-        print(
-            f"import: {done.events:,} events in {done.seconds:.1f} s, {done.per_s:,.0f} events/s "
-            f"(load alone {done.load_per_s:,.0f}/s); load {_load()}"
-        )
-        del events
-        runs = [("small", small)]
-        if args.large_mb:
-            write_large(large, args.large_mb, args.updates)
-            runs.append(("large", large))
-        children = {}
-        for name, path in runs:
-            children[name] = child = as_command(args.pg_url, path, mapping_path)
+        if not args.only_files:
+            write_export(small, args.tickets, args.updates)
+            events = planned_events(small, mapping)
+            gc.collect()
             print(
-                f"caseclock import, {name} file ({path.stat().st_size / 1e6:,.0f} MB): "
-                f"{child.events:,} events in {child.seconds:.1f} s, "
-                f"{child.events / child.seconds:,.0f} events/s, "
-                f"peak RSS {child.peak_rss_mb:.0f} MB; "
-                f"load {_load()}"
+                f"file: {small.stat().st_size / 1e6:.1f} MB, {args.tickets:,} tickets, "
+                f"{len(events):,} events once diffed; load average {_load()}"
             )
+            sent, sent_records, api_s = old_path(args.pg_url, events, args.baseline_events)
+            del events
+            print(f"old path, POST /events: {sent:,} events in {api_s:.1f} s; load {_load()}")
+            done = in_process(args.pg_url, small, mapping)
+            print(f"import in process: {done.events:,} events in {done.seconds:.1f} s; "
+                  f"load {_load()}")  # fmt: skip
+            copy_s = ceiling(args.pg_url, done.dumped)
+            rows = ", ".join(f"{n:,} {t}" for t, n in done.rows.items())
+            print(f"ceiling, COPY of the rows written ({rows}): {copy_s:.1f} s; load {_load()}")
+            table += [
+                _line(f"old path: `POST /api/v1/events`, {API_BATCH} a request", sent,
+                      sent_records, api_s),
+                _line("`run_import` in process (read, sort, diff, check, write, evaluate)",
+                      done.events, done.records, done.seconds),
+                _line("of which loading (check, write, evaluate)", done.events, done.records,
+                      done.load_seconds),
+                _line("ceiling: `COPY` of the rows the import wrote, nothing else",
+                      done.events, done.records, copy_s),
+            ]  # fmt: skip
+        for megabytes in sizes:
+            path = Path(tmp) / f"export-{megabytes}mb.csv"
+            write_large(path, megabytes, args.updates)
+            size = path.stat().st_size / 1e6
+            child = as_command(args.pg_url, path, mapping_path, args.jobs)
+            path.unlink()
+            print(
+                f"caseclock import --jobs {args.jobs}, {size:,.0f} MB: {child.events:,} events "
+                f"in {child.seconds:.1f} s, peak RSS {child.peak_rss_mb:,.0f} MB; load {_load()}"
+            )
+            table.append(
+                _line(f"`caseclock import --jobs {args.jobs}`, {size:,.0f} MB file",
+                      child.events, child.records, child.seconds, child.peak_rss_mb)
+            )  # fmt: skip
     print()
-    print("| | events | events/s | vs baseline |")
-    print("| --- | --- | --- | --- |")
-    print(
-        f"| baseline: `POST /api/v1/events`, batches of {API_BATCH} | {sent:,} | "
-        f"{api_per_s:,.0f} | 1x |"
-    )
-    print(
-        f"| `run_import` in process (read, sort, diff, load) | {done.events:,} | "
-        f"{done.per_s:,.0f} | "
-        f"{done.per_s / api_per_s:.1f}x |"
-    )
-    print(
-        f"| of which the load alone | | {done.load_per_s:,.0f} | "
-        f"{done.load_per_s / api_per_s:.1f}x |"
-    )
-    for name, child in children.items():
-        print(
-            f"| `caseclock import`, {name} file | {child.events:,} | "
-            f"{child.events / child.seconds:,.0f} | peak RSS {child.peak_rss_mb:.0f} MB |"
-        )
-    print(
-        f"target: >= {TARGET:,} events/s on PostgreSQL: "
-        f"{'met' if done.per_s >= TARGET else 'not met'} ({done.per_s / TARGET:.0%})"
+    print("\n".join(table))
+    print(f"load average at the end: {_load()}; target >= {TARGET:,} events/s on PostgreSQL")
+
+
+def _line(name: str, events: int, records: int, seconds: float, rss: float | None = None) -> str:
+    memory = f"{rss:,.0f} MB" if rss is not None else ""
+    return (
+        f"| {name} | {events:,} | {records:,} | {seconds:,.1f} | {events / seconds:,.0f} | "
+        f"{records / seconds:,.0f} | {memory} |"
     )
 
 
