@@ -4,6 +4,7 @@
     .venv/bin/python bench/import_bench.py --quick                  # 2,000 tickets; 10 MB file
     .venv/bin/python bench/import_bench.py --sizes 50,200,1000      # files of 50 MB, 200 MB, 1 GB
     .venv/bin/python bench/import_bench.py --sizes 1000 --only-files --jobs 2
+    .venv/bin/python bench/import_bench.py --only-files --sizes 0 --read-sizes 50,1000
 
 The file is a generated snapshot export (``tests/connectors/snapshot_export.py``: one row per
 update of a ticket, each row repeating every field, shuffled, 5 % of rows repeated), ServiceNow
@@ -25,6 +26,11 @@ never to the repository.
    ``--sizes`` MB, each into a fresh schema: wall time, events/s, records/s and the peak RSS
    of the command with its loading processes (their resident memory added up, sampled every
    0.2 s). Bounded memory: the peak stays flat as the file grows.
+5. **Reading alone** (``--read-sizes``): the import's reading, sorting (runs spilled to
+   temporary files and merged) and diffing of a file of each size, in a child process whose
+   batches go nowhere: the part of the import whose work grows with the file, its rate and
+   peak RSS, for files too large to store in the time at hand. (Storing holds one batch at a
+   time: ``--batch`` events.)
 
 Each side runs in a schema of its own (``tests.pg_schemas``), dropped afterwards; the load
 average is printed beside every figure (the machine is shared).
@@ -275,27 +281,63 @@ def as_command(url: str, path: Path, mapping_path: Path, jobs: int) -> Child:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        peak = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.2):
-                peak = max(peak, _tree_rss(child.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        output = child.stdout.read() if child.stdout is not None else ""
-        child.wait()
+        output, peak = _watched(child)
         elapsed = time.perf_counter() - started
-        done.set()
-        sampler.join()
         if child.returncode != 0:
             raise SystemExit(f"caseclock import failed ({child.returncode}): {output}")
     first = output.splitlines()[0]  # FILE: N rows, N records; stored N events (...)
     stored = int(first.split("stored ")[1].split(" events")[0].replace(",", ""))
     records = int(first.split(" rows, ")[1].split(" records")[0].replace(",", ""))
     return Child(stored, records, elapsed, peak / 1024)
+
+
+def read_only(path: Path) -> None:
+    """Step 5's child: read, sort and diff ``path``, the batches thrown away; print the rows,
+    records and events."""
+    events = 0
+
+    def discard(batch: Any) -> BatchOutcome:
+        nonlocal events
+        events += len(batch)
+        return BatchOutcome()
+
+    summary = run_import(Source(path, ImportMapping.model_validate(MAPPING)), discard)
+    print(summary.rows, summary.records, events)
+
+
+def as_reader(path: Path) -> tuple[int, Child]:
+    """Step 5: ``read_only`` in a child process: its rows, and its events, records, wall
+    time and peak RSS."""
+    started = time.perf_counter()
+    child = subprocess.Popen(  # noqa: S603 (our own script)
+        [sys.executable, __file__, "--read-only", str(path)], stdout=subprocess.PIPE, text=True
+    )
+    output, peak = _watched(child)
+    elapsed = time.perf_counter() - started
+    if child.returncode != 0:
+        raise SystemExit(f"reading {path} failed ({child.returncode})")
+    rows, records, events = (int(n) for n in output.split()[:3])
+    return rows, Child(events, records, elapsed, peak / 1024)
+
+
+def _watched(child: subprocess.Popen[str]) -> tuple[str, int]:
+    """Wait for ``child``, sampling the resident memory of it and its descendants every
+    0.2 s: its standard output and the peak, in kB."""
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.5):
+            peak = max(peak, _tree_rss(child.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = child.stdout.read() if child.stdout is not None else ""
+    child.wait()
+    done.set()
+    sampler.join()
+    return output, peak
 
 
 def main() -> None:
@@ -305,67 +347,100 @@ def main() -> None:
     parser.add_argument("--baseline-events", type=int, default=5_000)
     parser.add_argument("--sizes", default="50", help="MB of each file run as a command")
     parser.add_argument("--jobs", type=int, default=1, help="the command's --jobs")
-    parser.add_argument("--only-files", action="store_true", help="only step 4")
+    parser.add_argument("--read-sizes", default="", help="MB of each file only read (step 5)")
+    parser.add_argument("--only-files", action="store_true", help="only steps 4 and 5")
+    parser.add_argument("--read-only", type=Path, help=argparse.SUPPRESS)  # step 5's child
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--pg-url", default=os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG)
     )
     args = parser.parse_args()
+    if args.read_only is not None:
+        read_only(args.read_only)
+        return
     if args.quick:
         args.tickets, args.baseline_events, args.sizes = 2_000, 2_000, "10"
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip() and int(s) > 0]
     collector.tune()  # both sides as long-running processes run (caseclock.collector)
-    mapping = ImportMapping.model_validate(MAPPING)
     table = ["| | events | records | seconds | events/s | records/s | peak RSS |"]
     table.append("| --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory(prefix="caseclock-import-bench-") as tmp:
-        small = Path(tmp) / "small.csv"
-        mapping_path = Path(tmp) / "mapping.yaml"
-        mapping_path.write_text(yaml.safe_dump(MAPPING), encoding="utf-8")
         if not args.only_files:
-            write_export(small, args.tickets, args.updates)
-            events = planned_events(small, mapping)
-            gc.collect()
-            print(
-                f"file: {small.stat().st_size / 1e6:.1f} MB, {args.tickets:,} tickets, "
-                f"{len(events):,} events once diffed; load average {_load()}"
-            )
-            sent, sent_records, api_s = old_path(args.pg_url, events, args.baseline_events)
-            del events
-            print(f"old path, POST /events: {sent:,} events in {api_s:.1f} s; load {_load()}")
-            done = in_process(args.pg_url, small, mapping)
-            print(f"import in process: {done.events:,} events in {done.seconds:.1f} s; "
-                  f"load {_load()}")  # fmt: skip
-            copy_s = ceiling(args.pg_url, done.dumped)
-            rows = ", ".join(f"{n:,} {t}" for t, n in done.rows.items())
-            print(f"ceiling, COPY of the rows written ({rows}): {copy_s:.1f} s; load {_load()}")
-            table += [
-                _line(f"old path: `POST /api/v1/events`, {API_BATCH} a request", sent,
-                      sent_records, api_s),
-                _line("`run_import` in process (read, sort, diff, check, write, evaluate)",
-                      done.events, done.records, done.seconds),
-                _line("of which loading (check, write, evaluate)", done.events, done.records,
-                      done.load_seconds),
-                _line("ceiling: `COPY` of the rows the import wrote, nothing else",
-                      done.events, done.records, copy_s),
-            ]  # fmt: skip
-        for megabytes in sizes:
-            path = Path(tmp) / f"export-{megabytes}mb.csv"
-            write_large(path, megabytes, args.updates)
-            size = path.stat().st_size / 1e6
-            child = as_command(args.pg_url, path, mapping_path, args.jobs)
-            path.unlink()
-            print(
-                f"caseclock import --jobs {args.jobs}, {size:,.0f} MB: {child.events:,} events "
-                f"in {child.seconds:.1f} s, peak RSS {child.peak_rss_mb:,.0f} MB; load {_load()}"
-            )
-            table.append(
-                _line(f"`caseclock import --jobs {args.jobs}`, {size:,.0f} MB file",
-                      child.events, child.records, child.seconds, child.peak_rss_mb)
-            )  # fmt: skip
+            table += compared(args, Path(tmp))
+        table += files(args, Path(tmp))
     print()
     print("\n".join(table))
     print(f"load average at the end: {_load()}; target >= {TARGET:,} events/s on PostgreSQL")
+
+
+def compared(args: argparse.Namespace, tmp: Path) -> list[str]:
+    """Steps 1 to 3 on a file of ``--tickets`` tickets: the table's lines."""
+    small = tmp / "small.csv"
+    mapping = ImportMapping.model_validate(MAPPING)
+    write_export(small, args.tickets, args.updates)
+    events = planned_events(small, mapping)
+    gc.collect()
+    print(
+        f"file: {small.stat().st_size / 1e6:.1f} MB, {args.tickets:,} tickets, "
+        f"{len(events):,} events once diffed; load average {_load()}"
+    )
+    sent, sent_records, api_s = old_path(args.pg_url, events, args.baseline_events)
+    del events
+    print(f"old path, POST /events: {sent:,} events in {api_s:.1f} s; load {_load()}")
+    done = in_process(args.pg_url, small, mapping)
+    print(f"import in process: {done.events:,} events in {done.seconds:.1f} s; load {_load()}")
+    copy_s = ceiling(args.pg_url, done.dumped)
+    written = ", ".join(f"{n:,} {t}" for t, n in done.rows.items())
+    print(f"ceiling, COPY of the rows written ({written}): {copy_s:.1f} s; load {_load()}")
+    return [
+        _line(f"old path: `POST /api/v1/events`, {API_BATCH} a request", sent,
+              sent_records, api_s),
+        _line("`run_import` in process (read, sort, diff, check, write, evaluate)",
+              done.events, done.records, done.seconds),
+        _line("of which loading (check, write, evaluate)", done.events, done.records,
+              done.load_seconds),
+        _line("ceiling: `COPY` of the rows the import wrote, nothing else",
+              done.events, done.records, copy_s),
+    ]  # fmt: skip
+
+
+def files(args: argparse.Namespace, tmp: Path) -> list[str]:
+    """Steps 4 and 5, one file of each size at a time: the table's lines."""
+    lines = []
+    mapping_path = tmp / "mapping.yaml"
+    mapping_path.write_text(yaml.safe_dump(MAPPING), encoding="utf-8")
+    for megabytes in _sizes(args.sizes):
+        path = tmp / f"export-{megabytes}mb.csv"
+        write_large(path, megabytes, args.updates)
+        size = path.stat().st_size / 1e6
+        child = as_command(args.pg_url, path, mapping_path, args.jobs)
+        path.unlink()
+        print(
+            f"caseclock import --jobs {args.jobs}, {size:,.0f} MB: {child.events:,} events "
+            f"in {child.seconds:.1f} s, peak RSS {child.peak_rss_mb:,.0f} MB; load {_load()}"
+        )
+        lines.append(
+            _line(f"`caseclock import --jobs {args.jobs}`, {size:,.0f} MB file",
+                  child.events, child.records, child.seconds, child.peak_rss_mb)
+        )  # fmt: skip
+    for megabytes in _sizes(args.read_sizes):
+        path = tmp / f"export-{megabytes}mb.csv"
+        write_large(path, megabytes, args.updates)
+        size = path.stat().st_size / 1e6
+        rows, reader = as_reader(path)
+        path.unlink()
+        print(
+            f"reading alone, {size:,.0f} MB: {rows:,} rows, {reader.events:,} events in "
+            f"{reader.seconds:.1f} s, peak RSS {reader.peak_rss_mb:,.0f} MB; load {_load()}"
+        )
+        lines.append(
+            _line(f"reading alone (read, sort, diff; nothing stored), {size:,.0f} MB file",
+                  reader.events, reader.records, reader.seconds, reader.peak_rss_mb)
+        )  # fmt: skip
+    return lines
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(size) for size in text.split(",") if size.strip() and int(size) > 0]
 
 
 def _line(name: str, events: int, records: int, seconds: float, rss: float | None = None) -> str:

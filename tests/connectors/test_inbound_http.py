@@ -224,3 +224,57 @@ def test_unmappable_payloads_are_kept_and_answered_202(server: tuple[httpx.Clien
         ("zammad", "zm-x"),
     ]
     assert next(i for i in items if i["source"] == "zammad")["body"] == "not json at all"
+
+
+def _zendesk_on(ticket: str, kind: str, event: dict[str, Any], event_id: str, time: str) -> Any:
+    payload = v.zendesk(kind, event, event_id=event_id, time=time)
+    return {**payload, "detail": {**payload["detail"], "id": ticket}}
+
+
+def test_late_deliveries_take_their_place_and_replays_change_nothing(
+    server: tuple[httpx.Client, str],
+) -> None:
+    """A delivery that arrives after a later change is placed at its own instant, so the
+    record ends with the latest change whatever the order of arrival; each vendor's delivery
+    sent again (the same delivery id: a retry, or a replay by someone who kept it) answers
+    duplicate and stores nothing."""
+    client, key = server
+    auth = {"Authorization": f"Bearer {key}"}
+    created = _zendesk_on("6001", "created", {"meta": {}}, "o-1", "2026-03-09T14:00:00Z")
+    later = _zendesk_on(
+        "6001", "status_changed", {"previous": "OPEN", "current": "PENDING"}, "o-3",
+        "2026-03-09T14:20:00Z",
+    )  # fmt: skip
+    late = _zendesk_on(
+        "6001", "status_changed", {"previous": "NEW", "current": "OPEN"}, "o-2",
+        "2026-03-09T14:10:00Z",
+    )  # fmt: skip
+    for payload in (created, later, late):
+        assert _post(client, Vendor.ZENDESK, payload).json()["status"] == "accepted"
+    assert [data.get("status") for _, data in _timeline(client, key, "zendesk-6001")] == [
+        "New",
+        "Open",
+        "Waiting for Customer",
+    ]
+    record = client.get("/api/v1/records/zendesk-6001", headers=auth).json()
+    assert record["status"] == "Waiting for Customer"
+    issue = {**v.GITHUB_ISSUE, "number": 77}
+    opened = {**v.github_issue("opened"), "issue": issue}
+    jira_created = v.jira("jira:issue_created")
+    jira_created["issue"] = {**jira_created["issue"], "key": "HELP-77"}
+    sent = [
+        (Vendor.ZENDESK, later, "", ""),
+        (Vendor.JIRA, jira_created, "r-1", ""),
+        (Vendor.GITHUB, opened, "r-2", "issues"),
+        (Vendor.ZAMMAD, {**v.zammad(state="new"), "ticket": {**v.zammad(state="new")["ticket"],
+                                                            "number": "20077"}}, "r-3", ""),
+    ]  # fmt: skip
+    for vendor, payload, delivery, event in sent[1:]:
+        first = _post(client, vendor, payload, delivery=delivery, event=event)
+        assert first.json()["status"] == "accepted", first.text
+    before = {r: _timeline(client, key, r) for r in ("jira-HELP-77", "zammad-20077")}
+    for vendor, payload, delivery, event in sent:
+        again = _post(client, vendor, payload, delivery=delivery, event=event)
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "duplicate", (vendor, again.text)
+    assert {r: _timeline(client, key, r) for r in before} == before
