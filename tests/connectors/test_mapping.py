@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from caseclock.connectors.mapping import ImportMapping, Problem, Row, RowError
+from caseclock.connectors.ordering import SortedRows
 from caseclock.connectors.rows import Source
 
 BASE: dict[str, Any] = {
@@ -110,3 +111,28 @@ def test_bad_mappings_are_refused_with_what_to_fix(change: dict[str, Any], messa
     """A mapping that cannot be read is refused with the reason, before any row is read."""
     with pytest.raises(ValidationError, match=message):
         ImportMapping.model_validate({**BASE, **change})
+
+
+def test_a_row_names_who_made_its_change_and_keeps_it_through_the_sort(tmp_path: Path) -> None:
+    """The actor column is the row's author (trimmed; blank is nobody); one longer than
+    events keep is refused with its line; rows spilled to disk while sorting keep theirs."""
+    long_name = "x" * 201
+    text = (
+        "id,at,status,by\n"
+        "C-2,2026-03-09 11:00,New, ana \n"
+        "C-1,2026-03-09 10:00,New,\n"
+        f"C-3,2026-03-09 10:00,New,{long_name}\n"
+    )
+    rows = _rows(tmp_path, text, "t.csv", actor="by")
+    assert [(r.record, r.actor) for r in rows if isinstance(r, Row)] == [
+        ("C-2", "ana"),
+        ("C-1", None),
+    ]
+    refused = [r for r in rows if isinstance(r, RowError)]
+    assert [(r.line, r.problem) for r in refused] == [(4, Problem.VALUE)]
+    assert "actor: at most 200 characters" in refused[0].message
+    with SortedRows(run_rows=1) as spilled:  # every row its own run on disk
+        for row in rows:
+            if isinstance(row, Row):
+                spilled.add(row)
+        assert [(r.record, r.actor) for r in spilled] == [("C-1", None), ("C-2", "ana")]
