@@ -33,7 +33,11 @@ never to the repository.
    time: ``--batch`` events.)
 
 Each side runs in a schema of its own (``tests.pg_schemas``), dropped afterwards; the load
-average is printed beside every figure (the machine is shared).
+average is printed beside every figure (the machine is shared). On a loaded machine the wall
+clock says more of the neighbours than of the code, so steps 1 to 3 also count the **CPU
+time** they used: this process's, and that of the PostgreSQL backends serving it (read from
+``/proc``, the server being on this machine). Events per CPU-second is what one core given to
+the import would do, and holds still when the load does not.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ import yaml
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.*
 from fastapi.testclient import TestClient  # noqa: E402 (after the warning filter)
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
 from tests.connectors.snapshot_export import MAPPING, generate  # noqa: E402
 from tests.pg_schemas import throwaway_schema  # noqa: E402
 
@@ -85,6 +89,8 @@ API_BATCH = 500
 TARGET = 20_000  # events/s on PostgreSQL
 CHUNK = 2_000  # tickets generated at a time
 WRITTEN = ("records", "events", "milestones")  # what the ceiling copies, in this order
+APPLICATION = f"import-bench-{os.getpid()}"  # how the server names this run's connections
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def write_export(path: Path, tickets: int, updates: int) -> None:
@@ -110,7 +116,7 @@ def write_large(path: Path, megabytes: int, updates: int) -> None:
 def schema(url: str) -> Iterator[tuple[str, Engine]]:
     """A migrated throwaway schema with the B2B policy applied: its URL and an engine."""
     with throwaway_schema(url) as scoped:
-        engine = make_engine(scoped, pool_size=2)
+        engine = make_engine(f"{scoped}&application_name={APPLICATION}", pool_size=2)
         try:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
@@ -119,6 +125,47 @@ def schema(url: str) -> Iterator[tuple[str, Engine]]:
             yield scoped, engine
         finally:
             engine.dispose()
+
+
+@dataclass
+class Cpu:
+    """CPU seconds used: by this process, and by the server's backends serving it."""
+
+    client: float = 0.0
+    server: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.client + self.server
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def _backends(engine: Engine) -> dict[int, float]:
+    """The CPU seconds so far of each server backend of this run's connections."""
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": APPLICATION},
+        ).all()
+    return {pid: _proc_cpu(pid) for pid in pids}
+
+
+@contextmanager
+def metered(engine: Engine) -> Iterator[Cpu]:
+    """The CPU the block uses, this process's and the backends' (filled in at its end)."""
+    used = Cpu()
+    before, started = _backends(engine), time.process_time()
+    yield used
+    used.client = time.process_time() - started
+    after = _backends(engine)
+    used.server = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def planned_events(path: Path, mapping: ImportMapping) -> list[PlannedEvent]:
@@ -133,8 +180,8 @@ def planned_events(path: Path, mapping: ImportMapping) -> list[PlannedEvent]:
     return collected
 
 
-def old_path(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, int, float]:
-    """Events, records and seconds through ``POST /api/v1/events``, batches of
+def old_path(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, int, float, Cpu]:
+    """Events, records, seconds and CPU through ``POST /api/v1/events``, batches of
     ``API_BATCH``, the first ``limit`` events cut at a ticket boundary."""
     cut = limit
     while cut < len(events) and events[cut].record == events[cut - 1].record:
@@ -156,12 +203,12 @@ def old_path(url: str, events: list[PlannedEvent], limit: int) -> tuple[int, int
             [{**p.event, "at": p.event["at"].isoformat()} for p in sent[i : i + API_BATCH]]
             for i in range(0, len(sent), API_BATCH)
         ]
-        with TestClient(app) as client:
+        with TestClient(app) as client, metered(engine) as cpu:
             started = time.perf_counter()
             for body in bodies:
                 client.post("/api/v1/events", json=body, headers=headers).raise_for_status()
             elapsed = time.perf_counter() - started
-    return len(sent), len({p.record for p in sent}), elapsed
+    return len(sent), len({p.record for p in sent}), elapsed, cpu
 
 
 def _now() -> Any:
@@ -176,6 +223,7 @@ class Imported:
     load_seconds: float
     dumped: dict[str, bytes]  # the rows it wrote, for the ceiling
     rows: dict[str, int]
+    cpu: Cpu
 
 
 def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
@@ -185,7 +233,7 @@ def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
         factory = make_session_factory(engine)
         now = _now()
         load = 0.0
-        with factory() as session:
+        with factory() as session, metered(engine) as cpu:
 
             def sink(planned: Any) -> BatchOutcome:
                 nonlocal load
@@ -199,7 +247,7 @@ def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
             summary = run_import(Source(path, mapping), sink)
             elapsed = time.perf_counter() - started
         dumped, rows = dump(engine)
-    return Imported(summary.events, summary.records, elapsed, load, dumped, rows)
+    return Imported(summary.events, summary.records, elapsed, load, dumped, rows, cpu)
 
 
 def dump(engine: Engine) -> tuple[dict[str, bytes], dict[str, int]]:
@@ -219,10 +267,10 @@ def dump(engine: Engine) -> tuple[dict[str, bytes], dict[str, int]]:
     return dumped, counts
 
 
-def ceiling(url: str, dumped: dict[str, bytes]) -> float:
-    """Seconds to write ``dumped`` into a fresh schema with ``COPY FROM``, one transaction
-    (the indexes and foreign keys of the real schema in place)."""
-    with schema(url) as (_, engine), engine.connect() as connection:
+def ceiling(url: str, dumped: dict[str, bytes]) -> tuple[float, Cpu]:
+    """Seconds and CPU to write ``dumped`` into a fresh schema with ``COPY FROM``, one
+    transaction (the indexes and foreign keys of the real schema in place)."""
+    with schema(url) as (_, engine), engine.connect() as connection, metered(engine) as cpu:
         raw: Any = connection.connection.driver_connection
         started = time.perf_counter()
         with raw.cursor() as cursor:
@@ -230,7 +278,8 @@ def ceiling(url: str, dumped: dict[str, bytes]) -> float:
                 with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
                     copy.write(dumped[table])
         raw.commit()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+    return elapsed, cpu
 
 
 @dataclass
@@ -383,14 +432,24 @@ def compared(args: argparse.Namespace, tmp: Path) -> list[str]:
         f"file: {small.stat().st_size / 1e6:.1f} MB, {args.tickets:,} tickets, "
         f"{len(events):,} events once diffed; load average {_load()}"
     )
-    sent, sent_records, api_s = old_path(args.pg_url, events, args.baseline_events)
+    sent, sent_records, api_s, api_cpu = old_path(args.pg_url, events, args.baseline_events)
     del events
     print(f"old path, POST /events: {sent:,} events in {api_s:.1f} s; load {_load()}")
     done = in_process(args.pg_url, small, mapping)
     print(f"import in process: {done.events:,} events in {done.seconds:.1f} s; load {_load()}")
-    copy_s = ceiling(args.pg_url, done.dumped)
+    copy_s, copy_cpu = ceiling(args.pg_url, done.dumped)
     written = ", ".join(f"{n:,} {t}" for t, n in done.rows.items())
     print(f"ceiling, COPY of the rows written ({written}): {copy_s:.1f} s; load {_load()}")
+    cpu_lines = [
+        "",
+        "| CPU per 1,000 events (s): | caseclock | PostgreSQL | events per CPU-second |",
+        "| --- | --- | --- | --- |",
+        _cpu_line("old path: `POST /api/v1/events`", sent, api_cpu),
+        _cpu_line("`run_import` in process", done.events, done.cpu),
+        _cpu_line("ceiling: `COPY` of the rows written", done.events, copy_cpu),
+    ]
+    for line in cpu_lines:
+        print(line)
     return [
         _line(f"old path: `POST /api/v1/events`, {API_BATCH} a request", sent,
               sent_records, api_s),
@@ -437,6 +496,13 @@ def files(args: argparse.Namespace, tmp: Path) -> list[str]:
                   reader.events, reader.records, reader.seconds, reader.peak_rss_mb)
         )  # fmt: skip
     return lines
+
+
+def _cpu_line(name: str, events: int, cpu: Cpu) -> str:
+    per = 1000 / events
+    return (
+        f"| {name} | {cpu.client * per:.3f} | {cpu.server * per:.3f} | {events / cpu.total:,.0f} |"
+    )
 
 
 def _sizes(text: str) -> list[int]:
