@@ -14,6 +14,7 @@ from sqlalchemy import Update, select, update
 from caseclock.api.app import create_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
+from caseclock.services import audit
 from caseclock.services.access import create_key
 from caseclock.store.database import SessionFactory
 from caseclock.store.models import FiringHoldRow, FiringRow, MilestoneRow
@@ -66,7 +67,7 @@ def test_a_record_whose_firing_keeps_failing_is_held_and_the_others_fire(
     and C-3 (the batch used to fail whole, at every pass), counts C-2's failure and retries it
     after a backoff; at the second failure (CASECLOCK_WORKER_FIRING_ATTEMPTS=2) C-2 is held,
     listed by the API with the error, and later passes leave it alone. Once the data is
-    mended and an admin releases it, the next pass fires it and the hold is gone."""
+    mended and an admin releases it (audited), the next pass fires it and the hold is gone."""
     url, factory = committed_db
     prepare(factory, T0, hook=receiver.url)
     send(factory, T0, *(created(f"C-{n}", T0) for n in (1, 2, 3)))
@@ -100,6 +101,14 @@ def test_a_record_whose_firing_keeps_failing_is_held_and_the_others_fire(
     released = client.post("/api/v1/firings/held/C-2/release", headers=admin)
     assert released.status_code == 204
     assert client.post("/api/v1/firings/held/C-2/release", headers=admin).status_code == 404
+    with factory() as session:
+        [entry] = audit.entries(session, kind=audit.Kind.FIRING.value)
+    assert (entry.target, entry.action, entry.details["state"], entry.details["failures"]) == (
+        "C-2",
+        "release",
+        "held",
+        2,
+    )
     assert _run(url, AT + minutes(3), smtp_sink).startswith("fired 1 (1 late)")
     assert _fired(factory) == ["C-1", "C-2", "C-3"]
     assert _hold(factory) is None
