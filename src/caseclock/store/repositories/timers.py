@@ -79,14 +79,19 @@ class TimerRepository:
         """The earliest pending milestone timer or escalation, whoever holds it, of a record
         without a firing hold; or the earliest retry of a record with one."""
         holds = select(HOLDS.c.record_id).scalar_subquery()
-        first = self.session.scalar(
-            select(func.min(MILESTONES.c.next_timer_at)).where(MILESTONES.c.record_id.not_in(holds))
+        first = (
+            select(func.min(MILESTONES.c.next_timer_at))
+            .where(MILESTONES.c.record_id.not_in(holds))
+            .scalar_subquery()
         )
-        escalation = self.session.scalar(
-            select(func.min(ESCALATIONS.c.due_at)).where(ESCALATIONS.c.record_id.not_in(holds))
+        escalation = (
+            select(func.min(ESCALATIONS.c.due_at))
+            .where(ESCALATIONS.c.record_id.not_in(holds))
+            .scalar_subquery()
         )
-        retry = self.session.scalar(select(func.min(HOLDS.c.retry_at)))
-        found = [at for at in (first, escalation, retry) if at is not None]
+        retry = select(func.min(HOLDS.c.retry_at)).scalar_subquery()
+        row = self.session.execute(select(first, escalation, retry)).one()  # one round trip
+        found = [at for at in row if at is not None]
         return min(found) if found else None
 
     def timer_rows(
