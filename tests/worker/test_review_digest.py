@@ -15,6 +15,7 @@ from caseclock.services.endpoints import register_endpoint
 from caseclock.services.review_schedules import ScheduleChange, set_schedule
 from caseclock.services.teams import get_team, update_team
 from caseclock.store.database import SessionFactory
+from caseclock.store.models import CycleAnalysisRow, MilestoneRow
 from caseclock.worker.reviews import ReviewJob, Sent
 from tests.services.review_setup import NOW, OPTIONS, build
 from tests.worker.firing_setup import settings_for
@@ -164,3 +165,7 @@ def test_a_team_schedule_sends_a_daily_digest_to_its_recipients(
     assert weekly is not None
     assert "Period: Mon 02 Mar 2026 08:00 CET to Mon 09 Mar 2026 08:00 CET" in weekly.get_content()
     assert "Customer satisfaction: 100% satisfied (1 of 1 answers)" in weekly.get_content()
+    with factory() as session:  # the same look analysed the completed milestones
+        analysed = session.query(CycleAnalysisRow).count()
+        completed = session.query(MilestoneRow).filter(MilestoneRow.state == "completed").count()
+    assert analysed == completed > 0

@@ -165,6 +165,8 @@ def dwell_rows(report: DwellReport) -> list[list[str]]:
         for t in items:
             seconds = str(int(t.held.total_seconds()))
             out.append(["pauses", dimension, t.label, str(t.count), seconds, "", str(t.flagged)])
+    beyond = str(int(report.beyond_cap.total_seconds()))
+    out.append(["pauses", "beyond_cap", "all", "", beyond, "", ""])
     rate = "" if not report.with_criteria else f"{report.met_criteria / report.with_criteria:.4f}"
     out.append(["criteria", "completions", "met", str(report.with_criteria), "", rate, ""])
     return _safe(out)
