@@ -126,16 +126,20 @@ def test_bad_preview_and_apply_requests_change_nothing(
 def test_apply_with_migrate_open_moves_the_open_case(
     admin: Api, agent: Api, policy_applied: dict[str, Any]
 ) -> None:
-    """``?migrate=open``: the case runs on Gold v2 at once, violated, and the trail keeps the
-    migration with the preview's counts."""
+    """``?migrate=open``: the case runs on Gold v2 at once, violated; the answer and the trail
+    keep the migration's counts of what it did (counted as it went, not by a second pass)."""
     _with_open_case(admin, agent)
     response = _post(admin, "/api/v1/policy?migrate=open", SHORTER)
     assert response.status_code == 200, response.text
-    assert response.json()["migrated"] == 1
+    answer = response.json()
+    assert answer["migrated"] == 1
+    assert answer["migration"]["finished"] is True
+    assert answer["preview"]["newly_violated"] == 1
     record = admin.get("/api/v1/records/C-1").json()
     assert record["process"] == {"key": "gold", "version": 2}
     states = admin.get("/api/v1/records/C-1/milestones").json()["milestones"]
     assert {m["key"]: m["state"] for m in states}["first_response"] == "violated"
     trail = admin.get("/api/v1/audit", params={"kind": "policy"}).json()["items"]
-    started = next(row for row in trail if row["action"] == "migrate")
-    assert started["details"]["preview"]["newly_violated"] == 1
+    ended = next(row for row in trail if row["action"] == "migrated")
+    assert ended["details"]["preview"]["newly_violated"] == 1
+    assert ended["details"]["moved"] == 1

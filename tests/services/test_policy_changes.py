@@ -26,6 +26,7 @@ from caseclock.services.policy import apply_bundle
 from caseclock.services.policy_migration import (
     PolicyChange,
     change_policy,
+    migration_summary,
     parse_migrate,
     run_all,
     run_batch,
@@ -111,18 +112,17 @@ def _preview(session: Session, bundle: PolicyBundle, **options: Any) -> PreviewS
 
 
 def _change(session: Session, bundle: PolicyBundle, criteria: str = "open") -> PolicyChange:
-    change = change_policy(
-        session, bundle, choice=parse_migrate(criteria), actor="tester", asked=ASKED
-    )
+    change = change_policy(session, bundle, choice=parse_migrate(criteria), actor="tester", now=NOW)
     assert change.migration is not None
     return change
 
 
 def _migrate(session: Session, bundle: PolicyBundle, criteria: str = "open") -> PreviewSummary:
+    """Apply and migrate in one transaction; what the migration says it did."""
     change = _change(session, bundle, criteria)
     assert change.migration is not None
     run_all(session, change.migration, now=NOW)
-    return change.summary
+    return migration_summary(change.migration)
 
 
 def _fresh(session: Session, bundle: PolicyBundle, record: str) -> list[Milestone]:
@@ -266,7 +266,8 @@ def test_preview_and_migrate_change_nothing_on_error(installed: Database) -> Non
 
 def test_an_interrupted_migration_resumes_and_ends_with_one_version_each(db: Database) -> None:
     """30 open records moved 7 at a time: a batch that fails (rolled back) is walked again on
-    resume, and in the end every open record is on the new version, none twice or skipped."""
+    resume, and in the end every open record is on the new version, none twice or skipped;
+    the counts the migration keeps as it goes count each record once."""
     events = [
         _event(f"C-{n:02}", f"C-{n:02}-c", "created", MONDAY + timedelta(minutes=n))
         for n in range(30)
@@ -293,7 +294,9 @@ def test_an_interrupted_migration_resumes_and_ends_with_one_version_each(db: Dat
         versions = session.scalars(select(RecordRow.process_version)).all()
         assert list(versions) == [2] * 30
         done = session.scalars(select(AuditRow).where(AuditRow.action == "migrated")).one()
-        assert done.details == {"moved": 30}
+        assert done.details["moved"] == 30
+        counted = done.details["preview"]  # counted as it went: the lost batch counted once
+        assert (counted["records"], counted["earlier"], counted["unchanged"]) == (30, 30, 30)
         for record in ("C-00", "C-29"):
             _assert_stored_is_fresh(session, parse_bundle(BUNDLE), shorter, record)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path)
                     " '2026-03-09 14:00:00')"
                 )
             )
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0013")
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version FROM calendars")).scalar_one()
             kept = connection.execute(
@@ -118,6 +119,49 @@ def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path)
         assert version == 1
         assert (kept[0], kept[1], pins) == ("utc", 1, 0)
         assert "utc" in str(kept[2])
+    finally:
+        engine.dispose()
+
+
+def test_pins_become_the_versions_records_hold(tmp_path: Path) -> None:
+    """Upgraded from 0019, a pinned record holds its pins, every other record the versions in
+    force (it was counting on them), and each milestone row names the version it counts on;
+    the pins are gone."""
+    engine = _with_one_milestone(tmp_path, "0019")
+    try:
+        with engine.begin() as connection:
+            for name, version in (("utc", 3), ("eu", 2), ("us", 1)):
+                connection.execute(
+                    text(
+                        "INSERT INTO calendars (name, document, created_at, updated_at, version)"
+                        " VALUES (:name, '{}', '2026-03-09 14:00:00', '2026-03-09 14:00:00',"
+                        " :version)"
+                    ),
+                    {"name": name, "version": version},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO records (id, type, fields, is_closed, created_at, updated_at,"
+                    " received_at, event_count) VALUES ('q', 'case', '{}', 0,"
+                    " '2026-03-09 14:00:00', '2026-03-09 14:00:00', '2026-03-09 14:00:00', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO record_calendar_pins (record_id, calendar, version)"
+                    " VALUES ('q', 'utc', 1), ('q', 'eu', 1)"
+                )
+            )
+            connection.execute(text("UPDATE milestones SET calendar = 'utc'"))
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            held = dict(connection.execute(text("SELECT id, calendar_versions FROM records")).all())
+            version = connection.execute(text("SELECT calendar_version FROM milestones")).scalar()
+            tables = inspect(connection).get_table_names()
+        assert json.loads(held["r"]) == {"utc": 3, "eu": 2}
+        assert held["q"] is None  # pinned to every calendar's version 1
+        assert version == 3
+        assert "record_calendar_pins" not in tables
     finally:
         engine.dispose()
 

@@ -3,6 +3,7 @@ installation, after seeing what the change would do (``docs/policy-changes.md``)
 
     caseclock policy preview BUNDLE [--migrate open|matching:COND] [--days 90] [--json]
     caseclock policy apply BUNDLE [--migrate none|open|matching:COND] [--batch-size 500]
+    caseclock policy holiday CALENDAR DATE... [--migrate none|open|matching:COND] [--preview]
     caseclock policy migrate --resume
 
 Bad input is one line on stderr and exit status 2, and changes nothing.
@@ -11,12 +12,11 @@ Bad input is one line on stderr and exit status 2, and changes nothing.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
 from caseclock.cli.database import migrated_database
 from caseclock.cli.environment import load_settings
@@ -28,19 +28,18 @@ from caseclock.clock import SystemClock
 from caseclock.config import Settings
 from caseclock.core.policy_preview import summary_to_json
 from caseclock.errors import CaseclockError
+from caseclock.services.calendars import holiday_bundle
 from caseclock.services.policy_migration import (
     BATCH,
     MigrateChoice,
     change_policy,
+    migration_summary,
     parse_migrate,
-    remaining,
     run_all,
-    run_batch,
-    unfinished,
+    run_committed,
 )
 from caseclock.services.policy_preview import Asked, preview
 from caseclock.store.database import make_session_factory
-from caseclock.store.models import PolicyMigrationRow
 
 policy_app = typer.Typer(
     help="Policy bundles: validate, preview, apply, migrate.", no_args_is_help=True
@@ -129,35 +128,28 @@ def apply(
         typer.Option(help="move open records to the new versions: none | open | matching:COND"),
     ] = "none",
     batch_size: BatchOption = BATCH,
-    days: DaysOption = 90,
 ) -> None:
-    """Preview a bundle, apply it atomically and print what it did (process versions; the
-    rules it replaced, added and left; warnings); with --migrate, move open records to the new
-    versions in resumable batches."""
+    """Apply a bundle atomically and print what it did (process versions; the rules it
+    replaced, added and left; warnings); with --migrate, move open records to the new
+    versions in resumable batches and print what moved (`policy preview` shows it first)."""
     loaded = read_bundle(bundle)
     choice = _choice(migrate)
     settings = load_settings()
-    asked = _asked(days)
-    now = asked.now
+    now = SystemClock().now()
     with unit_of_work(settings) as session:
-        change = change_policy(
-            session,
-            loaded,
-            choice=choice,
-            actor=CLI_ACTOR,
-            asked=asked,
-            progress=_Progress("previewed"),
-        )
+        change = change_policy(session, loaded, choice=choice, actor=CLI_ACTOR, now=now)
         in_batches = change.migration is not None and batch_size > 0
         if change.migration is not None and not in_batches:
             run_all(session, change.migration, now=now)
+            summary = migration_summary(change.migration)
+            number, moved = change.migration.id, change.migration.moved
     for line in change.applied.lines():
         typer.echo(line, err=line.startswith("warning: "))
-    typer.echo(render_summary(change.summary))
     if in_batches:
         _run_migration(settings, batch_size=batch_size, now=now)
     elif change.migration is not None:
-        typer.echo(f"migration {change.migration.id}: {change.migration.moved} open records moved")
+        typer.echo(render_summary(summary))
+        typer.echo(f"migration {number}: {moved} open records moved")
 
 
 @policy_app.command("migrate")
@@ -176,27 +168,64 @@ def migrate_command(
 def _run_migration(settings: Settings, *, batch_size: int, now: datetime) -> None:
     """Run the unfinished migration's batches, one committed transaction each, so that an
     interruption loses at most the batch under way (``policy migrate --resume``)."""
-    progress = _Progress("migrated")
-    walked = 0
     with migrated_database(settings) as engine:
-        factory = make_session_factory(engine)
-        with factory() as session:
-            total = remaining(session, unfinished_or_fail(session))
-        while True:
-            with factory() as session:
-                migration = unfinished_or_fail(session)
-                step = run_batch(session, migration, now=now, size=batch_size)
-                number, moved = migration.id, migration.moved
-                session.commit()
-            walked += step
-            progress(walked, max(total, walked))
-            if step == 0:
-                break
-    typer.echo(f"migration {number}: {moved} open records moved")
+        try:
+            walked = run_committed(
+                make_session_factory(engine),
+                now=now,
+                size=batch_size,
+                progress=_Progress("migrated"),
+            )
+        except CaseclockError as exc:
+            fail(str(exc))
+    typer.echo(render_summary(walked.summary))
+    typer.echo(f"migration {walked.id}: {walked.moved} open records moved")
 
 
-def unfinished_or_fail(session: Session) -> PolicyMigrationRow:
+@policy_app.command("holiday")
+def holiday_command(
+    calendar: Annotated[str, typer.Argument(help="the calendar's name")],
+    dates: Annotated[list[str], typer.Argument(help="future dates, YYYY-MM-DD")],
+    *,
+    migrate: Annotated[
+        str,
+        typer.Option(
+            help="which open clocks count the holiday: none (only new records) | open | "
+            "matching:COND"
+        ),
+    ] = "none",
+    preview_only: Annotated[
+        bool, typer.Option("--preview", help="Show what it would do; change nothing.")
+    ] = False,
+    batch_size: BatchOption = BATCH,
+    days: DaysOption = 90,
+) -> None:
+    """Add holidays (future dates) to a calendar: a new version of it. With --migrate open
+    the running clocks count them too (through the same migration as `policy apply`); with
+    --preview, print what that would do and change nothing."""
+    wanted = [_date(text) for text in dates]
+    choice = _choice(migrate)
+    settings = load_settings()
+    asked = _asked(days, moves=choice.moves, matching=choice.predicate())
+    now = asked.now
+    with unit_of_work(settings) as session:
+        bundle = holiday_bundle(session, calendar, wanted, now=now)
+        if preview_only:
+            summary = preview(session, bundle, asked, progress=_Progress("previewed"))
+            session.rollback()
+        else:
+            change = change_policy(session, bundle, choice=choice, actor=CLI_ACTOR, now=now)
+    if preview_only:
+        typer.echo(render_summary(summary))
+        return
+    for line in change.applied.lines():
+        typer.echo(line, err=line.startswith("warning: "))
+    if change.migration is not None:
+        _run_migration(settings, batch_size=batch_size or BATCH, now=now)
+
+
+def _date(text: str) -> date:
     try:
-        return unfinished(session)
-    except CaseclockError as exc:
-        fail(str(exc))
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{text!r} is not a date (YYYY-MM-DD)")

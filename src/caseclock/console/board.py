@@ -252,7 +252,7 @@ def board(
     briefs = record_briefs(session, {item.row.record_id for item in found})
     insights = record_insights(session, {item.row.record_id for item in found}, now)
     for item in found:
-        calendar = calendars.get(item.row.calendar)
+        calendar = calendars.get(item.row.calendar, item.row.calendar_version)
         brief = briefs.get(item.row.record_id)
         result.items.append(
             BoardItem(

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import yaml
 from sqlalchemy.orm import Session
 
 from caseclock.core.policy import PolicyBundle, PolicyInvalid, parse_bundle
 from caseclock.core.policy_preview import PreviewSummary
-from caseclock.errors import CaseclockError
+from caseclock.errors import CaseclockError, ValidationFailed
+from caseclock.services.calendars import calendar_document, holiday_bundle
 from caseclock.services.policy import ensure_storable, policy_in_force
 from caseclock.services.policy_migration import (
     MigrateChoice,
     change_policy,
     parse_migrate,
-    run_all,
+    remaining,
+    run_committed,
+    unfinished,
 )
 from caseclock.services.policy_preview import Asked, preview
+from caseclock.store.database import SessionFactory
 
 ACTIONS = ("check", "preview", "apply")
 MIGRATE = (
@@ -57,6 +61,7 @@ class EditorPage:
     summary: PreviewSummary | None = None
     applied: list[str] = field(default_factory=list)
     migrated: int | None = None
+    unfinished: Unfinished | None = None
 
 
 def bundle_text(session: Session) -> str:
@@ -112,13 +117,22 @@ def _choice(page: EditorPage) -> MigrateChoice:
     return parse_migrate(given)
 
 
-def submit(session: Session, page: EditorPage, action: str, *, actor: str, now: datetime) -> bool:
+def submit(
+    session: Session,
+    page: EditorPage,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    factory: SessionFactory,
+) -> bool:
     """Check, preview or apply the page's bundle and write the outcome on ``page``; False
-    when it was refused (the caller rolls back: a refused apply changes nothing)."""
+    when it was refused (the caller rolls back: a refused apply changes nothing). An apply
+    that moves open records commits, then moves them in committed batches (``factory``
+    opens each): an interrupted one is resumed from this page."""
     bundle = _parsed(page)
     if bundle is None:
         return False
-    asked = Asked(now, now - timedelta(days=page.days), now)
     try:
         choice = _choice(page)
         if action == "check":
@@ -127,15 +141,58 @@ def submit(session: Session, page: EditorPage, action: str, *, actor: str, now: 
                 f"{len(bundle.processes)} processes."
             )
         elif action == "preview":
-            moving = Asked(now, asked.since, now, choice.moves, choice.predicate())
+            since = now - timedelta(days=page.days)
+            moving = Asked(now, since, now, choice.moves, choice.predicate())
             page.summary = preview(session, bundle, moving)
         else:
-            made = change_policy(session, bundle, choice=choice, actor=actor, asked=asked)
-            if made.migration is not None:
-                page.migrated = run_all(session, made.migration, now=now)
+            made = change_policy(session, bundle, choice=choice, actor=actor, now=now)
             page.applied = made.applied.lines()
-            page.summary = made.summary
+            if made.migration is not None:
+                session.commit()  # the apply stands; each batch then commits on its own
+                walked = run_committed(factory, now=now)
+                page.migrated, page.summary = walked.moved, walked.summary
     except CaseclockError as exc:
         page.error = str(exc)
         return False
     return True
+
+
+def resume(page: EditorPage, *, now: datetime, factory: SessionFactory) -> bool:
+    """Continue the unfinished migration to its end; False (``page.error``) when none is."""
+    try:
+        walked = run_committed(factory, now=now)
+    except CaseclockError as exc:
+        page.error = str(exc)
+        return False
+    page.applied = [f"migration {walked.id} resumed and finished"]
+    page.migrated, page.summary = walked.moved, walked.summary
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A migration interrupted before its end: how far it got."""
+
+    id: int
+    moved: int
+    remaining: int
+
+
+def unfinished_migration(session: Session) -> Unfinished | None:
+    try:
+        row = unfinished(session)
+    except CaseclockError:
+        return None
+    return Unfinished(row.id, row.moved, remaining(session, row))
+
+
+def holiday_text(session: Session, calendar: str, day: str, *, now: datetime) -> str:
+    """A bundle holding calendar ``calendar`` with the holiday ``day`` added, as YAML a
+    person reads before previewing it (``CaseclockError`` for a bad date or calendar)."""
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        raise ValidationFailed(f"{day!r} is not a date", path="holiday") from None
+    bundle = holiday_bundle(session, calendar, [wanted], now=now)
+    document = {"calendars": [calendar_document(spec) for spec in bundle.calendars]}
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

@@ -69,6 +69,7 @@ class TrackerRow:
     completable: bool  # open, and its definition may be completed by hand
     dwell: Dwell | None = None  # who held it: business time by team and owner
     checklist: Checklist | None = None  # its success criteria, when its definition has some
+    kept_version: int | None = None  # decided under this process version, kept by a migration
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,14 @@ def record_page(
         page.assignable = assignable_processes(session, record)
     if replay is not None:
         cycles = {(c.key, c.number): (t, c) for t in replay.tracks for c in t.cycles}
+        ran_under = {key: found.process for key, found in evaluated.kept.items()}
+        for key, found in evaluated.kept.items():  # a kept cycle: as it ran under its version
+            cycles.update(
+                ((c.key, c.number), (t, c))
+                for t in found.replay.tracks
+                for c in t.cycles
+                if (c.key, c.number) == key
+            )
         held = {(d.key, d.cycle): d for d in dwell(replay)}
         checks = {(c.key, c.cycle): c for c in checklists(replay)}
         for milestone in evaluated.milestones:
@@ -166,12 +175,21 @@ def record_page(
                     tick=tick_of(calendar, milestone.basis, milestone.state, now)
                     if milestone.is_open
                     else Tick(False, None),
-                    story=story(track, cycle, process.definition(milestone.key), now=now, zone=zone)
+                    story=story(
+                        track,
+                        cycle,
+                        ran_under.get((milestone.key, milestone.cycle), process).definition(
+                            milestone.key
+                        ),
+                        now=now,
+                        zone=zone,
+                    )
                     if track is not None and cycle is not None and process is not None
                     else None,
                     completable=milestone.is_open and milestone.key in manual,
                     dwell=held.get((milestone.key, milestone.cycle)),
                     checklist=checks.get((milestone.key, milestone.cycle)),
+                    kept_version=evaluated.kept_version(milestone),
                 )
             )
         page.tracker.sort(key=_urgency)

@@ -14,13 +14,14 @@ selects it: ended in it, due in it while open, or breached in it).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-from caseclock.core.compliance import Compliance, compliance
-from caseclock.core.milestones import Milestone, MilestoneState
+from caseclock.core.compliance import Compliance
+from caseclock.core.milestones import Basis, Milestone, MilestoneState
+from caseclock.core.standing import state_at
 
 TOP = 20
 LISTED = 100  # the most newly violated / no longer violated milestones listed by name
@@ -96,6 +97,57 @@ class PreviewSummary:
         }
 
 
+# A stored milestone row as a preview reads it: key, name, cycle, state, calendar, started_at,
+# deadline, completed_at, late, violated_at, basis.
+StoredCycle = tuple[
+    str,
+    str,
+    int,
+    str,
+    str | None,
+    datetime | None,
+    datetime | None,
+    datetime | None,
+    bool | None,
+    datetime | None,
+    str,
+]
+
+
+def stored_milestone(values: StoredCycle, *, now: datetime) -> Milestone:
+    """A stored milestone row as it stands at ``now`` (``core.standing.state_at``: a running
+    row past its deadline is violated, first at its deadline), as reports read it."""
+    (
+        key,
+        name,
+        cycle,
+        state,
+        calendar,
+        started_at,
+        deadline,
+        completed_at,
+        late,
+        violated_at,
+        basis,
+    ) = values
+    found = state_at(MilestoneState(state), deadline, now)
+    if found is MilestoneState.VIOLATED and violated_at is None:
+        violated_at = deadline
+    return Milestone(
+        key,
+        name,
+        cycle,
+        found,
+        calendar=calendar,
+        started_at=started_at,
+        deadline=deadline,
+        completed_at=completed_at,
+        late=late,
+        violated_at=violated_at,
+        basis=Basis(basis),
+    )
+
+
 def in_period(m: Milestone, since: datetime, until: datetime) -> bool:
     """Whether a report of ``[since, until)`` counts this cycle."""
 
@@ -123,12 +175,35 @@ def as_migrated(
     return result + list(kept.values())
 
 
-def _violated(m: Milestone) -> bool:
-    return m.state is MilestoneState.VIOLATED
+_COMPLETED: Final = MilestoneState.COMPLETED
+_VIOLATED: Final = MilestoneState.VIOLATED
+_RUNNING: Final = MilestoneState.RUNNING
+_PAUSED: Final = MilestoneState.PAUSED
+_CANCELLED: Final = MilestoneState.CANCELLED
+_OPEN: Final = frozenset({_RUNNING, _PAUSED, _VIOLATED})
+
+
+def _outcome(m: Milestone) -> int:
+    """Where ``core.compliance`` counts a cycle: on time, late, violated, open, other (0-4)."""
+    breached = bool(m.late) or m.violated_at is not None
+    state = m.state
+    if state is _COMPLETED:
+        return 1 if breached else 0
+    if state is _VIOLATED:
+        return 2
+    if state is _RUNNING or state is _PAUSED:
+        return 2 if breached else 3
+    if state is _CANCELLED and breached:
+        return 1
+    return 4
 
 
 class PreviewTally:
-    """Accumulates records' before/after milestones into a ``PreviewSummary``."""
+    """Accumulates records' before/after milestones into a ``PreviewSummary``.
+
+    Compliance is counted cycle by cycle into five counters per slice and side (what
+    ``core.compliance`` counts), so a record costs a few increments. ``state`` and
+    ``restore`` carry the open records' part across transactions (a migration's batches)."""
 
     def __init__(self, *, since: datetime, until: datetime, top: int = TOP) -> None:
         self._summary = PreviewSummary(since=since, until=until)
@@ -137,10 +212,10 @@ class PreviewTally:
         # a min-heap on |by| of the largest moves; the counter keeps equal sizes apart
         self._heap: list[tuple[float, int, Move]] = []
         self._seen = 0
-        # label -> [before, after] counts, summed record by record (constant memory)
-        self._period: dict[str, list[Compliance]] = {}
-        self._tiers: dict[str, list[Compliance]] = {}
-        self._all = [Compliance(), Compliance()]
+        # label -> [before, after] counters (on time, late, violated, open, other)
+        self._period: dict[str, list[list[int]]] = {}
+        self._tiers: dict[str, list[list[int]]] = {}
+        self._all = [[0] * 5, [0] * 5]
 
     def add_open(
         self, record: str, before: Sequence[Milestone], after: Sequence[Milestone]
@@ -148,6 +223,9 @@ class PreviewTally:
         """One open record: its deadlines and violations before and after."""
         s = self._summary
         s.records += 1
+        if before is after:
+            s.unchanged += sum(1 for m in before if m.state in _OPEN and m.deadline is not None)
+            return
         was = {(m.key, m.cycle): m for m in before}
         now_ = {(m.key, m.cycle): m for m in after}
         changed = False
@@ -182,8 +260,8 @@ class PreviewTally:
             s.no_longer_dated += 1
         elif new_deadline is not None:
             s.newly_dated += 1
-        was_violated = old is not None and _violated(old)
-        is_violated = new is not None and _violated(new)
+        was_violated = old is not None and old.state is _VIOLATED
+        is_violated = new is not None and new.state is _VIOLATED
         if is_violated and not was_violated:
             s.newly_violated += 1
             if len(s.newly_violated_list) < LISTED:
@@ -210,32 +288,63 @@ class PreviewTally:
     def add_period(
         self, tier: str | None, before: Iterable[Milestone], after: Iterable[Milestone]
     ) -> None:
-        """One record's cycles in the period, before and after (others are skipped here)."""
-        s = self._summary
+        """One record's cycles in the period, before and after (others are skipped here);
+        ``after`` may be ``before`` itself when the change leaves the record as it is."""
         since, until = self._since, self._until
         kept = [m for m in before if in_period(m, since, until)]
-        made = [m for m in after if in_period(m, since, until)]
+        made = kept if after is before else [m for m in after if in_period(m, since, until)]
         if not kept and not made:
             return
-        s.period_records += 1
-        tiers = self._tiers.setdefault(tier or NO_TIER, [Compliance(), Compliance()])
+        self._summary.period_records += 1
+        tiers = self._tiers.get(tier or NO_TIER)
+        if tiers is None:
+            tiers = self._tiers[tier or NO_TIER] = [[0] * 5, [0] * 5]
         for side, items in ((0, kept), (1, made)):
-            counted = compliance(items)
-            tiers[side] = _plus(tiers[side], counted)
-            self._all[side] = _plus(self._all[side], counted)
-            by_name: dict[str, list[Milestone]] = {}
+            every, of_tier = self._all[side], tiers[side]
             for m in items:
-                by_name.setdefault(m.name or m.key, []).append(m)
-            for label, group in by_name.items():
-                sides = self._period.setdefault(label, [Compliance(), Compliance()])
-                sides[side] = _plus(sides[side], compliance(group))
+                outcome = _outcome(m)
+                every[outcome] += 1
+                of_tier[outcome] += 1
+                label = m.name or m.key
+                sides = self._period.get(label)
+                if sides is None:
+                    sides = self._period[label] = [[0] * 5, [0] * 5]
+                sides[side][outcome] += 1
+
+    def state(self) -> dict[str, Any]:
+        """The open records' part so far, as JSON (``restore`` takes it back)."""
+        s = self._summary
+        return {
+            **s.brief(),
+            "largest_moves": [_move_json(move) for _, _, move in sorted(self._heap, reverse=True)],
+            "newly_violated_list": [_flip_json(f) for f in s.newly_violated_list],
+            "no_longer_violated_list": [_flip_json(f) for f in s.no_longer_violated_list],
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Carry on from ``state`` (what ``state`` gave; counts missing from it are 0)."""
+        s = self._summary
+        for name in s.brief():
+            setattr(s, name, int(state.get(name, 0)))
+        for move in state.get("largest_moves", []):
+            self._keep(
+                Move(
+                    move["record"],
+                    move["milestone"],
+                    move["cycle"],
+                    datetime.fromisoformat(move["before"]),
+                    datetime.fromisoformat(move["after"]),
+                )
+            )
+        s.newly_violated_list = [_flip(f) for f in state.get("newly_violated_list", [])]
+        s.no_longer_violated_list = [_flip(f) for f in state.get("no_longer_violated_list", [])]
 
     def summary(self) -> PreviewSummary:
         s = self._summary
         s.largest = [move for _, _, move in sorted(self._heap, reverse=True)]
         s.by_milestone = _sides(self._period)
         s.by_tier = _sides(self._tiers)
-        s.overall = Side("all", self._all[0], self._all[1])
+        s.overall = Side("all", Compliance(*self._all[0]), Compliance(*self._all[1]))
         return s
 
 
@@ -247,19 +356,9 @@ def _is_open(m: Milestone | None) -> bool:
     )
 
 
-def _plus(a: Compliance, b: Compliance) -> Compliance:
-    return Compliance(
-        a.on_time + b.on_time,
-        a.late + b.late,
-        a.violated + b.violated,
-        a.open + b.open,
-        a.other + b.other,
-    )
-
-
-def _sides(groups: dict[str, list[Compliance]]) -> list[Side]:
+def _sides(groups: dict[str, list[list[int]]]) -> list[Side]:
     return [
-        Side(label, before, after)
+        Side(label, Compliance(*before), Compliance(*after))
         for label, (before, after) in sorted(groups.items(), key=lambda item: item[0].lower())
     ]
 
@@ -286,21 +385,26 @@ def _flip_json(flip: Flip) -> dict[str, Any]:
     return {"record": flip.record, "milestone": flip.milestone, "cycle": flip.cycle}
 
 
+def _flip(found: Mapping[str, Any]) -> Flip:
+    return Flip(found["record"], found["milestone"], int(found["cycle"]))
+
+
+def _move_json(m: Move) -> dict[str, Any]:
+    return {
+        "record": m.record,
+        "milestone": m.milestone,
+        "cycle": m.cycle,
+        "before": m.before.isoformat(),
+        "after": m.after.isoformat(),
+        "by_seconds": m.by.total_seconds(),
+    }
+
+
 def summary_to_json(s: PreviewSummary) -> dict[str, Any]:
     """The one JSON shape of a preview (API and ``policy preview --json``)."""
     return {
         **s.brief(),
-        "largest_moves": [
-            {
-                "record": m.record,
-                "milestone": m.milestone,
-                "cycle": m.cycle,
-                "before": m.before.isoformat(),
-                "after": m.after.isoformat(),
-                "by_seconds": m.by.total_seconds(),
-            }
-            for m in s.largest
-        ],
+        "largest_moves": [_move_json(m) for m in s.largest],
         "newly_violated_list": [_flip_json(f) for f in s.newly_violated_list],
         "no_longer_violated_list": [_flip_json(f) for f in s.no_longer_violated_list],
         "period": {

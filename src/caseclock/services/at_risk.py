@@ -78,7 +78,7 @@ def row_standing(
         stored_remaining=(
             timedelta(seconds=row.remaining_seconds) if row.remaining_seconds is not None else None
         ),
-        calendar=calendars.get(row.calendar),
+        calendar=calendars.get(row.calendar, row.calendar_version),
         now=now,
         yellow_within=yellow_within,
     )
@@ -170,15 +170,16 @@ def _time_left_key(found: QueueItem) -> tuple[float, float, int]:
 
 
 def due_soon_from(
-    calendars: Mapping[str, BusinessCalendar], *, now: datetime, within: timedelta
+    calendars: Mapping[tuple[str, int], BusinessCalendar], *, now: datetime, within: timedelta
 ) -> DueSoon:
-    """The deadlines at or before which a row has at most ``within`` left at ``now``: on a
-    business calendar, the latest instant with that much open time from now (the next opening,
-    when the amount runs out at a closing time); on the wall clock, ``now + within``."""
+    """The deadlines at or before which a row has at most ``within`` left at ``now``: on each
+    version of a business calendar (by name and version), the latest instant with that much
+    open time from now (the next opening, when the amount runs out at a closing time); on the
+    wall clock, ``now + within``."""
     business = {}
-    for name, calendar in calendars.items():
+    for clock, calendar in calendars.items():
         reached = calendar.add(now, within)
-        business[name] = reached if calendar.is_open(reached) else calendar.next_open(reached)
+        business[clock] = reached if calendar.is_open(reached) else calendar.next_open(reached)
     return DueSoon(wall=now + within, business=business)
 
 
@@ -241,7 +242,8 @@ def queue_counts(
     if cache is not None and (found := cache.get(key, now=now)) is not None:
         return found
     generation = write_generation.current()  # before reading: a write meanwhile makes it stale
-    due_soon = due_soon_from(CalendarCache(session).all(), now=now, within=yellow_within)
+    every = CalendarCache(session).every_version()
+    due_soon = due_soon_from(every, now=now, within=yellow_within)
     counts = MilestoneRepository(session).counts(
         where, now=now, scope=principal.accounts, due_soon=due_soon
     )

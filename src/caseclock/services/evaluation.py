@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
+from hashlib import blake2b
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,11 +19,11 @@ from caseclock.core.events import Event
 from caseclock.core.milestones import Milestone, Timer, lasting_digest, timer_to_json
 from caseclock.core.policy import Process
 from caseclock.core.record_fields import RecordFields
-from caseclock.services.calendars import CalendarCache
+from caseclock.services.calendars import CalendarCache, Versions, version_of
 from caseclock.services.document_cache import DocumentCache
 from caseclock.store.models import AccountRow
 from caseclock.store.repositories.milestones import Wanted
-from caseclock.store.repositories.policy import CalendarPinRepository, ProcessRepository
+from caseclock.store.repositories.policy import ProcessRepository
 from caseclock.store.repositories.timers import TimerId
 
 
@@ -79,29 +80,16 @@ def parsed_process(document: Mapping[str, Any], version: int) -> Process:
 
 class RecordEvaluator:
     """Evaluates records on the process version each one keeps, and on the calendar versions
-    it keeps (``calendars_for``: a record pinned to an earlier version of a calendar)."""
+    it holds (``calendars_for``: ``records.calendar_versions``)."""
 
     def __init__(self, session: Session, calendars: CalendarCache | None = None) -> None:
         self._processes = ProcessRepository(session)
         self._parsed: dict[tuple[str, int], Process | None] = {}
         self.calendars = calendars or CalendarCache(session)
-        self._pin_repository = CalendarPinRepository(session)
-        self._pins: dict[str, dict[str, int]] = {}
-        self._pins_read: set[str] = set()
 
-    def preload_pins(self, record_ids: Collection[str]) -> None:
-        """Read the calendar pins of a batch's records with one query."""
-        missing = set(record_ids) - self._pins_read
-        self._pins.update(self._pin_repository.pins(missing))
-        self._pins_read |= missing
-
-    def calendars_for(self, record_id: str | None) -> Mapping[str, BusinessCalendar]:
-        """The calendars a record counts on: today's, but the versions it is pinned to."""
-        if record_id is None:
-            return self.calendars.all()
-        self.preload_pins((record_id,))
-        pins = self._pins.get(record_id)
-        return self.calendars.pinned(pins) if pins else self.calendars.all()
+    def calendars_for(self, versions: Versions | None) -> Mapping[str, BusinessCalendar]:
+        """The calendars a record holding ``versions`` counts on."""
+        return self.calendars.at(versions)
 
     def process(self, key: str | None, version: int | None) -> Process | None:
         if key is None or version is None:
@@ -125,11 +113,11 @@ class RecordEvaluator:
         timeline: Sequence[Event],
         now: datetime,
         account: Mapping[str, Any] | None,
-        record_id: str | None = None,
+        versions: Versions | None = None,
     ) -> dict[str, str]:
         """The overrides of ``timeline`` the evaluator refuses at ``now`` (by event id, with
         why): pausing a held clock, resuming a running one, extending past the limit."""
-        calendars = self.calendars_for(record_id)
+        calendars = self.calendars_for(versions)
         found = replay_record(process, timeline, now, calendars=calendars, account=account)
         return found.refusals
 
@@ -139,12 +127,13 @@ class RecordEvaluator:
         timeline: Sequence[Event],
         now: datetime,
         account: Mapping[str, Any] | None,
-        record_id: str | None = None,
+        versions: Versions | None = None,
     ) -> list[Milestone]:
-        """Every milestone of one record at ``now``; none without a process (no clock)."""
+        """Every milestone of one record at ``now`` (holding calendar ``versions``); none
+        without a process (no clock)."""
         if process is None or not timeline:
             return []
-        calendars = self.calendars_for(record_id)
+        calendars = self.calendars_for(versions)
         return evaluate(process, timeline, now, calendars=calendars, account=account)
 
 
@@ -155,9 +144,12 @@ def wanted_rows(
     *,
     now: datetime,
     fired: Collection[TimerId] = frozenset(),
+    versions: Versions | None = None,
 ) -> list[Wanted]:
     """The materialized rows of one record's milestones, as ``MilestoneRepository.replace``
     takes them: each with the digest of its values, and the values built only if written.
+    ``versions`` are the calendar versions the record holds: each row names the version of
+    its calendar it was counted on.
 
     ``next_timer_*`` name the earliest timer of the plan that is not in ``fired`` (the firing
     ledger's keys): what the worker claims the row by.
@@ -178,7 +170,15 @@ def wanted_rows(
                 ),
                 -1,
             )
-        row = _Row(record_id, fields, milestone, timers=timers, first=first, now=now)
+        row = _Row(
+            record_id,
+            fields,
+            milestone,
+            timers=timers,
+            first=first,
+            now=now,
+            version=version_of(versions, milestone.calendar),
+        )
         rows.append(Wanted(record_id, milestone.key, milestone.cycle, row.digest(), row.values))
     return rows
 
@@ -191,7 +191,7 @@ class _Row:
     """One milestone row: the digest of its lasting values, and all its column values.
     ``first`` is the place in ``timers`` of the earliest one not fired (-1: none)."""
 
-    __slots__ = ("fields", "first", "milestone", "now", "record_id", "timers")
+    __slots__ = ("fields", "first", "milestone", "now", "record_id", "timers", "version")
 
     def __init__(
         self,
@@ -202,8 +202,10 @@ class _Row:
         timers: Sequence[Timer],
         first: int,
         now: datetime,
+        version: int | None,
     ) -> None:
         self.record_id = record_id
+        self.version = version
         self.fields = fields
         self.milestone = milestone
         self.timers = timers
@@ -213,7 +215,7 @@ class _Row:
     def digest(self) -> str:
         """The digest of the row's lasting values (``core.milestones.lasting_digest``)."""
         fields = self.fields
-        return lasting_digest(
+        digest = lasting_digest(
             self.record_id,
             self.milestone,
             self.timers,
@@ -222,6 +224,9 @@ class _Row:
             team=fields.team,
             account=fields.account,
         )
+        if self.version is None or self.version == 1:
+            return digest  # the digest rows had before calendars were versioned
+        return blake2b(f"{digest}@{self.version}".encode(), digest_size=16).hexdigest()
 
     def values(self) -> dict[str, Any]:
         m = self.milestone
@@ -234,6 +239,7 @@ class _Row:
             "state": str(m.state),
             "is_open": m.is_open,
             "calendar": m.calendar,
+            "calendar_version": self.version,
             "started_at": m.started_at,
             "deadline": m.deadline,
             "warning_at": m.warning_at,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from caseclock.core.events import Event, EventType
+from caseclock.core.milestones import Milestone
 from caseclock.core.overrides import unknown_milestone
 from caseclock.core.policy import DEFAULT_CLOSED_STATUSES, Process
 from caseclock.core.provenance import Provenance
@@ -29,6 +30,7 @@ from caseclock.core.validation import describe_validation_error
 from caseclock.services import account_clock, audit, csat
 from caseclock.services.access import Principal
 from caseclock.services.assignment import ProcessChooser, active_entitlements
+from caseclock.services.calendars import CalendarCache
 from caseclock.services.evaluation import (
     AccountFacts,
     RecordEvaluator,
@@ -445,12 +447,15 @@ def _refuse_overrides(
         {a for r in processes if (a := columns[r].get("account_id")) is not None}
     )
     facts_of = AccountFacts(accounts)
-    evaluator.preload_pins(processes.keys())
     for record_id, process in processes.items():
         batch = [(i, e) for i, e in accepted.items() if e.record == record_id]
         timeline = [*(to_event(s) for s in stored[record_id]), *(e for _, e in batch)]
         account = facts_of(columns[record_id].get("account_id"))
-        refused = evaluator.refusals(process, timeline, now, account, record_id)
+        # a record this batch creates counts on the versions in force
+        versions = columns[record_id].get(
+            "calendar_versions", evaluator.calendars.held_at_creation()
+        )
+        refused = evaluator.refusals(process, timeline, now, account, versions)
         for index, event in batch:
             if event.id in refused and results[index].outcome is Outcome.ACCEPTED:
                 results[index].reject(f"data: {refused[event.id]}")
@@ -506,6 +511,7 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
     accounts = AccountRepository(session).get_many(account_ids)
     on = now.date()
     entitlements = active_entitlements(session, account_ids, on)
+    calendars = CalendarCache(session).held_at_creation()  # the versions it will count on
     rows: list[dict[str, Any]] = []
     for record_id, event in created.items():
         fields = projected[record_id]
@@ -528,6 +534,7 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
                 "process_key": assignment.process_key if assignment else None,
                 "process_version": assignment.process_version if assignment else None,
                 "entitlement_id": assignment.entitlement_id if assignment else None,
+                "calendar_versions": calendars,
                 "created_at": event.at,
                 "updated_at": event.at,
                 "received_at": now,
@@ -615,6 +622,7 @@ def refresh(
     known: Mapping[str, Mapping[str, Any]] | None = None,
     born: Mapping[str, list[StoredEvent]] | None = None,
     ledger: Iterable[TimerId] | None = None,
+    evaluated: dict[str, list[Milestone]] | None = None,
 ) -> Refreshed:
     """Recompute the records' columns and milestone rows from their whole timelines; return
     what was read and written (the worker fires from it).
@@ -622,7 +630,8 @@ def refresh(
     ``known`` holds the columns of records the caller has just read (the others are read);
     ``born`` the whole timelines of records created in this transaction, which have no
     milestone rows yet: nothing of them is read back, and their rows are copied in;
-    ``ledger`` the records' fired timers when the caller has read them.
+    ``ledger`` the records' fired timers when the caller has read them; ``evaluated``, when
+    given, receives each record's milestones as evaluated (a policy migration tallies them).
     """
     customer = account_clock.customer_records(record_ids)
     if customer:  # customer milestones run on the engine from their own rows, not a timeline
@@ -644,7 +653,6 @@ def refresh(
             if r["process_key"] is not None and r["process_version"] is not None
         ]
     )
-    evaluator.preload_pins(current.keys())
     fired: dict[str, set[TimerId]] = {}  # each record's fired timers, most have none
     for timer in FiringRepository(session).fired(record_ids) if ledger is None else ledger:
         fired.setdefault(timer[0], set()).add(timer)
@@ -675,11 +683,21 @@ def refresh(
         if any(row[name] != value for name, value in values.items()):
             changed.append(values)
             stored[record_id] = {**row, **values}
+        versions = row["calendar_versions"]
         milestones = evaluator.evaluate(
-            process, timeline, now, account_facts_of(row["account_id"]), record_id
+            process, timeline, now, account_facts_of(row["account_id"]), versions
         )
+        if evaluated is not None:
+            evaluated[record_id] = milestones
         wanted.extend(
-            wanted_rows(record_id, fields, milestones, now=now, fired=fired.get(record_id, ()))
+            wanted_rows(
+                record_id,
+                fields,
+                milestones,
+                now=now,
+                fired=fired.get(record_id, ()),
+                versions=versions,
+            )
         )
     records.update_many(changed)
     rows = MilestoneRepository(session)

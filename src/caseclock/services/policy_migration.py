@@ -14,8 +14,8 @@ batch (resumable) or all of them with the apply (one transaction).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,19 +24,26 @@ from sqlalchemy.orm import Session
 
 from caseclock.core.condition_spec import Condition, has_triggers
 from caseclock.core.conditions import Predicate, compile_condition
+from caseclock.core.milestones import Milestone
 from caseclock.core.policy import PolicyBundle, PolicyInvalid, parse_document
-from caseclock.core.policy_preview import PreviewSummary
+from caseclock.core.policy_preview import (
+    PreviewSummary,
+    PreviewTally,
+    as_migrated,
+    stored_milestone,
+)
 from caseclock.core.validation import describe_validation_error
 from caseclock.errors import Conflict, NotFound, ValidationFailed
 from caseclock.services import audit
 from caseclock.services.evaluation import AccountFacts
 from caseclock.services.ingest import refresh
 from caseclock.services.policy import AppliedPolicy, apply_bundle
-from caseclock.services.policy_preview import Asked, Progress, matches, no_progress, preview
+from caseclock.services.policy_preview import matches
+from caseclock.store.database import SessionFactory
 from caseclock.store.models import PolicyMigrationRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.policy import (
-    CalendarPinRepository,
+    CalendarRepository,
     MigrationRepository,
     PolicyChangeRepository,
     ProcessRepository,
@@ -44,6 +51,7 @@ from caseclock.store.repositories.policy import (
 from caseclock.store.repositories.records import RecordRepository
 
 BATCH = 500
+Progress = Callable[[int, int], None]
 MODES = "none, open or matching:CONDITION"
 
 
@@ -100,7 +108,6 @@ def start(
     choice: MigrateChoice,
     actor: str,
     now: datetime,
-    summary: dict[str, Any],
 ) -> PolicyMigrationRow:
     """A new migration (and its audit row); ``Conflict`` while another is unfinished."""
     repo = MigrationRepository(session)
@@ -113,7 +120,7 @@ def start(
             actor=actor,
             targets=targets,
             criteria=choice.text,
-            summary=summary,
+            summary={},
             cursor=None,
             moved=0,
         )
@@ -125,7 +132,7 @@ def start(
         target=f"migration {row.id}",
         action="migrate",
         at=now,
-        details={"targets": targets, "criteria": choice.text, "preview": summary},
+        details={"targets": targets, "criteria": choice.text},
     )
     return row
 
@@ -163,7 +170,9 @@ def run_batch(
 ) -> int:
     """Move the next ``size`` open records of the migration (those already on their target
     or not meeting its criteria are passed over); the number walked, 0 once it is finished
-    (then ``finished_at`` is set and the trail says how many moved)."""
+    (then ``finished_at`` is set and the trail says how many moved, with the counts of what
+    moved). The counts (``migration.summary``) grow batch by batch as the preview's would:
+    each moved record's milestones as the store held them, beside its re-evaluation."""
     if migration.finished_at is not None:
         return 0
     versions: dict[str, int] = dict(migration.targets["processes"])
@@ -179,15 +188,14 @@ def run_batch(
             target=f"migration {migration.id}",
             action="migrated",
             at=now,
-            details={"moved": migration.moved},
+            details={"moved": migration.moved, "preview": _brief(migration.summary)},
         )
         session.flush()
         return 0
     predicate = parse_migrate(migration.criteria).predicate()
     records = RecordRepository(session)
     columns = records.lock(ids)
-    pins = CalendarPinRepository(session)
-    pinned = {r for r, held in pins.pins(ids).items() if set(held) & set(calendars)}
+    newest = CalendarRepository(session).versions()
     facts_of = AccountFacts(
         AccountRepository(session).get_many(
             {c["account_id"] for c in columns.values() if c["account_id"] is not None}
@@ -198,39 +206,64 @@ def run_batch(
         target = versions.get(row["process_key"])
         return target is not None and row["process_version"] != target
 
+    def held(row: Mapping[str, Any]) -> dict[str, int]:
+        """The calendar versions the record holds once moved: the bundle's, newest."""
+        moved = {**(row["calendar_versions"] or {}), **{n: newest[n] for n in calendars}}
+        return {name: version for name, version in moved.items() if version > 1}
+
+    def new_calendars(row: Mapping[str, Any]) -> bool:
+        return held(row) != (row["calendar_versions"] or {})
+
     moving = [
         row
         for row in columns.values()
         if not row["is_closed"]
-        and (new_version(row) or row["id"] in pinned)
+        and (new_version(row) or new_calendars(row))
         and matches(predicate, row, facts_of(row["account_id"]), now)
     ]
     if moving:
+        moved_ids = [row["id"] for row in moving]
+        stored = changes.stored_cycles(moved_ids)
         by_version: dict[int, list[str]] = {}
         for row in moving:
             by_version.setdefault(row["process_version"], []).append(row["id"])
         for version, record_ids in by_version.items():
             changes.keep_decided(record_ids, version, before=now)
-        pins.unpin([row["id"] for row in moving], calendars)
-        updates = [
-            {"id": row["id"], "process_version": versions[row["process_key"]]}
-            for row in moving
-            if new_version(row)
-        ]
-        records.update_many(updates)
-        refresh(session, {row["id"] for row in moving}, now=now)
+        records.update_many(
+            [
+                {
+                    "id": row["id"],
+                    "process_version": versions.get(row["process_key"], row["process_version"]),
+                    "calendar_versions": held(row) or None,
+                }
+                for row in moving
+            ]
+        )
+        evaluated: dict[str, list[Milestone]] = {}
+        refresh(session, set(moved_ids), now=now, evaluated=evaluated)
+        tally = PreviewTally(since=now, until=now)
+        tally.restore(migration.summary)
+        for record_id in moved_ids:
+            before = [stored_milestone(cycle, now=now) for cycle in stored[record_id]]
+            after = as_migrated(before, evaluated.get(record_id, []), now)
+            tally.add_open(record_id, before, after)
+        migration.summary = tally.state()
     migration.cursor = ids[-1]
     migration.moved += len(moving)
     session.flush()
     return len(ids)
 
 
+def _brief(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The counts of a migration's summary (what the trail keeps)."""
+    return {name: summary.get(name, 0) for name in PreviewSummary().brief()}
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyChange:
-    """An applied bundle, the preview run before it, and the migration it started."""
+    """An applied bundle, and the migration it started (None: ``--migrate none``)."""
 
     applied: AppliedPolicy
-    summary: PreviewSummary
     migration: PolicyMigrationRow | None
 
 
@@ -240,23 +273,19 @@ def change_policy(
     *,
     choice: MigrateChoice,
     actor: str,
-    asked: Asked,
-    progress: Progress = no_progress,
+    now: datetime,
 ) -> PolicyChange:
-    """Preview ``bundle`` (``asked``: the instant and the period; which records move is
-    ``choice``'s), apply it, and start the migration ``choice`` asks for (its batches are the
-    caller's to run: ``run_batch``, ``run_all``); the audit trail keeps the apply and the
-    migration with the preview's counts. Raises before changing anything when the bundle is
-    refused or another migration is unfinished."""
+    """Apply ``bundle`` and start the migration ``choice`` asks for (its batches are the
+    caller's to run: ``run_batch``, ``run_all``, ``run_committed``). Nothing is evaluated
+    twice: the audit trail keeps the apply, and the migration's counts as it goes (the
+    preview's counts of the records it moved, in its ``migrated`` row); an apply that moves
+    nothing keeps the open records' counts, all unchanged. Raises before changing anything
+    when the bundle is refused or another migration is unfinished."""
     if choice.moves:
         running = MigrationRepository(session).unfinished()
         if running is not None:
             raise _unfinished(running)
-    moving = replace(asked, moves=choice.moves, matching=choice.predicate())
-    summary = preview(session, bundle, moving, progress=progress)
-    now = asked.now
     applied = apply_bundle(session, bundle, now=now)
-    audit.policy_applied(session, applied, actor=actor, at=now, preview=summary.brief())
     migration = None
     if choice.moves:
         migration = start(
@@ -265,9 +294,21 @@ def change_policy(
             choice=choice,
             actor=actor,
             now=now,
-            summary=summary.brief(),
         )
-    return PolicyChange(applied, summary, migration)
+        preview: dict[str, Any] = {"migration": migration.id}
+    else:
+        preview = PolicyChangeRepository(session).unmoved()
+    audit.policy_applied(session, applied, actor=actor, at=now, preview=preview)
+    return PolicyChange(applied, migration)
+
+
+def migration_summary(migration: PolicyMigrationRow) -> PreviewSummary:
+    """What a migration did so far: the preview's counts of the records it moved."""
+    tally = PreviewTally(since=migration.created_at, until=migration.created_at)
+    tally.restore(migration.summary)
+    summary = tally.summary()
+    summary.since = summary.until = summary.overall = None
+    return summary
 
 
 def run_all(session: Session, migration: PolicyMigrationRow, *, now: datetime) -> int:
@@ -275,3 +316,54 @@ def run_all(session: Session, migration: PolicyMigrationRow, *, now: datetime) -
     while run_batch(session, migration, now=now):
         pass
     return migration.moved
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    """Where a migration run in committed batches stands."""
+
+    id: int
+    moved: int
+    finished: bool
+    summary: PreviewSummary
+
+
+def run_committed(
+    factory: SessionFactory,
+    *,
+    now: datetime,
+    size: int = BATCH,
+    progress: Progress = lambda _done, _total: None,
+) -> Walked:
+    """Run the unfinished migration to its end, each batch a transaction of its own that
+    commits (unlike the rest of the services, this function owns its units of work: that is
+    what makes a migration resumable). An interruption anywhere loses at most the batch under
+    way; running this again continues after the last committed one. ``NotFound`` when no
+    migration is unfinished; ``progress(done, total)`` after each batch."""
+    with factory() as session:
+        total = remaining(session, unfinished(session))
+    walked = 0
+    while True:
+        with factory() as session:
+            migration = unfinished_or_last(session)
+            step = run_batch(session, migration, now=now, size=size)
+            found = Walked(
+                migration.id,
+                migration.moved,
+                migration.finished_at is not None,
+                migration_summary(migration),
+            )
+            session.commit()
+        walked += step
+        progress(walked, max(total, walked))
+        if step == 0:
+            return found
+
+
+def unfinished_or_last(session: Session) -> PolicyMigrationRow:
+    """The unfinished migration, else the newest one (``NotFound``: there is none)."""
+    repo = MigrationRepository(session)
+    row = repo.unfinished() or repo.newest()
+    if row is None:
+        raise NotFound("no policy migration has been started")
+    return row

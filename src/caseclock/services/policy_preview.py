@@ -1,14 +1,24 @@
 """Preview a bundle on the stored history: every open record (and every closed one with a
-cycle in the chosen period) evaluated from its timeline under the policy in force and under the
-proposed one, at the same instant, tallied by ``core.policy_preview``.
+cycle in the chosen period) as it stands and as it would stand under the proposed bundle, at
+the same instant, tallied by ``core.policy_preview``.
 
 Under the proposal a record runs the bundle's process of its own key (the version a
-migration would move it to; a process the bundle lacks stays as it is) on the calendars in
-force with the bundle's replacing those of the same names. A record whose process and
-calendars the bundle leaves as they are is evaluated once. Reads only: a preview changes
-nothing, whether it succeeds or fails. Records are read in pages of ``BATCH`` (timelines and
-accounts with one query each), so memory stays flat and ``progress(done, total)`` is called
-after each page.
+migration would move it to; a process the bundle lacks stays as it is) on the calendar
+versions it holds, with the bundle's calendars replacing those of the same names. Only what the
+bundle can change is evaluated:
+
+- **before** is read from the record's stored milestone rows (as the reports read them), and
+  evaluated from its timeline only when those rows may lag behind the clock: a paused or
+  pending cycle (a pause that ends by itself, a deferred start) or a process whose conditions
+  read the clock (``within_next``, ``within_last``);
+- **after** is evaluated from the timeline only for a record the bundle touches: it moves, and
+  the bundle's process of its key differs from the version it runs, or one of the bundle's
+  calendars it may count on differs from the version it holds. Any other record stands after
+  as before.
+
+Reads only: a preview changes nothing, whether it succeeds or fails. Records are read in pages
+of ``BATCH`` (columns, milestone rows, events and accounts with one query each), so memory
+stays flat and ``progress(done, total)`` is called after each page.
 """
 
 from __future__ import annotations
@@ -23,22 +33,31 @@ from sqlalchemy.orm import Session
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, Predicate
 from caseclock.core.evaluate import evaluate
-from caseclock.core.milestones import Milestone
+from caseclock.core.events import Event, EventType
+from caseclock.core.milestones import Milestone, MilestoneState
 from caseclock.core.policy import PolicyBundle, Process
-from caseclock.core.policy_preview import PreviewSummary, PreviewTally, as_migrated
+from caseclock.core.policy_preview import (
+    PreviewSummary,
+    PreviewTally,
+    StoredCycle,
+    as_migrated,
+    stored_milestone,
+)
 from caseclock.core.timeline import build_timeline
 from caseclock.services.calendars import business_calendar, calendar_document
 from caseclock.services.escalations import record_facts
 from caseclock.services.evaluation import AccountFacts, RecordEvaluator
-from caseclock.services.ingest import to_event
 from caseclock.services.policy import ensure_storable, process_document
 from caseclock.store.repositories.customers import AccountRepository
-from caseclock.store.repositories.policy import PolicyChangeRepository
-from caseclock.store.repositories.records import EventRepository, RecordRepository
+from caseclock.store.repositories.policy import EventValues, PolicyChangeRepository
+from caseclock.store.repositories.records import RecordRepository
 
 BATCH = 1000
 Progress = Callable[[int, int], None]
 Moving = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]  # (columns, account) -> moves
+
+_LAGGING = frozenset({MilestoneState.PAUSED.value, MilestoneState.PENDING.value})
+_CLOCK_OPERATORS = frozenset({"within_next", "within_last"})
 
 
 def no_progress(_done: int, _total: int) -> None:
@@ -62,7 +81,8 @@ def proposal_of(bundle: PolicyBundle) -> Proposal:
 
 @dataclass(slots=True)
 class RecordPair:
-    """One record evaluated under the policy in force and under the proposal."""
+    """One record as it stands (``before``) and under the proposal (``after``: the same list
+    when the proposal leaves it as it is)."""
 
     record: str
     columns: Mapping[str, Any]
@@ -72,70 +92,142 @@ class RecordPair:
     moves: bool
 
 
-class PairEvaluator:
-    """Evaluates records twice (once when the proposal leaves their policy unchanged).
+_EVENT_TYPES = {str(kind): kind for kind in EventType}
+_EVENT_FIELDS = frozenset({"id", "record", "type", "at", "data"})
 
-    A record that moves runs the bundle's process of its key (if the bundle has one) on the
-    calendars it counts on, but the bundle's calendars as the bundle has them (a migration
-    unpins them); one that does not move keeps all it has (an apply pins its calendars).
-    """
+
+def _event(record: str, values: EventValues) -> Event:
+    """An event the store holds (validated when it was stored), built without validating it
+    again nor going through pydantic's constructor: a preview builds millions of them."""
+    event_id, kind, at, data = values
+    made = object.__new__(Event)
+    object.__setattr__(
+        made,
+        "__dict__",
+        {"id": event_id, "record": record, "type": _EVENT_TYPES[kind], "at": at, "data": data},
+    )
+    object.__setattr__(made, "__pydantic_fields_set__", _EVENT_FIELDS)
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
+
+
+def _reads_the_clock(document: Any) -> bool:
+    """Whether a process document holds a condition on the clock (``within_next`` ...)."""
+    if isinstance(document, dict):
+        return any(
+            key in _CLOCK_OPERATORS
+            or (isinstance(value, str) and value in _CLOCK_OPERATORS)
+            or _reads_the_clock(value)
+            for key, value in document.items()
+            if isinstance(key, str)
+        )
+    if isinstance(document, list):
+        return any(_reads_the_clock(item) for item in document)
+    return False
+
+
+def _reach(process: Process) -> frozenset[str] | None:
+    """The calendars a process's clocks may count on (None: any, a field picks it)."""
+    choices = [process.calendar, *(m.calendar for m in process.milestones)]
+    if any(c is not None and c.field is not None for c in choices):
+        return None
+    return frozenset(process.calendar_names())
+
+
+class PairEvaluator:
+    """Reads records as they stand and evaluates them under the proposal where it changes
+    them (see the module's docstring)."""
 
     def __init__(self, session: Session, bundle: PolicyBundle) -> None:
         self.session = session
         self.evaluator = RecordEvaluator(session)
         self.proposal = proposal_of(bundle)
-        self._same_process: dict[tuple[str, int], bool] = {}
+        self.changes = PolicyChangeRepository(session)
+        self._process_same: dict[tuple[str, int], bool] = {}
+        self._clock: dict[tuple[str, int], bool] = {}
+        self._calendars_same: dict[tuple[frozenset[str] | None, Any], bool] = {}
 
     def proposed(self, key: str, current: Process) -> Process:
         return self.proposal.processes.get(key, current)
 
-    def _unchanged(
-        self, key: str, version: int, current: Process, calendars: Mapping[str, BusinessCalendar]
-    ) -> bool:
-        """Whether moving leaves the record's process and calendars as they are."""
-        if (key, version) not in self._same_process:
+    def _same_process(self, key: str, version: int, current: Process) -> bool:
+        if (key, version) not in self._process_same:
             after = self.proposed(key, current)
-            same = process_document(after) == process_document(current)
-            self._same_process[(key, version)] = same
-        return self._same_process[(key, version)] and all(
-            name in calendars and calendars[name].spec == calendar.spec
-            for name, calendar in self.proposal.calendars.items()
-        )
+            same = after is current or process_document(after) == process_document(current)
+            self._process_same[(key, version)] = same
+        return self._process_same[(key, version)]
+
+    def _same_calendars(self, current: Process, held: Mapping[str, BusinessCalendar]) -> bool:
+        """Whether every calendar of the bundle the process may count on reads as the record
+        holds it."""
+        reach = _reach(current)
+        cache_key = (reach, id(held))
+        if cache_key not in self._calendars_same:
+            self._calendars_same[cache_key] = all(
+                name in held and held[name].spec == calendar.spec
+                for name, calendar in self.proposal.calendars.items()
+                if reach is None or name in reach
+            )
+        return self._calendars_same[cache_key]
+
+    def _reads_clock(self, key: str, version: int, process: Process) -> bool:
+        if (key, version) not in self._clock:
+            self._clock[(key, version)] = _reads_the_clock(process_document(process))
+        return self._clock[(key, version)]
 
     def pairs(self, ids: Sequence[str], now: datetime, moving: Moving) -> Iterator[RecordPair]:
-        """Each record of ``ids`` that runs a process, evaluated at ``now`` as it stands and
-        as it would after the change: on the proposed calendars, and on the bundle's process
-        when ``moving(columns, account)`` says it moves to it."""
+        """Each record of ``ids`` that runs a process, as it stands at ``now`` and as it would
+        after the change: on the bundle's process and calendars when ``moving(columns,
+        account)`` says it moves."""
         columns = RecordRepository(self.session).columns(ids)
-        timelines = EventRepository(self.session).timelines(columns.keys())
+        stored = self.changes.stored_cycles(list(columns))
         accounts = AccountRepository(self.session).get_many(
             {c["account_id"] for c in columns.values() if c["account_id"] is not None}
         )
         facts_of = AccountFacts(accounts)
         self.evaluator.preload([(c["process_key"], c["process_version"]) for c in columns.values()])
-        self.evaluator.preload_pins(columns.keys())
+        plans: list[tuple[str, Process, bool, bool, bool]] = []
         for record_id in sorted(columns):
             row = columns[record_id]
             key, version = row["process_key"], row["process_version"]
             current = self.evaluator.process(key, version)
             if current is None or key is None or version is None:
                 continue
-            timeline = build_timeline(to_event(s) for s in timelines[record_id])
+            moves = moving(row, facts_of(row["account_id"]))
+            held = self.evaluator.calendars_for(row["calendar_versions"])
+            touched = moves and not (
+                self._same_process(key, version, current) and self._same_calendars(current, held)
+            )
+            lagging = not row["is_closed"] and (
+                self._reads_clock(key, version, current)
+                or any(cycle[3] in _LAGGING for cycle in stored[record_id])
+            )
+            plans.append((record_id, current, moves, touched, touched and lagging))
+        evaluated = {record_id for record_id, _, _, touched, _ in plans if touched}
+        events = self.changes.events(evaluated)
+        for record_id, current, moves, touched, fresh_before in plans:
+            row = columns[record_id]
             account = facts_of(row["account_id"])
-            calendars = self.evaluator.calendars_for(record_id)
-            before = evaluate(current, timeline, now, calendars=calendars, account=account)
-            moves = moving(row, account)
-            if not moves or self._unchanged(key, version, current, calendars):
-                after = before
-            else:
+            held = self.evaluator.calendars_for(row["calendar_versions"])
+            before = _as_stored(stored[record_id], now)
+            after = before
+            if touched:
+                timeline = build_timeline(_event(record_id, e) for e in events[record_id])
+                if fresh_before:
+                    before = evaluate(current, timeline, now, calendars=held, account=account)
                 after = evaluate(
-                    self.proposed(key, current),
+                    self.proposed(row["process_key"], current),
                     timeline,
                     now,
-                    calendars={**calendars, **self.proposal.calendars},
+                    calendars={**held, **self.proposal.calendars},
                     account=account,
                 )
             yield RecordPair(record_id, row, account, before, after, moves)
+
+
+def _as_stored(cycles: Sequence[StoredCycle], now: datetime) -> list[Milestone]:
+    return [stored_milestone(cycle, now=now) for cycle in cycles]
 
 
 def matches(
@@ -196,7 +288,9 @@ def previewing(
     after: str | None = None
     while ids := repo.open_ids(after, batch):
         for pair in pairs.pairs(ids, now, moving):
-            migrated = as_migrated(pair.before, pair.after, now) if pair.moves else pair.after
+            migrated = pair.after
+            if pair.moves and pair.after is not pair.before:
+                migrated = as_migrated(pair.before, pair.after, now)
             tally.add_open(pair.record, pair.before, migrated)
             tally.add_period(pair.columns["tier"], pair.before, pair.after)
         after = ids[-1]

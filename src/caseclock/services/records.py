@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from caseclock.core.evaluate import evaluate_replay, replay_record
 from caseclock.core.events import ID_LENGTH, Event
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import Process
+from caseclock.core.policy_preview import as_migrated
 from caseclock.core.provenance import Provenance
 from caseclock.core.replay import Replay
 from caseclock.core.timeline import build_timeline
@@ -24,6 +25,7 @@ from caseclock.services.ingest import FUTURE_ALLOWANCE, EventResult, Outcome, in
 from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, TaskRow
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.people import UserRepository
+from caseclock.store.repositories.policy import PolicyChangeRepository
 from caseclock.store.repositories.records import (
     EventRepository,
     RecordFilter,
@@ -33,8 +35,19 @@ from caseclock.store.repositories.records import (
 
 
 @dataclass(frozen=True, slots=True)
+class Kept:
+    """A cycle a policy migration kept as it was decided: the process version it ran under,
+    and that version's replay (its explanation) and process."""
+
+    version: int
+    process: Process
+    replay: Replay
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluated:
-    """A record's milestones evaluated live at ``now`` on the version it keeps."""
+    """A record's milestones evaluated live at ``now`` on the version it keeps; a cycle a
+    policy migration kept stays as it ran under its version (``kept``, by key and cycle)."""
 
     record: RecordRow
     process: Process | None
@@ -45,6 +58,12 @@ class Evaluated:
     calendars: Mapping[str, BusinessCalendar]
     replay: Replay | None  # None without a process or events: no clock runs
     provenance: Mapping[str, Provenance]  # where each event came from, by event id
+    kept: Mapping[tuple[str, int], Kept] = field(default_factory=dict)
+
+    def kept_version(self, milestone: Milestone) -> int | None:
+        """The process version a cycle was kept under (None: the record's own)."""
+        found = self.kept.get((milestone.key, milestone.cycle))
+        return found.version if found is not None else None
 
 
 def get_record(session: Session, record_id: str, principal: Principal) -> RecordRow:
@@ -131,29 +150,78 @@ def record_events(
 
 def evaluate_record(session: Session, record: RecordRow, *, now: datetime) -> Evaluated:
     """The record's milestones at ``now``, with the replay they come from (the console draws
-    pauses and explains deadlines from it: the same reckoning, never a second one)."""
+    pauses and explains deadlines from it: the same reckoning, never a second one). A cycle a
+    policy migration kept (``kept_version``) is evaluated on the version it ran under, with
+    the calendar version it was counted on, as the store keeps it."""
     evaluator = RecordEvaluator(session)
     process = evaluator.process(record.process_key, record.process_version)
     stored = EventRepository(session).timelines({record.id})[record.id]
     timeline = build_timeline(to_event(s) for s in stored)
     account = AccountRepository(session).get(record.account_id) if record.account_id else None
-    calendars = evaluator.calendars_for(record.id)
+    facts = account_facts(account)
+    calendars = evaluator.calendars_for(record.calendar_versions)
     replay = (
-        replay_record(process, timeline, now, calendars=calendars, account=account_facts(account))
+        replay_record(process, timeline, now, calendars=calendars, account=facts)
         if process is not None and timeline
         else None
     )
+    milestones = evaluate_replay(replay) if replay is not None else []
+    kept: dict[tuple[str, int], Kept] = {}
+    if replay is not None:
+        held = PolicyChangeRepository(session).kept_cycles(record.id)
+        runs: dict[tuple[int, frozenset[tuple[str, int]]], list[tuple[str, int]]] = {}
+        for cycle, (version, calendar, calendar_version) in held.items():
+            pinned = {calendar: calendar_version} if calendar and calendar_version else {}
+            runs.setdefault((version, frozenset(pinned.items())), []).append(cycle)
+        for (version, counted_on), cycles in runs.items():
+            earlier = evaluator.process(record.process_key, version)
+            if earlier is None:
+                continue
+            versions = {**(record.calendar_versions or {}), **dict(counted_on)}
+            ran = replay_record(
+                earlier,
+                timeline,
+                now,
+                calendars=evaluator.calendars_for(versions),
+                account=facts,
+            )
+            for m in evaluate_replay(ran):
+                if (m.key, m.cycle) in cycles:
+                    kept[(m.key, m.cycle)] = Kept(version, earlier, ran)
+        milestones = _with_kept(milestones, kept, now)
     return Evaluated(
         record=record,
         process=process,
-        milestones=evaluate_replay(replay) if replay is not None else [],
+        milestones=milestones,
         now=now,
         timeline=timeline,
         account=account,
         calendars=calendars,
         replay=replay,
         provenance={s.event_id: Provenance(s.source, s.actor) for s in stored},
+        kept=kept,
     )
+
+
+def _with_kept(
+    milestones: list[Milestone], kept: dict[tuple[str, int], Kept], now: datetime
+) -> list[Milestone]:
+    """The milestones as the store keeps them (``core.policy_preview.as_migrated``): a kept
+    cycle as it ran under its version while the record's version finds it decided too; one
+    the record's version runs again is its own (and no longer kept)."""
+    if not kept:
+        return milestones
+    earlier = [
+        m
+        for found in {id(k.replay): k.replay for k in kept.values()}.values()
+        for m in evaluate_replay(found)
+        if (m.key, m.cycle) in kept
+    ]
+    merged = as_migrated(earlier, milestones, now)
+    still = {(m.key, m.cycle) for m in merged if any(m is e for e in earlier)}
+    for cycle in set(kept) - still:
+        del kept[cycle]
+    return merged
 
 
 def actor_names(session: Session, actors: Iterable[str | None]) -> dict[str, str]:

@@ -199,7 +199,7 @@ def violations(
                     basis=row.basis,
                     deadline=row.deadline,
                     end=end,
-                    calendar=calendars.get(row.calendar),
+                    calendar=calendars.get(row.calendar, row.calendar_version),
                 ),
                 owner=row.owner,
                 team=row.team,

@@ -124,4 +124,6 @@ def _item_out(item: QueueItem) -> QueueItemOut:
         team=row.team,
         account=row.account_id,
         calendar=row.calendar,
+        calendar_version=row.calendar_version,
+        kept_version=row.kept_version,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from caseclock.api.deps import Admin, DbSession, Now, Viewer
 from caseclock.api.schemas.common import PROBLEM_RESPONSES, RowId
@@ -18,6 +19,8 @@ from caseclock.api.schemas.policy import (
     AppliedCalendarOut,
     AppliedProcessOut,
     CalendarOut,
+    HolidaysIn,
+    MigrationOut,
     PolicyApplied,
     ProcessOut,
     ProcessSummary,
@@ -30,14 +33,21 @@ from caseclock.errors import ValidationFailed
 from caseclock.services import audit, calendars, policy
 from caseclock.services.policy import ensure_storable
 from caseclock.services.policy_migration import (
+    BATCH,
+    MigrateChoice,
     PolicyChange,
     change_policy,
+    migration_summary,
     parse_migrate,
+    remaining,
     run_all,
+    run_committed,
+    unfinished,
+    unfinished_or_last,
 )
 from caseclock.services.policy_preview import Asked, Step, preview, previewing
 from caseclock.store.database import SessionFactory
-from caseclock.store.models import CalendarRow, ProcessRow
+from caseclock.store.models import CalendarRow, PolicyMigrationRow, ProcessRow
 
 router = APIRouter(tags=["policy"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
@@ -98,6 +108,17 @@ def get_calendar(name: str, session: DbSession, _: Viewer) -> CalendarOut:
     return _calendar(calendars.get_calendar(session, name))
 
 
+BatchQuery = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=100_000,
+        description="records per committed batch of the migration (resumable); 0: every "
+        "record in the apply's transaction, all or nothing",
+    ),
+]
+
+
 @router.post(
     "/policy",
     summary="Apply a policy bundle (calendars, processes, entitlement rules) atomically",
@@ -110,19 +131,41 @@ async def apply_policy(
     now: Now,
     principal: Admin,
     migrate: MigrateQuery = "none",
-    days: DaysQuery = 90,
+    batch_size: BatchQuery = BATCH,
 ) -> PolicyApplied:
-    bundle = ensure_storable(await _bundle(request))
+    """Apply a bundle; with ``migrate``, move open records to the new versions: the apply
+    commits, then the migration runs in committed batches of ``batch_size`` (an interrupted
+    one is continued by ``POST /policy/migration/resume``; nothing moves twice)."""
     choice = parse_migrate(migrate)
+    bundle = ensure_storable(await _bundle(request))
+    return await _applied(request, session, bundle, choice, (now, principal.actor, batch_size))
 
-    def change() -> PolicyChange:
-        asked = Asked(now=now, since=now - timedelta(days=days), until=now)
-        made = change_policy(session, bundle, choice=choice, actor=principal.actor, asked=asked)
-        if made.migration is not None:
+
+async def _applied(
+    request: Request,
+    session: Session,
+    bundle: PolicyBundle,
+    choice: MigrateChoice,
+    how: tuple[datetime, str, int],
+) -> PolicyApplied:
+    """Apply ``bundle`` and run the migration ``choice`` asks for (see ``apply_policy``);
+    ``how``: the instant, the actor, the batch size."""
+    now, actor, batch_size = how
+    factory: SessionFactory = request.app.state.session_factory
+
+    def change() -> tuple[PolicyChange, MigrationOut | None]:
+        made = change_policy(session, bundle, choice=choice, actor=actor, now=now)
+        if made.migration is None:
+            return made, None
+        if batch_size == 0:
             run_all(session, made.migration, now=now)
-        return made
+            return made, _migration(session, made.migration)
+        session.commit()  # the apply stands; each batch then commits on its own
+        run_committed(factory, now=now, size=batch_size)
+        with factory() as reading:
+            return made, _migration(reading, unfinished_or_last(reading))
 
-    made = await run_in_threadpool(change)
+    made, migration = await run_in_threadpool(change)
     applied = made.applied
     return PolicyApplied(
         calendars=[AppliedCalendarOut(name=n, changed=c) for n, c in applied.calendars],
@@ -134,9 +177,100 @@ async def apply_policy(
         entitlement_rules=RuleChangesOut(**asdict(applied.entitlement_rules)),
         escalation_rules=RuleChangesOut(**asdict(applied.escalation_rules)),
         warnings=applied.warnings,
-        preview=summary_to_json(made.summary),
-        migrated=made.migration.moved if made.migration is not None else None,
+        preview=migration.preview if migration is not None else None,
+        migrated=migration.moved if migration is not None else None,
+        migration=migration,
     )
+
+
+@router.post(
+    "/calendars/{name}/holidays",
+    summary="Add holidays (future dates) to a calendar: a new version of it",
+)
+async def add_holidays(
+    *,
+    name: str,
+    body: HolidaysIn,
+    request: Request,
+    session: DbSession,
+    now: Now,
+    principal: Admin,
+    migrate: MigrateQuery = "none",
+    batch_size: BatchQuery = BATCH,
+) -> PolicyApplied:
+    """The calendar with ``dates`` added to its holidays, applied as a bundle holding only
+    it; with ``migrate=open`` (or ``matching:COND``) the open clocks count the holidays too,
+    moved as ``POST /policy`` moves them. Preview it with ``.../holidays/preview``."""
+    choice = parse_migrate(migrate)
+    bundle = calendars.holiday_bundle(session, name, body.dates, now=now)
+    return await _applied(request, session, bundle, choice, (now, principal.actor, batch_size))
+
+
+@router.post(
+    "/calendars/{name}/holidays/preview",
+    summary="What adding holidays to a calendar would do to the stored history",
+)
+async def preview_holidays(
+    *,
+    name: str,
+    body: HolidaysIn,
+    session: DbSession,
+    now: Now,
+    _: Admin,
+    migrate: MigrateQuery = "open",
+    days: DaysQuery = 90,
+) -> Any:
+    choice = parse_migrate(migrate)
+    bundle = calendars.holiday_bundle(session, name, body.dates, now=now)
+    asked = _asked(now, days, choice)
+    summary = await run_in_threadpool(lambda: preview(session, bundle, asked))
+    return summary_to_json(summary)
+
+
+def _asked(now: datetime, days: int, choice: MigrateChoice) -> Asked:
+    since = now - timedelta(days=days)
+    return Asked(now, since, now, moves=choice.moves, matching=choice.predicate())
+
+
+def _migration(session: Session, row: PolicyMigrationRow) -> MigrationOut:
+    return MigrationOut(
+        id=row.id,
+        created_at=row.created_at,
+        criteria=row.criteria,
+        moved=row.moved,
+        remaining=0 if row.finished_at is not None else remaining(session, row),
+        finished=row.finished_at is not None,
+        preview=summary_to_json(migration_summary(row)),
+    )
+
+
+@router.get(
+    "/policy/migration",
+    summary="The unfinished migration of open records, else the newest one",
+)
+def get_migration(session: DbSession, _: Admin) -> MigrationOut:
+    return _migration(session, unfinished_or_last(session))
+
+
+@router.post(
+    "/policy/migration/resume",
+    summary="Continue the unfinished migration of open records, in committed batches",
+)
+async def resume_migration(
+    *, request: Request, session: DbSession, now: Now, _: Admin, batch_size: BatchQuery = BATCH
+) -> MigrationOut:
+    """Runs the unfinished migration to its end (404 when none is unfinished); a batch
+    interrupted before its commit is walked again, so every record ends on one version."""
+    factory: SessionFactory = request.app.state.session_factory
+
+    def resume() -> MigrationOut:
+        unfinished(session)  # 404 before anything runs
+        session.rollback()
+        run_committed(factory, now=now, size=batch_size or BATCH)
+        with factory() as reading:
+            return _migration(reading, unfinished_or_last(reading))
+
+    return await run_in_threadpool(resume)
 
 
 @router.post(
@@ -160,13 +294,7 @@ async def preview_policy(
     ``{"done": N, "total": M}``, then ``{"summary": {...}}``."""
     bundle = ensure_storable(await _bundle(request))
     choice = parse_migrate(migrate)
-    asked = Asked(
-        now=now,
-        since=now - timedelta(days=days),
-        until=now,
-        moves=choice.moves,
-        matching=choice.predicate(),
-    )
+    asked = _asked(now, days, choice)
     if "application/x-ndjson" in request.headers.get("accept", ""):
         factory: SessionFactory = request.app.state.session_factory
         return StreamingResponse(_streamed(factory, bundle, asked), media_type=NDJSON)

@@ -20,7 +20,7 @@ from caseclock.api.schemas.records import (
     TaskOut,
 )
 from caseclock.api.strict_json import StrictJsonRoute
-from caseclock.core.milestones import milestone_to_json, timer_to_json
+from caseclock.core.milestones import Milestone, milestone_to_json, timer_to_json
 from caseclock.core.provenance import Provenance, Source
 from caseclock.core.timers import next_timers
 from caseclock.errors import ValidationFailed
@@ -171,9 +171,21 @@ def record_milestones(record: CurrentRecord, session: DbSession, now: Now) -> Re
         process=record.process_key,
         version=record.process_version,
         at=now,
-        milestones=[milestone_to_json(m) for m in evaluated.milestones],
+        milestones=[_milestone(evaluated, m) for m in evaluated.milestones],
         timers=[timer_to_json(t) for t in next_timers(evaluated.milestones)],
     )
+
+
+def _milestone(evaluated: records.Evaluated, m: Milestone) -> dict[str, Any]:
+    """A milestone as ``simulate --json`` writes it, with the calendar version it counts on
+    and, for a cycle a policy migration kept, the process version it ran under."""
+    kept = evaluated.kept_version(m)
+    versions = evaluated.record.calendar_versions or {}
+    return {
+        **milestone_to_json(m),
+        "calendar_version": versions.get(m.calendar, 1) if m.calendar else None,
+        "kept_version": kept,
+    }
 
 
 def _detail(session: DbSession, row: RecordRow, now: Any) -> RecordDetail:
@@ -182,7 +194,7 @@ def _detail(session: DbSession, row: RecordRow, now: Any) -> RecordDetail:
     tasks, notes = records.work_items(session, row)
     return RecordDetail(
         **record_summary(row).model_dump(),
-        milestones=[milestone_to_json(m) for m in evaluated.milestones],
+        milestones=[_milestone(evaluated, m) for m in evaluated.milestones],
         last_events=[event_out(e) for e in events],
         tasks=[
             TaskOut(

@@ -31,6 +31,16 @@ class QueueItemOut(BaseModel):
     team: str | None
     account: str | None
     calendar: str | None
+    calendar_version: int | None = Field(
+        default=None,
+        description="the version of the calendar the milestone is counted on (its record's, "
+        "or the one a migration kept it under): time left and health read that version",
+    )
+    kept_version: int | None = Field(
+        default=None,
+        description="for a cycle decided before its record moved to a newer process version: "
+        "the version it ran under, kept as it was (null: the record's version)",
+    )
 
 
 class QueueCountsOut(BaseModel):

@@ -33,7 +33,6 @@ from caseclock.store.models.people import (
     UserRow,
 )
 from caseclock.store.models.policy import (
-    CalendarPinRow,
     CalendarRow,
     CalendarVersionRow,
     EntitlementRuleSetRow,
@@ -60,7 +59,6 @@ __all__ = [
     "AssetRow",
     "AuditRow",
     "Base",
-    "CalendarPinRow",
     "CalendarRow",
     "CalendarVersionRow",
     "CommentSentimentRow",

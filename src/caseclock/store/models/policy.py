@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseclock.store.models.base import Base
@@ -34,20 +34,6 @@ class CalendarVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class CalendarPinRow(Base):
-    """An open record that keeps an earlier version of a calendar: pinned when the calendar
-    was edited while the record ran, until a migration moves it to the newest version. A
-    record without a pin counts on the calendar as it reads today."""
-
-    __tablename__ = "record_calendar_pins"
-
-    record_id: Mapped[str] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
-    )
-    calendar: Mapped[str] = mapped_column(String(100), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 class ProcessRow(Base):

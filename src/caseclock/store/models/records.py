@@ -52,6 +52,9 @@ class RecordRow(Base):
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     process_key: Mapped[str | None] = mapped_column(String(100))
     process_version: Mapped[int | None] = mapped_column(Integer)
+    # the calendar versions the record counts on (name -> version; a calendar not named: its
+    # version 1), set at creation and changed only by a policy migration (v0020)
+    calendar_versions: Mapped[dict[str, int] | None] = mapped_column(JSONDocument())
     entitlement_id: Mapped[int | None] = mapped_column(ForeignKey("entitlements.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -96,12 +99,14 @@ class MilestoneRow(Base):
         Index("ix_milestones_is_open_deadline_id", "is_open", "deadline", "id"),
         Index("ix_milestones_is_open_owner_deadline_id", "is_open", "owner", "deadline", "id"),
         Index("ix_milestones_is_open_team_deadline_id", "is_open", "team", "deadline", "id"),
-        # least time left first: one deadline-ordered range per clock (basis and calendar)
+        # least time left first: one deadline-ordered range per clock (basis, calendar and its
+        # version)
         Index(
-            "ix_milestones_is_open_basis_calendar_deadline_id",
+            "ix_milestones_is_open_clock_deadline_id",
             "is_open",
             "basis",
             "calendar",
+            "calendar_version",
             "deadline",
             "id",
         ),
@@ -127,6 +132,9 @@ class MilestoneRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     is_open: Mapped[bool] = mapped_column(Boolean)
     calendar: Mapped[str | None] = mapped_column(String(100))
+    # the version of ``calendar`` the cycle was counted on (its record's, or the one it was
+    # kept under): time left and colours read that version
+    calendar_version: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -78,11 +78,11 @@ class QueueFilter:
 @dataclass(frozen=True, slots=True)
 class DueSoon:
     """Where "little time left" begins for the counts, as deadlines: a business-time row on
-    calendar ``c`` has at most the threshold left once its deadline is at or before
-    ``business[c]``; any other row once its deadline is at or before ``wall``."""
+    version ``v`` of calendar ``c`` has at most the threshold left once its deadline is at or
+    before ``business[(c, v)]``; any other row once its deadline is at or before ``wall``."""
 
     wall: datetime
-    business: Mapping[str, datetime]
+    business: Mapping[tuple[str, int], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +265,10 @@ class MilestoneRepository:
         limit: int,
     ) -> list[Sequence[MilestoneRow]]:
         """Rows with a deadline, soonest first, in one list per clock a row can count on: per
-        (basis, calendar) pair that open rows hold. On one such clock time left grows with the
-        deadline, so each list is in time-left order too. Each list holds at most ``limit``
-        rows, read from one range of the ``(is_open, basis, calendar, deadline, id)`` index."""
+        (basis, calendar, calendar version) that open rows hold. On one such clock time left
+        grows with the deadline, so each list is in time-left order too. Each list holds at
+        most ``limit`` rows, read from one range of the ``(is_open, basis, calendar,
+        calendar_version, deadline, id)`` index."""
         dated = [*_conditions(where, now=now, scope=scope), MilestoneRow.deadline.is_not(None)]
         order = (MilestoneRow.deadline, MilestoneRow.id)
         return [
@@ -278,18 +279,21 @@ class MilestoneRepository:
                     MilestoneRow.calendar.is_(None)
                     if calendar is None
                     else MilestoneRow.calendar == calendar,
+                    MilestoneRow.calendar_version.is_(None)
+                    if version is None
+                    else MilestoneRow.calendar_version == version,
                 ],
                 order,
                 limit,
                 0,
             )
-            for basis, calendar in self.open_clocks()
+            for basis, calendar, version in self.open_clocks()
         ]
 
-    def open_clocks(self) -> list[tuple[str, str | None]]:
-        """The (basis, calendar) pairs open rows hold, found by probing the index once per
-        pair (a loose index scan), not by reading every open row."""
-        found: list[tuple[str, str | None]] = []
+    def open_clocks(self) -> list[tuple[str, str | None, int | None]]:
+        """The (basis, calendar, calendar version) that open rows hold, found by probing the
+        index once per clock (a loose index scan), not by reading every open row."""
+        found: list[tuple[str, str | None, int | None]] = []
         for basis in (Basis.BUSINESS.value, Basis.CALENDAR.value):
             on = [MilestoneRow.is_open == true(), MilestoneRow.basis == basis]
             last: str | None = None
@@ -300,11 +304,30 @@ class MilestoneRepository:
                 )
                 if name is None:
                     break
-                found.append((basis, name))
+                found += [(basis, name, v) for v in self._versions(on, name)]
                 last = name
             unnamed = select(MilestoneRow.id).where(*on, MilestoneRow.calendar.is_(None)).limit(1)
             if self.session.scalar(unnamed) is not None:
-                found.append((basis, None))
+                found.append((basis, None, None))
+        return found
+
+    def _versions(self, on: list[ColumnElement[bool]], name: str) -> list[int | None]:
+        """The versions of calendar ``name`` that rows matching ``on`` hold (probed so)."""
+        here = [*on, MilestoneRow.calendar == name]
+        found: list[int | None] = []
+        last: int | None = None
+        while True:
+            after = [] if last is None else [MilestoneRow.calendar_version > last]
+            version = self.session.scalar(
+                select(func.min(MilestoneRow.calendar_version)).where(*here, *after)
+            )
+            if version is None:
+                break
+            found.append(version)
+            last = version
+        unversioned = select(MilestoneRow.id).where(*here, MilestoneRow.calendar_version.is_(None))
+        if self.session.scalar(unversioned.limit(1)) is not None:
+            found.append(None)
         return found
 
     def undated(
@@ -444,14 +467,23 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
 def _within(due_soon: DueSoon) -> ColumnElement[bool]:
     """The row's time left is within the threshold (see ``DueSoon``)."""
     business = MilestoneRow.basis == "business"
-    on_known = MilestoneRow.calendar.in_(list(due_soon.business))
+    clocks = [
+        and_(MilestoneRow.calendar == name, MilestoneRow.calendar_version == version)
+        for name, version in due_soon.business
+    ]
+    known = or_(*clocks) if clocks else false()
     parts = [
-        and_(business, MilestoneRow.calendar == name, MilestoneRow.deadline <= cutoff)
-        for name, cutoff in due_soon.business.items()
+        and_(business, clock, MilestoneRow.deadline <= cutoff)
+        for clock, cutoff in zip(clocks, due_soon.business.values(), strict=True)
     ]
     parts.append(
         and_(
-            or_(~business, MilestoneRow.calendar.is_(None), ~on_known),
+            or_(
+                ~business,
+                MilestoneRow.calendar.is_(None),
+                MilestoneRow.calendar_version.is_(None),
+                ~known,
+            ),
             MilestoneRow.deadline <= due_soon.wall,
         )
     )

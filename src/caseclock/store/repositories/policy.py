@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     Select,
     Table,
+    Text,
     and_,
-    delete,
     exists,
     func,
-    insert,
-    literal,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from caseclock.store.bulk import among
+from caseclock.core.policy_preview import StoredCycle
+from caseclock.store.bulk import among, is_postgres
 from caseclock.store.models import (
     AccountRow,
-    CalendarPinRow,
     CalendarRow,
     CalendarVersionRow,
     EntitlementRuleSetRow,
+    EventRow,
     MilestoneRow,
     PolicyMigrationRow,
     ProcessRow,
@@ -35,7 +37,7 @@ from caseclock.store.models import (
 )
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
-PINS = cast(Table, CalendarPinRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 
 
 class CalendarRepository:
@@ -57,6 +59,18 @@ class CalendarRepository:
         self.session.add(row)
         self.session.flush()
 
+    def versions(self) -> dict[str, int]:
+        """Each calendar's newest version, by name."""
+        rows = self.session.execute(select(CalendarRow.name, CalendarRow.version)).all()
+        return {str(row.name): int(row.version) for row in rows}
+
+    def every_version(self) -> dict[tuple[str, int], Any]:
+        """The document of every version of every calendar, by (name, version)."""
+        rows = self.session.execute(
+            select(CalendarVersionRow.name, CalendarVersionRow.version, CalendarVersionRow.document)
+        ).all()
+        return {(n, v): d for n, v, d in rows}
+
     def version_documents(self, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Any]:
         """The documents of calendar versions, by (name, version)."""
         wanted = set(pairs)
@@ -69,51 +83,6 @@ class CalendarRepository:
             ).where(CalendarVersionRow.name.in_(sorted(names)))
         ).all()
         return {(n, v): d for n, v, d in rows if (n, v) in wanted}
-
-
-class CalendarPinRepository:
-    """Which open records keep an earlier version of a calendar."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def pin_open_records(self, calendar: str, version: int) -> None:
-        """Pin every open record that runs a process, and keeps no version of ``calendar``
-        yet, to ``version``."""
-        pinned = exists().where(
-            CalendarPinRow.record_id == RecordRow.id, CalendarPinRow.calendar == calendar
-        )
-        chosen = select(RecordRow.id, literal(calendar), literal(version)).where(
-            RecordRow.is_closed.is_(False), RecordRow.process_key.is_not(None), ~pinned
-        )
-        self.session.execute(
-            insert(CalendarPinRow).from_select(["record_id", "calendar", "version"], chosen)
-        )
-
-    def pins(self, record_ids: Iterable[str]) -> dict[str, dict[str, int]]:
-        """Each pinned record's calendars and versions (records without pins are left out)."""
-        wanted = set(record_ids)
-        if not wanted:
-            return {}
-        rows = self.session.execute(
-            select(CalendarPinRow.record_id, CalendarPinRow.calendar, CalendarPinRow.version).where(
-                among(self.session, PINS.c.record_id, wanted)
-            )
-        ).all()
-        found: dict[str, dict[str, int]] = {}
-        for record_id, calendar, version in rows:
-            found.setdefault(record_id, {})[calendar] = version
-        return found
-
-    def unpin(self, record_ids: Iterable[str], calendars: Collection[str]) -> None:
-        wanted = set(record_ids)
-        if wanted and calendars:
-            self.session.execute(
-                delete(CalendarPinRow).where(
-                    among(self.session, PINS.c.record_id, wanted),
-                    CalendarPinRow.calendar.in_(sorted(calendars)),
-                )
-            )
 
 
 class ProcessRepository:
@@ -192,11 +161,90 @@ def known_types_and_tiers(session: Session) -> tuple[list[str], list[str]]:
     return sorted(types), sorted(t for t in tiers if t)
 
 
+# An event as a preview reads it: id, type, when it occurred (aware UTC), data.
+EventValues = tuple[str, str, datetime, dict[str, Any]]
+
+
 class PolicyChangeRepository:
-    """The records a policy preview or migration walks, page by page in id order."""
+    """The records a policy preview or migration walks, page by page in id order, and what it
+    reads of them (their milestone rows, their events), one query per page each."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def stored_cycles(self, record_ids: Collection[str]) -> dict[str, list[StoredCycle]]:
+        """Each record's milestone rows, lean (the values a preview compares)."""
+        found: dict[str, list[StoredCycle]] = {record_id: [] for record_id in record_ids}
+        if not record_ids:
+            return found
+        m = MILESTONES.c
+        rows = self.session.execute(
+            select(
+                m.record_id,
+                m.key,
+                m.name,
+                m.cycle,
+                m.state,
+                m.calendar,
+                m.started_at,
+                m.deadline,
+                m.completed_at,
+                m.late,
+                m.violated_at,
+                m.basis,
+            ).where(among(self.session, m.record_id, record_ids))
+        ).all()
+        for row in rows:
+            found[row[0]].append(cast(StoredCycle, tuple(row[1:])))
+        return found
+
+    def kept_cycles(
+        self, record_id: str
+    ) -> dict[tuple[str, int], tuple[int, str | None, int | None]]:
+        """The record's cycles a migration kept: by (key, cycle), the process version each ran
+        under, its calendar and the calendar's version."""
+        m = MILESTONES.c
+        rows = self.session.execute(
+            select(m.key, m.cycle, m.kept_version, m.calendar, m.calendar_version).where(
+                m.record_id == record_id, m.kept_version.is_not(None)
+            )
+        ).all()
+        return {
+            (key, cycle): (kept, calendar, version) for key, cycle, kept, calendar, version in rows
+        }
+
+    def events(self, record_ids: Collection[str]) -> dict[str, list[EventValues]]:
+        """Each record's events, in occurrence then arrival order. On PostgreSQL one JSON
+        document per record, decoded at once: decoding each event's JSONB column on its own
+        costs several times the query."""
+        found: dict[str, list[EventValues]] = {record_id: [] for record_id in record_ids}
+        if not record_ids:
+            return found
+        e = EVENTS.c
+        if is_postgres(self.session):
+            each = func.json_build_array(e.event_id, e.type, e.occurred_at, e.data)
+            documents = self.session.execute(
+                select(
+                    e.record_id,
+                    sa_cast(func.json_agg(aggregate_order_by(each, e.occurred_at, e.seq)), Text),
+                )
+                .where(among(self.session, e.record_id, record_ids))
+                .group_by(e.record_id)
+            ).all()
+            for record_id, document in documents:
+                found[record_id] = [
+                    (event_id, kind, datetime.fromisoformat(at).astimezone(UTC), data)
+                    for event_id, kind, at, data in json.loads(document)
+                ]
+            return found
+        rows = self.session.execute(
+            select(e.record_id, e.event_id, e.type, e.occurred_at, e.data)
+            .where(among(self.session, e.record_id, record_ids))
+            .order_by(e.record_id, e.occurred_at, e.seq)
+        ).all()
+        for record_id, event_id, kind, at, data in rows:
+            found[record_id].append((event_id, kind, at, data))
+        return found
 
     def _open(self) -> Select[str]:
         return select(RecordRow.id).where(
@@ -221,6 +269,27 @@ class PolicyChangeRepository:
         if after is not None:
             query = query.where(RecordRow.id > after)
         return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    def unmoved(self) -> dict[str, int]:
+        """A preview's counts when no record moves: the open records that run a process,
+        and their open cycles with a deadline, all unchanged."""
+        dated = (
+            select(func.count())
+            .select_from(MilestoneRow)
+            .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
+            .where(
+                RecordRow.is_closed.is_(False),
+                RecordRow.process_key.is_not(None),
+                MilestoneRow.is_open.is_(True),
+                MilestoneRow.deadline.is_not(None),
+                MilestoneRow.state.in_(["running", "paused", "violated"]),
+            )
+        )
+        return {
+            "records": self.count_open(),
+            "records_changed": 0,
+            "unchanged": self.session.scalar(dated) or 0,
+        }
 
     def _period(self, since: datetime, until: datetime) -> Select[str]:
         """Closed records with a cycle a report of ``[since, until)`` counts."""
@@ -281,3 +350,7 @@ class MigrationRepository:
 
     def get(self, migration_id: int) -> PolicyMigrationRow | None:
         return self.session.get(PolicyMigrationRow, migration_id)
+
+    def newest(self) -> PolicyMigrationRow | None:
+        query = select(PolicyMigrationRow).order_by(PolicyMigrationRow.id.desc()).limit(1)
+        return self.session.scalars(query).one_or_none()

@@ -60,6 +60,7 @@ class OutcomeRow:
     owner: str | None
     account_id: str | None
     tier: str | None
+    calendar_version: int | None = None  # the version of ``calendar`` it was counted on
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ class ReportRepository:
                 MilestoneRow.owner,
                 MilestoneRow.account_id,
                 RecordRow.tier,
+                MilestoneRow.calendar_version,
             )
             .join(RecordRow, RecordRow.id == MilestoneRow.record_id)
             .where(or_(ended_in, due_in, breached_in))
