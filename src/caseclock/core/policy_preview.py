@@ -97,6 +97,8 @@ class PreviewSummary:
         }
 
 
+_STATES = {str(state): state for state in MilestoneState}
+_BASES = {str(basis): basis for basis in Basis}
 # A stored milestone row as a preview reads it: key, name, cycle, state, calendar, started_at,
 # deadline, completed_at, late, violated_at, basis.
 StoredCycle = tuple[
@@ -130,7 +132,7 @@ def stored_milestone(values: StoredCycle, *, now: datetime) -> Milestone:
         violated_at,
         basis,
     ) = values
-    found = state_at(MilestoneState(state), deadline, now)
+    found = state_at(_STATES[state], deadline, now)
     if found is MilestoneState.VIOLATED and violated_at is None:
         violated_at = deadline
     return Milestone(
@@ -144,19 +146,20 @@ def stored_milestone(values: StoredCycle, *, now: datetime) -> Milestone:
         completed_at=completed_at,
         late=late,
         violated_at=violated_at,
-        basis=Basis(basis),
+        basis=_BASES[basis],
     )
 
 
 def in_period(m: Milestone, since: datetime, until: datetime) -> bool:
     """Whether a report of ``[since, until)`` counts this cycle."""
-
-    def within(at: datetime | None) -> bool:
-        return at is not None and since <= at < until
-
-    if within(m.completed_at) or within(m.violated_at):
+    completed = m.completed_at
+    if completed is not None and since <= completed < until:
         return True
-    return m.completed_at is None and within(m.deadline)
+    violated = m.violated_at
+    if violated is not None and since <= violated < until:
+        return True
+    deadline = m.deadline
+    return completed is None and deadline is not None and since <= deadline < until
 
 
 def as_migrated(

@@ -8,9 +8,10 @@ versions it holds, with the bundle's calendars replacing those of the same names
 bundle can change is evaluated:
 
 - **before** is read from the record's stored milestone rows (as the reports read them), and
-  evaluated from its timeline only when those rows may lag behind the clock: a paused or
-  pending cycle (a pause that ends by itself, a deferred start) or a process whose conditions
-  read the clock (``within_next``, ``within_last``);
+  evaluated from its timeline only when those rows may lag behind the clock: a hold until an
+  instant (``pause_until``), or a process whose milestones move with the clock alone
+  (``_moves_by_itself``: conditions on the clock, dated starts or checkpoints, cycles that
+  start at a deadline or again on their own);
 - **after** is evaluated from the timeline only for a record the bundle touches: it moves, and
   the bundle's process of its key differs from the version it runs, or one of the bundle's
   calendars it may count on differs from the version it holds. Any other record stands after
@@ -34,7 +35,7 @@ from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, Predicate
 from caseclock.core.evaluate import evaluate
 from caseclock.core.events import Event, EventType
-from caseclock.core.milestones import Milestone, MilestoneState
+from caseclock.core.milestones import Milestone
 from caseclock.core.policy import PolicyBundle, Process
 from caseclock.core.policy_preview import (
     PreviewSummary,
@@ -56,7 +57,6 @@ BATCH = 1000
 Progress = Callable[[int, int], None]
 Moving = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]  # (columns, account) -> moves
 
-_LAGGING = frozenset({MilestoneState.PAUSED.value, MilestoneState.PENDING.value})
 _CLOCK_OPERATORS = frozenset({"within_next", "within_last"})
 
 
@@ -127,6 +127,28 @@ def _reads_the_clock(document: Any) -> bool:
     return False
 
 
+def _moves_by_itself(process: Process) -> bool:
+    """Whether a record's milestones on ``process`` may change with the clock alone, between
+    two evaluations: a condition on the clock, a start or completion at an instant
+    (``start_at``, a dated checkpoint), a cycle that starts at a deadline or again on its own
+    (``repeat`` anchored at the deadline, ``sequential``, ``independent``)."""
+    for definition in process.milestones:
+        recurrence = definition.recurrence
+        if definition.complete is None or definition.start_at is not None:
+            return True
+        if recurrence.mode in ("sequential", "independent"):
+            return True
+        if recurrence.mode == "repeat" and recurrence.anchor == "deadline":
+            return True
+    return _reads_the_clock(process_document(process))
+
+
+def _held_until(events: Sequence[EventValues]) -> bool:
+    """Whether a record's events hold a clock until an instant (``pause_until``), which ends
+    the hold with no event."""
+    return any(kind == "override" and "pause_until" in data for _, kind, _, data in events)
+
+
 def _reach(process: Process) -> frozenset[str] | None:
     """The calendars a process's clocks may count on (None: any, a field picks it)."""
     choices = [process.calendar, *(m.calendar for m in process.milestones)]
@@ -171,9 +193,9 @@ class PairEvaluator:
             )
         return self._calendars_same[cache_key]
 
-    def _reads_clock(self, key: str, version: int, process: Process) -> bool:
+    def _by_itself(self, key: str, version: int, process: Process) -> bool:
         if (key, version) not in self._clock:
-            self._clock[(key, version)] = _reads_the_clock(process_document(process))
+            self._clock[(key, version)] = _moves_by_itself(process)
         return self._clock[(key, version)]
 
     def pairs(self, ids: Sequence[str], now: datetime, moving: Moving) -> Iterator[RecordPair]:
@@ -199,11 +221,8 @@ class PairEvaluator:
             touched = moves and not (
                 self._same_process(key, version, current) and self._same_calendars(current, held)
             )
-            lagging = not row["is_closed"] and (
-                self._reads_clock(key, version, current)
-                or any(cycle[3] in _LAGGING for cycle in stored[record_id])
-            )
-            plans.append((record_id, current, moves, touched, touched and lagging))
+            lagging = touched and not row["is_closed"] and self._by_itself(key, version, current)
+            plans.append((record_id, current, moves, touched, lagging))
         evaluated = {record_id for record_id, _, _, touched, _ in plans if touched}
         events = self.changes.events(evaluated)
         for record_id, current, moves, touched, fresh_before in plans:
@@ -214,7 +233,7 @@ class PairEvaluator:
             after = before
             if touched:
                 timeline = build_timeline(_event(record_id, e) for e in events[record_id])
-                if fresh_before:
+                if fresh_before or _held_until(events[record_id]):
                     before = evaluate(current, timeline, now, calendars=held, account=account)
                 after = evaluate(
                     self.proposed(row["process_key"], current),
