@@ -10,8 +10,7 @@ bundle can change is evaluated:
 - **before** is read from the record's stored milestone rows (as the reports read them), and
   evaluated from its timeline only when those rows may lag behind the clock: a hold until an
   instant (``pause_until``), or a process whose milestones move with the clock alone
-  (``_moves_by_itself``: conditions on the clock, dated starts or checkpoints, cycles that
-  start at a deadline or again on their own);
+  (``_moves_by_itself``: dated starts or checkpoints, cycles that start at a deadline);
 - **after** is evaluated from the timeline only for a record the bundle touches: it moves, and
   the bundle's process of its key differs from the version it runs, or one of the bundle's
   calendars it may count on differs from the version it holds. Any other record stands after
@@ -56,8 +55,6 @@ from caseclock.store.repositories.records import RecordRepository
 BATCH = 1000
 Progress = Callable[[int, int], None]
 Moving = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]  # (columns, account) -> moves
-
-_CLOCK_OPERATORS = frozenset({"within_next", "within_last"})
 
 
 def no_progress(_done: int, _total: int) -> None:
@@ -112,35 +109,21 @@ def _event(record: str, values: EventValues) -> Event:
     return made
 
 
-def _reads_the_clock(document: Any) -> bool:
-    """Whether a process document holds a condition on the clock (``within_next`` ...)."""
-    if isinstance(document, dict):
-        return any(
-            key in _CLOCK_OPERATORS
-            or (isinstance(value, str) and value in _CLOCK_OPERATORS)
-            or _reads_the_clock(value)
-            for key, value in document.items()
-            if isinstance(key, str)
-        )
-    if isinstance(document, list):
-        return any(_reads_the_clock(item) for item in document)
-    return False
-
-
 def _moves_by_itself(process: Process) -> bool:
     """Whether a record's milestones on ``process`` may change with the clock alone, between
-    two evaluations: a condition on the clock, a start or completion at an instant
-    (``start_at``, a dated checkpoint), a cycle that starts at a deadline or again on its own
-    (``repeat`` anchored at the deadline, ``sequential``, ``independent``)."""
+    two evaluations. The evaluator reads conditions at events (a ``within_next`` included) and
+    at deadlines, so only these do: a dated checkpoint (completed at its deadline), a start
+    anchored on a date (``start_at``), a cycle that starts at a deadline (``repeat`` anchored
+    at the deadline, ``sequential``'s deferred start)."""
     for definition in process.milestones:
         recurrence = definition.recurrence
         if definition.complete is None or definition.start_at is not None:
             return True
-        if recurrence.mode in ("sequential", "independent"):
+        if recurrence.mode == "sequential":
             return True
         if recurrence.mode == "repeat" and recurrence.anchor == "deadline":
             return True
-    return _reads_the_clock(process_document(process))
+    return False
 
 
 def _held_until(events: Sequence[EventValues]) -> bool:
