@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from caseclock.core.events import Event, EventType
+from caseclock.core.events import Event, EventType, stored_event
 from caseclock.core.milestones import Milestone
 from caseclock.core.overrides import unknown_milestone
 from caseclock.core.policy import DEFAULT_CLOSED_STATUSES, Process
@@ -592,17 +592,10 @@ def _materialize_work_items(session: Session, events: list[Event]) -> None:
     repo.add_notes(notes)
 
 
-_EVENT_TYPES = {str(kind): kind for kind in EventType}  # a dict lookup; EventType() is slow
-
-
 def to_event(stored: StoredEvent) -> Event:
     """Rebuild an already validated event without validating it again."""
-    return Event.model_construct(
-        id=stored.event_id,
-        record=stored.record_id,
-        type=_EVENT_TYPES[stored.type],
-        at=stored.occurred_at,
-        data=stored.data,
+    return stored_event(
+        stored.event_id, stored.record_id, stored.type, stored.occurred_at, stored.data
     )
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.conditions import Facts, Predicate
 from caseclock.core.evaluate import evaluate
-from caseclock.core.events import Event, EventType
+from caseclock.core.events import stored_event
 from caseclock.core.milestones import Milestone
 from caseclock.core.policy import PolicyBundle, Process
 from caseclock.core.policy_preview import (
@@ -87,26 +87,6 @@ class RecordPair:
     before: list[Milestone]
     after: list[Milestone]
     moves: bool
-
-
-_EVENT_TYPES = {str(kind): kind for kind in EventType}
-_EVENT_FIELDS = frozenset({"id", "record", "type", "at", "data"})
-
-
-def _event(record: str, values: EventValues) -> Event:
-    """An event the store holds (validated when it was stored), built without validating it
-    again nor going through pydantic's constructor: a preview builds millions of them."""
-    event_id, kind, at, data = values
-    made = object.__new__(Event)
-    object.__setattr__(
-        made,
-        "__dict__",
-        {"id": event_id, "record": record, "type": _EVENT_TYPES[kind], "at": at, "data": data},
-    )
-    object.__setattr__(made, "__pydantic_fields_set__", _EVENT_FIELDS)
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_private__", None)
-    return made
 
 
 def _moves_by_itself(process: Process) -> bool:
@@ -215,7 +195,9 @@ class PairEvaluator:
             before = _as_stored(stored[record_id], now)
             after = before
             if touched:
-                timeline = build_timeline(_event(record_id, e) for e in events[record_id])
+                timeline = build_timeline(
+                    stored_event(i, record_id, k, a, d) for i, k, a, d in events[record_id]
+                )
                 if fresh_before or _held_until(events[record_id]):
                     before = evaluate(current, timeline, now, calendars=held, account=account)
                 after = evaluate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -35,6 +35,7 @@ from caseclock.store.models import (
     ProcessRow,
     RecordRow,
 )
+from caseclock.store.repositories.records import ISO_UTC, UTC_ZONE, utc_instant
 
 MILESTONES = cast(Table, MilestoneRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
@@ -222,7 +223,8 @@ class PolicyChangeRepository:
             return found
         e = EVENTS.c
         if is_postgres(self.session):
-            each = func.json_build_array(e.event_id, e.type, e.occurred_at, e.data)
+            at = func.to_char(func.timezone(UTC_ZONE, e.occurred_at), ISO_UTC)
+            each = func.json_build_array(e.event_id, e.type, at, e.data)
             documents = self.session.execute(
                 select(
                     e.record_id,
@@ -233,7 +235,7 @@ class PolicyChangeRepository:
             ).all()
             for record_id, document in documents:
                 found[record_id] = [
-                    (event_id, kind, datetime.fromisoformat(at).astimezone(UTC), data)
+                    (event_id, kind, utc_instant(at), data)
                     for event_id, kind, at, data in json.loads(document)
                 ]
             return found
