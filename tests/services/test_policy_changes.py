@@ -36,72 +36,16 @@ from caseclock.services.policy_preview import Asked, preview
 from caseclock.services.reports import compliance_report
 from caseclock.store.models import AuditRow, MilestoneRow, ProcessRow, RecordRow
 from caseclock.store.repositories.records import EventRepository
-from tests.conftest import HELPDESK, T0, Database
-
-WEEKDAYS = ", ".join(f'{day}: [["09:00", "17:00"]]' for day in ("mon", "tue", "wed", "thu", "fri"))
-BUNDLE = f"""
-calendars:
-  - {{name: office, timezone: UTC, week: {{{WEEKDAYS}}}}}
-processes:
-  support:
-    name: Support
-    calendar: office
-    milestones:
-      - key: first_response
-        name: First response
-        start: {{on: created}}
-        complete: {{on: comment, public: true, author_role: agent}}
-        target: 4h
-      - key: resolution
-        name: Resolution
-        start: {{on: created}}
-        complete: {{on: closed}}
-        target: 16h
-entitlement_rules:
-  default: support
-"""
-NOW = T0  # Monday 2026-03-09 14:00 UTC
-MONDAY = NOW.replace(hour=9)
-DAYS = 90
-
-
-def _event(record: str, event_id: str, kind: str, at: datetime, **data: Any) -> dict[str, Any]:
-    return {"id": event_id, "record": record, "type": kind, "at": at.isoformat(), "data": data}
-
-
-def _answer(record: str, at: datetime) -> dict[str, Any]:
-    return _event(record, f"{record}-a", "comment", at, public=True, author_role="agent")
-
-
-HISTORY = [
-    # last week: answered after 3 business hours, closed the next morning
-    _event("R-3", "R-3-c", "created", MONDAY - timedelta(days=7), tier="Gold"),
-    _answer("R-3", MONDAY - timedelta(days=7, hours=-3)),
-    _event("R-3", "R-3-x", "closed", MONDAY - timedelta(days=6, hours=-1)),
-    # today: R-1 unanswered since 11:00; R-2 answered at 12:00 (3 h); R-4 answered, waiting
-    _event("R-1", "R-1-c", "created", NOW - timedelta(hours=3), tier="Gold"),
-    _event("R-2", "R-2-c", "created", MONDAY, tier="Standard"),
-    _answer("R-2", MONDAY + timedelta(hours=3)),
-    _event("R-4", "R-4-c", "created", MONDAY, tier="Standard"),
-    _answer("R-4", MONDAY + timedelta(minutes=30)),
-    _event("R-4", "R-4-s", "status", MONDAY + timedelta(hours=1), status="Waiting"),
-]
+from tests.conftest import HELPDESK, Database
+from tests.services.policy_setup import BUNDLE, DAYS, MONDAY, NOW, install
+from tests.services.policy_setup import changed as _changed
+from tests.services.policy_setup import event as _event
 
 
 @pytest.fixture
 def installed(db: Database) -> Database:
-    """The history above, stored under ``BUNDLE`` (process support v1)."""
-    with db.session_factory() as session:
-        apply_bundle(session, parse_bundle(BUNDLE), now=NOW - timedelta(days=30))
-        results = ingest(session, HISTORY, principal=SYSTEM, provenance=HELPDESK, now=NOW)
-        assert all(r.outcome is Outcome.ACCEPTED for r in results), [r.errors for r in results]
-        session.commit()
-    return db
-
-
-def _changed(old: str, new: str) -> PolicyBundle:
-    assert old in BUNDLE
-    return parse_bundle(BUNDLE.replace(old, new))
+    """The history of ``policy_setup``, stored under its ``BUNDLE`` (process support v1)."""
+    return install(db)
 
 
 ASKED = Asked(now=NOW, since=NOW - timedelta(days=DAYS), until=NOW)
