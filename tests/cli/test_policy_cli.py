@@ -4,11 +4,13 @@ bundle replaced, added and left, warnings, and a quick start that keeps an admin
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from caseclock.cli.main import app
@@ -181,3 +183,43 @@ def test_bad_migrate_choices_are_one_line_errors(env: dict[str, str]) -> None:
         assert words in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert "process gold" not in run(env, "policy", "preview", str(B2B)).stdout
+
+
+def _calendar_version(env: dict[str, str], name: str) -> int:
+    engine = create_engine(env["CASECLOCK_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT version FROM calendars WHERE name = :name")
+            return int(connection.execute(query, {"name": name}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_holiday_previewed_then_added_to_the_open_clocks(env: dict[str, str]) -> None:
+    """``policy holiday us-east DATE --preview`` prints what it would do and changes nothing;
+    with ``--migrate open`` the calendar gets a version holding the holiday and the open
+    records move onto it in committed batches; bad dates and calendars are one-line errors."""
+    run(env, "db", "upgrade")
+    assert run(env, "demo", "--cases", "40").exit_code == 0
+    day = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    shown = run(env, "policy", "holiday", "us-east", day, "--migrate", "open", "--preview")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("open records: ")
+    assert _calendar_version(env, "us-east") == 1
+    added = run(env, "policy", "holiday", "us-east", day, "--migrate", "open", "--batch-size", "7")
+    assert added.exit_code == 0, added.output
+    assert "calendar us-east: updated" in added.stdout
+    assert "open records moved" in added.stdout
+    assert _calendar_version(env, "us-east") == 2
+    past = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    for args, words in (
+        (["us-east", past], "not in the future"),
+        (["us-east", day], "already a holiday"),
+        (["us-east", "soon"], "is not a date"),
+        (["nowhere", day], "no calendar named 'nowhere'"),
+    ):
+        refused = run(env, "policy", "holiday", *args)
+        assert refused.exit_code == 2, args
+        assert words in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert _calendar_version(env, "us-east") == 2
