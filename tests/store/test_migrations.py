@@ -155,12 +155,15 @@ def test_pins_become_the_versions_records_hold(tmp_path: Path) -> None:
             connection.execute(text("UPDATE milestones SET calendar = 'utc'"))
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            held = dict(connection.execute(text("SELECT id, calendar_versions FROM records")).all())
-            version = connection.execute(text("SELECT calendar_version FROM milestones")).scalar()
+            rows = connection.execute(text("SELECT id, calendar_versions FROM records")).all()
+            held: dict[str, str | None] = {str(r[0]): r[1] for r in rows}
+            counted_on = connection.execute(
+                text("SELECT calendar_version FROM milestones")
+            ).scalar()
             tables = inspect(connection).get_table_names()
-        assert json.loads(held["r"]) == {"utc": 3, "eu": 2}
+        assert json.loads(held["r"] or "") == {"utc": 3, "eu": 2}
         assert held["q"] is None  # pinned to every calendar's version 1
-        assert version == 3
+        assert counted_on == 3
         assert "record_calendar_pins" not in tables
     finally:
         engine.dispose()
