@@ -88,7 +88,8 @@ def test_time_left_colours_and_the_queue_read_the_version_counted_on(db: Databas
         health = {item.row.record_id: item.standing.health.value for item in queue}
         counts = queue_counts(session, RESOLUTION, SYSTEM, now=NOW, yellow_within=within)
         page = evaluate_record(session, get_record(session, "R-1", SYSTEM), now=NOW)
-    assert [item.row.record_id for item in queue] == ["R-2", "R-4", "R-1", "R-5"]
+    order = [item.row.record_id for item in queue]
+    assert (set(order[:2]), order[2:]) == ({"R-2", "R-4"}, ["R-1", "R-5"])  # tie
     assert left == {
         "R-2": timedelta(hours=11),
         "R-4": timedelta(hours=11),
