@@ -124,10 +124,10 @@ def test_calendars_stored_before_versions_become_their_version_1(tmp_path: Path)
 
 
 def test_pins_become_the_versions_records_hold(tmp_path: Path) -> None:
-    """Upgraded from 0022, a pinned record holds its pins, every other record the versions in
+    """Upgraded from 0023, a pinned record holds its pins, every other record the versions in
     force (it was counting on them), and each milestone row names the version it counts on;
     the pins are gone."""
-    engine = _with_one_milestone(tmp_path, "0022")
+    engine = _with_one_milestone(tmp_path, "0023")
     try:
         with engine.begin() as connection:
             for name, version in (("utc", 3), ("eu", 2), ("us", 1)):

@@ -170,7 +170,10 @@ def _time_left_key(found: QueueItem) -> tuple[float, float, int]:
 
 
 def due_soon_from(
-    calendars: Mapping[tuple[str, int], BusinessCalendar], *, now: datetime, within: timedelta
+    calendars: Mapping[tuple[str, int | None], BusinessCalendar],
+    *,
+    now: datetime,
+    within: timedelta,
 ) -> DueSoon:
     """The deadlines at or before which a row has at most ``within`` left at ``now``: on each
     version of a business calendar (by name and version), the latest instant with that much
@@ -242,7 +245,12 @@ def queue_counts(
     if cache is not None and (found := cache.get(key, now=now)) is not None:
         return found
     generation = write_generation.current()  # before reading: a write meanwhile makes it stale
-    every = CalendarCache(session).every_version()
+    calendars = CalendarCache(session)
+    every: dict[tuple[str, int | None], BusinessCalendar] = {
+        (name, None): calendar for name, calendar in calendars.all().items()
+    }
+    for (name, version), calendar in calendars.every_version().items():
+        every[(name, version)] = calendar
     due_soon = due_soon_from(every, now=now, within=yellow_within)
     counts = MilestoneRepository(session).counts(
         where, now=now, scope=principal.accounts, due_soon=due_soon

@@ -149,7 +149,8 @@ def wanted_rows(
     """The materialized rows of one record's milestones, as ``MilestoneRepository.replace``
     takes them: each with the digest of its values, and the values built only if written.
     ``versions`` are the calendar versions the record holds: each row names the version of
-    its calendar it was counted on.
+    its calendar it was counted on (None: the newest, for clocks kept on today's calendars,
+    such as customer milestones).
 
     ``next_timer_*`` name the earliest timer of the plan that is not in ``fired`` (the firing
     ledger's keys): what the worker claims the row by.
@@ -177,7 +178,7 @@ def wanted_rows(
             timers=timers,
             first=first,
             now=now,
-            version=version_of(versions, milestone.calendar),
+            version=None if versions is None else version_of(versions, milestone.calendar),
         )
         rows.append(Wanted(record_id, milestone.key, milestone.cycle, row.digest(), row.values))
     return rows

@@ -689,7 +689,7 @@ def refresh(
                 milestones,
                 now=now,
                 fired=fired.get(record_id, ()),
-                versions=versions,
+                versions=versions or {},
             )
         )
     records.update_many(changed)

@@ -79,10 +79,11 @@ class QueueFilter:
 class DueSoon:
     """Where "little time left" begins for the counts, as deadlines: a business-time row on
     version ``v`` of calendar ``c`` has at most the threshold left once its deadline is at or
-    before ``business[(c, v)]``; any other row once its deadline is at or before ``wall``."""
+    before ``business[(c, v)]`` (a row naming no version counts on the newest: ``(c, None)``);
+    any other row once its deadline is at or before ``wall``."""
 
     wall: datetime
-    business: Mapping[tuple[str, int], datetime]
+    business: Mapping[tuple[str, int | None], datetime]  # version None: a row of the newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +469,12 @@ def _within(due_soon: DueSoon) -> ColumnElement[bool]:
     """The row's time left is within the threshold (see ``DueSoon``)."""
     business = MilestoneRow.basis == "business"
     clocks = [
-        and_(MilestoneRow.calendar == name, MilestoneRow.calendar_version == version)
+        and_(
+            MilestoneRow.calendar == name,
+            MilestoneRow.calendar_version.is_(None)
+            if version is None
+            else MilestoneRow.calendar_version == version,
+        )
         for name, version in due_soon.business
     ]
     known = or_(*clocks) if clocks else false()
@@ -478,12 +484,7 @@ def _within(due_soon: DueSoon) -> ColumnElement[bool]:
     ]
     parts.append(
         and_(
-            or_(
-                ~business,
-                MilestoneRow.calendar.is_(None),
-                MilestoneRow.calendar_version.is_(None),
-                ~known,
-            ),
+            or_(~business, MilestoneRow.calendar.is_(None), ~known),
             MilestoneRow.deadline <= due_soon.wall,
         )
     )

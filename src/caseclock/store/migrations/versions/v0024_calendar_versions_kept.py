@@ -1,7 +1,7 @@
 """records keep the calendar versions they count on; each milestone row names its version
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07 21:30:00
 
 A calendar edit used to pin every open record to the version it was counting on (a row per
@@ -26,8 +26,8 @@ from alembic import op
 
 import caseclock.store.types
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
