@@ -207,6 +207,23 @@ def test_the_editor_in_a_browser(screen: Page, site: Site) -> None:
     _fits(screen)
 
 
+@pytest.mark.browser
+def test_a_holiday_from_the_calendars_page_in_a_browser(screen: Page, site: Site) -> None:
+    """At 1440 and 390 px: an admin adds a holiday on the Calendars page, lands in the editor
+    with every open record chosen to move, previews it; nothing is wider than the screen."""
+    sign_in(screen, site, site.keys.admin, me="root")
+    screen.goto(f"{site.url}/calendars")
+    _fits(screen)
+    screen.get_by_label("Add a holiday").first.fill("2026-03-12")
+    screen.get_by_role("button", name="Preview it on the open clocks").first.click()
+    expect(screen.get_by_role("heading", name="Policy editor")).to_be_visible()
+    expect(screen.get_by_label("every open record")).to_be_checked()
+    assert "2026-03-12" in screen.get_by_label("Bundle (YAML or JSON)").input_value()
+    screen.get_by_role("button", name="Preview").click()
+    expect(screen.get_by_role("heading", name="What this bundle would do")).to_be_visible()
+    _fits(screen)
+
+
 def _fits(page: Page) -> None:
     wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert wider <= 0, f"{page.url} is {wider}px wider than the screen"
