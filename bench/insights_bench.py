@@ -40,7 +40,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from tests.pg_schemas import ServerUnreachable
 
 from caseclock.cli.insights_cmd import print_evaluation
 from caseclock.core.events import Event, EventType
@@ -72,7 +73,13 @@ from caseclock.store import migrate
 from caseclock.store.database import make_engine, make_session_factory
 from caseclock.store.models import MilestoneRiskRow, MilestoneRow
 from caseclock.store.repositories.insights import ClosedMilestone
-from ingest_bench import analyze, fill_queue
+from ingest_bench import (
+    DEFAULT_PG,
+    analyze,
+    fill_queue,
+    postgres_engine,
+    sqlite_engine,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
@@ -291,10 +298,19 @@ def _timed(read: Any, count: int) -> tuple[float, float]:
     return timings[len(timings) // 2], timings[min(len(timings) - 1, int(0.95 * len(timings)))]
 
 
-def queue_by_risk_time(cases: int, queries: int) -> None:
-    """The board's top 300 by stored risk beside its default order, on ``cases`` open cases."""
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{folder}/queue.db")
+def queue_by_risk_time(cases: int, queries: int, pg_url: str | None) -> None:
+    """The board's top 300 by stored risk beside its default order, on ``cases`` open cases,
+    on SQLite and (when reachable) PostgreSQL."""
+    _queue_on("SQLite", sqlite_engine(), cases, queries)
+    if pg_url:
+        try:
+            _queue_on("PostgreSQL", postgres_engine(pg_url), cases, queries)
+        except ServerUnreachable as exc:
+            print(f"PostgreSQL: unreachable ({exc})")
+
+
+def _queue_on(name: str, engines: Any, cases: int, queries: int) -> None:
+    with engines as engine:
         migrate.upgrade(engine)
         fill_queue(engine, 0, cases)
         rng = random.Random(5)
@@ -332,19 +348,28 @@ def queue_by_risk_time(cases: int, queries: int) -> None:
                 ),
                 queries,
             )
+            session.execute(update(MilestoneRiskRow).values(probability=None))
+            unscored = _timed(
+                lambda: queue_by_risk(
+                    session, where, SYSTEM, now=NOW, limit=300, yellow_within=yellow
+                ),
+                queries,
+            )
+            session.rollback()
             by_deadline = _timed(
                 lambda: milestone_queue(
                     session, where, SYSTEM, now=NOW, limit=300, offset=0, yellow_within=yellow
                 ),
                 queries,
             )
-        engine.dispose()
-    print(f"\n== 5. the board's top 300 of {len(ids):,} open milestones ({cases:,} cases), SQLite")
+    print(f"\n== 5. the board's top 300 of {len(ids):,} open milestones ({cases:,} cases), {name}")
     print(f"{'order':<44}{'p50 ms':>9}{'p95 ms':>9}")
-    print(f"{'highest stored risk first (whole queue)':<44}{by_risk[0]:>9.1f}{by_risk[1]:>9.1f}")
-    print(
-        f"{'soonest deadline first (the default)':<44}{by_deadline[0]:>9.1f}{by_deadline[1]:>9.1f}"
-    )
+    for order, (p50, p95) in (
+        ("highest stored risk first (whole queue)", by_risk),
+        ("the same before any figure (no model yet)", unscored),
+        ("soonest deadline first (the default)", by_deadline),
+    ):
+        print(f"{order:<44}{p50:>9.1f}{p95:>9.1f}")
 
 
 def sentiment_throughput(count: int, seed: int) -> None:
@@ -382,13 +407,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queue", type=int, default=20_000, help="open cases for part 5")
     parser.add_argument("--queries", type=int, default=50, help="reads timed per order")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("CASECLOCK_TEST_DATABASE_URL", DEFAULT_PG)
+    )
     args = parser.parse_args()
     print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     model = demo_evaluation(args.cases, args.seed)
     training_time(args.closed, args.seed)
     scoring_time(model, args.open, args.seed)
     sentiment_throughput(args.comments, args.seed)
-    queue_by_risk_time(args.queue, args.queries)
+    queue_by_risk_time(args.queue, args.queries, args.pg_url)
     print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseclock.services.at_risk import QueueFilter
 from caseclock.services.firing import SYSTEM
 from caseclock.services.insights.stored_risk import forget_changes, queue_by_risk, refresh_changed
 from caseclock.store.models import MilestoneRiskRow
 from caseclock.store.repositories.insight_state import InsightChangeRepository
+from caseclock.store.repositories.milestones import MilestoneRepository
 from caseclock.worker.insights import InsightsJob
 from tests.conftest import T0, Database
 from tests.risk_models import store_model as stored_model
@@ -127,3 +128,34 @@ def test_a_change_while_the_worker_scores_is_not_forgotten(db: Database) -> None
         forget_changes(session, taken)
         session.commit()
         assert [r for r, _ in InsightChangeRepository(session).oldest(10)] == ["R-1"]
+
+
+def test_pages_run_from_the_figures_into_the_rest(db: Database) -> None:
+    """Rows with a figure first (highest first), then those without one by deadline; a page
+    may start in either part; with no figure at all the order is the deadline order."""
+    prepare(db.session_factory, T0)
+    store_model(db, T0)
+    events = [created(f"R-{k}", T0 + timedelta(minutes=k)) for k in range(1, 5)]
+    events += comments("R-3", 2, start=5) + comments("R-4", 1, start=7)
+    send_events(db.session_factory, T0 + timedelta(minutes=10), *events)
+    now = T0 + timedelta(minutes=20)
+    job(db).run(now)
+    where = QueueFilter(open_only=True)
+    with db.session_factory() as session:
+        session.execute(
+            update(MilestoneRiskRow)
+            .where(MilestoneRiskRow.record_id.in_(["R-1", "R-2"]))
+            .values(probability=None)
+        )
+        repository = MilestoneRepository(session)
+
+        def page(limit: int, offset: int) -> list[str]:
+            found = repository.by_risk(where, now=now, scope=None, limit=limit, offset=offset)
+            return [row.record_id for row in found]
+
+        assert page(4, 0) == ["R-3", "R-4", "R-1", "R-2"]
+        assert page(2, 1) == ["R-4", "R-1"]
+        assert page(2, 3) == ["R-2"]
+        session.execute(update(MilestoneRiskRow).values(probability=None))
+        assert page(4, 0) == ["R-1", "R-2", "R-3", "R-4"]
+        assert page(2, 2) == ["R-3", "R-4"]

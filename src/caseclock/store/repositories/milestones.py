@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     Table,
     and_,
     delete,
@@ -241,21 +242,50 @@ class MilestoneRepository:
         limit: int,
         offset: int,
     ) -> Sequence[MilestoneRow]:
-        """Milestones matching ``where``, highest stored breach risk first (rows without a
-        figure after, soonest deadline first, then by id): the whole filtered queue sorted in
-        SQL, with the page read from the top."""
+        """Milestones matching ``where``, highest stored breach risk first (ties by id), then
+        those without a figure, soonest deadline first.
+
+        The rows with a figure come from a backward walk of the ``(probability,
+        milestone_id)`` index of the stored risks, each joined to its milestone by key, so a
+        page reads about as many rows as it shows; the rest follow as ``queue`` reads them.
+        """
         risk = MilestoneRiskRow
-        query = (
+        conditions = _conditions(where, now=now, scope=scope)
+        scored = (
+            select(MilestoneRow)
+            .join(risk, risk.milestone_id == MilestoneRow.id)
+            .where(*conditions, risk.probability.is_not(None))
+            .order_by(risk.probability.desc(), risk.milestone_id.desc())
+        )
+        unscored = (
             select(MilestoneRow)
             .outerjoin(risk, risk.milestone_id == MilestoneRow.id)
-            .where(*_conditions(where, now=now, scope=scope))
-            .order_by(
-                risk.probability.desc().nulls_last(),
-                MilestoneRow.deadline.asc().nulls_last(),
-                MilestoneRow.id,
-            )
+            .where(*conditions, risk.probability.is_(None))
         )
-        return self.session.scalars(query.limit(limit).offset(offset)).all()
+        rows = list(self.session.scalars(scored.limit(limit).offset(offset)).all())
+        if not rows and not offset:  # no figure at all (no model yet): the deadline order
+            return self.queue(
+                where, now=now, scope=scope, sort_by_deadline=True, limit=limit, offset=0
+            )
+        parts = (  # after the rows with a figure: soonest deadline first, then the undated
+            unscored.where(MilestoneRow.deadline.is_not(None)).order_by(
+                MilestoneRow.deadline, MilestoneRow.id
+            ),
+            unscored.where(MilestoneRow.deadline.is_(None)).order_by(MilestoneRow.id),
+        )
+        skip = 0 if rows else self._skipped(scored, offset)
+        for part in parts:
+            if len(rows) == limit:
+                break
+            found = self.session.scalars(part.limit(limit - len(rows)).offset(skip)).all()
+            rows.extend(found)
+            skip = 0 if found or not skip else self._skipped(part, skip)
+        return rows
+
+    def _skipped(self, part: Select[Any], offset: int) -> int:
+        """What is left of ``offset`` after the rows of ``part`` (a page that starts past it)."""
+        counted = select(func.count()).select_from(part.order_by(None).subquery())
+        return max(0, offset - int(self.session.scalar(counted) or 0))
 
     def soonest_per_clock(
         self,
