@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from tests.pg_schemas import ServerUnreachable
 
 from caseclock.cli.insights_cmd import print_evaluation
 from caseclock.core.events import Event, EventType
@@ -301,6 +300,9 @@ def _timed(read: Any, count: int) -> tuple[float, float]:
 def queue_by_risk_time(cases: int, queries: int, pg_url: str | None) -> None:
     """The board's top 300 by stored risk beside its default order, on ``cases`` open cases,
     on SQLite and (when reachable) PostgreSQL."""
+    # importing ingest_bench put the repository on the path, so tests.pg_schemas is found
+    from tests.pg_schemas import ServerUnreachable  # noqa: PLC0415
+
     _queue_on("SQLite", sqlite_engine(), cases, queries)
     if pg_url:
         try:
