@@ -128,11 +128,11 @@ def downgrade() -> None:
             sa.column("version", sa.Integer()),
         )
         connection.execute(table.insert(), pins)
-    with op.batch_alter_table("milestones", schema=None) as batch_op:
-        batch_op.drop_index(TIME_LEFT_VERSIONED)
-        batch_op.create_index(
-            TIME_LEFT, ["is_open", "basis", "calendar", "deadline", "id"], unique=False
-        )
-        batch_op.drop_column("calendar_version")
-    with op.batch_alter_table("records", schema=None) as batch_op:
-        batch_op.drop_column("calendar_versions")
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch drop rebuilds the table, and dropping
+    # the old ``records`` cascades to every event and milestone that references it.
+    op.drop_index(TIME_LEFT_VERSIONED, table_name="milestones")
+    op.create_index(
+        TIME_LEFT, "milestones", ["is_open", "basis", "calendar", "deadline", "id"], unique=False
+    )
+    op.drop_column("milestones", "calendar_version")
+    op.drop_column("records", "calendar_versions")
