@@ -79,3 +79,29 @@ def test_the_csv_is_the_whole_segment(agent: Web) -> None:
     ]
     assert sorted(r[0] for r in rows[1:]) == ["acme", "globex"]
     assert agent.get("/accounts.csv", params={"renewal": "30"}).text.count("\n") == 1
+
+
+def test_who_an_overdue_milestone_emails_is_chosen_on_the_form(agent: Web) -> None:
+    """By default the owner; "the owner and the team" is kept as the milestone's violation
+    actions and said on its card; an unknown choice is refused and nothing is made."""
+    made = agent.post(
+        "/accounts/acme/milestones",
+        {"name": "Go-live", "when": "date", "due_on": "2026-04-01", "overdue": "owner_team"},
+        token_from="/accounts/acme",
+    )
+    assert made.status_code == 303
+    agent.post(
+        "/accounts/acme/milestones",
+        {"name": "QBR", "when": "date", "due_on": "2026-05-01"},
+        token_from="/accounts/acme",
+    )
+    page = agent.get("/accounts/acme").text
+    assert "Once overdue, caseclock emails the owner and the team." in page
+    assert "Once overdue, caseclock emails the owner." in page
+    refused = agent.post(
+        "/accounts/acme/milestones",
+        {"name": "X", "when": "date", "due_on": "2026-05-01", "overdue": "everyone"},
+        token_from="/accounts/acme",
+    )
+    assert refused.status_code == 422
+    assert "Customer milestones (2 open)" in agent.get("/accounts/acme").text

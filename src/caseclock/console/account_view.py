@@ -18,6 +18,7 @@ from caseclock.core.milestone_status import Status
 from caseclock.errors import NotFound
 from caseclock.services import plans
 from caseclock.services.access import Role
+from caseclock.services.account_clock import actions_of
 from caseclock.services.account_standing import open_by_account
 from caseclock.services.accounts import (
     AccountQuery,
@@ -58,6 +59,9 @@ RENEWAL_WINDOWS = (30, 60, 90, 180)
 LIST_LIMIT = 500  # accounts shown on the page; the CSV has every one of the segment
 
 
+PEOPLE = frozenset({"owner", "team", "collaborators", "team_lead"})
+
+
 @dataclass(frozen=True, slots=True)
 class Milestone:
     """A customer milestone as the page shows it, and whether the reader may work on it."""
@@ -73,6 +77,20 @@ class Milestone:
     @property
     def task_count(self) -> int:
         return sum(1 for t in self.view.tasks if t.kind == "task")
+
+    @property
+    def overdue_words(self) -> str:
+        """Who its violation reaches, in words: "emails the owner and the team"."""
+        actions = actions_of(self.view.row).violation.do
+        if not actions:
+            return "alerts nobody"
+        names = []
+        for action in (a for a in actions if a.type == "email"):
+            to = action.to or "owner"
+            names.append(f"the {to.replace('_', ' ')}" if to in PEOPLE else to)
+        others = [a.type for a in actions if a.type != "email"]
+        said = [f"emails {' and '.join(names)}"] if names else []
+        return ", ".join([*said, *(f"posts a {kind}" for kind in others)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,6 +196,24 @@ def _name(values: FormValues, key: str, what: str) -> str:
     return text
 
 
+OVERDUE_EMAILS = {  # the form's "Once overdue, email" choices: who the violation reaches
+    "owner": ("owner",),
+    "owner_team": ("owner", "team"),
+    "owner_collaborators": ("owner", "collaborators"),
+    "nobody": (),
+}
+
+
+def _overdue_actions(choice: str) -> dict[str, object] | None:
+    """The milestone's actions for the form's choice (None: the default ones, the owner)."""
+    if choice not in OVERDUE_EMAILS:
+        raise ValidationFailed("choose who is emailed once it is overdue", path="overdue")
+    if choice == "owner":
+        return None
+    emails = [{"type": "email", "to": to} for to in OVERDUE_EMAILS[choice]]
+    return {"warning": {"before": "14d"}, "violation": {"do": emails}}
+
+
 @router.post("/accounts/{account_id}/milestones", dependencies=[CsrfChecked])
 def post_milestone(on: Acting, values: Submitted) -> Response:
     def change() -> tuple[str, str]:
@@ -211,6 +229,7 @@ def post_milestone(on: Acting, values: Submitted) -> Response:
             description=_text(values, "description"),
             owner=_text(values, "owner"),
             team=_text(values, "team"),
+            actions=_overdue_actions(values.get("overdue", "owner")),
             reminders=reminders,
             pin=_text(values, "pin"),
             auto_complete="auto_complete" in values,
