@@ -138,3 +138,38 @@ def test_an_account_milestones_team_is_explicit(
         "/api/v1/accounts/acme/milestones", json={"name": "QBR", "offset": "3mo", "team": "Nope"}
     )
     assert (refused.status_code, refused.json()["errors"][0]["path"]) == (422, "team")
+
+
+def test_a_milestone_made_by_hand_may_start_on_a_date(
+    people_client: TestClient, db: Database, clock: FixedClock
+) -> None:
+    """A start date is kept (the engine's clock runs from it); one after the due date, or
+    beside a milestone to start after, is refused naming the field, and nothing is made."""
+    mia = person(people_client, db, clock, "mia", "agent").api
+    mia.post("/api/v1/accounts", json=ACME)
+    made = mia.post(
+        "/api/v1/accounts/acme/milestones",
+        json={
+            "name": "Setup",
+            "description": "Onsite",
+            "due_on": "2026-10-01",
+            "starts_on": "2026-09-01",
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["starts_on"], made.json()["description"]) == ("2026-09-01", "Onsite")
+    queue = mia.get("/api/v1/milestones", params={"kind": "customer"}).json()["items"]
+    assert [i["started_at"][:10] for i in queue] == ["2026-09-01"]
+    for body in (
+        {"name": "Late", "due_on": "2026-10-01", "starts_on": "2026-10-02"},
+        {
+            "name": "Both",
+            "due_on": "2026-10-01",
+            "starts_on": "2026-09-01",
+            "starts_after": made.json()["id"],
+        },
+    ):
+        refused = mia.post("/api/v1/accounts/acme/milestones", json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["path"] == "starts_on"
+    assert len(mia.get("/api/v1/accounts/acme/milestones").json()["items"]) == 1

@@ -99,6 +99,8 @@ def add(
         str | None, typer.Option(help="what the offset counts from: start, or a milestone id")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="the owner (a handle)")] = None,
+    description: Annotated[str | None, typer.Option(help="what it is about")] = None,
+    start: Annotated[str | None, typer.Option(help="an optional start date (YYYY-MM-DD)")] = None,
     team: Annotated[
         str | None, typer.Option(help="its team (default: the owner's first team)")
     ] = None,
@@ -124,6 +126,8 @@ def add(
         offset=offset,
         after=after,
         owner=owner,
+        description=description,
+        starts_on=parse_date(start, "--start"),
         team=team,
         reminders={"before": list(_list(remind)), "repeat": repeat} if remind or repeat else {},
         pin=pin,

@@ -50,6 +50,7 @@ class MilestoneInput:
     offset: str | None = None
     after: str | int | None = None
     starts_after: int | None = None
+    starts_on: date | None = None  # an optional start (its clock on the engine runs from it)
     description: str | None = None
     owner: str | None = None
     reminders: dict[str, Any] = field(default_factory=dict)
@@ -139,7 +140,16 @@ def create_milestone(
         )
     else:
         row.due_on, row.moved_from = counted_due(row, anchor_date(account, after_row), dates)
-    row.starts_on = None if starts_after is None else anchor_date(account, starts_after)
+    if data.starts_on is not None and starts_after is not None:
+        raise ValidationFailed(
+            "give a start date, or the milestone it starts after, not both", path="starts_on"
+        )
+    if data.starts_on is not None and data.starts_on > row.due_on:
+        raise ValidationFailed(
+            f"it would start on {data.starts_on}, after its due date {row.due_on}",
+            path="starts_on",
+        )
+    row.starts_on = data.starts_on if starts_after is None else anchor_date(account, starts_after)
     row.first_due_on = row.due_on if data.every is not None else None
     repo.add(row)
     refresh_derived(session, account, [row], dates=dates)

@@ -40,6 +40,9 @@ class MilestoneIn(Strict):
         default=None, description="'start' (default) or the id of another milestone"
     )
     starts_after: int | None = Field(default=None, description="the milestone this waits for")
+    starts_on: date | None = Field(
+        default=None, description="an optional start date (not with starts_after)"
+    )
     reminders: ReminderIn | None = None
     collaborators: list[Line] = Field(default_factory=list, max_length=50)
     auto_complete: bool = False

@@ -227,6 +227,7 @@ def post_milestone(on: Acting, values: Submitted) -> Response:
             offset=_text(values, "offset") if when == "offset" else None,
             after=(_text(values, "after") or "start") if when == "offset" else None,
             description=_text(values, "description"),
+            starts_on=_date(values, "starts_on"),
             owner=_text(values, "owner"),
             team=_text(values, "team"),
             actions=_overdue_actions(values.get("overdue", "owner")),
