@@ -105,3 +105,25 @@ def test_who_an_overdue_milestone_emails_is_chosen_on_the_form(agent: Web) -> No
     )
     assert refused.status_code == 422
     assert "Customer milestones (2 open)" in agent.get("/accounts/acme").text
+
+
+def test_a_due_date_on_a_closed_day_moves_to_the_business_day_before_on_the_chosen_calendar(
+    agent: Web,
+) -> None:
+    """Due Saturday 4 April 2026, on us-east's days (Good Friday is a holiday there), moved off
+    closed days: due Thursday 2 April, and the card says from which date, on which calendar."""
+    made = agent.post(
+        "/accounts/acme/milestones",
+        {
+            "name": "Go-live",
+            "when": "date",
+            "due_on": "2026-04-04",
+            "calendar": "us-east",
+            "move_off_closed": "on",
+        },
+        token_from="/accounts/acme",
+    )
+    assert made.status_code == 303, made.text
+    page = agent.get("/accounts/acme").text
+    moved = "(moved from Sat 04 Apr 2026, a closed day on us-east)"
+    assert f"Due <strong>Thu 02 Apr 2026</strong> {moved}" in page

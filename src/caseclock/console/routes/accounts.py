@@ -38,6 +38,7 @@ from caseclock.console.templating import render
 from caseclock.errors import Conflict, Forbidden, ValidationFailed
 from caseclock.services import account_milestones, milestone_work, plans
 from caseclock.services.accounts import AccountQuery, get_account
+from caseclock.services.calendars import list_calendars
 from caseclock.services.report_csv import spreadsheet_cell
 from caseclock.store.models import AccountRow
 
@@ -132,6 +133,7 @@ class OnAccount:
             "done": done,
             "form": form or FormState(),
             "directory": directory_names(self.session),
+            "calendars": [c.name for c in list_calendars(self.session)],
         }
         status = 422 if form is not None and form.error else 200
         return render(self.request, "account.html", context, user=self.user, status_code=status)
@@ -235,6 +237,7 @@ def post_milestone(on: Acting, values: Submitted) -> Response:
             pin=_text(values, "pin"),
             auto_complete="auto_complete" in values,
             move_off_closed="move_off_closed" in values,
+            calendar=_text(values, "calendar"),
         )
         row = account_milestones.create_milestone(
             on.session, on.row.id, data, on.user.principal, now=on.now
