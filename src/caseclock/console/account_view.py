@@ -143,8 +143,8 @@ def accounts(
 ) -> AccountList:
     """The segment's accounts with their phase, open SLA milestones and how many are overdue,
     the most overdue first (the first ``LIST_LIMIT``)."""
-    counts = open_by_account(session, user.principal, now=now)
     found, phases = find_accounts(session, query, user.principal, limit=None)
+    counts = open_by_account(session, user.principal, now=now, among=[a.id for a in found])
     rows = [ListedAccount(a, phases.get(a.id), *counts.get(a.id, (0, 0))) for a in found]
     rows.sort(key=lambda r: (-r.overdue, -r.open_milestones, r.account.name.lower()))
     return AccountList(query, rows[:LIST_LIMIT], len(rows))
