@@ -19,12 +19,13 @@ from caseclock.errors import NotFound
 from caseclock.services import plans
 from caseclock.services.access import Role
 from caseclock.services.account_clock import actions_of
-from caseclock.services.account_standing import open_by_account
 from caseclock.services.accounts import (
     AccountQuery,
+    RankedAccount,
     find_accounts,
     get_account,
     list_entitlements,
+    most_overdue,
     phase_of,
 )
 from caseclock.services.milestone_work import MilestoneView, account_milestones
@@ -116,17 +117,9 @@ class AccountPage:
 
 
 @dataclass(frozen=True, slots=True)
-class ListedAccount:
-    account: AccountRow
-    phase: str | None
-    open_milestones: int
-    overdue: int
-
-
-@dataclass(frozen=True, slots=True)
 class AccountList:
     query: AccountQuery
-    rows: list[ListedAccount]
+    rows: list[RankedAccount]
     total: int
 
     @property
@@ -143,11 +136,8 @@ def accounts(
 ) -> AccountList:
     """The segment's accounts with their phase, open SLA milestones and how many are overdue,
     the most overdue first (the first ``LIST_LIMIT``)."""
-    found, phases = find_accounts(session, query, user.principal, limit=None)
-    counts = open_by_account(session, user.principal, now=now, among=[a.id for a in found])
-    rows = [ListedAccount(a, phases.get(a.id), *counts.get(a.id, (0, 0))) for a in found]
-    rows.sort(key=lambda r: (-r.overdue, -r.open_milestones, r.account.name.lower()))
-    return AccountList(query, rows[:LIST_LIMIT], len(rows))
+    found, total = most_overdue(session, query, user.principal, now=now, limit=LIST_LIMIT)
+    return AccountList(query, found, total)
 
 
 def segment_rows(session: Session, user: ConsoleUser, query: AccountQuery) -> list[list[str]]:

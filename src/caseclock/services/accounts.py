@@ -126,6 +126,32 @@ def segment_page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RankedAccount:
+    """An account of a segment with its phase and its open and overdue milestones."""
+
+    account: AccountRow
+    phase: str | None
+    open_milestones: int
+    overdue: int
+
+
+def most_overdue(
+    session: Session,
+    query: AccountQuery,
+    principal: Principal,
+    *,
+    now: datetime,
+    limit: int,
+) -> tuple[list[RankedAccount], int]:
+    """The segment's first ``limit`` accounts, those with the most overdue milestones (case
+    and customer ones) first, and the segment's size, read in one statement."""
+    found, total = AccountMilestoneRepository(session).ranked(
+        query.where(), scope=principal.accounts, now=now, limit=limit
+    )
+    return [RankedAccount(*row) for row in found], total
+
+
 def phase_of(session: Session, account_id: str, today: date) -> str | None:
     """The lifecycle phase the account is in on ``today`` (None without lifecycle milestones)."""
     return AccountMilestoneRepository(session).phases_on([account_id], today).get(account_id)

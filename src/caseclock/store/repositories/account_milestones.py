@@ -25,6 +25,7 @@ from caseclock.store.models import (
     MilestoneCollaboratorRow,
     MilestoneNoteRow,
     MilestoneReminderRow,
+    MilestoneRow,
     PlanRow,
     RecordRow,
     UserRow,
@@ -41,6 +42,17 @@ def phase_holds(day: date) -> ColumnElement[bool]:
         M.phase.is_not(None),
         or_(M.phase_until > day, M.phase_until.is_(None)),
         M.phase_since <= day,
+    )
+
+
+def _phase_of(day: date) -> Any:
+    """The phase an account of the outer query is in on ``day`` (a lookup per account)."""
+    return (
+        select(M.phase)
+        .where(M.account_id == AccountRow.id, phase_holds(day))
+        .order_by(M.phase_since.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
@@ -329,20 +341,44 @@ class AccountMilestoneRepository:
         """A page of the segment with each account's phase on ``where.today``, and how many
         accounts the segment holds, in one statement: the phase is a lookup per account of
         the page, the total a window count over the segment before the page is cut."""
-        phase = (
-            select(M.phase)
-            .where(M.account_id == AccountRow.id, phase_holds(where.today))
-            .order_by(M.phase_since.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        query = select(AccountRow, phase, func.count().over()).order_by(AccountRow.id)
+        query = select(AccountRow, _phase_of(where.today), func.count().over())
+        query = query.order_by(AccountRow.id)
         found = self.session.execute(
             self._filtered(query, where, scope).limit(limit).offset(offset)
         ).all()
         if not found:
             return [], self.count_accounts(where, scope=scope) if offset else 0
         return [(row, name) for row, name, _ in found], int(found[0][2])
+
+    def ranked(
+        self,
+        where: AccountFilter,
+        *,
+        scope: frozenset[str] | None,
+        now: datetime,
+        limit: int,
+    ) -> tuple[list[tuple[AccountRow, str | None, int, int]], int]:
+        """The segment's first ``limit`` accounts, most overdue milestones first (then most
+        open ones, then by name), each with its phase on ``where.today`` and its open and
+        overdue milestones at ``now``, and the segment's size, in one statement: each count is
+        a range of the milestones' ``(account_id, is_open, deadline)`` index.
+
+        "Overdue" mirrors ``caseclock.core.standing.state_at`` as the accounts' counts in
+        ``ReportRepository.open_by_account`` do (violated, or running past its deadline)."""
+        opened = and_(MilestoneRow.account_id == AccountRow.id, MilestoneRow.is_open.is_(True))
+        late = or_(
+            MilestoneRow.state == "violated",
+            and_(MilestoneRow.state == "running", MilestoneRow.deadline <= now),
+        )
+        open_count = select(func.count()).where(opened).scalar_subquery()
+        overdue = select(func.count()).where(opened, late).scalar_subquery()
+        query = select(AccountRow, _phase_of(where.today), open_count, overdue, func.count().over())
+        query = query.order_by(
+            overdue.desc(), open_count.desc(), func.lower(AccountRow.name), AccountRow.id
+        )
+        found = self.session.execute(self._filtered(query, where, scope).limit(limit)).all()
+        total = int(found[0][4]) if found else 0
+        return [(row, phase, int(n), int(m)) for row, phase, n, m, _ in found], total
 
     def count_accounts(self, where: AccountFilter, *, scope: frozenset[str] | None) -> int:
         query = select(func.count()).select_from(AccountRow)
