@@ -72,6 +72,7 @@ def downgrade() -> None:
             unique=False,
         )
     op.drop_table("plans")
-    with op.batch_alter_table("account_milestones") as batch:
-        batch.drop_column("actions")
-        batch.drop_column("team")
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch drop rebuilds account_milestones,
+    # and dropping the old table cascades to its tasks, notes, collaborators and reminders.
+    op.drop_column("account_milestones", "actions")
+    op.drop_column("account_milestones", "team")
