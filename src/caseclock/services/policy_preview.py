@@ -43,7 +43,6 @@ from caseclock.core.policy_preview import (
     as_migrated,
     stored_milestone,
 )
-from caseclock.core.timeline import build_timeline
 from caseclock.services.calendars import business_calendar, calendar_document
 from caseclock.services.escalations import record_facts
 from caseclock.services.evaluation import AccountFacts, RecordEvaluator
@@ -195,9 +194,8 @@ class PairEvaluator:
             before = _as_stored(stored[record_id], now)
             after = before
             if touched:
-                timeline = build_timeline(
-                    stored_event(i, record_id, k, a, d) for i, k, a, d in events[record_id]
-                )
+                # in timeline order already; the evaluator stamps and orders it itself
+                timeline = [stored_event(i, record_id, k, a, d) for i, k, a, d in events[record_id]]
                 if fresh_before or _held_until(events[record_id]):
                     before = evaluate(current, timeline, now, calendars=held, account=account)
                 after = evaluate(
