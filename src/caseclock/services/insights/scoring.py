@@ -85,7 +85,7 @@ def snapshot_now(row: MilestoneRow, now: datetime, calendars: CalendarCache) -> 
         basis=row.basis,
         deadline=row.deadline,
         stored_remaining=stored,
-        calendar=calendars.get(row.calendar),
+        calendar=calendars.get(row.calendar, row.calendar_version),
         now=now,
     )
     if left is None:
