@@ -35,8 +35,6 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -45,7 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
-from tests.pg_schemas import ServerUnreachable, throwaway_schema
+from tests.pg_schemas import ServerUnreachable
 
 from caseclock.console.account_view import accounts
 from caseclock.console.auth import ConsoleUser
@@ -56,13 +54,14 @@ from caseclock.services.account_milestones import MilestoneInput, create_milesto
 from caseclock.services.accounts import AccountQuery, segment_page
 from caseclock.services.plans import apply_to_accounts, plan_named
 from caseclock.store import migrate
-from caseclock.store.database import SessionFactory, make_engine, make_session_factory
+from caseclock.store.database import SessionFactory, make_session_factory
 from caseclock.store.models import AccountMilestoneRow, AccountRow
+from ingest_bench import postgres_engine, timed
+from ingest_bench import quantile as p
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
-RANDOM_PAGE_COST = 1.1
 TARGET_MS = 100.0
 PER_TRANSACTION = 250
 BASELINE_ACCOUNTS = 200
@@ -88,16 +87,6 @@ milestones:
      tasks: [{title: a}, {title: b}], reminders: {before: [2mo, 1mo, 15d, 1w], repeat: 1w}}
 """
 )
-
-
-@contextmanager
-def postgres_engine(url: str) -> Iterator[Engine]:
-    with throwaway_schema(url, options=f"-crandom_page_cost={RANDOM_PAGE_COST}") as scoped:
-        engine = make_engine(scoped, pool_size=2)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def fill(engine: Engine, count: int, prefix: str) -> list[str]:
@@ -161,19 +150,6 @@ def one_by_one(factory: SessionFactory, ids: list[str]) -> float:
                 made[m.key] = create_milestone(session, account, data, ADMIN, now=NOW).id
             session.commit()
     return time.perf_counter() - started
-
-
-def timed(count: int, step: Callable[[], object]) -> list[float]:
-    found = []
-    for _ in range(count):
-        started = time.perf_counter()
-        step()
-        found.append((time.perf_counter() - started) * 1000)
-    return sorted(found)
-
-
-def p(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 SEGMENTS = {

@@ -107,13 +107,24 @@ class Figures:
 
     def p(self, q: float, filtered: str | None = None) -> float:
         if filtered == RECOUNT:
-            return _quantile(self.recount_ms, q)
-        return _quantile(self.queue_ms if filtered is None else self.filtered_ms[filtered], q)
+            return quantile(self.recount_ms, q)
+        return quantile(self.queue_ms if filtered is None else self.filtered_ms[filtered], q)
 
 
-def _quantile(timings: list[float], q: float) -> float:
+def quantile(timings: list[float], q: float) -> float:
+    """The ``q`` quantile of ``timings`` (nearest rank); the other benches share it."""
     ordered = sorted(timings)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(count: int, step: Callable[[], object]) -> list[float]:
+    """``step`` run ``count`` times: each run's milliseconds, sorted."""
+    found = []
+    for _ in range(count):
+        started = time.perf_counter()
+        step()
+        found.append((time.perf_counter() - started) * 1000)
+    return sorted(found)
 
 
 @contextmanager

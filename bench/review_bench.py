@@ -33,8 +33,6 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +41,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.pg_schemas
-from tests.pg_schemas import ServerUnreachable, throwaway_schema
+from tests.pg_schemas import ServerUnreachable
 
 from caseclock.core.compliance import compliance
 from caseclock.core.review import Cadence
@@ -51,7 +49,7 @@ from caseclock.services.csat import csat_of
 from caseclock.services.reports import _as_milestone
 from caseclock.services.reviews import ReviewOptions, build_review
 from caseclock.store import migrate
-from caseclock.store.database import make_engine, make_session_factory
+from caseclock.store.database import make_session_factory
 from caseclock.store.models import (
     CsatRow,
     EventRow,
@@ -64,25 +62,16 @@ from caseclock.store.models import (
 )
 from caseclock.store.repositories.csat import CsatFilter
 from caseclock.store.repositories.reports import ReportRepository
+from ingest_bench import postgres_engine, timed
+from ingest_bench import quantile as p
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 3, 13, 15, 0, tzinfo=UTC)  # a Friday; the week began Monday 08:00 UTC
 WEEK_START = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 OPTIONS = ReviewOptions(weekday=0, hour=8, stalled_days=3, time_zone="UTC")
-RANDOM_PAGE_COST = 1.1
 TARGET_MS = 1000.0
 MEMBERS = 50
 KEYS = (("first_response", 4), ("assignment", 2), ("resolution", 24))
-
-
-@contextmanager
-def postgres_engine(url: str) -> Iterator[Engine]:
-    with throwaway_schema(url, options=f"-crandom_page_cost={RANDOM_PAGE_COST}") as scoped:
-        engine = make_engine(scoped, pool_size=2)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def _people(engine: Engine) -> None:
@@ -264,19 +253,6 @@ def fill(engine: Engine, per_team: int) -> None:
         }
         connection.execute(insert(cast(Table, ReviewScheduleRow.__table__)), [schedule])
         connection.execute(text("ANALYZE"))
-
-
-def timed(count: int, step: Callable[[], object]) -> list[float]:
-    found = []
-    for _ in range(count):
-        started = time.perf_counter()
-        step()
-        found.append((time.perf_counter() - started) * 1000)
-    return sorted(found)
-
-
-def p(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def run(engine: Engine, per_team: int, repeats: int) -> dict[str, Any]:
