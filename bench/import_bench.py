@@ -244,7 +244,7 @@ def in_process(url: str, path: Path, mapping: ImportMapping) -> Imported:
                 return outcome
 
             started = time.perf_counter()
-            summary = run_import(Source(path, mapping), sink)
+            summary = run_import(Source(path, mapping), sink, read=collector.freeze_kept)
             elapsed = time.perf_counter() - started
         dumped, rows = dump(engine)
     return Imported(summary.events, summary.records, elapsed, load, dumped, rows, cpu)

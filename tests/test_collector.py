@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,11 @@ from caseclock.api.app import create_app
 from caseclock.api.asgi import serving_app
 from caseclock.clock import FixedClock
 from caseclock.config import Settings
+from caseclock.connectors.importer import BatchOutcome, run_import
+from caseclock.connectors.mapping import ImportMapping
+from caseclock.connectors.rows import Source
 from tests.conftest import Database
+from tests.connectors.snapshot_export import MAPPING, generate
 
 CPYTHON_DEFAULTS = (700, 10, 10)
 TUNED = (collector.YOUNG_THRESHOLD, *collector.OLDER_THRESHOLDS)
@@ -73,3 +78,29 @@ def test_the_app_factory_leaves_the_collector_alone(db: Database, clock: FixedCl
         assert client.get("/health").status_code == 200
     assert gc.get_threshold() == CPYTHON_DEFAULTS
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("pristine_collector")
+def test_an_import_freezes_its_sorted_rows_only_in_a_tuned_process(tmp_path: Path) -> None:
+    """``run_import`` calls ``read`` once every row is read and sorted; ``freeze_kept`` then
+    stops the collector walking those rows in a tuned process, and leaves an untuned one be."""
+    export = tmp_path / "export.csv"
+    export.write_text(generate(3, seed=1).text, encoding="utf-8")
+    mapping = ImportMapping.model_validate(MAPPING)
+    frozen_at_read: list[int] = []
+
+    def read() -> None:
+        collector.freeze_kept()
+        frozen_at_read.append(gc.get_freeze_count())
+
+    def sink(planned: object) -> BatchOutcome:
+        return BatchOutcome()
+
+    before = gc.get_freeze_count()
+    summary = run_import(Source(export, mapping), sink, read=read)
+    assert summary.records == 3
+    assert frozen_at_read == [before]  # untuned: nothing frozen
+    collector.tune()
+    tuned = gc.get_freeze_count()
+    run_import(Source(export, mapping), sink, read=read)
+    assert frozen_at_read[1] > tuned

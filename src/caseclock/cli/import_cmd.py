@@ -124,6 +124,8 @@ def import_history(
         checkpoint = Checkpoint(file.with_name(file.name + STATE_SUFFIX), fingerprint(file, read))
         if restart:
             checkpoint.path.unlink(missing_ok=True)
+    if settings.gc_tuning:
+        collector.tune()  # a long run of batches, as a server's (caseclock.collector)
     if url is not None:
         _import_remotely(file, source, url, strict=strict, batch=batch, checkpoint=checkpoint)
         return
@@ -133,8 +135,6 @@ def import_history(
             file, source, settings, jobs=jobs, batch=batch, checkpoint=checkpoint, actor=actor
         )
         return
-    if settings.gc_tuning:
-        collector.tune()  # a long run of batches, as a server's (caseclock.collector)
     with unit_of_work(settings) as session, _progress(file) as progress:
         # One savepoint around the whole run when it may have to be undone: a transaction
         # SQLite's driver began with a savepoint would otherwise commit when it is released.
@@ -154,6 +154,7 @@ def import_history(
                 batch_events=batch,
                 checkpoint=checkpoint,
                 progress=progress,
+                read=collector.freeze_kept,
             )
         except StrictStop as exc:
             if whole is not None:
@@ -191,6 +192,7 @@ def _import_remotely(
                 batch_events=batch,
                 checkpoint=checkpoint,
                 progress=progress,
+                read=collector.freeze_kept,
             )
         except StrictStop as exc:
             fail(f"{file}:{exc.error.line}: {exc.error.message} (--strict: stopped here)")
@@ -250,6 +252,7 @@ def _import_in_parallel(
                 batch_events=batch,
                 checkpoint=checkpoint,
                 progress=progress,
+                read=collector.freeze_kept,
                 in_flight=jobs + 1,
             )
         except SQLAlchemyError as exc:

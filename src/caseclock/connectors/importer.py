@@ -129,10 +129,12 @@ def run_import(
     progress: Progress | None = None,
     run_rows: int | None = None,
     in_flight: int = 1,
+    read: Callable[[], None] | None = None,
 ) -> Summary:
     """Import ``source`` into ``sink``; see the module's docstring. A sink may answer with a
     ``Future`` (batches loaded by other processes): up to ``in_flight`` batches are then
-    loading at once, and they settle in order."""
+    loading at once, and they settle in order. ``read`` is called once every row is read
+    and sorted, before the first batch is loaded (``collector.freeze_kept``)."""
     hooks = progress or Progress()
     summary = Summary()
     resume_after = checkpoint.done_through() if checkpoint is not None else None
@@ -147,6 +149,8 @@ def run_import(
             if summary.rows % 1000 == 0:
                 hooks.reading(source.consumed, source.size)
         hooks.reading(source.size, source.size)
+        if read is not None:
+            read()
         loaded = 0
         pending: deque[tuple[BatchOutcome | Future[BatchOutcome], str, int]] = deque()
 

@@ -16,8 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     ColumnElement,
+    Date,
+    Float,
+    Integer,
+    String,
     Table,
     Text,
     any_,
@@ -32,8 +39,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
-from caseclock.store.types import JSONDocument
+from caseclock.store.types import JSONDocument, UTCDateTime
 
 
 def is_postgres(session: Session) -> bool:
@@ -151,10 +159,16 @@ def _value(value: Any) -> Any:
 
 def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows that break no unique key (every mapping has the same keys), the fastest way
-    the engine has: PostgreSQL's ``COPY ... FROM STDIN``, one stream whatever the number of
-    rows; elsewhere ``insert_rows``. A row that does break a key fails the whole copy, so
-    callers give only rows known to be new (those of records created in the same transaction).
-    Documents (JSON columns) travel as JSON text, instants as aware datetimes.
+    the engine has: PostgreSQL's ``COPY ... FROM STDIN`` in its binary format, one stream
+    whatever the number of rows; elsewhere ``insert_rows``. A row that does break a key fails
+    the whole copy, so callers give only rows known to be new (those of records created in the
+    same transaction). Documents (JSON columns) are encoded as ``encode_document`` does;
+    instants must be aware datetimes (a naive one fails the copy, as ``UTCDateTime`` refuses
+    it).
+
+    Binary, with each column's type named (``COPY_TYPES``): psycopg then writes each value with
+    the one adapter of its column instead of choosing one per value, and the server reads
+    numbers and instants without parsing text (about half the client's time of a text copy).
     """
     if not rows:
         return
@@ -162,17 +176,39 @@ def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]])
         insert_rows(session, table, rows)
         return
     names = list(rows[0])
-    documents = {n for n in names if isinstance(table.c[n].type, JSONDocument)}
+    types = [_copy_type(table, name) for name in names]
     quoted = ", ".join(f'"{name}"' for name in names)
     connection: Any = session.connection().connection.driver_connection  # psycopg's
-    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([encode_document(row[n]) if n in documents else row[n] for n in names])
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
+    with connection.cursor() as cursor:
+        set_json_dumps(encode_document, context=cursor)
+        with cursor.copy(statement) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row([row[name] for name in names])
 
 
-def encode_document(value: Any) -> str | None:
+# The PostgreSQL type a binary ``COPY`` sends for each kind of column the store declares.
+COPY_TYPES: dict[type[TypeEngine[Any]], str] = {
+    String: "text",  # varchar's binary form is text's
+    Integer: "int4",
+    BigInteger: "int8",
+    Float: "float8",
+    Boolean: "bool",
+    Date: "date",
+    UTCDateTime: "timestamptz",
+    JSONDocument: "jsonb",
+}
+
+
+def _copy_type(table: Table, name: str) -> str:
+    kind = type(table.c[name].type)
+    for declared, sent in COPY_TYPES.items():
+        if issubclass(kind, declared):
+            return sent
+    raise TypeError(f"{table.name}.{name}: no COPY type for {kind.__name__} columns")
+
+
+def encode_document(value: Any) -> str:
     """A JSON column's value as the JSON text PostgreSQL reads."""
-    if value is None:
-        return None
     return json.dumps(value, default=_value, allow_nan=False, separators=(",", ":"))
