@@ -295,13 +295,18 @@ def _mark_duplicates(
     principal: Principal,
 ) -> None:
     """Mark events already stored, or earlier in the batch, as duplicates; never for a record
-    the caller cannot see (whose event ids it must not learn: ``_check_records`` answers)."""
+    the caller cannot see (whose event ids it must not learn: ``_check_records`` answers).
+    Only events of records that exist are looked up: a record not in ``known`` has no events
+    (they reference it), and one created by a concurrent batch since makes ``_ingest`` start
+    again (``_create_records``), its events then looked up."""
     visible = {
         i: e
         for i, e in events.items()
         if e.record not in known or principal.sees_account(known[e.record]["account_id"])
     }
-    stored = EventRepository(session).existing_keys((e.record, e.id) for e in visible.values())
+    stored = EventRepository(session).existing_keys(
+        (e.record, e.id) for e in visible.values() if e.record in known
+    )
     seen: set[tuple[str, str]] = set()
     for index, event in visible.items():
         key = (event.record, event.id)
