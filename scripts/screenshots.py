@@ -8,7 +8,8 @@ sign-in form with Debian's headless Chromium, hands one case over to L2 and exte
 through the forms (so those parts of the record page have something to show), and saves one PNG
 a page at 1440 px wide, and the board, a record and the reports at a phone's 390 px
 (``*-phone.png``).
-The demo is loaded as of an hour earlier and the worker then runs every five minutes up to that
+The demo is loaded as of an hour earlier (which trains its breach-risk model and stores its open
+milestones' risk, so the board shows risk) and the worker then runs every five minutes up to that
 instant, with an ``ops`` webhook endpoint answered in-process, so warnings and violations of the
 last hour fire on time and the record page shows actions fired and their deliveries.
 """

@@ -23,7 +23,7 @@ from caseclock.cli.writer import sole_writer
 from caseclock.clock import SystemClock
 from caseclock.config import Settings
 from caseclock.demo.generator import generate
-from caseclock.demo.loader import load_demo
+from caseclock.demo.loader import RiskReady, load_demo
 from caseclock.document_files import load_bundle
 from caseclock.errors import CaseclockError
 from caseclock.services import audit
@@ -109,7 +109,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="the same seed gives the same demo")] = 7,
     policy: Annotated[Path | None, typer.Option(help="bundle (default: examples b2b)")] = None,
 ) -> None:
-    """Load a realistic demo (accounts, months of cases) into the migrated database."""
+    """Load a realistic demo (accounts, months of cases) into the migrated database, and
+    train the breach-risk model on its history, so its open milestones show a risk at once."""
     settings = load_settings()
     loaded = _load_demo(settings, cases=cases, seed=seed, policy=find_policy(policy))
     typer.echo(loaded)
@@ -126,7 +127,19 @@ def _load_demo(settings: Settings, *, cases: int, seed: int, policy: Path) -> st
         session.commit()
     return (
         f"demo loaded: {loaded.accounts} accounts, {loaded.records} cases, "
-        f"{loaded.events} events (as of {now:%Y-%m-%d %H:%M} UTC)"
+        f"{loaded.events} events (as of {now:%Y-%m-%d %H:%M} UTC){_risk_line(loaded.risk)}"
+    )
+
+
+def _risk_line(risk: RiskReady | None) -> str:
+    """What the demo's loading did about breach risk, to end its one line."""
+    if risk is None:
+        return ""
+    if risk.trained_on is None:
+        return f"; no breach-risk model yet ({risk.why_not}): the worker retrains on its schedule"
+    return (
+        f"; breach-risk model trained on {risk.trained_on} closed milestones, "
+        f"{risk.scored} open milestones scored"
     )
 
 

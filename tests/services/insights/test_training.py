@@ -26,7 +26,9 @@ def test_trains_evaluates_stores_and_scores(db: Database) -> None:
     history gives the same model; the stored row keeps the periods and the evaluation beside
     the baselines; open milestones get a probability with reasons, or "not enough history"."""
     with db.session_factory() as session:
-        load_demo(session, load_bundle(BUNDLE), generate(now=NOW, cases=200), now=NOW)
+        load_demo(
+            session, load_bundle(BUNDLE), generate(now=NOW, cases=200), now=NOW, train_risk=False
+        )
         trained = train(session, now=NOW, min_history=25)
         again = train(session, now=NOW, min_history=25, store=False)
         assert again.model == trained.model
@@ -63,7 +65,9 @@ def test_untrainable_history_is_refused_with_why(db: Database) -> None:
     with db.session_factory() as session:
         with pytest.raises(UntrainableHistory, match="no closed milestone yet"):
             train(session, now=NOW)
-        load_demo(session, load_bundle(BUNDLE), generate(now=NOW, cases=40), now=NOW)
+        load_demo(
+            session, load_bundle(BUNDLE), generate(now=NOW, cases=40), now=NOW, train_risk=False
+        )
         with pytest.raises(UntrainableHistory, match=r"at least 500 closed milestones .*found: "):
             train(session, now=NOW, min_history=500)
         assert latest_model(session) is None
@@ -75,7 +79,13 @@ def test_the_demo_history_shows_something_true(db: Database) -> None:
     them apart better than both baselines, with a lower Brier score than the elapsed share,
     and its open milestones carry reasons in words."""
     with db.session_factory() as session:
-        load_demo(session, load_bundle(BUNDLE), generate(now=NOW, cases=300, seed=7), now=NOW)
+        load_demo(
+            session,
+            load_bundle(BUNDLE),
+            generate(now=NOW, cases=300, seed=7),
+            now=NOW,
+            train_risk=False,
+        )
         trained = train(session, now=NOW)
         points = {p["point"]: p["methods"] for p in trained.evaluation["points"]}
         start = points["at start"]

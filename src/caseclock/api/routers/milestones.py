@@ -1,5 +1,6 @@
-"""``GET /milestones``: the at-risk queue, soonest breach first or least time left first,
-per milestone or one row per record (its next breach), with counts of the whole queue."""
+"""``GET /milestones``: the at-risk queue, soonest breach first, least time left first or
+highest breach risk first, per milestone or one row per record, with counts of the whole
+queue."""
 
 from __future__ import annotations
 
@@ -18,10 +19,23 @@ from caseclock.services.at_risk import (
     milestone_queue,
     queue_counts,
 )
+from caseclock.services.insights.stored_risk import queue_by_risk
 
 router = APIRouter(tags=["milestones"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 
 State = Literal["pending", "running", "paused", "violated", "completed", "cancelled"]
+Sort = Literal["deadline", "time_left", "risk", "id"]
+RISK = "risk"  # the sort that reads the stored breach risk (the console board's risk order)
+SORT_HELP = (
+    "the order: `deadline`, soonest breach first (the wall-clock deadline; none last); "
+    "`time_left`, least time left first, each milestone in its own basis; `risk`, highest "
+    "breach risk first over the whole filtered queue: the probability the worker stores for "
+    "each open milestone (scored again when its record changes and once "
+    "CASECLOCK_RISK_REFRESH_MINUTES old; ties: the milestone made last first); milestones without "
+    "a figure (no model yet, a definition with too little history, breached already, not "
+    "started, or not scored yet) come after every scored one, soonest deadline first; "
+    "`id`, the order the rows were stored in. Any other value is refused (422)"
+)
 
 
 @router.get(
@@ -32,8 +46,12 @@ State = Literal["pending", "running", "paused", "violated", "completed", "cancel
         "state as of now (a running milestone past its deadline counts as violated); repeat it "
         "for several. `sort=deadline` is soonest breach first (the wall-clock deadline); "
         "`sort=time_left` is least time left first, each milestone in its own basis. "
+        "`sort=risk` is highest stored breach risk first, over the whole queue the filters and "
+        "the caller's account scope match, as the console board orders by risk; milestones "
+        "without a figure follow, soonest deadline first. "
         "`per_record=true` gives one row per record: its next breach (the open milestone with "
-        "the soonest deadline), in deadline order. `health`: red when violated, yellow when "
+        "the soonest deadline), in deadline order; with `sort=risk`, its riskiest milestone, "
+        "in risk order. `health`: red when violated, yellow when "
         "the warning is reached or little time remains (CASECLOCK_YELLOW_MINUTES, in the "
         "milestone's basis), else green. `remaining_seconds` is time left now in the "
         "milestone's basis (negative once overdue; frozen while paused). `counts` counts every "
@@ -59,7 +77,7 @@ def list_milestones(
         Literal["customer", "case"] | None,
         Query(description="customer: milestones on accounts (plans, renewals); case: the rest"),
     ] = None,
-    sort: Literal["deadline", "time_left", "id"] = "deadline",
+    sort: Annotated[Sort, Query(description=SORT_HELP)] = "deadline",
     per_record: bool = False,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
@@ -73,17 +91,29 @@ def list_milestones(
         milestone=milestone,
         kind=kind,
     )
-    items = milestone_queue(
-        session,
-        where,
-        principal,
-        now=now,
-        order=Order(sort),
-        per_record=per_record,
-        limit=limit,
-        offset=offset,
-        yellow_within=settings.yellow_within,
-    )
+    if sort == RISK:
+        items = queue_by_risk(
+            session,
+            where,
+            principal,
+            now=now,
+            per_record=per_record,
+            limit=limit,
+            offset=offset,
+            yellow_within=settings.yellow_within,
+        )
+    else:
+        items = milestone_queue(
+            session,
+            where,
+            principal,
+            now=now,
+            order=Order(sort),
+            per_record=per_record,
+            limit=limit,
+            offset=offset,
+            yellow_within=settings.yellow_within,
+        )
     counts = queue_counts(
         session,
         where,

@@ -10,7 +10,9 @@ is also stored (``milestone_risks``, indexed by probability) and the queue sorts
   older than the refresh age or than the newest model (``refresh_aged``).
 
 The board then shows the top of that order with each row's risk computed at the page's
-instant, sorted again by it; the stored figure is at most the refresh age old.
+instant, sorted again by it; the stored figure is at most the refresh age old. The API's
+``GET /milestones?sort=risk`` pages through the same order as it is stored (a page re-sorted
+by a fresher figure could repeat or skip rows across pages).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from caseclock.services.access import Principal
 from caseclock.services.at_risk import QueueFilter, QueueItem, row_standing
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.insights.scoring import NO_FIGURE, NO_MODEL, RecordSignals, RiskScorer
+from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.insight_state import (
     InsightChangeRepository,
     RiskStoreRepository,
@@ -106,29 +109,35 @@ def queue_by_risk(
     now: datetime,
     per_record: bool = False,
     limit: int,
+    offset: int = 0,
     yellow_within: timedelta,
 ) -> list[QueueItem]:
-    """The top ``limit`` rows of the queue, highest stored risk first (then soonest deadline);
-    ``per_record``: one row per record, its riskiest milestone (read in chunks, each record's
-    first row kept)."""
+    """A page of the queue (``limit`` rows after the first ``offset``), highest stored risk
+    first (ties by id), then the rows without a figure, soonest deadline first (all of them in
+    deadline order when no row has a figure yet); ``per_record``: one row per record, its
+    riskiest milestone (read in chunks, each record's first row kept)."""
     calendars = CalendarCache(session)
     repository = MilestoneRepository(session)
-    chunk = max(3 * limit, 100) if per_record else limit
-    seen: set[str] = set()
-    rows: list[Any] = []
-    read = 0
-    while len(rows) < limit:
-        found = repository.by_risk(
-            where, now=now, scope=principal.accounts, limit=chunk, offset=read
-        )
-        for row in found:
-            if not per_record or row.record_id not in seen:
-                seen.add(row.record_id)
-                rows.append(row)
-        read += len(found)
-        if len(found) < chunk:
-            break
+    scope = principal.accounts
+    if per_record:
+        wanted = offset + limit
+        chunk = max(3 * wanted, 100)
+        seen: set[str] = set()
+        rows: list[MilestoneRow] = []
+        read = 0
+        while len(rows) < wanted:
+            found = repository.by_risk(where, now=now, scope=scope, limit=chunk, offset=read)
+            for row in found:
+                if row.record_id not in seen:
+                    seen.add(row.record_id)
+                    rows.append(row)
+            read += len(found)
+            if len(found) < chunk:
+                break
+        rows = rows[offset:wanted]
+    else:
+        rows = list(repository.by_risk(where, now=now, scope=scope, limit=limit, offset=offset))
     return [
         QueueItem(row, row_standing(row, calendars=calendars, now=now, yellow_within=yellow_within))
-        for row in rows[:limit]
+        for row in rows
     ]
