@@ -27,12 +27,11 @@ from caseclock.services.access import Principal
 from caseclock.services.at_risk import QueueFilter, QueueItem, row_standing
 from caseclock.services.calendars import CalendarCache
 from caseclock.services.insights.scoring import NO_FIGURE, NO_MODEL, RecordSignals, RiskScorer
-from caseclock.store.models import MilestoneRow
 from caseclock.store.repositories.insight_state import (
     InsightChangeRepository,
     RiskStoreRepository,
 )
-from caseclock.store.repositories.milestones import MilestoneRepository
+from caseclock.store.repositories.milestones import MilestoneRepository, first_per_record
 
 REFRESH_AGE = timedelta(minutes=15)  # the default; ``CASECLOCK_RISK_REFRESH_MINUTES``
 BATCH = 200  # records scored per pass of the worker, changed ones first
@@ -120,21 +119,13 @@ def queue_by_risk(
     repository = MilestoneRepository(session)
     scope = principal.accounts
     if per_record:
-        wanted = offset + limit
-        chunk = max(3 * wanted, 100)
-        seen: set[str] = set()
-        rows: list[MilestoneRow] = []
-        read = 0
-        while len(rows) < wanted:
-            found = repository.by_risk(where, now=now, scope=scope, limit=chunk, offset=read)
-            for row in found:
-                if row.record_id not in seen:
-                    seen.add(row.record_id)
-                    rows.append(row)
-            read += len(found)
-            if len(found) < chunk:
-                break
-        rows = rows[offset:wanted]
+        rows = first_per_record(
+            lambda size, start: repository.by_risk(
+                where, now=now, scope=scope, limit=size, offset=start
+            ),
+            limit=limit,
+            offset=offset,
+        )
     else:
         rows = list(repository.by_risk(where, now=now, scope=scope, limit=limit, offset=offset))
     return [

@@ -102,6 +102,29 @@ class QueueCounts:
         return self.violated + self.at_risk + self.on_track + self.paused
 
 
+def first_per_record(
+    read: Callable[[int, int], Sequence[MilestoneRow]], *, limit: int, offset: int
+) -> list[MilestoneRow]:
+    """A page (``limit`` rows after the first ``offset``) of one row per record, each record's
+    first in the order ``read(size, start)`` pages through: read in chunks of a few pages'
+    worth, each record's first row kept, until the page is full or the rows run out."""
+    wanted = offset + limit
+    chunk = max(3 * wanted, 100)
+    seen: set[str] = set()
+    found: list[MilestoneRow] = []
+    start = 0
+    while len(found) < wanted:
+        rows = read(chunk, start)
+        for row in rows:
+            if row.record_id not in seen:
+                seen.add(row.record_id)
+                found.append(row)
+        start += len(rows)
+        if len(rows) < chunk:
+            break
+    return found[offset:wanted]
+
+
 class MilestoneRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -385,26 +408,16 @@ class MilestoneRepository:
     ) -> list[MilestoneRow]:
         """One row per record, its open milestone with the soonest deadline, soonest first.
 
-        Walks the deadline order in chunks, keeping each record's first row, so a page costs a
-        few index range reads, not a pass over every open milestone.
+        Walks the deadline order in chunks (``first_per_record``), so a page costs a few
+        index range reads, not a pass over every open milestone.
         """
-        wanted = offset + limit
-        chunk = max(3 * wanted, 100)
-        seen: set[str] = set()
-        found: list[MilestoneRow] = []
-        read = 0
-        while len(found) < wanted:
-            rows = self.queue(
-                where, now=now, scope=scope, sort_by_deadline=True, limit=chunk, offset=read
-            )
-            for row in rows:
-                if row.record_id not in seen:
-                    seen.add(row.record_id)
-                    found.append(row)
-            read += len(rows)
-            if len(rows) < chunk:
-                break
-        return found[offset:wanted]
+        return first_per_record(
+            lambda size, start: self.queue(
+                where, now=now, scope=scope, sort_by_deadline=True, limit=size, offset=start
+            ),
+            limit=limit,
+            offset=offset,
+        )
 
     def counts(
         self,
