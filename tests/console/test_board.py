@@ -7,14 +7,20 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.orm import Session
 
+from caseclock.channels.email import EmailTemplates
 from caseclock.console import board as board_module
 from caseclock.console.board import Tick
+from caseclock.console.queues import role_queues
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.milestones import Basis, MilestoneState
 from caseclock.core.policy import parse_bundle
+from caseclock.services.effects import Targets
+from caseclock.services.firing import FireOptions, fire_due
 from caseclock.services.ingest import ingest
 from caseclock.services.policy import apply_bundle
+from caseclock.store.models import RecordRow
 from tests.conftest import HELPDESK, Database
 from tests.console.conftest import Web
 from tests.console.scenario import NOW, SYSTEM, T0
@@ -95,20 +101,25 @@ entitlement_rules:
 """
 
 
+def platinum_case(session: Session, bundle: str, record: str, **data: str) -> None:
+    """``bundle`` applied at T0, then the Platinum case ``record`` created at T0 with ``data``."""
+    apply_bundle(session, parse_bundle(bundle), now=T0)
+    created = {
+        "id": f"{record}:created",
+        "record": record,
+        "type": "created",
+        "at": T0.isoformat(),
+        "data": {"type": "case", "status": "New", "tier": "Platinum", **data},
+    }
+    ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
+
+
 def test_calendar_time_milestones_say_left_not_business_time_left(agent: Web, db: Database) -> None:
     """A 7-day status update opened at 10:00 has 6d 19h 30m left at 14:30, said as "left"
     and ticking through closed hours; the business-hours first responses say "business time
     left" and count business seconds."""
     with db.session_factory() as session:
-        apply_bundle(session, parse_bundle(CALENDAR_TIME_BUNDLE), now=T0)
-        created = {
-            "id": "W-1:created",
-            "record": "W-1",
-            "type": "created",
-            "at": T0.isoformat(),
-            "data": {"type": "case", "status": "New", "tier": "Platinum"},
-        }
-        ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
+        platinum_case(session, CALENDAR_TIME_BUNDLE, "W-1")
         session.commit()
     html = agent.get("/?milestone=status_update").text
     left = 7 * 86400 - int((NOW - T0).total_seconds())
@@ -144,16 +155,54 @@ def test_a_milestone_owned_by_the_team_lead_says_so_in_words(agent: Web, db: Dat
     """A milestone whose owner is the record's team lead reads "the L2 team lead" on the
     board, not the engine's `team_lead:L2`."""
     with db.session_factory() as session:
-        apply_bundle(session, parse_bundle(TEAM_LEAD_BUNDLE), now=T0)
-        created = {
-            "id": "W-2:created",
-            "record": "W-2",
-            "type": "created",
-            "at": T0.isoformat(),
-            "data": {"type": "case", "status": "New", "tier": "Platinum", "team": "L2"},
-        }
-        ingest(session, [created], principal=SYSTEM, provenance=HELPDESK, now=NOW)
+        platinum_case(session, TEAM_LEAD_BUNDLE, "W-2", team="L2")
         session.commit()
     body = agent.get("/?milestone=status_update").text.split("<tbody>")[1]
     assert "the L2 team lead" in body
     assert "team_lead:" not in body
+
+
+ROLE_QUEUE_BUNDLE = (
+    CALENDAR_TIME_BUNDLE.replace(
+        "        target: 7d\n",
+        "        target: 7d\n"
+        "        actions: {violation: {do: [{type: reassign, to: 'role:duty_manager'}]}}\n",
+    )
+    + """
+escalation_rules:
+  - name: quiet_platinum
+    when: {field: tier, value: Platinum}
+    since: created
+    after: 2h
+    calendar: us-east
+    do: [{type: reassign, to: "role:senior_engineer"}]
+"""
+)
+
+
+def test_a_role_queue_reads_as_a_queue_not_as_its_key(agent: Web, db: Database) -> None:
+    """An escalation rule hands W-3 to ``role:senior_engineer``: the engine keeps
+    ``senior_engineer`` as its team, and the board, the records list and the record page say
+    "Senior engineer queue" (no "team not in the directory" flag), never the key. The queues
+    are those the policy reassigns to, from escalation rules and milestone actions alike."""
+    with db.session_factory() as session:
+        platinum_case(session, ROLE_QUEUE_BUNDLE, "W-3", owner="bo")
+        targets = Targets({}, "http://console.test", None, EmailTemplates())
+        fire_due(session, now=NOW, targets=targets, options=FireOptions(), only=["W-3"])
+        session.commit()
+        record = session.get(RecordRow, "W-3")
+        assert record is not None
+        assert (record.owner, record.team) == (None, "senior_engineer")  # the engine's value
+        assert role_queues(session) == {"senior_engineer", "duty_manager"}
+    board_row = agent.get("/?milestone=status_update").text.split("<tbody>")[1]
+    assert '<span class="muted">Senior engineer queue</span>' in board_row
+    assert "senior_engineer" not in board_row
+    listed = agent.get("/records?q=W-3").text.split("<tbody>")[1]
+    assert "Senior engineer queue" in listed
+    assert "senior_engineer" not in listed
+    page = agent.get("/records/W-3").text
+    assert "· Senior engineer queue" in page
+    assert "Assigned to owner nobody and Senior engineer queue" in page
+    assert "team not in the directory" not in page
+    # only the team field of the owner form keeps the engine's value, to send it back as it is
+    assert "senior_engineer" not in page.replace('value="senior_engineer"', "")

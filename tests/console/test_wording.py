@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from caseclock.clock import FixedClock
-from caseclock.console.wording import action_words, duration_words, owner_words
+from caseclock.console.wording import action_words, duration_words, owner_words, team_words
 from caseclock.core.actions import ActionSpec
 from tests.console.conftest import Web
 
@@ -29,6 +29,15 @@ def test_actions_and_owners_read_as_words() -> None:
     ]
     assert owner_words("team_lead") == "the team lead"
     assert owner_words("field:account_manager") == "the person in the field “Account manager”"
+
+
+def test_a_role_queue_reads_as_a_queue() -> None:
+    """A team that is a role's queue (a ``reassign`` to ``role:NAME`` keeps NAME as the team)
+    reads as that queue; any other team by its own name."""
+    queues = frozenset({"senior_engineer"})
+    assert team_words("senior_engineer", queues) == "Senior engineer queue"
+    assert team_words("L2", queues) == "L2"
+    assert team_words("senior_engineer") == "senior_engineer"  # no policy names it a role
 
 
 def test_durations_read_as_words() -> None:

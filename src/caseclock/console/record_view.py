@@ -9,7 +9,7 @@ a second reckoning.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -24,8 +24,9 @@ from caseclock.console.actions import (
 )
 from caseclock.console.board import HEALTH_TEXT, Tick, tick_of
 from caseclock.console.deadline_story import Story, event_words, story
+from caseclock.console.queues import role_queues
 from caseclock.console.templating import when
-from caseclock.console.wording import duration_words, field_label
+from caseclock.console.wording import duration_words, field_label, team_words
 from caseclock.core.cycles import Cycle
 from caseclock.core.dwell import Dwell, dwell
 from caseclock.core.events import Event, EventType
@@ -117,6 +118,7 @@ class RecordPage:
     fields: list[tuple[FieldTerm, str]] = field(default_factory=list)  # with the current value
     assignable: list[tuple[str, str, bool]] = field(default_factory=list)  # key, name, entitled
     insight: RecordInsight | None = None  # risk, blockers, sentiment, summary
+    role_queues: frozenset[str] = frozenset()  # teams that are role queues (``console.queues``)
 
     @property
     def subject(self) -> str | None:
@@ -143,6 +145,7 @@ def record_page(
     replay, calendars = evaluated.replay, evaluated.calendars
     process = evaluated.process
     page = RecordPage(record=record, account=evaluated.account, process=process)
+    page.role_queues = queues = role_queues(session)
     page.statuses = status_choices(process, record)
     page.fields = [(t, _shown(current_value(record, t.name))) for t in field_terms(process)]
     manual = {m.key for m in process.milestones if manual_completion(m)} if process else set()
@@ -204,14 +207,16 @@ def record_page(
     moods = page.insight.mood_of
     page.timeline = [
         replace(
-            _entry(e, titles, zone),
+            _entry(e, titles, zone, queues),
             by=provenance_words(origin.get(e.id), names),
             mood=moods.get(e.id),
         )
         for e in timeline
     ]
     page.handoffs = _handoffs(timeline)
-    page.overrides = [_entry(e, titles, zone) for e in timeline if e.type is EventType.OVERRIDE]
+    page.overrides = [
+        _entry(e, titles, zone, queues) for e in timeline if e.type is EventType.OVERRIDE
+    ]
     tasks, notes = work_items(session, record)
     page.tasks, page.notes = list(tasks), [n for n in notes if n.kind == "note"]
     page.fired = [
@@ -300,7 +305,9 @@ def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEntry:  # noqa: PLR0912 (one case per event type)
+def _entry(  # noqa: PLR0912 (one case per event type)
+    event: Event, titles: Mapping[str, str], zone: tzinfo, queues: Collection[str] = ()
+) -> TimelineEntry:
     data = event.data
     who = _str(data.get("author") or data.get("by"))
     kind = event.type.value
@@ -323,12 +330,7 @@ def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEnt
             text = f"{audience} by {who}" if who else audience
             detail = _str(data.get("body"))
         case EventType.OWNER:
-            parts = []
-            if "owner" in data:
-                parts.append(f"owner {data.get('owner') or 'nobody'}")
-            if "team" in data:
-                parts.append(f"team {data.get('team') or 'none'}")
-            text = "Assigned to " + " and ".join(parts)
+            text = _assigned(data, queues)
             detail = _str(data.get("note"))
         case EventType.FIELD:
             text = event_words(event, zone)
@@ -352,6 +354,20 @@ def _entry(event: Event, titles: Mapping[str, str], zone: tzinfo) -> TimelineEnt
         case EventType.CSAT:
             text, detail = _satisfaction(data, titles)
     return TimelineEntry(event.at, kind, text, detail)
+
+
+def _assigned(data: Mapping[str, Any], queues: Collection[str]) -> str:
+    """An ``owner`` event in words: "Assigned to owner nobody and team L2", or to a role's
+    queue ("… and Senior engineer queue") when the team is one (``console.queues``)."""
+    parts = []
+    if "owner" in data:
+        parts.append(f"owner {data.get('owner') or 'nobody'}")
+    team = _str(data.get("team"))
+    if team is not None and team in queues:
+        parts.append(team_words(team, queues))
+    elif "team" in data:
+        parts.append(f"team {team or 'none'}")
+    return "Assigned to " + " and ".join(parts)
 
 
 def _satisfaction(data: Mapping[str, Any], titles: Mapping[str, str]) -> tuple[str, str | None]:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
+from caseclock.console.queues import role_queues
 from caseclock.services import pick_lists
 from caseclock.services.record_search import RecordFilter, search_records
 from caseclock.store.models import RecordRow
@@ -65,6 +66,7 @@ class RecordsPage:
     more: bool
     tiers: list[str]
     accounts: list[tuple[str, str]]
+    role_queues: frozenset[str]  # teams that are role queues (``console.queues``)
 
     @property
     def account_names(self) -> dict[str, str]:
@@ -86,4 +88,5 @@ def records_page(session: Session, user: ConsoleUser, query: RecordQuery) -> Rec
         more=more,
         tiers=pick_lists.tiers(session),
         accounts=pick_lists.visible_accounts(session, user.principal),
+        role_queues=role_queues(session),
     )

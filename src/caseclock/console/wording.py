@@ -7,6 +7,7 @@ agent", "status is Waiting for Customer"); nothing here evaluates anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from caseclock.core.actions import ActionSpec, WarningPlan
 from caseclock.core.condition_spec import DROP_BANDS, DROP_WITHIN, Condition, Op, Trigger
@@ -205,6 +206,13 @@ def recipient_words(to: str) -> str:
     if kind == "role" and name:
         return f"everyone with the {name.replace('_', ' ')} role"
     return to
+
+
+def team_words(team: str, role_queues: Collection[str] = ()) -> str:
+    """A record's team as people read it: the queue of a role that a ``reassign`` to
+    ``role:senior_engineer`` handed the record to (the engine keeps ``senior_engineer`` as its
+    team) -> "Senior engineer queue"; a team's own name as it is."""
+    return f"{field_label(team)} queue" if team in role_queues else team
 
 
 def action_words(action: ActionSpec) -> str:  # noqa: PLR0911 (one return per action type)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from caseclock.api.deps import CountsCacheDep, DbSession, Now, SettingsDep
 from caseclock.console.auth import User
 from caseclock.console.board import KINDS, Filters, board
+from caseclock.console.queues import role_queues
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.services import pick_lists
@@ -65,6 +66,7 @@ def _board_context(
         "board": found,
         "accounts": accounts,
         "account_names": dict(accounts),
+        "role_queues": role_queues(session),
         "kinds": KINDS,
         "now": now,
         "refresh_seconds": REFRESH_SECONDS,
