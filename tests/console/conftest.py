@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 from sqlalchemy.orm import Session
 
 from caseclock.api.app import create_app
@@ -175,3 +175,11 @@ def sign_in(page: Page, site: Site, key: str, *, me: str = "", team: str = "") -
     page.get_by_label("Your team").fill(team)
     page.get_by_role("button", name="Sign in with the key").click()
     expect(page.get_by_role("heading", name="At risk")).to_be_visible()
+
+
+def board_filters(page: Page) -> Locator:
+    """The board's filters, unfolded first where they fold under "Filters" (on a phone)."""
+    fold = page.locator("details.fold")
+    if not fold.evaluate("fold => fold.open"):
+        fold.locator("summary").click()
+    return page.get_by_role("form", name="Filters")

@@ -22,7 +22,7 @@ from caseclock.config import Settings
 from caseclock.services import people, teams
 from caseclock.store.database import make_engine, make_session_factory
 from tests.conftest import FAST_PASSWORDS
-from tests.console.conftest import Site, sign_in
+from tests.console.conftest import Site, board_filters, sign_in
 from tests.console.live import LiveServer
 from tests.console.scenario import NOW, seed
 from tests.console.test_account_milestones_browser import fits
@@ -125,7 +125,7 @@ def test_a_task_reassigned_done_and_reopened_moves_the_milestone_on_the_engine(
     expect(screen.locator(card_id + " .badge")).to_have_text("due soon")
 
     screen.goto(site.url + "/")
-    screen.get_by_label("Kind").select_option("customer")
+    board_filters(screen).get_by_label("Kind").select_option("customer")
     row = screen.locator("table.board tbody tr", has_text="Setup and Installation")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Customer milestone")

@@ -70,6 +70,13 @@ class Filters:
         """The order as the page's select names it (``risk``: highest breach risk first)."""
         return "risk" if self.risk_first else self.order.value
 
+    @property
+    def active(self) -> int:
+        """How many filters narrow the queue (whose, tier, account, milestone, kind); the
+        order and the rows only arrange it."""
+        narrowing = (self.tier, self.account, self.milestone, self.kind)
+        return (self.scope is not Scope.ALL) + sum(value is not None for value in narrowing)
+
     @classmethod
     def parse(
         cls,

@@ -70,6 +70,11 @@
       form.addEventListener("change", function () { form.requestSubmit(); });
     });
 
+    // Folded filters (the board's, on phones) are open from the width that shows them all.
+    if (window.matchMedia("(min-width: 721px)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (fold) { fold.open = true; });
+    }
+
     var board = document.getElementById("board");
     if (board) {
       var every = Math.min(Number(board.dataset.refreshSeconds) || 30, 55) * 1000;
