@@ -1,6 +1,6 @@
 """Accepting and dismissing a priority suggestion in headless Chromium at 1440 and 390 px:
 the suggestion with its reasons, the buttons, the result on the record, all within the
-window.
+window; and the account's sentiment page, whose dates stay on one line.
 
 With ``CI`` set these tests must run: a missing Chromium fails them instead of skipping.
 """
@@ -56,3 +56,27 @@ def test_dismiss_then_a_note_says_so(screen: Page, unhappy_site: Site) -> None:
     expect(timeline).to_contain_text("Priority suggestion dismissed: P1 (from P3)")
     expect(timeline.locator(".mood").first).to_contain_text("Very negative")
     assert fits(screen)
+
+
+def test_the_account_sentiment_reads_within_the_window(screen: Page, unhappy_site: Site) -> None:
+    """Acme's sentiment page fits the window: each comment's date stays on one line and the
+    words behind its score wrap, with nothing to scroll sideways, on a phone as on a desktop."""
+    sign_in(screen, unhappy_site, unhappy_site.keys.agent, me="ana", team="L1")
+    screen.goto(unhappy_site.url + "/accounts/acme/sentiment")
+    rows = screen.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    assert fits(screen)
+    width = screen.viewport_size["width"] if screen.viewport_size else 0
+    for row in rows.all():
+        when = row.locator("time")
+        line = float(when.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        box = when.bounding_box()
+        assert box is not None
+        assert box["height"] < 1.5 * line  # one line, not a date broken over several
+        assert when.evaluate("el => el.getClientRects().length") == 1
+        words = row.locator('td[data-label="Words behind it"]')
+        assert words.evaluate("el => el.scrollWidth <= el.clientWidth")
+        box = words.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width
