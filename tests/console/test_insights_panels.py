@@ -85,6 +85,15 @@ def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
     assert "The model in use" in html
     assert "Kaplan-Meier" in html
     assert "Not enough history, so no risk is shown for: first_response" in html
+    for trigger, said in (
+        ("worker", "by the worker"),
+        ("demo", "when the demo was loaded"),
+        ("command", "from the command line"),
+    ):
+        with db.session_factory() as session:
+            session.query(RiskModelRow).one().trigger = trigger
+            session.commit()
+        assert f"({said})" in admin.get("/insights").text
     viewer = web.sign_in(keys.viewer)
     assert viewer.get("/insights").status_code == 403
 
