@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -45,6 +45,7 @@ from caseclock.store.limits import event_problem
 from caseclock.store.repositories.customers import AccountRepository
 from caseclock.store.repositories.milestones import MilestoneRepository, Wanted
 from caseclock.store.repositories.records import (
+    RECORD_COLUMNS,
     EventRepository,
     RecordRepository,
     StoredEvent,
@@ -190,7 +191,8 @@ def _ingest(
     accepted = {i: e for i, e in events.items() if results[i].outcome is Outcome.ACCEPTED}
     if not accepted:
         return results
-    if not _create_records(session, new_records, now=now):
+    created = _create_records(session, new_records, now=now)
+    if created is None:
         # A concurrent batch created one of these records since it was looked up: go again,
         # now that it is there (its created event is then refused, or a duplicate).
         return _ingest(
@@ -203,6 +205,7 @@ def _ingest(
             bulk=bulk,
             actors=actors,
         )
+    known = {**known, **created}  # the new records' columns too, without reading them back
     _check_against_processes(session, results, accepted, known, now=now)
     _drop_refused_records(session, results, accepted, new_records)
     accepted = {i: e for i, e in accepted.items() if results[i].outcome is Outcome.ACCEPTED}
@@ -505,11 +508,14 @@ def _drop_refused_records(
             )
 
 
-def _create_records(session: Session, created: dict[str, Event], *, now: datetime) -> bool:
-    """Insert the records ``created`` makes; False, with none of them left inserted, when a
-    concurrent batch has inserted one of them first."""
+def _create_records(
+    session: Session, created: dict[str, Event], *, now: datetime
+) -> dict[str, dict[str, Any]] | None:
+    """Insert the records ``created`` makes and return their columns, as ``RecordRepository``
+    reads them (instants in UTC, unset columns None); None, with none of them left inserted,
+    when a concurrent batch has inserted one of them first."""
     if not created:
-        return True
+        return {}
     chooser = ProcessChooser(session)
     projected = {record_id: record_fields([event]) for record_id, event in created.items()}
     account_ids = {f.account for f in projected.values() if f.account is not None}
@@ -540,18 +546,19 @@ def _create_records(session: Session, created: dict[str, Event], *, now: datetim
                 "process_version": assignment.process_version if assignment else None,
                 "entitlement_id": assignment.entitlement_id if assignment else None,
                 "calendar_versions": calendars,
-                "created_at": event.at,
-                "updated_at": event.at,
-                "received_at": now,
+                "created_at": event.at.astimezone(UTC),
+                "updated_at": event.at.astimezone(UTC),
+                "received_at": now.astimezone(UTC),
                 "event_count": 0,
             }
         )
     repo = RecordRepository(session)
     inserted = repo.insert_new(rows)
     if len(inserted) == len(rows):
-        return True
+        unset = dict.fromkeys(RECORD_COLUMNS)
+        return {row["id"]: {**unset, **row} for row in rows}
     repo.delete(inserted)
-    return False
+    return None
 
 
 def _materialize_work_items(session: Session, events: list[Event]) -> None:

@@ -29,6 +29,7 @@ from caseclock.store.models import AccountRow, EventRow, NoteRow, RecordRow, Tas
 
 RECORDS = cast(Table, RecordRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
+RECORD_COLUMNS = tuple(RECORDS.c.keys())  # what ``columns`` and ``lock`` give of a record
 
 
 @dataclass(frozen=True, slots=True)
