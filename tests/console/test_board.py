@@ -166,7 +166,12 @@ ROLE_QUEUE_BUNDLE = (
     CALENDAR_TIME_BUNDLE.replace(
         "        target: 7d\n",
         "        target: 7d\n"
-        "        actions: {violation: {do: [{type: reassign, to: 'role:duty_manager'}]}}\n",
+        "        actions: {violation: {do: [{type: reassign, to: 'role:duty_manager'}]}}\n"
+        "      - key: queue_pickup\n"
+        "        name: Queue pickup\n"
+        "        start: {on: team_changed}\n"
+        "        complete: {on: owner_set}\n"
+        "        target: 1h\n",
     )
     + """
 escalation_rules:
@@ -180,16 +185,24 @@ escalation_rules:
 )
 
 
+def handed_to_a_role_queue(db: Database, record: str) -> None:
+    """The Platinum case ``record`` (owner bo), which the escalation rule of
+    ``ROLE_QUEUE_BUNDLE`` hands to ``role:senior_engineer`` when it fires at NOW; its "Queue
+    pickup" clock starts then and is due an hour later."""
+    with db.session_factory() as session:
+        platinum_case(session, ROLE_QUEUE_BUNDLE, record, owner="bo")
+        targets = Targets({}, "http://console.test", None, EmailTemplates())
+        fire_due(session, now=NOW, targets=targets, options=FireOptions(), only=[record])
+        session.commit()
+
+
 def test_a_role_queue_reads_as_a_queue_not_as_its_key(agent: Web, db: Database) -> None:
     """An escalation rule hands W-3 to ``role:senior_engineer``: the engine keeps
     ``senior_engineer`` as its team, and the board, the records list and the record page say
     "Senior engineer queue" (no "team not in the directory" flag), never the key. The queues
     are those the policy reassigns to, from escalation rules and milestone actions alike."""
+    handed_to_a_role_queue(db, "W-3")
     with db.session_factory() as session:
-        platinum_case(session, ROLE_QUEUE_BUNDLE, "W-3", owner="bo")
-        targets = Targets({}, "http://console.test", None, EmailTemplates())
-        fire_due(session, now=NOW, targets=targets, options=FireOptions(), only=["W-3"])
-        session.commit()
         record = session.get(RecordRow, "W-3")
         assert record is not None
         assert (record.owner, record.team) == (None, "senior_engineer")  # the engine's value
@@ -205,4 +218,20 @@ def test_a_role_queue_reads_as_a_queue_not_as_its_key(agent: Web, db: Database) 
     assert "Assigned to owner nobody and Senior engineer queue" in page
     assert "team not in the directory" not in page
     # only the team field of the owner form keeps the engine's value, to send it back as it is
+    assert "senior_engineer" not in page.replace('value="senior_engineer"', "")
+
+
+def test_the_deadline_story_names_the_role_queue(agent: Web, db: Database) -> None:
+    """W-3's "Queue pickup" clock started when the escalation rule handed it to
+    ``role:senior_engineer``: "Why this deadline?" says it was handed to the Senior engineer
+    queue, not to "nobody of senior_engineer"."""
+    handed_to_a_role_queue(db, "W-3")
+    page = agent.get("/records/W-3").text
+    story = page.split("Queue pickup", 1)[1]
+    assert re.search(
+        r"The clock started on Mon 09 Mar at 14:30 EDT, when it was handed to the Senior "
+        r"engineer queue\.",
+        story,
+    )
+    assert "nobody of" not in page
     assert "senior_engineer" not in page.replace('value="senior_engineer"', "")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from caseclock.console.deadline_story import Story, story
+from caseclock.console.deadline_story import Story, event_words, story
 from caseclock.core.calendar import BusinessCalendar
 from caseclock.core.calendar_spec import CalendarSpec
 from caseclock.core.evaluate import replay_record
@@ -139,3 +139,16 @@ def test_a_night_shift_across_the_clock_change_counts_its_real_length() -> None:
     text = told(events, "2026-03-08T12:00:00-04:00", "night_watch")
     assert text.counted[0] == "Sat 07 Mar 22:00 EST \N{EN DASH} Sun 08 Mar 06:00 EDT: 7h 00m"
     assert "Now, Sun 08 Mar at 12:00 EDT, 7h 00m has been counted." in text.sentences
+
+
+def test_a_handoff_to_a_role_queue_names_the_queue() -> None:
+    """A team that is a role queue reads as that queue, with or without an owner; any other
+    team as it is."""
+    queues = {"senior_engineer"}
+    at = "2026-04-02T09:00:00-04:00"
+    to_queue = event(1, "owner", at, owner=None, team="senior_engineer")
+    assert event_words(to_queue, queues=queues) == "it was handed to the Senior engineer queue"
+    to_ana = event(2, "owner", at, owner="ana", team="senior_engineer")
+    assert event_words(to_ana, queues=queues) == "it was handed to ana in the Senior engineer queue"
+    to_team = event(3, "owner", at, owner=None, team="L2")
+    assert event_words(to_team, queues=queues) == "it was handed to nobody of L2"

@@ -59,7 +59,9 @@ def test_record_page_has_the_insights_panel(agent: Web, db: Database) -> None:
 
 def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
     """The insights page says when no model exists, then shows the model in use with its
-    periods and each point's figures beside the baselines; it is for admins only."""
+    periods and each point's figures beside the baselines, and names the milestones without
+    enough history as the policy does (the key of one it no longer has); it is for admins
+    only."""
     admin = web.sign_in(keys.admin)
     assert "No model trained yet" in admin.get("/insights").text
     _store_model(db)
@@ -67,7 +69,7 @@ def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
         row = session.query(RiskModelRow).one()
         row.evaluation = {
             "test_milestones": 3,
-            "abstains": ["first_response"],
+            "abstains": ["first_response", "warranty_check"],
             "points": [
                 {
                     "point": "at start",
@@ -84,7 +86,8 @@ def test_admins_read_the_evaluation(web: Web, keys: Keys, db: Database) -> None:
     html = admin.get("/insights").text
     assert "The model in use" in html
     assert "Kaplan-Meier" in html
-    assert "Not enough history, so no risk is shown for: first_response" in html
+    assert "Not enough history, so no risk is shown for: First response, warranty_check." in html
+    assert "first_response" not in html
     for trigger, said in (
         ("worker", "by the worker"),
         ("demo", "when the demo was loaded"),

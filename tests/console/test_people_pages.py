@@ -17,6 +17,7 @@ from caseclock.services import people, teams
 from tests.conftest import FAST_PASSWORDS, Database
 from tests.console.conftest import Web
 from tests.console.scenario import Keys
+from tests.console.test_board import handed_to_a_role_queue
 from tests.console.test_pages import rows
 from tests.mail import running_smtp
 
@@ -174,6 +175,25 @@ def test_people_page_is_an_admins(browser: Callable[[], Web]) -> None:
     audit = root.get("/audit?kind=user").text
     assert "user <strong>mo</strong>" in audit
     assert "password" in audit
+
+
+def test_a_role_queue_is_no_team_the_directory_lacks(
+    browser: Callable[[], Web], db: Database
+) -> None:
+    """W-3 sits in the queue of ``role:senior_engineer``: the people page still lists L2 as a
+    team to create, and names the Senior engineer queue apart, as no team to create, never as
+    ``senior_engineer``."""
+    handed_to_a_role_queue(db, "W-3")
+    html = sign_in(browser(), "root").get("/people").text
+    panel = html.split('id="unmapped-h"')[1].split("</section>")[0]
+    listed = panel.split("</ul>")[0]
+    assert '<span class="badge yellow">team</span> <strong>L2</strong>' in listed
+    assert "queue" not in listed
+    assert (
+        "Not listed, as the role queues the policy hands records to are not teams and need "
+        "nothing created: the Senior engineer queue (1 record)." in panel
+    )
+    assert "senior_engineer" not in html
 
 
 def test_profile_changes_zone_and_makes_a_key_shown_once(browser: Callable[[], Web]) -> None:

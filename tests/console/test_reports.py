@@ -21,6 +21,7 @@ from caseclock.services.reports import (
 from tests.conftest import HELPDESK, Database
 from tests.console.conftest import Web
 from tests.console.scenario import NOW, SYSTEM, T0, Keys
+from tests.console.test_board import handed_to_a_role_queue
 
 LATER = NOW + timedelta(hours=1)
 EVERYONE = Principal(key_id=0, name="reader", role=Role.VIEWER)
@@ -211,3 +212,19 @@ def test_over_by_counts_the_milestone_s_own_clock(db: Database, keys: Keys) -> N
         found = {v.record_id: v for v in violations(session, EVERYONE, now=evening, days=90)}
     assert found["C-2"].over_by == timedelta(hours=2)
     assert found["C-2"].basis == "business"
+
+
+def test_a_violation_in_a_role_queue_names_the_queue(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """W-3, handed to ``role:senior_engineer`` at NOW, is still in that queue when its hour's
+    "Queue pickup" runs out: the violations table says "Senior engineer queue" beside the
+    owner, not the engine's key."""
+    handed_to_a_role_queue(db, "W-3")
+    clock.set(NOW + timedelta(hours=2))
+    html = agent.get("/reports").text
+    table = html.split('id="viol-h"')[1].split("</section>")[0]
+    row = next(r for r in table.split("<tr>") if "/records/W-3" in r)
+    assert "<td>Queue pickup</td>" in row
+    assert '— <span class="muted">Senior engineer queue</span>' in row
+    assert "senior_engineer" not in table

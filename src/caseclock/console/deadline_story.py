@@ -11,11 +11,12 @@ how the cycle ended.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from caseclock.console.templating import duration, when
-from caseclock.console.wording import describe, duration_words, field_label
+from caseclock.console.wording import describe, duration_words, field_label, team_words
 from caseclock.core.cycles import Cycle
 from caseclock.core.events import Event, EventType
 from caseclock.core.policy import MilestoneDef
@@ -48,9 +49,12 @@ def _value(value: object, zone: tzinfo) -> str:
     return f"“{value}”"
 
 
-def event_words(event: Event, zone: tzinfo = UTC) -> str:  # noqa: PLR0911 (one per type)
+def event_words(  # noqa: PLR0911 (one per type)
+    event: Event, zone: tzinfo = UTC, queues: Collection[str] = ()
+) -> str:
     """What happened at ``event``, as the end of a sentence ("the record was created"); an
-    instant it holds is read on ``zone``'s clock."""
+    instant it holds is read on ``zone``'s clock, a team that is one of the role ``queues``
+    (``console.queues``) is named as that queue."""
     data = event.data
     who = data.get("author") or data.get("by")
     match event.type:
@@ -64,8 +68,7 @@ def event_words(event: Event, zone: tzinfo = UTC) -> str:  # noqa: PLR0911 (one 
         case EventType.STATUS:
             return f"the status became {data.get('status')}"
         case EventType.OWNER:
-            team = f" of {data['team']}" if data.get("team") else ""
-            return f"it was handed to {data.get('owner') or 'nobody'}{team}"
+            return _handed(data.get("owner"), data.get("team"), queues)
         case EventType.FIELD:
             label = field_label(str(data.get("field")))
             if data.get("value") is None:
@@ -80,6 +83,15 @@ def event_words(event: Event, zone: tzinfo = UTC) -> str:  # noqa: PLR0911 (one 
         case EventType.OVERRIDE:
             return f"{who or 'someone'} changed the SLA"
     return f"a {event.type.value} was added"
+
+
+def _handed(owner: object, team: object, queues: Collection[str]) -> str:
+    """ "it was handed to ana of L2", or to a role's queue: "it was handed to the Senior
+    engineer queue" ("… to ana in the Senior engineer queue")."""
+    if isinstance(team, str) and team in queues:
+        queue = f"the {team_words(team, queues)}"
+        return f"it was handed to {owner} in {queue}" if owner else f"it was handed to {queue}"
+    return f"it was handed to {owner or 'nobody'}{f' of {team}' if team else ''}"
 
 
 def _at(value: datetime, zone: tzinfo) -> str:
@@ -110,15 +122,19 @@ def _target(cycle: Cycle, definition: MilestoneDef) -> str:
     return f"The target is {words}{exact}, {where}{_because(cycle, definition)}."
 
 
-def _pauses(cycle: Cycle, zone: tzinfo, definition: MilestoneDef) -> list[str]:
+def _pauses(
+    cycle: Cycle, zone: tzinfo, definition: MilestoneDef, queues: Collection[str]
+) -> list[str]:
     found = []
     for p in sorted(cycle.pauses, key=lambda p: p.start):
-        cause = f"when {event_words(p.event, zone)}" if p.event is not None else p.cause
+        cause = f"when {event_words(p.event, zone, queues)}" if p.event is not None else p.cause
         held = f" ({describe(definition.pause)})" if definition.pause is not None else ""
         if p.end is None:
             found.append(f"The clock has been paused since {_at(p.start, zone)}, {cause}{held}.")
             continue
-        ended = f", when {event_words(p.end_event, zone)}" if p.end_event is not None else ""
+        ended = (
+            f", when {event_words(p.end_event, zone, queues)}" if p.end_event is not None else ""
+        )
         lost = duration(cycle.clock.between(p.start, max(p.end, p.start)))
         found.append(
             f"It was paused from {_at(p.start, zone)}, {cause}{held}, until {_at(p.end, zone)}"
@@ -164,11 +180,17 @@ def _holidays(cycle: Cycle, horizon: datetime) -> list[date]:
     return found
 
 
-def _ending(cycle: Cycle, deadline: datetime | None, now: datetime, zone: tzinfo) -> str:
+def _ending(
+    cycle: Cycle, deadline: datetime | None, now: datetime, zone: tzinfo, queues: Collection[str]
+) -> str:
     if cycle.ended_at is None:
         counted = duration(cycle.elapsed(now)) if now > cycle.started_at else "nothing"
         return f"Now, {_at(now, zone)}, {counted} has been counted."
-    cause = f", when {event_words(cycle.end_event, zone)}" if cycle.end_event is not None else ""
+    cause = (
+        f", when {event_words(cycle.end_event, zone, queues)}"
+        if cycle.end_event is not None
+        else ""
+    )
     if cycle.end_kind != "completed":
         return f"It was {cycle.end_kind} on {_at(cycle.ended_at, zone)}{cause}."
     verdict = ""
@@ -179,15 +201,24 @@ def _ending(cycle: Cycle, deadline: datetime | None, now: datetime, zone: tzinfo
 
 
 def story(
-    track: Track, cycle: Cycle, definition: MilestoneDef, *, now: datetime, zone: tzinfo
+    track: Track,
+    cycle: Cycle,
+    definition: MilestoneDef,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    queues: Collection[str] = (),
 ) -> Story:
-    """Why ``cycle``'s deadline is where it is, for a reader in ``zone`` at ``now``."""
+    """Why ``cycle``'s deadline is where it is, for a reader in ``zone`` at ``now``; a team
+    that is one of the role ``queues`` is named as that queue."""
     start = (
-        f"when {event_words(cycle.start_event, zone)}" if cycle.start_event else cycle.start_cause
+        f"when {event_words(cycle.start_event, zone, queues)}"
+        if cycle.start_event
+        else cycle.start_cause
     )
     sentences = [f"The clock started on {_at(cycle.started_at, zone)}, {start}."]
     sentences.append(_target(cycle, definition))
-    sentences += _pauses(cycle, zone, definition)
+    sentences += _pauses(cycle, zone, definition, queues)
     sentences += _adjustments(cycle, zone)
     target = cycle.effective_target()
     deadline = None if target is None else cycle.position(target)
@@ -213,7 +244,7 @@ def story(
                 sentences.append(f"The {which} {tense} out on {_at(warning, zone)}.")
     elif target is not None:
         sentences.append("While the clock is paused the deadline is not known.")
-    sentences.append(_ending(cycle, deadline, now, zone))
+    sentences.append(_ending(cycle, deadline, now, zone, queues))
     counted = _counted(cycle, horizon, zone) if horizon > cycle.started_at else []
     if cycle.clock is not cycle.business:
         counted = []  # calendar time: every hour counts, nothing to list

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from caseclock.console.auth import ConsoleUser
+from caseclock.console.queues import role_queues
+from caseclock.console.wording import team_words
 from caseclock.services import directory, invitations, keys, people, sessions, sso, teams
 from caseclock.services.directory import Unmapped
 from caseclock.services.teams import Member
@@ -22,6 +24,7 @@ from caseclock.store.models import (
 )
 
 ROLES = ("admin", "lead", "agent", "viewer")
+UNMAPPED = 50  # names shown of each kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class PeoplePage:
     teams: list[tuple[TeamRow, list[Member]]]
     unmapped_owners: Sequence[Unmapped]
     unmapped_teams: Sequence[Unmapped]
+    # role queues on records ("Senior engineer queue"): named like teams, but none to create
+    queues: Sequence[Unmapped]
 
 
 def people_page(session: Session) -> PeoplePage:
@@ -45,11 +50,14 @@ def people_page(session: Session) -> PeoplePage:
     invited = invitations.open_invitations(session, users)
     team_rows = list(teams.list_teams(session))
     members = teams.members(session, team_rows)
+    queues = role_queues(session)
+    named = directory.unmapped_teams(session, limit=UNMAPPED + len(queues))
     return PeoplePage(
         people=[PersonRow(u, memberships.get(u.id, []), invited.get(u.id)) for u in users],
         teams=[(t, members[t.id]) for t in team_rows],
-        unmapped_owners=directory.unmapped_owners(session, limit=50),
-        unmapped_teams=directory.unmapped_teams(session, limit=50),
+        unmapped_owners=directory.unmapped_owners(session, limit=UNMAPPED),
+        unmapped_teams=[u for u in named if u.name not in queues][:UNMAPPED],
+        queues=[Unmapped(team_words(u.name, queues), u.records) for u in named if u.name in queues],
     )
 
 

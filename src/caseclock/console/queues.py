@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from sqlalchemy.orm import Session
 
 from caseclock.core.actions import ActionSpec
+from caseclock.core.policy import MilestoneDef
 from caseclock.services.escalations import rules_in_force
 from caseclock.services.evaluation import parsed_process
 from caseclock.services.policy import list_processes
@@ -29,13 +30,18 @@ def role_queues(session: Session) -> frozenset[str]:
     )
 
 
-def _actions(session: Session) -> Iterator[ActionSpec]:
+def definitions_in_force(session: Session) -> Iterator[MilestoneDef]:
+    """The milestone definitions of the newest version of each process."""
     for row in list_processes(session):
-        for definition in parsed_process(row.document, row.version).milestones:
-            plans = definition.actions
-            for warning in plans.ladder():
-                yield from warning.do
-            yield from plans.violation.do
-            yield from plans.success.do
+        yield from parsed_process(row.document, row.version).milestones
+
+
+def _actions(session: Session) -> Iterator[ActionSpec]:
+    for definition in definitions_in_force(session):
+        plans = definition.actions
+        for warning in plans.ladder():
+            yield from warning.do
+        yield from plans.violation.do
+        yield from plans.success.do
     for rule in rules_in_force(session):
         yield from rule.do

@@ -173,7 +173,7 @@ def record_page(
                     health=level,
                     health_text=_health_text(milestone, level),
                     progress=_progress(milestone),
-                    pauses=_pauses(cycle, milestone, now) if cycle else [],
+                    pauses=_pauses(cycle, milestone, now, queues) if cycle else [],
                     calendar_zone=calendar.zone if calendar else None,
                     tick=tick_of(calendar, milestone.basis, milestone.state, now)
                     if milestone.is_open
@@ -186,6 +186,7 @@ def record_page(
                         ),
                         now=now,
                         zone=zone,
+                        queues=queues,
                     )
                     if track is not None and cycle is not None and process is not None
                     else None,
@@ -262,7 +263,9 @@ def _progress(milestone: Milestone) -> float:
     return round(100 * milestone.elapsed / milestone.target, 1)
 
 
-def _pauses(cycle: Cycle, milestone: Milestone, now: datetime) -> list[PauseSpan]:
+def _pauses(
+    cycle: Cycle, milestone: Milestone, now: datetime, queues: Collection[str]
+) -> list[PauseSpan]:
     """Each pause on a wall-time strip from the cycle's start to its deadline or end."""
     start = cycle.started_at
     end = max(t for t in (milestone.deadline, milestone.ended_at, now) if t is not None)
@@ -270,7 +273,11 @@ def _pauses(cycle: Cycle, milestone: Milestone, now: datetime) -> list[PauseSpan
     spans = []
     for pause in sorted(cycle.pauses, key=lambda p: p.start):
         stop = pause.end or min(now, end)
-        cause = f"when {event_words(pause.event)}" if pause.event is not None else pause.cause
+        cause = (
+            f"when {event_words(pause.event, queues=queues)}"
+            if pause.event is not None
+            else pause.cause
+        )
         left = max(0.0, (pause.start - start).total_seconds() / total * 100)
         width = max(0.5, (stop - pause.start).total_seconds() / total * 100)
         spans.append(PauseSpan(pause.start, pause.end, cause, round(left, 2), round(width, 2)))

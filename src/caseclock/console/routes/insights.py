@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from caseclock.api.deps import DbSession
 from caseclock.console.auth import CsrfChecked, User
+from caseclock.console.queues import definitions_in_force
 from caseclock.console.router import console_router
 from caseclock.console.routes.records import Acting
 from caseclock.console.templating import render
@@ -27,7 +28,16 @@ router = console_router()
 def insights_page(request: Request, *, session: DbSession, user: User) -> Response:
     user.principal.require(Role.ADMIN)
     models = recent_models(session)
-    context = {"models": models, "current": models[0] if models else None}
+    current = models[0] if models else None
+    titles = {d.key: d.title for d in definitions_in_force(session)}
+    abstains = current.evaluation.get("abstains", []) if current else []
+    context = {
+        "models": models,
+        "current": current,
+        # the milestones without enough history, named as the policy names them (a key the
+        # policy no longer has as it is)
+        "abstains": [titles.get(key, key) for key in abstains],
+    }
     return render(request, "insights.html", context, user=user)
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from caseclock.api.deps import DbSession, Now
 from caseclock.console import charts
 from caseclock.console.auth import User
+from caseclock.console.queues import role_queues
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
 from caseclock.services import reports
@@ -94,6 +95,7 @@ def report_page(
         "report": comp,
         "violations": late[:25],
         "violation_count": len(late),
+        "role_queues": role_queues(session),
         "timing": timing,
         "overrides": moved[:25],
         "override_count": len(moved),
