@@ -38,7 +38,8 @@ def test_evaluate_prints_the_model_beside_the_baselines(
     database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On the demo's history ``evaluate`` prints each point's figures for the model, the
-    elapsed share and Kaplan-Meier, and a calibration table; ``train`` stores a model."""
+    elapsed share and Kaplan-Meier, and a calibration table; ``train`` stores a model (the
+    second: loading the demo trained the first)."""
     assert run(monkeypatch, capsys, "db", "upgrade")[0] == 0
     assert run(monkeypatch, capsys, "demo", "--cases", "150")[0] == 0
     code, out, err = run(monkeypatch, capsys, "insights", "evaluate", "--min-history", "20")
@@ -48,4 +49,4 @@ def test_evaluate_prints_the_model_beside_the_baselines(
     assert "calibration of the model" in out
     code, out, _err = run(monkeypatch, capsys, "insights", "train", "--min-history", "20")
     assert code == 0
-    assert out.startswith("stored risk model 1")
+    assert out.startswith("stored risk model 2")
