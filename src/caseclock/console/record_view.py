@@ -173,7 +173,7 @@ def record_page(
                     health=level,
                     health_text=_health_text(milestone, level),
                     progress=_progress(milestone),
-                    pauses=_pauses(cycle, milestone, now, queues) if cycle else [],
+                    pauses=_pauses(cycle, milestone, now, zone, queues) if cycle else [],
                     calendar_zone=calendar.zone if calendar else None,
                     tick=tick_of(calendar, milestone.basis, milestone.state, now)
                     if milestone.is_open
@@ -264,9 +264,10 @@ def _progress(milestone: Milestone) -> float:
 
 
 def _pauses(
-    cycle: Cycle, milestone: Milestone, now: datetime, queues: Collection[str]
+    cycle: Cycle, milestone: Milestone, now: datetime, zone: tzinfo, queues: Collection[str]
 ) -> list[PauseSpan]:
-    """Each pause on a wall-time strip from the cycle's start to its deadline or end."""
+    """Each pause on a wall-time strip from the cycle's start to its deadline or end; an
+    instant its cause names is read on the reader's ``zone``."""
     start = cycle.started_at
     end = max(t for t in (milestone.deadline, milestone.ended_at, now) if t is not None)
     total = (end - start).total_seconds() or 1.0
@@ -274,7 +275,7 @@ def _pauses(
     for pause in sorted(cycle.pauses, key=lambda p: p.start):
         stop = pause.end or min(now, end)
         cause = (
-            f"when {event_words(pause.event, queues=queues)}"
+            f"when {event_words(pause.event, zone, queues)}"
             if pause.event is not None
             else pause.cause
         )
