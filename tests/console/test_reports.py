@@ -228,3 +228,74 @@ def test_a_violation_in_a_role_queue_names_the_queue(
     assert "<td>Queue pickup</td>" in row
     assert '— <span class="muted">Senior engineer queue</span>' in row
     assert "senior_engineer" not in table
+
+
+def in_the_queue_then_answered(db: Database, record: str) -> None:
+    """``record`` handed to ``role:senior_engineer`` at NOW (``handed_to_a_role_queue``);
+    while it waits there, lee holds its weekly status update for ten minutes, an agent's public
+    reply completes it at NOW + 30 min, and the customer is satisfied (5 of 5)."""
+    handed_to_a_role_queue(db, record)
+    held: dict[str, object] = {
+        "milestone": "status_update",
+        "by": "lee",
+        "reason": "customer on leave",
+    }
+    events: list[tuple[str, int, dict[str, object]]] = [
+        ("override", 10, held | {"pause": True}),
+        ("override", 20, held | {"resume": True}),
+        ("comment", 30, {"public": True, "author_role": "agent", "author": "ana"}),
+        ("csat", 40, {"score": 5}),
+    ]
+    with db.session_factory() as session:
+        for kind, minutes, data in events:
+            at = NOW + timedelta(minutes=minutes)
+            event: dict[str, object] = {"id": f"{record}:{kind}:{minutes}", "record": record}
+            event |= {"type": kind, "at": at.isoformat(), "data": data}
+            ingest(session, [event], principal=SYSTEM, provenance=HELPDESK, now=at)
+        session.commit()
+
+
+def test_the_reports_name_a_role_queue_in_words(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """W-3's status update, completed and rated while the record sits in the Senior engineer
+    queue, is counted for that queue: the compliance and CSAT charts, the speed table, the
+    trend picker and its charts say "Senior engineer queue"; only the picker's option value
+    keeps the engine's key, so choosing it still filters. The CSV keeps the raw team."""
+    in_the_queue_then_answered(db, "W-3")
+    clock.set(NOW + timedelta(hours=2))
+    html = agent.get("/reports?trend=team:senior_engineer").text
+    compliance = html.split('id="comp-h"')[1].split("</section>")[0]
+    csat = html.split('id="csat-h"')[1].split("</section>")[0]
+    speed = html.split('id="bal-h"')[1].split("</section>")[0]
+    for section in (compliance, csat, speed):
+        assert "Senior engineer queue" in section
+        assert "senior_engineer" not in section.replace('value="team:senior_engineer"', "")
+    assert 'id="chart-compliance-by-team-t">Compliance by team' in compliance
+    assert "L1: 0% met of 2; Senior engineer queue: 50% met of 2" in compliance  # L1 as it is
+    assert "Senior engineer queue: 100% satisfied of 1 answers" in csat
+    assert "<td>Senior engineer queue</td>" in speed
+    option = '<option value="team:senior_engineer" selected>Senior engineer queue</option>'
+    assert option in speed
+    assert "Average business time per week, Senior engineer queue" in speed
+    assert "<td>tier Platinum</td>" in speed  # other groups keep their dimension
+    assert '<option value="tier:Platinum">tier Platinum</option>' in speed
+    rows = csv.reader(io.StringIO(agent.get("/reports/compliance.csv").text))
+    assert any(row[:2] == ["team", "senior_engineer"] for row in rows)
+
+
+def test_who_held_the_clocks_names_a_role_queue_in_words(
+    agent: Web, db: Database, clock: FixedClock
+) -> None:
+    """The holders page counts W-3's time and lee's pause for the Senior engineer queue, in
+    words; the agents' and reasons' tables are as they were, and the CSV keeps the raw team."""
+    in_the_queue_then_answered(db, "W-3")
+    clock.set(NOW + timedelta(hours=2))
+    html = agent.get("/reports/holders").text
+    main = html.split("<main")[1].split("</main>")[0]
+    assert "<td>Senior engineer queue</td>" in main
+    assert '<td class="wrap">Senior engineer queue</td>' in main
+    assert '<td class="wrap">lee</td>' in main
+    assert '<td class="wrap">customer on leave</td>' in main
+    assert "senior_engineer" not in main
+    assert "senior_engineer" in agent.get("/reports/holders.csv").text

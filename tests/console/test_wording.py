@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from caseclock.clock import FixedClock
-from caseclock.console.wording import action_words, duration_words, owner_words, team_words
+from caseclock.console.wording import (
+    action_words,
+    duration_words,
+    group_words,
+    owner_words,
+    team_words,
+)
 from caseclock.core.actions import ActionSpec
 from tests.console.conftest import Web
 
@@ -38,6 +44,16 @@ def test_a_role_queue_reads_as_a_queue() -> None:
     assert team_words("senior_engineer", queues) == "Senior engineer queue"
     assert team_words("L2", queues) == "L2"
     assert team_words("senior_engineer") == "senior_engineer"  # no policy names it a role
+
+
+def test_a_report_group_reads_as_words() -> None:
+    """The reports' groups: everyone, a tier or team with its dimension, a role's queue alone
+    (a tier that happens to share the role's name stays a tier)."""
+    queues = frozenset({"senior_engineer"})
+    assert group_words("all", "everyone", queues) == "everyone"
+    assert group_words("team", "senior_engineer", queues) == "Senior engineer queue"
+    assert group_words("team", "L2", queues) == "team L2"
+    assert group_words("tier", "senior_engineer", queues) == "tier senior_engineer"
 
 
 def test_durations_read_as_words() -> None:

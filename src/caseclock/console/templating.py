@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caseclock.console.auth import ConsoleUser, csrf_token, set_cookies
-from caseclock.console.wording import field_label, recipient_words, team_words
+from caseclock.console.wording import field_label, group_words, recipient_words, team_words
 from caseclock.store import limits
 
 LONG = 100 * 3600  # from here on, durations read in days
@@ -80,6 +80,7 @@ def _environment() -> Environment:
         field_label=field_label,
         person=recipient_words,
         team=team_words,
+        group=group_words,
     )
     env.globals["limits"] = limits
     return env

@@ -215,6 +215,16 @@ def team_words(team: str, role_queues: Collection[str] = ()) -> str:
     return f"{field_label(team)} queue" if team in role_queues else team
 
 
+def group_words(dimension: str, label: str, role_queues: Collection[str] = ()) -> str:
+    """A reports group ("dimension:label") as people read it: "everyone", "tier Platinum",
+    "team L2", or a role's queue as ``team_words`` names it ("Senior engineer queue")."""
+    if dimension == "all":
+        return "everyone"
+    if dimension == "team" and label in role_queues:
+        return team_words(label, role_queues)
+    return f"{dimension} {label}"
+
+
 def action_words(action: ActionSpec) -> str:  # noqa: PLR0911 (one return per action type)
     target = f" {recipient_words(action.to)}" if action.to else ""
     match action.type:

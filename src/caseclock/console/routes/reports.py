@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -17,14 +19,16 @@ from caseclock.console.auth import User
 from caseclock.console.queues import role_queues
 from caseclock.console.router import console_router
 from caseclock.console.templating import render
+from caseclock.console.wording import group_words, team_words
 from caseclock.services import reports
-from caseclock.services.csat import csat_report
+from caseclock.services.csat import CsatSlice, csat_report
 from caseclock.services.dwell_report import dwell_report
 from caseclock.services.report_csv import report_rows
 
 router = console_router()
 PERIODS = (30, 90, 180, 365)
 Days = Annotated[int, Query(ge=1, le=730)]
+Team = TypeVar("Team", reports.Slice, CsatSlice)
 
 
 def _hours(value: float) -> str:
@@ -39,12 +43,19 @@ def _seconds(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds()
 
 
-def trend_charts(trend: list[reports.TrendWeek], group: str) -> tuple[list[str], Markup, Markup]:
+def by_team(slices: Sequence[Team], queues: Collection[str]) -> list[Team]:
+    """A chart's team slices, each labelled as people read the team (``team_words``)."""
+    return [replace(s, label=team_words(s.label, queues)) for s in slices]
+
+
+def trend_charts(
+    trend: list[reports.TrendWeek], group: str, queues: Collection[str]
+) -> tuple[list[str], Markup, Markup]:
     """The weeks, and the speed and quality trend charts of ``group`` ("dimension:label")."""
     dimension, _, label = group.partition(":")
     mine = [t for t in trend if (t.dimension, t.label) == (dimension, label)]
     weeks = [t.week for t in mine]
-    title = "everyone" if dimension == "all" else f"{dimension} {label}"
+    title = group_words(dimension, label, queues)
     speed = charts.trend_lines(
         f"Average business time per week, {title}",
         weeks,
@@ -87,7 +98,8 @@ def report_page(
     weekly = reports.balance_trend(session, p, now=now, days=days)
     groups = sorted({(t.dimension, t.label) for t in weekly}, key=lambda g: (g[0] != "all", g))
     chosen = trend if any(f"{d}:{label}" == trend for d, label in groups) else "all:everyone"
-    _, speed_trend, quality_trend = trend_charts(weekly, chosen)
+    queues = role_queues(session)
+    _, speed_trend, quality_trend = trend_charts(weekly, chosen, queues)
     csat_weeks = satisfaction.by_week
     context = {
         "days": days,
@@ -95,7 +107,7 @@ def report_page(
         "report": comp,
         "violations": late[:25],
         "violation_count": len(late),
-        "role_queues": role_queues(session),
+        "role_queues": queues,
         "timing": timing,
         "overrides": moved[:25],
         "override_count": len(moved),
@@ -108,7 +120,7 @@ def report_page(
             "quality_trend": quality_trend,
             "csat_milestone": charts.csat_bars("CSAT by milestone", satisfaction.by_milestone),
             "csat_tier": charts.csat_bars("CSAT by tier", satisfaction.by_tier),
-            "csat_team": charts.csat_bars("CSAT by team", satisfaction.by_team),
+            "csat_team": charts.csat_bars("CSAT by team", by_team(satisfaction.by_team, queues)),
             "csat_agent": charts.csat_bars("CSAT by agent", satisfaction.by_agent[:15]),
             "csat_week": charts.trend_lines(
                 "CSAT per week",
@@ -119,7 +131,7 @@ def report_page(
             ),
             "milestone": charts.compliance_bars("Compliance by milestone", comp.by_milestone),
             "tier": charts.compliance_bars("Compliance by tier", comp.by_tier),
-            "team": charts.compliance_bars("Compliance by team", comp.by_team),
+            "team": charts.compliance_bars("Compliance by team", by_team(comp.by_team, queues)),
             "week": charts.weekly_columns("Share met per week", comp.by_week),
             "first_response": charts.timing_bars(
                 "Time to first response (business time)", timing.first_response
@@ -139,7 +151,12 @@ def holders_page(
 ) -> Response:
     """Who held the clocks: team and owner dwell, the pause audit, success criteria."""
     report = dwell_report(session, user.principal, now=now, days=days)
-    context = {"days": days, "periods": PERIODS, "report": report}
+    context = {
+        "days": days,
+        "periods": PERIODS,
+        "report": report,
+        "role_queues": role_queues(session),
+    }
     return render(request, "reports_holders.html", context, user=user)
 
 
