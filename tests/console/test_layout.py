@@ -103,6 +103,39 @@ def test_navigation_is_reachable(screen: Page, site: Site) -> None:
     expect(screen.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
 
 
+ADMIN_SECTIONS = (
+    "At risk",
+    "Records",
+    "Accounts",
+    "Processes",
+    "Calendars",
+    "Reports",
+    "Reviews",
+    "People",
+    "Policy",
+    "Audit",
+    "Insights",
+    "On hold",
+)
+
+
+def test_every_section_name_stays_on_one_line(screen: Page, site: Site) -> None:
+    """An admin's twelve sections: each link's name reads on one line, at either width (the
+    links wrap as a whole onto another row, never a name into two)."""
+    sign_in(screen, site, site.keys.admin, me="root")
+    nav = screen.get_by_role("navigation", name="Main")
+    heights = {}
+    for name in ADMIN_SECTIONS:
+        link = nav.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_in_viewport()
+        box = link.bounding_box()
+        assert box is not None
+        heights[name] = box["height"]
+    lowest = min(heights.values())
+    assert all(height < 1.5 * lowest for height in heights.values()), heights
+    assert overflow(screen) == 0
+
+
 def test_a_refused_form_stays_in_view_with_what_was_typed(screen: Page, site: Site) -> None:
     """An SLA change with an amount that is no duration comes back with the error inside the
     SLA form, in view, and the amount and the reason as they were typed."""

@@ -299,3 +299,23 @@ def test_who_held_the_clocks_names_a_role_queue_in_words(
     assert '<td class="wrap">customer on leave</td>' in main
     assert "senior_engineer" not in main
     assert "senior_engineer" in agent.get("/reports/holders.csv").text
+
+
+def test_an_overdue_customer_milestone_is_listed_as_the_account_s(agent: Web) -> None:
+    """A customer milestone past its due date is a violation whose row says "Customer
+    milestone" and the account, linking to the account's milestones, not to the engine record
+    that runs its clock."""
+    made = agent.post(
+        "/accounts/acme/milestones",
+        {
+            "name": "Kick-off",
+            "when": "date",
+            "due_on": (NOW - timedelta(days=2)).date().isoformat(),
+        },
+        token_from="/accounts/acme",
+    )
+    assert made.status_code == 303
+    violations = agent.get("/reports").text.split("Violations (", 1)[1]
+    assert '<a href="/accounts/acme#milestones">Customer milestone</a>' in violations
+    assert "Kick-off" in violations
+    assert "customer-milestones:" not in violations

@@ -49,6 +49,22 @@ def _text(
     )
 
 
+# The most characters a row's label shows in the label column (13 px type, ~7 units a character);
+# a longer one ends in an ellipsis, its whole text on hover and in the chart's description.
+LABEL_CHARS = (LABEL_W - 14) // 7
+
+
+def _row_label(y: float, label: str) -> str:
+    """A row's label, right-aligned in the label column, cut short to fit it."""
+    if len(label) <= LABEL_CHARS:
+        return _text(LABEL_W - 10, y, label, anchor="end")
+    short = label[: LABEL_CHARS - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+    return (
+        f'<text x="{LABEL_W - 10:.1f}" y="{y:.1f}" text-anchor="end" fill="{INK}">'
+        f"<title>{escape(label)}</title>{escape(short)}</text>"
+    )
+
+
 def _rect(x: float, y: float, w: float, h: float, *, fill: str, label: str) -> str:
     return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" rx="2" '
@@ -73,7 +89,7 @@ def compliance_bars(title: str, slices: Sequence[Slice]) -> Markup:
     for index, item in enumerate(slices):
         y = 32 + index * ROW_H
         c = item.counts
-        body.append(_text(LABEL_W - 10, y + 13, item.label, anchor="end"))
+        body.append(_row_label(y + 13, item.label))
         body.append(_rect(LABEL_W, y, track, BAR_H, fill="#eef1f4", label="no decided milestones"))
         x = float(LABEL_W)
         for amount, colour, name in (
@@ -139,7 +155,7 @@ def timing_bars(title: str, stats: Sequence[TimeStats]) -> Markup:
     row = 2 * BAR_H + 14
     for index, item in enumerate(stats):
         y = 30 + index * row
-        body.append(_text(LABEL_W - 10, y + BAR_H + 3, item.label, anchor="end"))
+        body.append(_row_label(y + BAR_H + 3, item.label))
         for offset, value, colour, name in (
             (0, item.average, AVERAGE, "average"),
             (BAR_H + 2, item.p90, P90, "p90"),
@@ -179,7 +195,7 @@ def csat_bars(title: str, slices: Sequence[CsatSlice]) -> Markup:
     described = []
     for index, item in enumerate(slices):
         y = 10 + index * ROW_H
-        body.append(_text(LABEL_W - 10, y + 13, item.label, anchor="end"))
+        body.append(_row_label(y + 13, item.label))
         body.append(_rect(LABEL_W, y, track, BAR_H, fill="#eef1f4", label="no answers"))
         rate = item.rate
         if rate is not None:

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caseclock.console.auth import ConsoleUser, csrf_token, set_cookies
 from caseclock.console.wording import field_label, group_words, recipient_words, team_words
+from caseclock.core.account_clock import account_of, is_customer_record
 from caseclock.store import limits
 
 LONG = 100 * 3600  # from here on, durations read in days
@@ -82,6 +83,8 @@ def _environment() -> Environment:
         team=team_words,
         group=group_words,
     )
+    env.filters["account_of"] = account_of
+    env.tests["customer_record"] = is_customer_record
     env.globals["limits"] = limits
     return env
 
