@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, MetaData, Numeric, Table, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from caseclock.store.bulk import copy_rows
+from caseclock.store.database import make_engine
 from caseclock.store.models.records import EventRow, MilestoneRow, RecordRow
 from tests.conftest import Database
 
@@ -109,10 +111,13 @@ def test_a_naive_instant_stores_nothing(db: Database) -> None:
 
 
 @pytest.mark.postgres
-def test_a_column_type_without_a_copy_type_is_named(db: Database) -> None:
-    """A table whose column has no binary ``COPY`` type is refused before anything is sent."""
-    if db.backend != "postgresql":
-        pytest.skip("SQLite inserts; no COPY")
+def test_a_column_type_without_a_copy_type_is_named(pg_schema_url: str) -> None:
+    """A table whose column has no binary ``COPY`` type is refused before anything is sent
+    (PostgreSQL only: SQLite inserts the rows)."""
+    engine = make_engine(pg_schema_url)
     table = Table("priced", MetaData(), Column("amount", Numeric))
-    with db.session_factory() as session, pytest.raises(TypeError, match=r"priced\.amount"):
-        copy_rows(session, table, [{"amount": 1}])
+    try:
+        with Session(engine) as session, pytest.raises(TypeError, match=r"priced\.amount"):
+            copy_rows(session, table, [{"amount": 1}])
+    finally:
+        engine.dispose()
